@@ -1,0 +1,24 @@
+"""The certlib command line: thin wiring over the workspace façade.
+
+Each command group lives in its own module and is registered here; a module adds its commands to
+``cli`` with ``@cli.command()`` / ``@cli.group()`` from :mod:`certlib.cli.base`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from certlib.cli.base import cli
+
+# Command modules; each registers its commands on import.
+_MODULES = ["workflow", "rules", "data", "generate", "wizard"]
+
+for _name in _MODULES:
+    importlib.import_module(f"certlib.cli.{_name}")
+
+
+def main() -> None:
+    cli(prog_name="certlib")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,80 @@
+"""The root click group and the options every command shares (--workspace, --as, --format, --now)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from certlib.errors import CertlibError
+
+
+class CertlibGroup(click.Group):
+    """A click group that turns any CertlibError into a message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CertlibError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+
+
+def default_workspace() -> Path:
+    return Path(os.environ.get("CERTLIB_WORKSPACE", "workspace"))
+
+
+def parse_now(value: str | None) -> datetime:
+    """`--now` / CERTLIB_NOW lets tests and demos move the clock; ISO date or datetime."""
+    raw = value or os.environ.get("CERTLIB_NOW")
+    if not raw:
+        return datetime.now().replace(microsecond=0)
+    return datetime.fromisoformat(raw)
+
+
+@click.group(cls=CertlibGroup)
+@click.option(
+    "--workspace",
+    "workspace",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Workspace directory (default: $CERTLIB_WORKSPACE or ./workspace).",
+)
+@click.version_option(package_name="certlib")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None) -> None:
+    """certlib — data certification for state education agencies."""
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace or default_workspace()
+
+
+def emit(rows, fmt: str, columns: list[str] | None = None) -> None:
+    """Print a list of dicts (or one dict) as a table or as JSON."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if isinstance(rows, dict):
+        width = max((len(k) for k in rows), default=0)
+        for k, v in rows.items():
+            click.echo(f"{k:<{width}}  {v}")
+        return
+    rows = list(rows)
+    if not rows:
+        click.echo("(none)")
+        return
+    cols = columns or list(rows[0].keys())
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in cols}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in cols).rstrip())
+    for r in rows:
+        click.echo("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in cols).rstrip())
+
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+as_option = click.option("--as", "actor", required=False, help="Act as this user id.")
+now_option = click.option("--now", "now", default=None, help="Pretend it is this time (ISO); or CERTLIB_NOW.")

@@ -1,0 +1,3 @@
+"""CLI commands: generate (filled by its issue)."""
+
+from certlib.cli.base import cli  # noqa: F401

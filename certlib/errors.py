@@ -1,0 +1,65 @@
+"""The one error hierarchy of certlib.
+
+Every error a user can cause derives from :class:`CertlibError`; the CLI turns any of them into a
+message on stderr and exit code 1, the notebooks show ``str(err)``.
+"""
+
+from __future__ import annotations
+
+
+class CertlibError(Exception):
+    """Base of every error certlib raises on purpose."""
+
+
+class Refused(CertlibError):
+    """An action was refused by the status machine or the permission table.
+
+    The message names the action, the actor, the current status and the missing right or failed guard.
+    """
+
+    def __init__(self, action: str, actor: str, status: str | None, reason: str):
+        self.action = action
+        self.actor = actor
+        self.status = status
+        self.reason = reason
+        where = f" (status: {status})" if status else ""
+        super().__init__(f"{action} refused for {actor}{where}: {reason}")
+
+
+class NotFound(CertlibError):
+    """An id that does not exist (event, unit, user, rule, job, snapshot...)."""
+
+
+class ReadOnlyError(Refused):
+    """A mutation was attempted in a read-only deployment (CERTLIB_READ_ONLY=1)."""
+
+    def __init__(self, action: str, actor: str = "anyone"):
+        super().__init__(action, actor, None, "this deployment is read-only (CERTLIB_READ_ONLY=1)")
+
+
+class StoreError(CertlibError):
+    """The workflow store cannot be opened, migrated or written."""
+
+
+class AuditChainError(StoreError):
+    """The audit chain does not verify; names the first bad row."""
+
+
+class RuleError(CertlibError):
+    """A rule or rule pack is broken. Carries the diagnostics (file, line, col, message, hint)."""
+
+    def __init__(self, message: str, diagnostics: list | None = None):
+        self.diagnostics = list(diagnostics or [])
+        super().__init__(message)
+
+
+class DataError(CertlibError):
+    """A data file is missing or bad; the message names the file and the column."""
+
+
+class JobError(CertlibError):
+    """A queued job failed; the message says why."""
+
+
+class SnapshotError(CertlibError):
+    """A snapshot is missing, incomplete or fails verification."""
