@@ -1,0 +1,205 @@
+"""The entities of the certification workflow as frozen dataclasses: plain data, no I/O.
+
+The store reads and writes these; the transition tables and scope rules are pure functions of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+from certlib.domain.statuses import EventStatus, StepStatus, UnitStatus
+
+Level = Literal["state", "district", "school"]
+EventLevel = Literal["district", "school"]
+Role = Literal["reviewer", "certifier", "approver"]
+Right = Literal["read", "write", "add", "delete"]
+
+LEVELS: tuple[str, ...] = ("state", "district", "school")
+EVENT_LEVELS: tuple[str, ...] = ("district", "school")
+ROLES: tuple[str, ...] = ("reviewer", "certifier", "approver")
+RIGHTS: tuple[str, ...] = ("read", "write", "add", "delete")
+
+#: Event fields a state user may edit (the rest is identity/workflow data).
+EDITABLE_EVENT_FIELDS: tuple[str, ...] = (
+    "name",
+    "reporting_year",
+    "category_id",
+    "level",
+    "groups",
+    "start_date",
+    "certification_opens",
+    "end_date",
+    "districts",
+)
+
+
+@dataclass(frozen=True)
+class District:
+    number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class School:
+    code: str
+    district_number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """A certification category (Attendance, Special Ed/504...): an area of responsibility with members."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class User:
+    """A person. State users carry event-management ``rights``; district/school users carry their org."""
+
+    id: str
+    name: str
+    level: Level
+    district_number: str | None = None
+    school_code: str | None = None
+    rights: frozenset[str] = frozenset()
+
+    @property
+    def is_state(self) -> bool:
+        return self.level == "state"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A user's role in one category.
+
+    State users are ``approver`` or ``reviewer`` state-wide. District/school users are ``certifier``
+    (``primary`` or secondary) or ``reviewer``, scoped to their whole district (``schools`` empty)
+    or to the named schools.
+    """
+
+    user_id: str
+    category_id: str
+    role: Role
+    primary: bool = False
+    schools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """A certification event. The fields are what districts see; ``draft`` holds edits made to a
+    published event that are not yet published (status ``Unpublished Changes``)."""
+
+    id: int
+    name: str
+    reporting_year: int
+    category_id: str
+    level: EventLevel
+    groups: tuple[str, ...]
+    start_date: date
+    certification_opens: date
+    end_date: date
+    status: EventStatus = EventStatus.UNPUBLISHED
+    districts: tuple[str, ...] = ()  # empty = every district of the state
+    draft: dict[str, Any] | None = None
+    created_by: str | None = None
+
+    def with_draft(self) -> Event:
+        """The event as the state is editing it (draft applied)."""
+        if not self.draft:
+            return self
+        return replace(self, **_coerce_fields(self.draft), draft=None)
+
+    def details(self) -> dict[str, Any]:
+        """The editable fields as plain JSON-able values."""
+        return {k: _plain(getattr(self, k)) for k in EDITABLE_EVENT_FIELDS}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One (event, district) or (event, school): the thing that gets certified, in rounds."""
+
+    id: int
+    event_id: int
+    district_number: str
+    school_code: str | None
+    status: UnitStatus = UnitStatus.IN_PROGRESS
+    round: int = 1
+    status_before_request: UnitStatus | None = None  # where a denied district request returns to
+    requested_by: str | None = None  # the certifier whose recertification request is pending
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One user's wizard step in one unit and round, with the facts the submit guard checks."""
+
+    user_id: str
+    unit_id: int
+    round: int
+    step: int  # 1..3
+    status: StepStatus = StepStatus.NOT_STARTED
+    fatal_seen: bool = False
+    error_seen: bool = False
+    warnings: int = 0
+    warnings_acknowledged: bool = False
+    snapshot_sha256: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A certifier's "Submit Certification to State" in one round, pinning the snapshot hash."""
+
+    unit_id: int
+    round: int
+    user_id: str
+    at: str
+    snapshot_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A Message Center process alert."""
+
+    id: int
+    user_id: str
+    process: str
+    text: str
+    posted_at: str
+    due_date: date | None
+    required: bool
+    read: bool
+    kind: str
+    event_id: int | None = None
+    unit_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _coerce_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn JSON-ish event field values (ISO strings, lists) into the dataclass types."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in ("start_date", "certification_opens", "end_date") and isinstance(value, str):
+            value = date.fromisoformat(value)
+        elif key in ("groups", "districts") and value is not None:
+            value = tuple(value)
+        elif key == "reporting_year" and value is not None:
+            value = int(value)
+        out[key] = value
+    return out
+
+
+def coerce_event_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Public form of the coercion, used by the store and CLI when they accept edits."""
+    return _coerce_fields(values)

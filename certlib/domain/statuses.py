@@ -1,0 +1,57 @@
+"""The three status vocabularies of DESIGN §3, spelled exactly as users see them.
+
+They are ``StrEnum`` members, so ``UnitStatus.SENT == "Certification Sent to State"`` and they
+serialise to JSON as their user-visible text.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventStatus(StrEnum):
+    """Publication status of an event (state side, DESIGN §3.1)."""
+
+    UNPUBLISHED = "Unpublished"
+    PUBLISHED = "Published"
+    UNPUBLISHED_CHANGES = "Unpublished Changes"
+    CLOSED = "Closed"
+
+
+class UnitStatus(StrEnum):
+    """The "Event Status" a district or school sees for its unit (DESIGN §3.2)."""
+
+    IN_PROGRESS = "In Progress"
+    SENT = "Certification Sent to State"
+    APPROVED = "Certification Approved by State"
+    RECERT_REQUESTED = "Recertification Request Sent"
+    RECERT_IN_PROGRESS = "Recertification In Progress"
+
+
+class UserStatus(StrEnum):
+    """A user's status on one unit; derived, never stored (DESIGN §3.3)."""
+
+    NA = "N/A"
+    COMPLETE = "Complete"
+    RECERT_PENDING = "Recertification Request Pending"
+    CERTIFIED = "Certification Complete"
+    OVERDUE = "Incomplete - Overdue"
+    INCOMPLETE = "Certification Incomplete"
+
+
+class StepStatus(StrEnum):
+    """Status of one wizard step (1 District, 2 State, 3 Snapshot Validation) for one user and round."""
+
+    NOT_STARTED = "NOT STARTED"
+    IN_PROGRESS = "IN PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+#: Unit statuses in which districts still certify (submissions are counted in these).
+OPEN_FOR_SUBMISSION: frozenset[UnitStatus] = frozenset({UnitStatus.IN_PROGRESS, UnitStatus.RECERT_IN_PROGRESS})
+
+#: Event statuses in which districts see the event and may act on its units.
+LIVE_EVENT: frozenset[EventStatus] = frozenset({EventStatus.PUBLISHED, EventStatus.UNPUBLISHED_CHANGES})
+
+#: The wizard steps checked before a submission, with their user-visible names.
+WIZARD_STEPS: dict[int, str] = {1: "District Validation", 2: "State Validation", 3: "Snapshot Validation"}

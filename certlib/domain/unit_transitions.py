@@ -1,0 +1,246 @@
+"""The unit status machine of DESIGN §3.2, declared as a table of :class:`Transition` records.
+
+Every decision goes through :func:`decide`, which checks, in order, the actor's role on the unit,
+the current status and then each guard of the row, and raises :class:`~certlib.errors.Refused`
+naming the first failure. :func:`allowed_actions` asks the same table for every action.
+
+>>> [t.action for t in UNIT_TRANSITIONS]  # doctest: +NORMALIZE_WHITESPACE
+['submit', 'approve', 'request_recert_state', 'request_recert_district', 'accept_request',
+ 'deny_request']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from certlib.domain.entities import Event, Membership, Progress, Unit, User
+from certlib.domain.guards import ActionCheck, Guard
+from certlib.domain.scope import UnitRole, UnitRoleKind, scope_refusal
+from certlib.domain.statuses import LIVE_EVENT, WIZARD_STEPS, StepStatus, UnitStatus
+from certlib.errors import Refused
+
+S = UnitStatus
+
+
+@dataclass(frozen=True)
+class UnitContext:
+    """Everything a unit decision depends on; built by the store inside the transaction."""
+
+    actor: User
+    event: Event
+    unit: Unit
+    role: UnitRole | None
+    memberships: tuple[Membership, ...]  # the actor's memberships (to explain scope refusals)
+    primaries: frozenset[str]  # primary certifiers of the unit
+    submitted: frozenset[str]  # users who submitted in the unit's current round
+    progress: Mapping[int, Progress]  # the actor's wizard steps in the current round, by step
+    now: datetime
+    reason: str | None = None
+
+
+# ---- guards: named predicates; each returns None when it holds, else what failed -------------------
+
+
+def event_not_closed(ctx: UnitContext) -> str | None:
+    if ctx.event.status not in LIVE_EVENT:
+        return f"event {ctx.event.id} is {ctx.event.status}"
+    return None
+
+
+def window_open(ctx: UnitContext) -> str | None:
+    today = ctx.now.date()
+    if today < ctx.event.certification_opens:
+        return f"certification opens {ctx.event.certification_opens.isoformat()}"
+    if today > ctx.event.end_date:
+        return f"past the due date {ctx.event.end_date.isoformat()}"
+    return None
+
+
+def not_yet_submitted(ctx: UnitContext) -> str | None:
+    if ctx.actor.id in ctx.submitted:
+        return f"{ctx.actor.id} already submitted in round {ctx.unit.round}"
+    return None
+
+
+def steps_completed(ctx: UnitContext) -> str | None:
+    for step, name in WIZARD_STEPS.items():
+        p = ctx.progress.get(step)
+        status = p.status if p else StepStatus.NOT_STARTED
+        if status != StepStatus.COMPLETED:
+            return f"step {step} {name} is {status} in round {ctx.unit.round}"
+    return None
+
+
+def no_fatal_or_error(ctx: UnitContext) -> str | None:
+    for step, name in WIZARD_STEPS.items():
+        p = ctx.progress.get(step)
+        if p and p.fatal_seen:
+            return f"step {step} {name} reported fatal findings"
+        if p and p.error_seen:
+            return f"step {step} {name} had a rule error"
+    return None
+
+
+def warnings_acknowledged(ctx: UnitContext) -> str | None:
+    for step, name in WIZARD_STEPS.items():
+        p = ctx.progress.get(step)
+        if p and p.warnings > 0 and not p.warnings_acknowledged:
+            return f"step {step} {name} has {p.warnings} unacknowledged warning(s)"
+    return None
+
+
+def snapshot_pinned(ctx: UnitContext) -> str | None:
+    p = ctx.progress.get(3)
+    if p is None or not p.snapshot_sha256:
+        return "no snapshot reviewed in step 3 Snapshot Validation"
+    return None
+
+
+def reason_given(ctx: UnitContext) -> str | None:
+    if not (ctx.reason or "").strip():
+        return "a reason is required"
+    return None
+
+
+def every_certifier_certified(ctx: UnitContext) -> str | None:
+    missing = sorted(ctx.primaries - ctx.submitted)
+    if not ctx.submitted or missing:
+        who = ", ".join(missing) or "nobody"
+        return f"not every certifier certified in round {ctx.unit.round} (missing: {who})"
+    return None
+
+
+EVENT_NOT_CLOSED = Guard("event not closed", event_not_closed)
+WINDOW_OPEN = Guard("certification window open", window_open)
+NOT_YET_SUBMITTED = Guard("not yet submitted in this round", not_yet_submitted)
+STEPS_COMPLETED = Guard("steps 1-3 COMPLETED", steps_completed)
+NO_FATAL = Guard("no fatal or rule error", no_fatal_or_error)
+WARNINGS_ACK = Guard("warnings acknowledged", warnings_acknowledged)
+SNAPSHOT_PINNED = Guard("snapshot pinned", snapshot_pinned)
+REASON_GIVEN = Guard("reason required", reason_given)
+EVERY_CERTIFIER = Guard("every certifier certified", every_certifier_certified)
+
+
+# ---- targets -----------------------------------------------------------------------------------
+
+
+def all_primaries_submitted(primaries: frozenset[str], submitted: frozenset[str]) -> bool:
+    """The Sent-to-State condition: someone submitted and no primary certifier is missing."""
+    return bool(submitted) and primaries <= submitted
+
+
+def after_submit(ctx: UnitContext) -> UnitStatus:
+    if all_primaries_submitted(ctx.primaries, ctx.submitted | {ctx.actor.id}):
+        return S.SENT
+    return ctx.unit.status
+
+
+def before_request(ctx: UnitContext) -> UnitStatus:
+    return ctx.unit.status_before_request or S.SENT
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the unit status table."""
+
+    action: str
+    label: str
+    actor_role: UnitRoleKind
+    from_statuses: frozenset[UnitStatus]
+    to: UnitStatus | Callable[[UnitContext], UnitStatus]
+    guards: tuple[Guard[UnitContext], ...]
+    new_round: bool = False  # a new certification round starts (everyone certifies again)
+    records_request: bool = False  # remember who asked and the status to return to
+    clears_request: bool = False
+
+    def target(self, ctx: UnitContext) -> UnitStatus:
+        return self.to(ctx) if callable(self.to) else self.to
+
+
+UNIT_TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "submit", "Submit Certification to State", "certifier",
+        frozenset({S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), after_submit,
+        (EVENT_NOT_CLOSED, WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, NO_FATAL, WARNINGS_ACK,
+         SNAPSHOT_PINNED),
+    ),
+    Transition(
+        "approve", "Approve", "state approver",
+        frozenset({S.SENT, S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), S.APPROVED,
+        (EVENT_NOT_CLOSED,),
+    ),
+    Transition(
+        "request_recert_state", "Request Recertification (state)", "state approver",
+        frozenset({S.SENT, S.APPROVED}), S.RECERT_IN_PROGRESS,
+        (EVENT_NOT_CLOSED, REASON_GIVEN), new_round=True,
+    ),
+    Transition(
+        "request_recert_district", "Request Recertification from State", "certifier",
+        frozenset({S.SENT, S.APPROVED}), S.RECERT_REQUESTED,
+        (EVENT_NOT_CLOSED, EVERY_CERTIFIER, REASON_GIVEN), records_request=True,
+    ),
+    Transition(
+        "accept_request", "Accept Recertification Request", "state approver",
+        frozenset({S.RECERT_REQUESTED}), S.RECERT_IN_PROGRESS,
+        (EVENT_NOT_CLOSED,), new_round=True, clears_request=True,
+    ),
+    Transition(
+        "deny_request", "Deny Recertification Request", "state approver",
+        frozenset({S.RECERT_REQUESTED}), before_request,
+        (EVENT_NOT_CLOSED, REASON_GIVEN), clears_request=True,
+    ),
+)
+
+TRANSITIONS_BY_ACTION: dict[str, Transition] = {t.action: t for t in UNIT_TRANSITIONS}
+
+
+def transition_for(action: str) -> Transition:
+    try:
+        return TRANSITIONS_BY_ACTION[action]
+    except KeyError:
+        raise Refused(action, "anyone", None, f"unknown action; known: {', '.join(TRANSITIONS_BY_ACTION)}") from None
+
+
+def refusal(t: Transition, ctx: UnitContext) -> str | None:
+    """Why ``t`` may not happen in ``ctx`` (role, then status, then guards), or None."""
+    if ctx.role is None:
+        return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
+    if ctx.role.kind != t.actor_role:
+        return f"missing right: {t.label} needs the {t.actor_role} role; {ctx.actor.id} is {ctx.role.kind}"
+    if ctx.unit.status not in t.from_statuses:
+        allowed = ", ".join(sorted(t.from_statuses))
+        return f"wrong status: allowed only from {allowed}"
+    for guard in t.guards:
+        failed = guard.failure(ctx)
+        if failed:
+            return failed
+    return None
+
+
+def decide(action: str, ctx: UnitContext) -> Unit:
+    """The unit after ``action`` in ``ctx``; raises Refused naming the first failed check."""
+    t = transition_for(action)
+    why = refusal(t, ctx)
+    if why:
+        raise Refused(action, ctx.actor.id, ctx.unit.status, why)
+    unit = replace(ctx.unit, status=t.target(ctx))
+    if t.new_round:
+        unit = replace(unit, round=unit.round + 1)
+    if t.records_request:
+        unit = replace(unit, status_before_request=ctx.unit.status, requested_by=ctx.actor.id)
+    if t.clears_request:
+        unit = replace(unit, status_before_request=None, requested_by=None)
+    return unit
+
+
+def allowed_actions(ctx: UnitContext) -> list[ActionCheck]:
+    """Every unit action with allowed yes/no and the reason, in table order. A missing reason text is
+    not held against an action here (the UI asks for it), so ``reason`` is assumed given."""
+    probe = replace(ctx, reason=ctx.reason or "(to be given)")
+    out = []
+    for t in UNIT_TRANSITIONS:
+        why = refusal(t, probe)
+        out.append(ActionCheck(t.action, why is None, why))
+    return out
