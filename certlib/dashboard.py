@@ -1,0 +1,431 @@
+"""Analyst dashboard aggregations: from the workspace's unit / user / finding frames to the small
+frames the charts in :mod:`certlib.charts` draw, the KPI values, and the filtered, paged events table.
+
+Everything here is pure (polars in, polars out; ``today`` is passed in, never read from a clock),
+so the notebook only wires widgets to these functions.
+
+Input frames (what :func:`frames_from_workspace` returns):
+
+``units`` — one row per unit of a published (or closed) event:
+    ``event_id`` int, ``event`` str (name), ``school_year`` int, ``category`` str, ``level``
+    ``"district"``/``"school"``, ``event_status`` str (publication status), ``due_date`` date,
+    ``unit_id`` int, ``district_number`` str, ``district_name`` str, ``school_code`` str|null,
+    ``school_name`` str|null, ``unit_status`` str (DESIGN §3.2), ``sent_at`` datetime|null (when it
+    reached Sent to State in the current round), ``approved_at`` datetime|null.
+``users`` — one row per (user, unit) membership: ``unit_id``, ``user_id``, ``user_name``, ``role``,
+    ``user_status`` (DESIGN §3.3).
+``findings`` — latest run per unit, one row per school × rule with findings: ``unit_id``,
+    ``district_number``, ``school_code`` str|null, ``school_name`` str|null, ``rule_id``,
+    ``severity``, ``count``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field, fields
+
+import polars as pl
+
+from certlib.charts import Kpi, kpi_numbers
+
+DONE = ["Certification Sent to State", "Certification Approved by State"]
+
+UNIT_SCHEMA: dict[str, pl.DataType] = {
+    "event_id": pl.Int64, "event": pl.String, "school_year": pl.Int64, "category": pl.String,
+    "level": pl.String, "event_status": pl.String, "due_date": pl.Date, "unit_id": pl.Int64,
+    "district_number": pl.String, "district_name": pl.String, "school_code": pl.String,
+    "school_name": pl.String, "unit_status": pl.String, "sent_at": pl.Datetime("us"),
+    "approved_at": pl.Datetime("us"),
+}
+USER_SCHEMA: dict[str, pl.DataType] = {
+    "unit_id": pl.Int64, "user_id": pl.String, "user_name": pl.String, "role": pl.String,
+    "user_status": pl.String,
+}
+FINDING_SCHEMA: dict[str, pl.DataType] = {
+    "unit_id": pl.Int64, "district_number": pl.String, "school_code": pl.String, "school_name": pl.String,
+    "rule_id": pl.String, "severity": pl.String, "count": pl.Int64,
+}
+
+
+def empty_units() -> pl.DataFrame:
+    return pl.DataFrame(schema=UNIT_SCHEMA)
+
+
+def empty_users() -> pl.DataFrame:
+    return pl.DataFrame(schema=USER_SCHEMA)
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_SCHEMA)
+
+
+def conform(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Give ``frame`` exactly ``schema``'s columns (missing ones null, types cast, extras kept last)."""
+    if frame is None:
+        return pl.DataFrame(schema=schema)
+    cols = []
+    for name, dtype in schema.items():
+        if name in frame.columns:
+            cols.append(pl.col(name).cast(dtype, strict=False))
+        else:
+            cols.append(pl.lit(None, dtype).alias(name))
+    extra = [c for c in frame.columns if c not in schema]
+    return frame.select(*cols, *extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit-level derived columns
+# ---------------------------------------------------------------------------------------------
+
+
+def with_overdue(units: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """Add ``overdue`` (bool), ``days_overdue`` (int, 0 when not overdue), ``key`` and ``label``.
+
+    A unit is overdue when its due date has passed and it is neither sent to nor approved by the
+    state. ``key``/``label`` are the school (school-level units) or the district (district-level).
+    """
+    past = pl.col("due_date") < pl.lit(today)
+    overdue = past & ~pl.col("unit_status").is_in(DONE)
+    return units.with_columns(
+        overdue=overdue.fill_null(False),
+        days_overdue=pl.when(overdue).then((pl.lit(today) - pl.col("due_date")).dt.total_days()).otherwise(0),
+        key=pl.coalesce("school_code", "district_number"),
+        label=pl.coalesce("school_name", "district_name", "district_number"),
+    )
+
+
+def kpis(units: pl.DataFrame, today: dt.date) -> list[Kpi]:
+    """The dashboard KPI cards (published events, units, % certified, % approved, overdue units)."""
+    return kpi_numbers(with_overdue(units, today))
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart frames (aggregated: each is at most ``top`` labels)
+# ---------------------------------------------------------------------------------------------
+
+
+def _top_keys(frame: pl.DataFrame, score: pl.Expr, top: int) -> pl.DataFrame:
+    return (
+        frame.group_by("key")
+        .agg(score.alias("_score"), pl.col("label").first())
+        .sort(["_score", "label"], descending=[True, False])
+        .head(top)
+        .select("key")
+    )
+
+
+def unit_status_by_school(units: pl.DataFrame, today: dt.date, top: int = 25) -> pl.DataFrame:
+    """Frame for :func:`certlib.charts.status_bars`: unit statuses per school/district.
+
+    Keeps the ``top`` schools/districts with the most units not yet sent to the state (ties by
+    name), so a statewide event stays a readable chart. Columns: key, label, status, count.
+    """
+    u = with_overdue(units, today)
+    if u.height == 0:
+        return pl.DataFrame(schema={"key": pl.String, "label": pl.String, "status": pl.String, "count": pl.Int64})
+    keep = _top_keys(u, (~pl.col("unit_status").is_in(DONE)).sum() * 10_000 + pl.len(), top)
+    return (
+        u.join(keep, on="key")
+        .group_by("key", "label", pl.col("unit_status").alias("status"))
+        .agg(count=pl.len().cast(pl.Int64))
+        .sort("label", "status")
+    )
+
+
+def user_status_by_school(units: pl.DataFrame, users: pl.DataFrame, today: dt.date, top: int = 25) -> pl.DataFrame:
+    """Frame for :func:`certlib.charts.status_bars`: user statuses (certifiers and reviewers) per
+    school/district, the ``top`` with the most incomplete users. Columns: key, label, status, count."""
+    u = with_overdue(units, today).select("unit_id", "key", "label")
+    j = users.join(u, on="unit_id")
+    if j.height == 0:
+        return pl.DataFrame(schema={"key": pl.String, "label": pl.String, "status": pl.String, "count": pl.Int64})
+    incomplete = pl.col("user_status").is_in(["Certification Incomplete", "Incomplete - Overdue"]).sum()
+    keep = _top_keys(j, incomplete * 10_000 + pl.len(), top)
+    return (
+        j.join(keep, on="key")
+        .group_by("key", "label", pl.col("user_status").alias("status"))
+        .agg(count=pl.len().cast(pl.Int64))
+        .sort("label", "status")
+    )
+
+
+def overdue_events(units: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """Frame for :func:`certlib.charts.overdue_by_event`: event_id, event, days_overdue, overdue_units
+    (only events with at least one overdue unit; most overdue first)."""
+    u = with_overdue(units, today).filter(pl.col("overdue"))
+    return (
+        u.group_by("event_id", "event")
+        .agg(days_overdue=pl.col("days_overdue").max().cast(pl.Int64), overdue_units=pl.len().cast(pl.Int64))
+        .sort(["days_overdue", "overdue_units", "event"], descending=[True, True, False])
+    )
+
+
+def overdue_units(units: pl.DataFrame, today: dt.date, top: int = 20) -> pl.DataFrame:
+    """Frame for :func:`certlib.charts.overdue_by_unit`: the ``top`` most overdue districts/schools
+    (key, label, event, days_overdue; one row per key, its worst event)."""
+    u = with_overdue(units, today).filter(pl.col("overdue"))
+    return (
+        u.sort(["days_overdue", "event"], descending=[True, False])
+        .group_by("key", maintain_order=True)
+        .agg(pl.col("label").first(), pl.col("event").first(), pl.col("days_overdue").first().cast(pl.Int64))
+        .head(top)
+    )
+
+
+def progress(units: pl.DataFrame, event_id: int | None = None) -> tuple[pl.DataFrame, dt.date | None]:
+    """Frame for :func:`certlib.charts.progress_chart` and the due date to mark.
+
+    Cumulative share of units that reached Sent to State (``sent_at`` set, or approved) and
+    Approved, per day. For all events the due date is the latest one.
+    """
+    u = units if event_id is None else units.filter(pl.col("event_id") == event_id)
+    schema = {"date": pl.Date, "series": pl.String, "share": pl.Float64, "units": pl.Int64}
+    if u.height == 0:
+        return pl.DataFrame(schema=schema), None
+    due = u["due_date"].max()
+    total = u.height
+    sent_at = pl.coalesce("sent_at", "approved_at").dt.date()
+    parts = []
+    for series, expr in (("Sent to State", sent_at), ("Approved", pl.col("approved_at").dt.date())):
+        days = (
+            u.select(date=expr).drop_nulls().group_by("date").agg(n=pl.len()).sort("date")
+            .with_columns(units=pl.col("n").cum_sum().cast(pl.Int64))
+            .select("date", pl.lit(series).alias("series"), (pl.col("units") / total).alias("share"), "units")
+        )
+        parts.append(days)
+    out = pl.concat(parts).cast(schema)  # type: ignore[arg-type]
+    return out.sort("series", "date"), due
+
+
+def findings_matrix(findings: pl.DataFrame, top_schools: int = 30, top_rules: int = 20) -> pl.DataFrame:
+    """Frame for :func:`certlib.charts.findings_heatmap`: key, label, rule_id, severity, count —
+    the schools (or districts, for district-level rows) and rules with the most findings."""
+    if findings.height == 0:
+        return pl.DataFrame(schema={"key": pl.String, "label": pl.String, "rule_id": pl.String,
+                                    "severity": pl.String, "count": pl.Int64})
+    f = findings.with_columns(
+        key=pl.coalesce("school_code", "district_number"),
+        label=pl.coalesce("school_name", "school_code", "district_number"),
+    ).filter(pl.col("count") > 0)
+    agg = f.group_by("key", "rule_id").agg(
+        pl.col("label").first(), pl.col("severity").first(), count=pl.col("count").sum().cast(pl.Int64)
+    )
+    keep_s = agg.group_by("key").agg(n=pl.col("count").sum()).sort(["n", "key"], descending=[True, False]).head(top_schools)
+    keep_r = agg.group_by("rule_id").agg(n=pl.col("count").sum()).sort(["n", "rule_id"], descending=[True, False]).head(top_rules)
+    return (
+        agg.join(keep_s.select("key"), on="key").join(keep_r.select("rule_id"), on="rule_id")
+        .select("key", "label", "rule_id", "severity", "count")
+        .sort("label", "rule_id")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The events table, its filters and paging
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EventFilters:
+    """The help article's filters over the events table (all optional)."""
+
+    event_name: str = ""
+    school_name: str = ""
+    user_statuses: list[str] = field(default_factory=list)
+    event_statuses: list[str] = field(default_factory=list)
+    due_after: dt.date | None = None
+    due_before: dt.date | None = None
+    year: int | None = None
+    active_only: bool = False
+    # from chart selections
+    keys: list[str] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_values(cls, **values) -> EventFilters:
+        """Build from widget values, dropping ``None``/empty ones and unknown names."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in values.items() if k in names and v not in (None, "")}
+        for k in ("user_statuses", "event_statuses", "keys", "event_ids", "rule_ids"):
+            if k in kw:
+                kw[k] = list(kw[k])
+        if "year" in kw:
+            kw["year"] = int(kw["year"])
+        return cls(**kw)
+
+
+def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """One row per unit for analysts: Event Name, School Name, District, Event Status, Due Date,
+    certifiers complete (x of y), user statuses present, overdue days, plus the ids used to filter
+    and drill down (unit_id, event_id, key, event_status, school_year)."""
+    u = with_overdue(units, today)
+    certifiers = users.filter(pl.col("role").str.to_lowercase().str.contains("certifier"))
+    per_unit = certifiers.group_by("unit_id").agg(
+        certified=pl.col("user_status").is_in(["Certification Complete", "Complete"]).sum().cast(pl.Int64),
+        certifiers=pl.len().cast(pl.Int64),
+    )
+    statuses = users.group_by("unit_id").agg(user_statuses=pl.col("user_status").unique().sort())
+    out = (
+        u.join(per_unit, on="unit_id", how="left")
+        .join(statuses, on="unit_id", how="left")
+        .with_columns(pl.col("certified", "certifiers").fill_null(0),
+                      pl.col("user_statuses").fill_null(pl.lit([], pl.List(pl.String))))
+    )
+    return out.select(
+        pl.col("event").alias("Event Name"),
+        pl.col("school_name").fill_null("").alias("School Name"),
+        pl.col("district_name").alias("District"),
+        pl.col("unit_status").alias("Event Status"),
+        pl.col("due_date").alias("Due Date"),
+        pl.format("{} of {}", "certified", "certifiers").alias("Certifiers Complete"),
+        pl.col("user_statuses").list.join(", ").alias("User Statuses"),
+        pl.col("days_overdue").alias("Days Overdue"),
+        "unit_id", "event_id", "key", "event_status", "school_year", "user_statuses",
+    ).sort("Event Name", "District", "School Name")
+
+
+def filter_events(table: pl.DataFrame, f: EventFilters, findings: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Apply the filters to :func:`events_table`'s frame (case-insensitive "contains" for names).
+
+    ``rule_ids`` keeps the units whose latest findings include one of those rules (needs
+    ``findings``); ``keys`` keeps schools/districts; ``event_ids`` keeps events.
+    """
+    out = table
+    if f.event_name:
+        out = out.filter(pl.col("Event Name").str.to_lowercase().str.contains(f.event_name.lower(), literal=True))
+    if f.school_name:
+        needle = f.school_name.lower()
+        out = out.filter(
+            pl.col("School Name").str.to_lowercase().str.contains(needle, literal=True)
+            | pl.col("District").str.to_lowercase().str.contains(needle, literal=True)
+        )
+    if f.user_statuses:
+        out = out.filter(pl.col("user_statuses").list.eval(pl.element().is_in(f.user_statuses)).list.any())
+    if f.event_statuses:
+        out = out.filter(pl.col("Event Status").is_in(f.event_statuses))
+    if f.due_after:
+        out = out.filter(pl.col("Due Date") >= f.due_after)
+    if f.due_before:
+        out = out.filter(pl.col("Due Date") <= f.due_before)
+    if f.year:
+        out = out.filter(pl.col("school_year") == f.year)
+    if f.active_only:
+        out = out.filter(pl.col("event_status") != "Closed")
+    if f.keys:
+        out = out.filter(pl.col("key").is_in(f.keys))
+    if f.event_ids:
+        out = out.filter(pl.col("event_id").is_in(f.event_ids))
+    if f.rule_ids and findings is not None:
+        hit = findings.filter(pl.col("rule_id").is_in(f.rule_ids)).select("unit_id").unique()
+        out = out.join(hit, on="unit_id", how="semi")
+    return out
+
+
+def selection_filter(selected: pl.DataFrame | None) -> dict[str, list]:
+    """Turn the selected rows of a chart frame (``mo.ui.altair_chart(...).value``) into filter
+    values: ``keys`` (schools/districts), ``event_ids``, ``rule_ids``, ``unit_statuses``,
+    ``user_statuses_sel``. Empty when nothing is selected."""
+    if selected is None or not isinstance(selected, pl.DataFrame) or selected.height == 0:
+        return {}
+    out: dict[str, list] = {}
+    if "key" in selected.columns:
+        out["keys"] = sorted({k for k in selected["key"].to_list() if k is not None})
+    if "event_id" in selected.columns:
+        out["event_ids"] = sorted({int(k) for k in selected["event_id"].to_list() if k is not None})
+    if "rule_id" in selected.columns:
+        out["rule_ids"] = sorted({k for k in selected["rule_id"].to_list() if k is not None})
+    return out
+
+
+def merge_selections(*selections: dict[str, list]) -> dict[str, list]:
+    """Merge several :func:`selection_filter` results: for each filter name the values are
+    intersected when more than one chart constrains it."""
+    out: dict[str, list] = {}
+    for sel in selections:
+        for k, v in sel.items():
+            out[k] = sorted(set(out[k]) & set(v)) if k in out else list(v)
+    return out
+
+
+DISPLAY_COLUMNS = ["Event Name", "School Name", "District", "Event Status", "Due Date",
+                   "Certifiers Complete", "User Statuses", "Days Overdue"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a table: its rows, the page number (1-based), page count and the caption
+    ("1 - 25 of 800 items", as the help article's grid says)."""
+
+    rows: pl.DataFrame
+    number: int
+    pages: int
+    total: int
+    caption: str
+
+
+def page(frame: pl.DataFrame, number: int = 1, size: int = 25) -> Page:
+    """Slice ``frame`` to page ``number`` (clamped into range) of ``size`` rows."""
+    total = frame.height
+    pages = max((total + size - 1) // size, 1)
+    number = min(max(int(number), 1), pages)
+    start = (number - 1) * size
+    rows = frame.slice(start, size)
+    caption = f"{start + 1 if total else 0} - {start + rows.height} of {total:,} items"
+    return Page(rows, number, pages, total, caption)
+
+
+def for_display(table: pl.DataFrame) -> pl.DataFrame:
+    """The user-facing columns of the events table (ids kept at the end for drill-down)."""
+    return table.select(*[c for c in DISPLAY_COLUMNS if c in table.columns], "unit_id")
+
+
+def to_csv_bytes(frame: pl.DataFrame) -> bytes:
+    """CSV bytes for ``mo.download`` (list columns joined with ", ")."""
+    return _flat(frame).write_csv().encode()
+
+
+def to_xlsx_bytes(frame: pl.DataFrame, sheet: str = "events") -> bytes:
+    """XLSX bytes for ``mo.download``."""
+    buf = io.BytesIO()
+    _flat(frame).write_excel(buf, worksheet=sheet[:31])
+    return buf.getvalue()
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    return frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c in lists)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adapter from the workspace façade
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardFrames:
+    units: pl.DataFrame
+    users: pl.DataFrame
+    findings: pl.DataFrame
+
+
+def frames_from_workspace(ws, today: dt.date | None = None) -> DashboardFrames:
+    """Read the three input frames from a :class:`certlib.services` workspace.
+
+    Uses ``ws.dashboard_frames()`` (issue 5) and conforms whatever it returns (a mapping or an
+    object with ``units``/``users``/``findings``) to this module's schemas.
+    """
+    raw = ws.dashboard_frames() if today is None else _call_with_today(ws, today)
+    get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
+    return DashboardFrames(
+        units=conform(get("units"), UNIT_SCHEMA),
+        users=conform(get("users"), USER_SCHEMA),
+        findings=conform(get("findings"), FINDING_SCHEMA),
+    )
+
+
+def _call_with_today(ws, today: dt.date):
+    try:
+        return ws.dashboard_frames(today=today)
+    except TypeError:
+        return ws.dashboard_frames()
