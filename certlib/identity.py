@@ -1,0 +1,190 @@
+"""Who is using the app, and how this deployment is configured.
+
+Two modes:
+
+- **demo** (the default, ``make run``): the notebooks show a clearly labelled *"signed in as"*
+  picker of the scenario's users. Nothing is authenticated; it is for trying certlib out.
+- **deployed**: the identity comes from the request and the picker is never shown. Configure one of
+    - ``CERTLIB_AUTH_HEADER=X-Forwarded-User`` — a trusted header set by an authenticating reverse
+      proxy (oauth2-proxy, Apache/nginx auth modules...). Only safe when the proxy strips the header
+      from client requests and marimo is reachable only through the proxy.
+    - ``CERTLIB_IDENTITY=request`` — the authenticated user of marimo's ASGI request
+      (``mo.app_meta().request.user``; e.g. when certlib's notebooks are mounted in a FastAPI/Starlette
+      app with its own authentication middleware).
+
+``CERTLIB_READ_ONLY=1`` marks a read-only deployment (the analyst app). The refusal itself is done
+by certlib's store (:mod:`certlib.store.readonly`), not by the notebooks; :func:`read_only` only lets
+the notebooks *say* so up front.
+
+Everything here is pure over ``env`` (a mapping, default ``os.environ``) and the request object, so
+it is tested without a server.
+
+>>> resolve({}, None).mode
+'demo'
+>>> resolve({"CERTLIB_AUTH_HEADER": "X-Forwarded-User"}, {"headers": {"x-forwarded-user": "ana"}}).user_id
+'ana'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Mode = Literal["demo", "deployed"]
+
+AUTH_HEADER_ENV = "CERTLIB_AUTH_HEADER"
+IDENTITY_ENV = "CERTLIB_IDENTITY"
+READ_ONLY_ENV = "CERTLIB_READ_ONLY"
+DEMO_USER_ENV = "CERTLIB_DEMO_USER"
+
+DEMO_LABEL = "DEMO — not signed in: pick whose shoes to stand in"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The resolved identity of the person using the app.
+
+    ``user_id`` is None when nobody could be identified (deployed mode without the header, or
+    demo mode before a user is picked). ``source`` says where it came from: ``"demo"``,
+    ``"header:<name>"``, ``"request"`` or ``"none"``. ``show_picker`` is True only in demo mode.
+    """
+
+    mode: Mode
+    user_id: str | None
+    source: str
+    show_picker: bool
+    read_only: bool
+    problem: str | None = None  # why nobody is identified, for the notebook to show
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+    def banner(self, user_name: str | None = None) -> str:
+        """A one-line markdown description for the top of every notebook."""
+        ro = " · **read-only deployment**" if self.read_only else ""
+        who = user_name or self.user_id
+        if self.mode == "demo":
+            return f"**Demo mode** — acting as **{who or 'nobody yet'}** (not authenticated){ro}"
+        if who is None:
+            return f"**Not signed in** — {self.problem or 'no identity in the request'}{ro}"
+        return f"Signed in as **{who}** ({self.source}){ro}"
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def read_only(env: Mapping[str, str] | None = None) -> bool:
+    """True when ``CERTLIB_READ_ONLY`` is set to 1/true/yes/on."""
+    return _truthy(_env(env).get(READ_ONLY_ENV))
+
+
+def mode(env: Mapping[str, str] | None = None) -> Mode:
+    """``"deployed"`` when an auth header or request identity is configured, else ``"demo"``."""
+    e = _env(env)
+    if e.get(AUTH_HEADER_ENV, "").strip() or e.get(IDENTITY_ENV, "").strip().lower() == "request":
+        return "deployed"
+    return "demo"
+
+
+def _get(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def header_value(request: Any, header: str) -> str | None:
+    """The value of ``header`` (case-insensitive) in a marimo ``HTTPRequest`` or a mapping with
+    ``headers``; None when absent or blank."""
+    headers = _get(request, "headers") or {}
+    want = header.strip().lower()
+    for k, v in dict(headers).items():
+        if str(k).lower() == want and str(v).strip():
+            return str(v).strip()
+    return None
+
+
+def request_user(request: Any) -> str | None:
+    """The authenticated username of the request's ``user`` (set by auth middleware), or None.
+
+    marimo's own token auth names everybody ``"user"``; that is not an identity and is ignored.
+    """
+    user = _get(request, "user") or {}
+    if not _get(user, "is_authenticated"):
+        return None
+    name = _get(user, "username") or _get(user, "display_name")
+    if not name or name == "user":
+        return None
+    return str(name)
+
+
+def resolve(env: Mapping[str, str] | None = None, request: Any = None, picked: str | None = None) -> Identity:
+    """Resolve who is using the app.
+
+    ``request`` is ``mo.app_meta().request`` (or any mapping with ``headers``/``user``); ``picked``
+    is the demo picker's value and is ignored in deployed mode — a deployed app never trusts a
+    user id chosen in the page.
+    """
+    e = _env(env)
+    ro = read_only(e)
+    if mode(e) == "demo":
+        user = picked or e.get(DEMO_USER_ENV) or None
+        return Identity("demo", user, "demo", True, ro, None if user else "pick a demo user")
+    header = e.get(AUTH_HEADER_ENV, "").strip()
+    if header:
+        value = header_value(request, header)
+        if value:
+            return Identity("deployed", value, f"header:{header}", False, ro)
+        return Identity("deployed", None, "none", False, ro,
+                        f"the trusted header {header} is missing from the request (is the auth proxy in front?)")
+    user = request_user(request)
+    if user:
+        return Identity("deployed", user, "request", False, ro)
+    return Identity("deployed", None, "none", False, ro, "the request carries no authenticated user")
+
+
+def current(picked: str | None = None) -> Identity:
+    """:func:`resolve` for the running marimo app (reads ``mo.app_meta().request``)."""
+    request = None
+    try:
+        import marimo as mo
+
+        request = mo.app_meta().request
+    except Exception:  # outside a marimo runtime there is no request
+        request = None
+    return resolve(None, request, picked)
+
+
+def can_save_rules(app_mode: str | None, env: Mapping[str, str] | None = None) -> tuple[bool, str]:
+    """Whether the rule lab may write a rule file: only in marimo *edit* mode and never in a
+    read-only deployment. Returns (allowed, reason shown when not)."""
+    if read_only(env):
+        return False, "this deployment is read-only (CERTLIB_READ_ONLY=1)"
+    if app_mode != "edit":
+        return False, "saving rule files is only possible when the notebook runs in edit mode (marimo edit)"
+    return True, ""
+
+
+__all__ = [
+    "AUTH_HEADER_ENV",
+    "DEMO_LABEL",
+    "IDENTITY_ENV",
+    "READ_ONLY_ENV",
+    "Identity",
+    "can_save_rules",
+    "current",
+    "header_value",
+    "mode",
+    "read_only",
+    "request_user",
+    "resolve",
+]
