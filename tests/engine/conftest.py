@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -131,6 +132,7 @@ def make_rule(
 
 
 # Hand-compiled rules over the tiny data above (polars SQL).
+# (pytest's importlib mode cannot import this module by name: tests reach all of it through fixtures.)
 PRESENT_GT_ENROLLED = make_rule(
     "EOY-001",
     "SELECT enrollment_id, district_number, ada_days_enrolled, ada_days_present FROM attendance_summary "
@@ -154,3 +156,21 @@ ALL_ENROLLMENTS = make_rule(
     tables=("enrollments", "attendance_summary"),
     title="End of Year Attendance Certification",
 )
+
+
+@pytest.fixture
+def rule_factory():
+    """``rule_factory(id, sql, severity=..., keys=..., ...)`` -> a hand-compiled rule."""
+    return make_rule
+
+
+@pytest.fixture
+def rules() -> SimpleNamespace:
+    """Three working rules over the data of ``data_dir``: fatal (3 rows), warning (1), info (5)."""
+    return SimpleNamespace(present=PRESENT_GT_ENROLLED, grade=GRADE_UNKNOWN, info=ALL_ENROLLMENTS)
+
+
+@pytest.fixture
+def sample() -> SimpleNamespace:
+    """The frames written into ``data_dir``."""
+    return SimpleNamespace(enrollments=ENROLLMENTS, attendance=ATTENDANCE, grades=GRADES)
