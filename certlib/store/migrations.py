@@ -1,0 +1,70 @@
+"""Schema version table and ordered migrations.
+
+Each migration is ``(version, name, apply(conn))``; :func:`migrate` applies the missing ones in order,
+each recorded in ``schema_version``. Opening a current database writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from certlib.errors import StoreError
+from certlib.store import schema
+from certlib.store.connection import transaction
+
+_V1_TABLES = [
+    schema.districts, schema.schools, schema.categories, schema.users, schema.memberships, schema.events,
+    schema.units, schema.submissions, schema.progress, schema.audit, schema.audit_head, schema.alerts,
+]
+
+
+def _v1_initial(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=_V1_TABLES)
+    conn.execute(schema.audit_head.insert().values(id=1, count=0, hash="0" * 64))
+    if conn.dialect.name == "sqlite":
+        for op in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER audit_no_{op.lower()} BEFORE {op} ON audit "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+            )
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
+    (1, "initial workflow schema", _v1_initial),
+]
+
+CURRENT_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.execute(sa.select(sa.func.max(schema.schema_version.c.version))).scalar() or 0
+
+
+def migrate(engine: sa.Engine) -> int:
+    """Bring the database to :data:`CURRENT_VERSION`; returns the version. Idempotent."""
+    with transaction(engine, write=False) as conn:
+        version = current_version(conn)
+    if version == CURRENT_VERSION:
+        return version
+    if version > CURRENT_VERSION:
+        raise StoreError(f"database schema version {version} is newer than this certlib ({CURRENT_VERSION})")
+    with transaction(engine, write=True) as conn:
+        version = current_version(conn)  # re-read under the write lock
+        if version == 0:
+            schema.schema_version.create(conn, checkfirst=True)
+        for number, name, apply in MIGRATIONS:
+            if number <= version:
+                continue
+            apply(conn)
+            conn.execute(
+                schema.schema_version.insert().values(
+                    version=number, name=name, applied_at=datetime.now(UTC).isoformat(timespec="seconds")
+                )
+            )
+            version = number
+    return version

@@ -1,0 +1,597 @@
+"""The workflow store: the one place that reads and writes certification state.
+
+Every mutation is ONE transaction that (1) re-reads the current rows under a write lock (SQLite:
+BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE), (2) asks the pure domain tables whether the
+action is allowed, (3) writes the change, one audit row and the alerts. A refusal raises inside the
+transaction, so nothing is written.
+
+>>> from datetime import datetime                                      # doctest: +SKIP
+>>> store = Store.open_workspace(Path("ws"))                           # doctest: +SKIP
+>>> store.submit("c1", unit_id=1, now=datetime(2025, 7, 1, 9))         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from certlib.domain.entities import (
+    EDITABLE_EVENT_FIELDS,
+    Alert,
+    Category,
+    District,
+    Event,
+    Membership,
+    Progress,
+    School,
+    Submission,
+    Unit,
+    User,
+    coerce_event_fields,
+)
+from certlib.domain.event_transitions import (
+    DELETED,
+    NEW,
+    SAME,
+    EventContext,
+    allowed_event_actions,
+    decide_event,
+)
+from certlib.domain.guards import ActionCheck
+from certlib.domain.scope import scope_refusal, sees_event, unit_members, unit_role
+from certlib.domain.statuses import EventStatus, StepStatus, UnitStatus, UserStatus
+from certlib.domain.unit_transitions import UnitContext, allowed_actions, decide
+from certlib.domain.user_status import ROLE_ACTIONS, UserFacts, derive_user_status
+from certlib.errors import CertlibError, DataError, NotFound, Refused
+from certlib.store import alerts, audit, people, rows
+from certlib.store import schema as t
+from certlib.store.audit import AuditRow, VerifyResult
+from certlib.store.connection import make_engine, transaction
+from certlib.store.migrations import migrate
+from certlib.store.readonly import check_writable
+from certlib.store.views import EventView, UnitView
+
+DB_FILE = "certlib.db"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Store:
+    """SQLite (or any SQLAlchemy URL) workflow store. Open with :meth:`open_workspace` or a path/URL."""
+
+    def __init__(self, path_or_url: str | Path, *, create: bool = True):
+        self.location = str(path_or_url)
+        if "://" not in self.location and not create and not Path(self.location).exists():
+            raise NotFound(f"no workflow store at {self.location}")
+        self.engine = make_engine(path_or_url)
+        try:
+            self.version = migrate(self.engine)
+        except sa.exc.OperationalError as err:
+            raise CertlibError(f"cannot open the workflow store {self.location}: {err.orig}") from err
+
+    @classmethod
+    def open_workspace(cls, workspace: str | Path, *, create: bool = True) -> Store:
+        """The store of a workspace directory: ``<workspace>/certlib.db``."""
+        ws = Path(workspace)
+        if create:
+            ws.mkdir(parents=True, exist_ok=True)
+        return cls(ws / DB_FILE, create=create)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with transaction(self.engine, write=False) as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, action: str, actor: str | None) -> Iterator[sa.Connection]:
+        check_writable(action, actor or "anyone")
+        try:
+            with transaction(self.engine, write=True) as conn:
+                yield conn
+        except sa.exc.IntegrityError as err:
+            raise DataError(f"{action}: the store refused the data ({err.orig})") from err
+
+    # ---- people and reference data ------------------------------------------------------------
+
+    def load_people(self, data: dict[str, Any], now: datetime, actor: str = "system") -> dict[str, int]:
+        """Create districts, schools, categories, users and memberships (see :mod:`certlib.store.people`)
+        in one transaction with one audit row."""
+        with self._write("load people", actor) as conn:
+            counts = people.load(conn, data)
+            audit.append(conn, at=now.isoformat(), actor=actor, action="load people", details=counts)
+            return counts
+
+    def user(self, user_id: str) -> User:
+        with self._read() as conn:
+            return rows.get_user(conn, user_id)
+
+    def users(self) -> list[User]:
+        with self._read() as conn:
+            return list(rows.all_users(conn).values())
+
+    def districts(self) -> list[District]:
+        with self._read() as conn:
+            return rows.districts_all(conn)
+
+    def schools(self) -> list[School]:
+        with self._read() as conn:
+            return rows.schools_all(conn)
+
+    def categories(self) -> list[Category]:
+        with self._read() as conn:
+            return rows.categories_all(conn)
+
+    def memberships(self, user_id: str | None = None, category_id: str | None = None) -> list[Membership]:
+        with self._read() as conn:
+            return rows.memberships_of(conn, user_id=user_id, category_id=category_id)
+
+    # ---- events ------------------------------------------------------------------------------
+
+    def _event_decision(self, conn: sa.Connection, action: str, actor_id: str, event: Event | None,
+                        now: datetime, changes: dict[str, Any] | None = None,
+                        new_end_date: date | None = None) -> EventStatus | str:
+        actor = rows.get_user(conn, actor_id)
+        ctx = EventContext(actor, event, now, dict(changes or {}), new_end_date)
+        target = decide_event(action, ctx)
+        cat = ctx.proposed().get("category_id")
+        if action in ("create", "edit", "copy") and cat:
+            if conn.execute(sa.select(t.categories.c.id).where(t.categories.c.id == cat)).first() is None:
+                raise Refused(f"{action} event", actor_id, event.status if event else None, f"unknown category {cat!r}")
+        return target
+
+    def create_event(self, actor_id: str, now: datetime, **fields: Any) -> Event:
+        """Create an Unpublished event. Fields: name, reporting_year, category_id, level ("district" or
+        "school"), groups, start_date, certification_opens, end_date, districts (optional)."""
+        with self._write("create event", actor_id) as conn:
+            self._event_decision(conn, "create", actor_id, None, now, fields)
+            values = _event_values(coerce_event_fields(fields))
+            event_id = conn.execute(
+                t.events.insert().values(
+                    **values, status=EventStatus.UNPUBLISHED.value, created_by=actor_id, created_at=now.isoformat()
+                )
+            ).inserted_primary_key[0]
+            event = rows.get_event(conn, event_id)
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="create event", event_id=event_id,
+                         to_status=event.status, details=event.details())
+            return event
+
+    def edit_event(self, actor_id: str, event_id: int, now: datetime, **changes: Any) -> Event:
+        """Edit details. A published event keeps showing its published version to districts; the edits
+        wait in a draft (status Unpublished Changes) until published again."""
+        with self._write("edit event", actor_id) as conn:
+            event = rows.get_event(conn, event_id, lock=True)
+            target = self._event_decision(conn, "edit", actor_id, event, now, changes)
+            plain = {k: _plain(v) for k, v in changes.items()}
+            if event.status == EventStatus.UNPUBLISHED:
+                conn.execute(t.events.update().where(t.events.c.id == event_id).values(
+                    **_event_values(coerce_event_fields(changes))))
+            else:
+                draft = {**(event.draft or {}), **plain}
+                conn.execute(t.events.update().where(t.events.c.id == event_id).values(
+                    draft=json.dumps(draft, sort_keys=True), status=str(target)))
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="edit event", event_id=event_id,
+                         from_status=event.status, to_status=target, details={"changes": plain})
+            return rows.get_event(conn, event_id)
+
+    def publish_event(self, actor_id: str, event_id: int, now: datetime) -> Event:
+        """Publish: apply any draft, create the missing units for every district/school in scope and
+        alert every member in scope."""
+        with self._write("publish event", actor_id) as conn:
+            event = rows.get_event(conn, event_id, lock=True)
+            self._event_decision(conn, "publish", actor_id, event, now)
+            live = event.with_draft()
+            conn.execute(t.events.update().where(t.events.c.id == event_id).values(
+                **_event_values(coerce_event_fields(live.details())), draft=None, status=EventStatus.PUBLISHED.value))
+            live = rows.get_event(conn, event_id)
+            created = self._create_units(conn, live)
+            users = rows.all_users(conn)
+            ms = rows.memberships_of(conn, category_id=live.category_id)
+            recipients: set[str] = set()
+            for unit in self._units_of(conn, event_id):
+                recipients |= unit_members(users, ms, live, unit).members
+            sent = alerts.post(
+                conn, recipients, kind="published", now=now, due_date=live.end_date, required=True,
+                text=f"{alerts.STATE_NAME} published a Data Certification Event: {live.name}",
+                event_id=event_id, dedupe=f"published:{event_id}",
+            )
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="publish event", event_id=event_id,
+                         from_status=event.status, to_status=EventStatus.PUBLISHED,
+                         details={"units_created": created, "alerts": sent})
+            return live
+
+    def _create_units(self, conn: sa.Connection, event: Event) -> int:
+        wanted = set(event.districts)
+        districts = [d.number for d in rows.districts_all(conn) if not wanted or d.number in wanted]
+        if event.level == "district":
+            keys = [(d, "") for d in districts]
+        else:
+            keys = [(s.district_number, s.code) for s in rows.schools_all(conn) if s.district_number in districts]
+        have = {(u.district_number, u.school_code or "") for u in self._units_of(conn, event.id)}
+        created = 0
+        for district, school in keys:
+            if (district, school) in have:
+                continue
+            conn.execute(t.units.insert().values(event_id=event.id, district_number=district, school_code=school,
+                                                 status=UnitStatus.IN_PROGRESS.value, round=1))
+            created += 1
+        return created
+
+    def copy_event(self, actor_id: str, event_id: int, now: datetime, **changes: Any) -> Event:
+        """A new Unpublished event with the source's details (draft included); name defaults to "<name>-COPY"."""
+        with self._write("copy event", actor_id) as conn:
+            source = rows.get_event(conn, event_id)
+            changes = {"name": f"{source.with_draft().name}-COPY", **changes}
+            self._event_decision(conn, "copy", actor_id, source, now, changes)
+            fields = {**coerce_event_fields(source.with_draft().details()), **coerce_event_fields(changes)}
+            new_id = conn.execute(t.events.insert().values(
+                **_event_values(fields), status=EventStatus.UNPUBLISHED.value, created_by=actor_id,
+                created_at=now.isoformat())).inserted_primary_key[0]
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="copy event", event_id=new_id,
+                         to_status=EventStatus.UNPUBLISHED, details={"source_event": event_id, "name": fields["name"]})
+            return rows.get_event(conn, new_id)
+
+    def extend_event(self, actor_id: str, event_id: int, end_date: date | str, now: datetime) -> Event:
+        """Move the due date later (applies at once, also to a published event)."""
+        new_end = date.fromisoformat(end_date) if isinstance(end_date, str) else end_date
+        with self._write("extend event", actor_id) as conn:
+            event = rows.get_event(conn, event_id, lock=True)
+            self._event_decision(conn, "extend", actor_id, event, now, new_end_date=new_end)
+            draft = {k: v for k, v in (event.draft or {}).items() if k != "end_date"} or None
+            conn.execute(t.events.update().where(t.events.c.id == event_id).values(
+                end_date=new_end, draft=json.dumps(draft, sort_keys=True) if draft else None))
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="extend event", event_id=event_id,
+                         from_status=event.status, to_status=event.status,
+                         details={"from": event.with_draft().end_date.isoformat(), "to": new_end.isoformat()})
+            return rows.get_event(conn, event_id)
+
+    def close_event(self, actor_id: str, event_id: int, now: datetime) -> Event:
+        """Close: no one may act on the event's units any more."""
+        with self._write("close event", actor_id) as conn:
+            event = rows.get_event(conn, event_id, lock=True)
+            self._event_decision(conn, "close", actor_id, event, now)
+            conn.execute(t.events.update().where(t.events.c.id == event_id).values(
+                status=EventStatus.CLOSED.value, draft=None))
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="close event", event_id=event_id,
+                         from_status=event.status, to_status=EventStatus.CLOSED)
+            return rows.get_event(conn, event_id)
+
+    def delete_event(self, actor_id: str, event_id: int, now: datetime) -> None:
+        """Delete an Unpublished event (a published one can only be closed)."""
+        with self._write("delete event", actor_id) as conn:
+            event = rows.get_event(conn, event_id, lock=True)
+            self._event_decision(conn, "delete", actor_id, event, now)
+            conn.execute(t.events.delete().where(t.events.c.id == event_id))
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="delete event", event_id=event_id,
+                         from_status=event.status, to_status=DELETED, details=event.details())
+
+    def event(self, event_id: int, actor_id: str | None = None) -> Event:
+        """An event as ``actor_id`` sees it (state: with draft; others: the published version)."""
+        with self._read() as conn:
+            event = rows.get_event(conn, event_id)
+            if actor_id is None:
+                return event
+            actor = rows.get_user(conn, actor_id)
+            if actor.is_state:
+                return replace(event.with_draft(), status=event.status, draft=event.draft)
+            ms = rows.memberships_of(conn, user_id=actor_id)
+            if not sees_event(actor, ms, event, self._units_of(conn, event_id)):
+                raise Refused("view event", actor_id, None,
+                              f"outside scope: {actor_id} has no membership covering event {event_id}")
+            return event
+
+    def events_for(self, actor_id: str, now: datetime) -> list[EventView]:
+        """Events ``actor_id`` may see, newest first, with unit counts per status (in their scope)."""
+        with self._read() as conn:
+            actor = rows.get_user(conn, actor_id)
+            ms = rows.memberships_of(conn, user_id=actor_id)
+            out = []
+            for r in conn.execute(sa.select(t.events).order_by(t.events.c.id.desc())):
+                event = rows.event_from(r)
+                units = self._units_of(conn, event.id)
+                if not sees_event(actor, ms, event, units):
+                    continue
+                mine = units if actor.is_state else [u for u in units if unit_role(actor, ms, event, u)]
+                shown = replace(event.with_draft(), status=event.status, draft=event.draft) if actor.is_state else event
+                out.append(EventView(shown, dict(Counter(str(u.status) for u in mine))))
+            return out
+
+    def allowed_event_actions(self, actor_id: str, event_id: int | None, now: datetime) -> list[ActionCheck]:
+        with self._read() as conn:
+            actor = rows.get_user(conn, actor_id)
+            event = rows.get_event(conn, event_id) if event_id is not None else None
+            return allowed_event_actions(EventContext(actor, event, now))
+
+    # ---- units ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _units_of(conn: sa.Connection, event_id: int) -> list[Unit]:
+        q = sa.select(t.units).where(t.units.c.event_id == event_id).order_by(t.units.c.id)
+        return [rows.unit_from(r) for r in conn.execute(q)]
+
+    def unit(self, unit_id: int) -> Unit:
+        with self._read() as conn:
+            return rows.get_unit(conn, unit_id)
+
+    def units(self, event_id: int) -> list[Unit]:
+        with self._read() as conn:
+            return self._units_of(conn, event_id)
+
+    def _context(self, conn: sa.Connection, actor_id: str, unit_id: int, now: datetime,
+                 reason: str | None = None, lock: bool = False) -> UnitContext:
+        actor = rows.get_user(conn, actor_id)
+        unit = rows.get_unit(conn, unit_id, lock=lock)
+        event = rows.get_event(conn, unit.event_id)
+        mine = tuple(rows.memberships_of(conn, user_id=actor_id))
+        members = unit_members(rows.all_users(conn), rows.memberships_of(conn, category_id=event.category_id),
+                               event, unit)
+        return UnitContext(
+            actor=actor, event=event, unit=unit, role=unit_role(actor, mine, event, unit), memberships=mine,
+            primaries=members.primaries, submitted=rows.submitted_in_round(conn, unit),
+            progress=rows.progress_of(conn, actor_id, unit_id, unit.round), now=now, reason=reason,
+        )
+
+    def _view(self, ctx: UnitContext, with_allowed: bool) -> UnitView:
+        if ctx.role is None:
+            role = "state (read)" if ctx.actor.is_state and "read" in ctx.actor.rights else None
+            kind, primary = role, False
+        else:
+            kind, primary = ctx.role.kind, ctx.role.primary
+        facts = UserFacts(kind or "", ctx.unit.status, ctx.unit.requested_by == ctx.actor.id,
+                          ctx.actor.id in ctx.submitted, ctx.now.date() > ctx.event.end_date)
+        return UnitView(
+            unit=ctx.unit, event=ctx.event, role=kind, primary=primary, user_status=derive_user_status(facts),
+            buttons=ROLE_ACTIONS.get(kind or "", ("View",)), submitted=ctx.submitted, primaries=ctx.primaries,
+            allowed=tuple(allowed_actions(ctx)) if with_allowed else (),
+        )
+
+    def unit_view(self, actor_id: str, unit_id: int, now: datetime) -> UnitView:
+        """One unit as ``actor_id`` sees it, with the derived user status and every action's yes/no."""
+        with self._read() as conn:
+            ctx = self._context(conn, actor_id, unit_id, now)
+            view = self._view(ctx, with_allowed=True)
+            if view.role is None:
+                raise Refused("view unit", actor_id, ctx.unit.status,
+                              scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit))
+            return view
+
+    def allowed_actions(self, actor_id: str, unit_id: int, now: datetime) -> list[ActionCheck]:
+        """What ``actor_id`` may do on ``unit_id`` now, and why not (for UIs)."""
+        with self._read() as conn:
+            return allowed_actions(self._context(conn, actor_id, unit_id, now))
+
+    def units_for(self, actor_id: str, now: datetime, event_id: int | None = None) -> list[UnitView]:
+        """Every unit ``actor_id`` sees (through a matching membership), ordered by event then unit."""
+        with self._read() as conn:
+            actor = rows.get_user(conn, actor_id)
+            mine = tuple(rows.memberships_of(conn, user_id=actor_id))
+            users = rows.all_users(conn)
+            q = sa.select(t.events).order_by(t.events.c.id)
+            if event_id is not None:
+                q = q.where(t.events.c.id == event_id)
+            out: list[UnitView] = []
+            for event in (rows.event_from(r) for r in conn.execute(q)):
+                if not actor.is_state and event.status not in (EventStatus.PUBLISHED, EventStatus.UNPUBLISHED_CHANGES,
+                                                                EventStatus.CLOSED):
+                    continue
+                cat_ms = rows.memberships_of(conn, category_id=event.category_id)
+                for unit in self._units_of(conn, event.id):
+                    role = unit_role(actor, mine, event, unit)
+                    if role is None and not (actor.is_state and "read" in actor.rights):
+                        continue
+                    members = unit_members(users, cat_ms, event, unit)
+                    ctx = UnitContext(actor, event, unit, role, mine, members.primaries,
+                                      rows.submitted_in_round(conn, unit), {}, now)
+                    out.append(self._view(ctx, with_allowed=False))
+            return out
+
+    # ---- unit transitions ----------------------------------------------------------------------
+
+    def transition(self, action: str, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
+        """Run one unit action (see :data:`certlib.domain.UNIT_TRANSITIONS`) in one transaction."""
+        with self._write(action, actor_id) as conn:
+            ctx = self._context(conn, actor_id, unit_id, now, reason, lock=True)
+            new = decide(action, ctx)
+            old = ctx.unit
+            done = conn.execute(
+                t.units.update()
+                .where(t.units.c.id == unit_id, t.units.c.status == old.status.value, t.units.c.round == old.round)
+                .values(status=new.status.value, round=new.round,
+                        status_before_request=new.status_before_request.value if new.status_before_request else None,
+                        requested_by=new.requested_by)
+            ).rowcount
+            if done != 1:  # only reachable without a write lock (never on SQLite IMMEDIATE / FOR UPDATE)
+                raise Refused(action, actor_id, old.status, "concurrent change: the unit changed meanwhile; retry")
+            snapshot = None
+            details: dict[str, Any] = {"round": old.round}
+            if action == "submit":
+                snapshot = ctx.progress[3].snapshot_sha256
+                conn.execute(t.submissions.insert().values(unit_id=unit_id, round=old.round, user_id=actor_id,
+                                                           at=now.isoformat(), snapshot_sha256=snapshot))
+                details["primaries_missing"] = sorted(ctx.primaries - ctx.submitted - {actor_id})
+            if new.round != old.round:
+                details["new_round"] = new.round
+            details["alerts"] = self._transition_alerts(conn, action, ctx, new, now)
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action=action, event_id=old.event_id,
+                         unit_id=unit_id, from_status=old.status, to_status=new.status,
+                         reason=(reason or None) if action != "submit" else None, details=details,
+                         snapshot_sha256=snapshot)
+            return new
+
+    def _transition_alerts(self, conn: sa.Connection, action: str, ctx: UnitContext, new: Unit, now: datetime) -> int:
+        members = unit_members(rows.all_users(conn), rows.memberships_of(conn, category_id=ctx.event.category_id),
+                               ctx.event, ctx.unit)
+        name, where = ctx.event.name, alerts.unit_label(ctx.unit)
+        common = {"now": now, "event_id": ctx.event.id, "unit_id": ctx.unit.id}
+        if action == "submit" and new.status == UnitStatus.SENT:
+            return alerts.post(conn, members.state_approvers, kind="sent", required=True,
+                               text=f"{where} sent its certification to the state for Data Certification Event: {name}", **common)
+        if action == "approve":
+            return alerts.post(conn, members.members, kind="approved",
+                               text=f"{alerts.STATE_NAME} approved the certification for Data Certification Event: {name}", **common)
+        if action == "request_recert_state":
+            return alerts.post(conn, members.members, kind="recert_requested_by_state", required=True, due_date=ctx.event.end_date,
+                               text=f"{alerts.STATE_NAME} requested a recertification for Data Certification Event: {name}: {ctx.reason}", **common)
+        if action == "request_recert_district":
+            return alerts.post(conn, members.state_approvers, kind="recert_requested_by_district", required=True,
+                               text=f"{where} requested a recertification for Data Certification Event: {name}: {ctx.reason}", **common)
+        if action == "accept_request":
+            return alerts.post(conn, members.members, kind="recert_accepted", required=True, due_date=ctx.event.end_date,
+                               text=f"{alerts.STATE_NAME} accepted the recertification request for Data Certification Event: {name}", **common)
+        if action == "deny_request":
+            return alerts.post(conn, members.members, kind="recert_denied",
+                               text=f"{alerts.STATE_NAME} denied the recertification request for Data Certification Event: {name}: {ctx.reason}", **common)
+        return 0
+
+    def submit(self, actor_id: str, unit_id: int, now: datetime) -> Unit:
+        return self.transition("submit", actor_id, unit_id, now)
+
+    def approve(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
+        return self.transition("approve", actor_id, unit_id, now, reason)
+
+    def request_recert(self, actor_id: str, unit_id: int, reason: str | None, now: datetime) -> Unit:
+        """State approvers send the unit back; district/school certifiers ask the state."""
+        return self.transition(self.recert_action_for(actor_id), actor_id, unit_id, now, reason)
+
+    def recert_action_for(self, actor_id: str) -> str:
+        return "request_recert_state" if self.user(actor_id).is_state else "request_recert_district"
+
+    def accept_request(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
+        return self.transition("accept_request", actor_id, unit_id, now, reason)
+
+    def deny_request(self, actor_id: str, unit_id: int, reason: str | None, now: datetime) -> Unit:
+        return self.transition("deny_request", actor_id, unit_id, now, reason)
+
+    # ---- wizard progress -----------------------------------------------------------------------
+
+    def record_progress(
+        self, actor_id: str, unit_id: int, step: int, status: StepStatus | str, now: datetime, *,
+        fatal_seen: bool = False, error_seen: bool = False, warnings: int = 0,
+        warnings_acknowledged: bool = False, snapshot_sha256: str | None = None,
+    ) -> Progress:
+        """Write ``actor_id``'s wizard step (1-3) in the unit's current round (the wizard calls this)."""
+        action = "record progress"
+        with self._write(action, actor_id) as conn:
+            ctx = self._context(conn, actor_id, unit_id, now, lock=True)
+            why = _progress_refusal(ctx, step, status, warnings, snapshot_sha256)
+            if why:
+                raise Refused(action, actor_id, ctx.unit.status, why)
+            key = {"unit_id": unit_id, "user_id": actor_id, "round": ctx.unit.round, "step": step}
+            values = {"status": str(StepStatus(status)), "fatal_seen": fatal_seen, "error_seen": error_seen,
+                      "warnings": warnings, "warnings_acknowledged": warnings_acknowledged,
+                      "snapshot_sha256": snapshot_sha256, "updated_at": now.isoformat()}
+            where = sa.and_(*(t.progress.c[k] == v for k, v in key.items()))
+            if conn.execute(t.progress.update().where(where).values(**values)).rowcount == 0:
+                conn.execute(t.progress.insert().values(**key, **values))
+            return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[step]
+
+    def progress(self, user_id: str, unit_id: int, round_: int | None = None) -> dict[int, Progress]:
+        """A user's wizard steps in a round (default: the unit's current round), by step number."""
+        with self._read() as conn:
+            unit = rows.get_unit(conn, unit_id)
+            return rows.progress_of(conn, user_id, unit_id, round_ if round_ is not None else unit.round)
+
+    def submissions(self, unit_id: int, round_: int | None = None) -> list[Submission]:
+        with self._read() as conn:
+            q = sa.select(t.submissions).where(t.submissions.c.unit_id == unit_id).order_by(t.submissions.c.id)
+            if round_ is not None:
+                q = q.where(t.submissions.c.round == round_)
+            return [Submission(r.unit_id, r.round, r.user_id, r.at, r.snapshot_sha256) for r in conn.execute(q)]
+
+    # ---- audit ---------------------------------------------------------------------------------
+
+    def log(self, actor_id: str, action: str, now: datetime, *, event_id: int | None = None,
+            unit_id: int | None = None, details: dict[str, Any] | None = None,
+            snapshot_sha256: str | None = None) -> AuditRow:
+        """Record an accepted action of another service (snapshot taken, resync...) in the audit chain."""
+        with self._write(action, actor_id) as conn:
+            rows.get_user(conn, actor_id)
+            return audit.append(conn, at=now.isoformat(), actor=actor_id, action=action, event_id=event_id,
+                                unit_id=unit_id, details=details, snapshot_sha256=snapshot_sha256)
+
+    def audit_rows(self, event_id: int | None = None, unit_id: int | None = None, limit: int | None = None) -> list[AuditRow]:
+        with self._read() as conn:
+            return audit.rows(conn, event_id=event_id, unit_id=unit_id, limit=limit)
+
+    def audit_count(self) -> int:
+        with self._read() as conn:
+            return audit.count(conn)
+
+    def verify_audit(self) -> VerifyResult:
+        with self._read() as conn:
+            return audit.verify(conn)
+
+    # ---- Message Center ------------------------------------------------------------------------
+
+    def messages(self, user_id: str, unread_only: bool = False) -> list[Alert]:
+        with self._read() as conn:
+            rows.get_user(conn, user_id)
+            return alerts.for_user(conn, user_id, unread_only)
+
+    def mark_read(self, user_id: str, alert_id: int) -> Alert:
+        with self._write("read message", user_id) as conn:
+            rows.get_user(conn, user_id)
+            return alerts.mark_read(conn, user_id, alert_id)
+
+    def sweep_alerts(self, now: datetime, days: int = 7) -> alerts.SweepResult:
+        """Post due-soon (within ``days``) and overdue alerts; running it twice posts nothing new."""
+        if days < 0:
+            raise Refused("alerts sweep", "system", None, "days must be 0 or more")
+        with self._write("alerts sweep", "system") as conn:
+            return alerts.sweep(conn, now, days)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _event_values(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in fields.items():
+        if k not in EDITABLE_EVENT_FIELDS:
+            continue
+        out[k] = json.dumps(list(v or ())) if k in ("groups", "districts") else v
+    return out
+
+
+def _progress_refusal(ctx: UnitContext, step: int, status: Any, warnings: int, sha: str | None) -> str | None:
+    if ctx.role is None:
+        return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
+    if ctx.role.kind not in ("certifier", "reviewer"):
+        return f"missing right: only the unit's reviewers and certifiers walk the wizard; {ctx.actor.id} is {ctx.role.kind}"
+    if ctx.event.status not in (EventStatus.PUBLISHED, EventStatus.UNPUBLISHED_CHANGES):
+        return f"guard 'event not closed' failed: event {ctx.event.id} is {ctx.event.status}"
+    if ctx.now.date() < ctx.event.start_date:
+        return f"guard 'review window open' failed: the event starts {ctx.event.start_date.isoformat()}"
+    if step not in (1, 2, 3):
+        return f"unknown step {step}; wizard steps are 1, 2, 3"
+    if str(status) not in {s.value for s in StepStatus}:
+        return f"unknown step status {status!r}; one of {', '.join(s.value for s in StepStatus)}"
+    if warnings < 0:
+        return "warnings must be 0 or more"
+    if sha is not None and not SHA256.match(sha):
+        return "snapshot_sha256 must be 64 lowercase hex digits"
+    return None
+
+
+__all__ = ["DB_FILE", "Store", "UserStatus", "SAME", "NEW"]
