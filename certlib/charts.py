@@ -49,7 +49,7 @@ USER_STATUS_COLORS: dict[str, str] = {
 #: Severity colours of findings (fatal blocks, warning must be acknowledged, info is a listing).
 SEVERITY_COLORS: dict[str, str] = {"fatal": "#cb181d", "error": "#7a0177", "warning": "#fd8d3c", "info": "#6baed6"}
 
-_WIDTH = 560
+_WIDTH = 420
 
 
 def _require(frame: pl.DataFrame, columns: list[str], chart: str) -> None:

@@ -242,6 +242,18 @@ class EventFilters:
     event_ids: list[int] = field(default_factory=list)
     rule_ids: list[str] = field(default_factory=list)
 
+    def describe(self, neutral: EventFilters | None = None) -> str:
+        """The active filters as a short text ("" when none), skipping values equal to ``neutral``'s."""
+        parts = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v in (None, "", [], False) or (neutral is not None and getattr(neutral, f.name) == v):
+                continue
+            if isinstance(v, list):
+                v = ", ".join(str(x) for x in v)
+            parts.append(f"{f.name.replace('_', ' ')}: {v}")
+        return "; ".join(parts)
+
     @classmethod
     def from_values(cls, **values) -> EventFilters:
         """Build from widget values, dropping ``None``/empty ones and unknown names."""
@@ -322,10 +334,11 @@ def filter_events(table: pl.DataFrame, f: EventFilters, findings: pl.DataFrame |
     return out
 
 
-def selection_filter(selected: pl.DataFrame | None) -> dict[str, list]:
+def selection_filter(selected: pl.DataFrame | None, status_as: str | None = None) -> dict[str, list]:
     """Turn the selected rows of a chart frame (``mo.ui.altair_chart(...).value``) into filter
-    values: ``keys`` (schools/districts), ``event_ids``, ``rule_ids``, ``unit_statuses``,
-    ``user_statuses_sel``. Empty when nothing is selected."""
+    values: ``keys`` (schools/districts), ``event_ids``, ``rule_ids`` and — when ``status_as`` is
+    ``"event_statuses"`` or ``"user_statuses"`` — the selected ``status`` values under that name.
+    Empty when nothing is selected."""
     if selected is None or not isinstance(selected, pl.DataFrame) or selected.height == 0:
         return {}
     out: dict[str, list] = {}
@@ -335,17 +348,30 @@ def selection_filter(selected: pl.DataFrame | None) -> dict[str, list]:
         out["event_ids"] = sorted({int(k) for k in selected["event_id"].to_list() if k is not None})
     if "rule_id" in selected.columns:
         out["rule_ids"] = sorted({k for k in selected["rule_id"].to_list() if k is not None})
+    if status_as and "status" in selected.columns:
+        out[status_as] = sorted({k for k in selected["status"].to_list() if k is not None})
     return out
 
 
-def merge_selections(*selections: dict[str, list]) -> dict[str, list]:
-    """Merge several :func:`selection_filter` results: for each filter name the values are
-    intersected when more than one chart constrains it."""
-    out: dict[str, list] = {}
+def merge_selections(*selections: dict) -> dict:
+    """Merge filter dicts (form values and :func:`selection_filter` results): list values given by
+    more than one source are intersected; scalars from later sources win when not empty."""
+    out: dict = {}
     for sel in selections:
-        for k, v in sel.items():
-            out[k] = sorted(set(out[k]) & set(v)) if k in out else list(v)
+        for k, v in (sel or {}).items():
+            if isinstance(v, (list, tuple, set, frozenset)):
+                v = list(v)
+                if not v:
+                    continue
+                out[k] = sorted(set(out[k]) & set(v)) if k in out else v
+            elif v not in (None, "") and v is not False:
+                out[k] = v
     return out
+
+
+def build_filters(form: dict | None, *selections: dict) -> EventFilters:
+    """The table's filters from the filter form's values plus the charts' selections."""
+    return EventFilters.from_values(**merge_selections(form or {}, *selections))
 
 
 DISPLAY_COLUMNS = ["Event Name", "School Name", "District", "Event Status", "Due Date",
@@ -429,3 +455,75 @@ def _call_with_today(ws, today: dt.date):
         return ws.dashboard_frames(today=today)
     except TypeError:
         return ws.dashboard_frames()
+
+
+def today_for(ws) -> dt.date:
+    """The workspace's "today" (the demo scenario may pin a clock), else the real date."""
+    for name in ("today", "now"):
+        fn = getattr(ws, name, None)
+        if fn is None:
+            continue
+        value = fn() if callable(fn) else fn
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+    return dt.date.today()
+
+
+def event_options(units: pl.DataFrame) -> dict[str, int | None]:
+    """Dropdown options: "All events" plus one entry per event ("name (year)") → event id."""
+    ev = units.select("event_id", "event", "school_year").unique().sort("event", "event_id")
+    opts: dict[str, int | None] = {"All events": None}
+    for row in ev.iter_rows(named=True):
+        opts[f"{row['event']} · {row['school_year']} · #{row['event_id']}"] = row["event_id"]
+    return opts
+
+
+def for_event(frames: DashboardFrames, event_id: int | None) -> DashboardFrames:
+    """The frames narrowed to one event (or all when None)."""
+    if event_id is None:
+        return frames
+    units = frames.units.filter(pl.col("event_id") == event_id)
+    ids = units.select("unit_id")
+    return DashboardFrames(units, frames.users.join(ids, on="unit_id", how="semi"),
+                           frames.findings.join(ids, on="unit_id", how="semi"))
+
+
+def latest_report_html(ws, unit_id: int) -> str | None:
+    """HTML of the latest report of a unit (state validation or snapshot), or None when the unit
+    has no report yet. Uses the façade's ``latest_report(unit_id)``."""
+    fn = getattr(ws, "latest_report", None)
+    if fn is None:
+        return None
+    rep = fn(unit_id)
+    if rep is None:
+        return None
+    if isinstance(rep, str):
+        return rep
+    for attr in ("html", "render_html"):
+        v = getattr(rep, attr, None)
+        if v is not None:
+            return v() if callable(v) else v
+    return str(rep)
+
+
+USER_STATUSES = ["Certification Incomplete", "Incomplete - Overdue", "Certification Complete",
+                 "Recertification Request Pending", "Complete", "N/A"]
+UNIT_STATUSES = ["In Progress", "Certification Sent to State", "Certification Approved by State",
+                 "Recertification Request Sent", "Recertification In Progress"]
+
+
+def due_range(units: pl.DataFrame) -> tuple[dt.date, dt.date]:
+    """(earliest, latest) due date: the neutral values of the "Due Date After/Before" pickers."""
+    dues = units["due_date"].drop_nulls() if "due_date" in units.columns else pl.Series([], dtype=pl.Date)
+    if dues.len() == 0:
+        today = dt.date.today()
+        return today, today
+    return dues.min(), dues.max()  # type: ignore[return-value]
+
+
+def neutral_filters(units: pl.DataFrame) -> EventFilters:
+    """The filters as the form starts (due range = all due dates): used to describe only what changed."""
+    first, last = due_range(units)
+    return EventFilters(due_after=first, due_before=last)

@@ -188,3 +188,33 @@ __all__ = [
     "request_user",
     "resolve",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the workspace is (deployment configuration)
+# ---------------------------------------------------------------------------------------------
+
+WORKSPACE_ENV = "CERTLIB_WORKSPACE"
+
+
+def workspace_dir(env: Mapping[str, str] | None = None) -> str:
+    """The workspace directory of this deployment: ``CERTLIB_WORKSPACE`` or ``./workspace``."""
+    return _env(env).get(WORKSPACE_ENV) or os.path.abspath("workspace")
+
+
+def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | None]:
+    """Open the deployment's workspace through the services façade.
+
+    Returns ``(workspace, None)`` or ``(None, what to do next)`` so a notebook can show an empty
+    state instead of a traceback when the demo workspace has not been created yet.
+    """
+    path = workspace_dir(env)
+    try:
+        from certlib.services import Workspace  # issue 5's façade
+    except ImportError as err:
+        return None, f"the workspace services are not available in this build ({err})"
+    try:
+        return Workspace.open(path), None
+    except Exception as err:  # a CertlibError or a missing directory: say what to do
+        return None, (f"no usable workspace at `{path}` ({err}). Create the demo workspace with "
+                      f"`certlib demo init --workspace {path}` or run `make run`.")

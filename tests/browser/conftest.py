@@ -99,11 +99,32 @@ def page(browser):
     ctx.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot into the gitignored tests/screenshots/ folder."""
+_TALLEST_SCROLLER = """() => {
+  let h = document.documentElement.scrollHeight;
+  for (const el of document.querySelectorAll('*')) {
+    const s = getComputedStyle(el);
+    if ((s.overflowY === 'auto' || s.overflowY === 'scroll') && el.scrollHeight > el.clientHeight) {
+      h = Math.max(h, el.scrollHeight + el.getBoundingClientRect().top);
+    }
+  }
+  return Math.ceil(h);
+}"""
+
+
+def screenshot(page, name: str, max_height: int = 9000) -> Path:
+    """Save a screenshot of the whole notebook into the gitignored tests/screenshots/ folder.
+
+    marimo scrolls inside its own container, so ``full_page`` alone shows one screen; the viewport
+    is grown to the tallest scroller's height for the shot and restored afterwards.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size or {"width": 1400, "height": 1000}
+    height = min(max(int(page.evaluate(_TALLEST_SCROLLER)), size["height"]), max_height)
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path
 
 
