@@ -1,0 +1,157 @@
+"""The HTML report: one self-contained file a district user recognises from the help article.
+
+Header (district/school, report title, time), a Summary table (Dataset / Rule / Severity / # of
+Records) whose rows link to one section per rule, and in each section the description, resolution,
+the count ("N of M shown" when capped), the rows and a "Back To Summary" link. Every value is escaped;
+the CSS is inline; there is no script.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from certlib.engine.results import RuleResult, RunResult
+from certlib.reports.values import cell_text
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
+main{max-width:1200px;margin:0 auto;padding:16px 24px 48px}
+header.report{background:#fff;border-bottom:3px solid #1d4f91;padding:16px 24px}
+header.report h1{margin:4px 0;font-size:1.5rem;color:#1d4f91}
+header.report .meta{color:#52606d;font-size:.95rem}
+header.report .meta b{color:#1f2933}
+h2{font-size:1.2rem;margin:0 0 6px}
+section{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:14px 18px;margin:18px 0}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#e4e7eb;position:sticky;top:0}
+tr:nth-child(even) td{background:#fafbfc}
+td.num,th.num{text-align:right}
+.sev{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.8rem;font-weight:600;color:#fff}
+.sev-fatal{background:#c62828}.sev-warning{background:#b26a00}.sev-info{background:#1565c0}
+.st-error{color:#c62828;font-weight:600}.st-passed{color:#2e7d32}
+.back{float:right;font-size:.9rem}
+.status{font-weight:600;padding:8px 12px;border-radius:4px;margin:12px 0}
+.blocking{background:#fdecea;color:#8a1c1c}.clear{background:#e8f5e9;color:#1b5e20}
+pre.error{background:#fdecea;padding:8px;white-space:pre-wrap}
+dl{margin:6px 0 10px}dt{font-weight:600;color:#52606d}dd{margin:0 0 6px}
+.scroll{overflow-x:auto;max-height:70vh}
+"""
+
+
+def _e(value: object) -> str:
+    return escape(cell_text(value) if not isinstance(value, str) else value, quote=True)
+
+
+def anchors(run: RunResult) -> dict[str, str]:
+    """A unique, HTML-safe anchor id per rule id (``504-001`` -> ``rule-504-001``)."""
+    out: dict[str, str] = {}
+    used: set[str] = {"summary"}
+    for r in run.rules:
+        base = "rule-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", r.id).strip("-") or "x")
+        anchor, n = base, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        out.setdefault(r.id, anchor)
+    return out
+
+
+def _severity(sev: str) -> str:
+    cls = sev if sev in ("fatal", "warning", "info") else "info"
+    return f'<span class="sev sev-{cls}">{_e(sev.capitalize())}</span>'
+
+
+def _header(run: RunResult) -> str:
+    meta = []
+    if run.scope_label:
+        meta.append(f"<b>{_e(run.scope_label)}</b>")
+    meta.append(f"Time: {_e(run.generated_at.strftime('%a %b %d %H:%M:%S %Y'))}")
+    if run.source_label:
+        meta.append(f"Source: {_e(run.source_label)}")
+    params = ", ".join(f"{k}={cell_text(v)}" for k, v in sorted(run.params.items()))
+    if params:
+        meta.append(f"Parameters: {_e(params)}")
+    return (
+        '<header class="report">'
+        f"<h1>{_e(run.title)}</h1>"
+        f'<div class="meta">{" &middot; ".join(meta)}</div>'
+        "</header>"
+    )
+
+
+def _summary(run: RunResult, ids: dict[str, str]) -> str:
+    verdict = (
+        '<div class="status blocking">Fatal findings or rule errors: these must be resolved before certifying.</div>'
+        if run.blocking
+        else '<div class="status clear">No fatal findings and no rule errors.</div>'
+    )
+    rows = []
+    for r in run.rules:
+        records = "error" if r.status == "error" else str(r.count)
+        cls = " st-error" if r.status == "error" else ""
+        rows.append(
+            "<tr>"
+            f'<td><a href="#{ids[r.id]}">{_e(r.dataset)}</a></td>'
+            f"<td>{_e(r.id)}</td>"
+            f"<td>{_severity(r.severity)}</td>"
+            f'<td class="num{cls}">{_e(records)}</td>'
+            "</tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="4">No rules were run.</td></tr>'
+    return (
+        '<section id="summary"><h2>Summary</h2>'
+        f"{verdict}"
+        '<table><thead><tr><th>Dataset</th><th>Rule</th><th>Severity</th><th class="num"># of Records</th></tr></thead>'
+        f"<tbody>{body}</tbody></table></section>"
+    )
+
+
+def _rows_table(r: RuleResult) -> str:
+    if r.rows.height == 0:
+        return ""
+    cols = r.rows.columns
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_e(cell_text(v))}</td>" for v in row) + "</tr>" for row in r.rows.iter_rows()
+    )
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _section(r: RuleResult, anchor: str) -> str:
+    if r.status == "error":
+        outcome = f'<p class="st-error">The rule could not run.</p><pre class="error">{_e(r.error or "")}</pre>'
+    elif r.status == "passed":
+        outcome = '<p class="st-passed">0 records.</p>'
+    elif r.truncated:
+        outcome = f"<p>{r.count} records ({r.shown} of {r.count} shown).</p>"
+    else:
+        outcome = f"<p>{r.count} record{'s' if r.count != 1 else ''}.</p>"
+    details = ""
+    if r.description:
+        details += f"<dt>Description</dt><dd>{_e(r.description)}</dd>"
+    if r.resolution:
+        details += f"<dt>Resolution</dt><dd>{_e(r.resolution)}</dd>"
+    if r.groups:
+        details += f"<dt>Validation groups</dt><dd>{_e(', '.join(r.groups))}</dd>"
+    return (
+        f'<section id="{anchor}">'
+        f'<a class="back" href="#summary">Back To Summary</a>'
+        f"<h2>{_e(r.dataset)} {_severity(r.severity)}</h2>"
+        f"<div>{_e(r.id)}: {_e(r.title)}</div>"
+        f"<dl>{details}</dl>{outcome}{_rows_table(r)}</section>"
+    )
+
+
+def render_html(run: RunResult) -> bytes:
+    ids = anchors(run)
+    sections = "".join(_section(r, ids[r.id]) for r in run.rules)
+    doc = (
+        "<!DOCTYPE html>"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(run.title)}</title><style>{_CSS}</style></head><body>"
+        f"{_header(run)}<main>{_summary(run, ids)}{sections}</main></body></html>\n"
+    )
+    return doc.encode("utf-8")
