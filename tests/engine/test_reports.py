@@ -125,8 +125,9 @@ def test_xlsx_opens_with_summary_and_one_sheet_per_failing_rule(run):
     assert [v[1] for v in values] == [r.id for r in run.rules]
     assert [v[5] for v in values] == [r.count for r in run.rules]
     eoy = book["EOY-001"]
-    assert [c.value for c in eoy[5]] == ["enrollment_id", "district_number", "ada_days_enrolled", "ada_days_present"]
-    assert [c.value for c in eoy[6]] == [1, "1071", 170, 171]
+    assert eoy["E1"].value == "Back To Summary" and eoy["E1"].hyperlink.location == "'Summary'!A1"
+    assert [c.value for c in eoy[5]][:4] == ["enrollment_id", "district_number", "ada_days_enrolled", "ada_days_present"]
+    assert [c.value for c in eoy[6]][:4] == [1, "1071", 170, 171]
 
 
 def test_sheet_names_are_legal_and_unique():
