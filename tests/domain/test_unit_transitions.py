@@ -1,0 +1,135 @@
+"""Table-driven tests over the unit transition table (DESIGN §3.2)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from certlib.domain import UNIT_TRANSITIONS, UnitStatus, allowed_actions, decide
+from certlib.domain.statuses import EventStatus
+from certlib.errors import Refused
+
+from .conftest import EVENT, NOW, Progress, StepStatus, completed_steps, make_ctx
+
+S = UnitStatus
+ACTOR_FOR_ROLE = {"certifier": "c1", "state approver": "sa"}
+
+# (action, from status, expected status) for every status: None = refused as wrong status.
+EXPECTED = {
+    "submit": {S.IN_PROGRESS: S.IN_PROGRESS, S.RECERT_IN_PROGRESS: S.RECERT_IN_PROGRESS},
+    "approve": {S.SENT: S.APPROVED, S.IN_PROGRESS: S.APPROVED, S.RECERT_IN_PROGRESS: S.APPROVED},
+    "request_recert_state": {S.SENT: S.RECERT_IN_PROGRESS, S.APPROVED: S.RECERT_IN_PROGRESS},
+    "request_recert_district": {S.SENT: S.RECERT_REQUESTED, S.APPROVED: S.RECERT_REQUESTED},
+    "accept_request": {S.RECERT_REQUESTED: S.RECERT_IN_PROGRESS},
+    "deny_request": {S.RECERT_REQUESTED: S.SENT},  # returns to status_before_request (SENT here)
+}
+CASES = [(t.action, status) for t in UNIT_TRANSITIONS for status in UnitStatus]
+
+
+@pytest.mark.parametrize(("action", "status"), CASES, ids=[f"{a}-{s}" for a, s in CASES])
+def test_every_action_from_every_status(action, status):
+    t = next(t for t in UNIT_TRANSITIONS if t.action == action)
+    ctx = make_ctx(ACTOR_FOR_ROLE[t.actor_role], status, submitted={"c1", "c2"} if action != "submit" else (),
+                   status_before_request=S.SENT if status == S.RECERT_REQUESTED else None)
+    expected = EXPECTED[action].get(status)
+    if expected is None:
+        with pytest.raises(Refused, match="wrong status: allowed only from") as err:
+            decide(action, ctx)
+        assert err.value.status == status and err.value.action == action
+    else:
+        assert decide(action, ctx).status == expected
+
+
+def test_table_matches_design_from_statuses():
+    for t in UNIT_TRANSITIONS:
+        assert t.from_statuses == frozenset(EXPECTED[t.action]), t.action
+
+
+def test_last_primary_submit_sends_to_state_and_secondary_does_not_count():
+    assert decide("submit", make_ctx("c1", submitted={"c2"})).status == S.SENT
+    assert decide("submit", make_ctx("c1")).status == S.IN_PROGRESS
+    assert decide("submit", make_ctx("cs", submitted={"c1"})).status == S.IN_PROGRESS
+    assert decide("submit", make_ctx("cs", S.RECERT_IN_PROGRESS, submitted={"c1", "c2"})).status == S.SENT
+
+
+def test_rounds_and_request_bookkeeping():
+    assert decide("request_recert_state", make_ctx("sa", S.APPROVED)).round == 2
+    asked = decide("request_recert_district", make_ctx("c1", S.APPROVED, submitted={"c1", "c2"}))
+    assert (asked.status, asked.status_before_request, asked.requested_by) == (S.RECERT_REQUESTED, S.APPROVED, "c1")
+    denied = decide("deny_request", make_ctx("sa", S.RECERT_REQUESTED, status_before_request=S.APPROVED,
+                                            requested_by="c1"))
+    assert (denied.status, denied.round, denied.requested_by) == (S.APPROVED, 1, None)
+    accepted = decide("accept_request", make_ctx("sa", S.RECERT_REQUESTED, status_before_request=S.SENT))
+    assert (accepted.status, accepted.round, accepted.status_before_request) == (S.RECERT_IN_PROGRESS, 2, None)
+
+
+# Each guard failing on its own, with the name the refusal must carry.
+GUARD_CASES = [
+    ("submit", dict(actor="c1", now=datetime(2025, 6, 5)), "certification window open", "opens 2025-06-10"),
+    ("submit", dict(actor="c1", now=datetime(2025, 8, 1)), "certification window open", "past the due date"),
+    ("submit", dict(actor="c1", submitted={"c1"}), "not yet submitted in this round", "already submitted"),
+    ("submit", dict(actor="c1", progress={}), "steps 1-3 COMPLETED", "step 1 District Validation"),
+    ("submit", dict(actor="c1", progress={**completed_steps("c1"), 2: Progress("c1", 3, 1, 2, StepStatus.IN_PROGRESS)}),
+     "steps 1-3 COMPLETED", "step 2 State Validation is IN PROGRESS"),
+    ("submit", dict(actor="c1", progress=completed_steps("c1", fatal_seen=True)), "no fatal or rule error", "fatal"),
+    ("submit", dict(actor="c1", progress=completed_steps("c1", error_seen=True)), "no fatal or rule error", "rule error"),
+    ("submit", dict(actor="c1", progress=completed_steps("c1", warnings=3)), "warnings acknowledged", "3 unacknowledged"),
+    ("submit", dict(actor="c1", progress={**completed_steps("c1"), 3: Progress("c1", 3, 1, 3, StepStatus.COMPLETED)}),
+     "snapshot pinned", "no snapshot"),
+    ("submit", dict(actor="c1", event=replace(EVENT, status=EventStatus.CLOSED)), "event not closed", "Closed"),
+    ("approve", dict(actor="sa", status=S.SENT, event=replace(EVENT, status=EventStatus.CLOSED)), "event not closed", ""),
+    ("request_recert_state", dict(actor="sa", status=S.SENT, reason="  "), "reason required", "required"),
+    ("request_recert_district", dict(actor="c1", status=S.APPROVED, submitted={"c1"}), "every certifier certified", "c2"),
+    ("request_recert_district", dict(actor="c1", status=S.APPROVED, submitted={"c1", "c2"}, reason=None),
+     "reason required", ""),
+    ("deny_request", dict(actor="sa", status=S.RECERT_REQUESTED, reason=""), "reason required", ""),
+]
+
+
+@pytest.mark.parametrize(("action", "kw", "guard", "detail"), GUARD_CASES, ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(GUARD_CASES)])
+def test_each_guard_refuses_with_its_name(action, kw, guard, detail):
+    kw = dict(kw)
+    actor = kw.pop("actor")
+    status = kw.pop("status", S.IN_PROGRESS)
+    with pytest.raises(Refused) as err:
+        decide(action, make_ctx(actor, status, **kw))
+    assert f"guard '{guard}' failed" in err.value.reason
+    assert detail in err.value.reason
+    assert err.value.actor == actor and err.value.status == status
+
+
+ROLE_CASES = [
+    ("submit", "r1", "missing right", "needs the certifier role; r1 is reviewer"),
+    ("submit", "sa", "missing right", "needs the certifier role; sa is state approver"),
+    ("submit", "other", "outside scope", "does not cover district 1071"),
+    ("submit", "school", "outside scope", "does not cover district 1071"),
+    ("submit", "nobody", "missing right", "no membership in category ATT"),
+    ("approve", "sr", "missing right", "needs the state approver role; sr is state reviewer"),
+    ("approve", "c1", "missing right", "needs the state approver role; c1 is certifier"),
+    ("deny_request", "c2", "missing right", "state approver"),
+]
+
+
+@pytest.mark.parametrize(("action", "actor", "kind", "detail"), ROLE_CASES)
+def test_wrong_actor_is_refused_naming_the_right(action, actor, kind, detail):
+    with pytest.raises(Refused) as err:
+        decide(action, make_ctx(actor, S.SENT if action == "approve" else S.IN_PROGRESS))
+    assert err.value.reason.startswith(kind) and detail in err.value.reason
+    assert str(err.value).startswith(f"{action} refused for {actor}")
+
+
+def test_unknown_action_is_refused():
+    with pytest.raises(Refused, match="unknown action"):
+        decide("teleport", make_ctx("c1"))
+
+
+def test_allowed_actions_answers_every_row_with_reasons():
+    checks = {c.action: c for c in allowed_actions(make_ctx("sa", S.SENT, reason=None))}
+    assert list(checks) == [t.action for t in UNIT_TRANSITIONS]
+    assert checks["approve"].allowed and checks["request_recert_state"].allowed  # reason asked for by the UI
+    assert not checks["submit"].allowed and "certifier" in checks["submit"].reason
+    assert not checks["accept_request"].allowed and "wrong status" in checks["accept_request"].reason
+    mine = {c.action: c for c in allowed_actions(make_ctx("c1", now=NOW))}
+    assert mine["submit"].allowed and mine["submit"].reason is None
