@@ -1,3 +1,8 @@
 """CLI commands: rules (filled by its issue)."""
 
-from certlib.cli.base import cli  # noqa: F401
+from certlib.cli.base import cli
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Rule packs: check, test, show, compile, lineage."""
