@@ -1,0 +1,89 @@
+"""Fixtures for store tests: a store with a small state loaded, a published district event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from certlib.store import Store
+
+SETUP = datetime(2025, 6, 1, 8, 0)
+OPEN = datetime(2025, 7, 1, 9, 0)  # inside the certification window
+SHA = "cd" * 32
+
+PEOPLE = {
+    "districts": [{"number": "1071", "name": "North Star"}, {"number": "2002", "name": "South Fork"}],
+    "schools": [
+        {"code": "0588", "district": "1071", "name": "North Star 7-8"},
+        {"code": "0600", "district": "1071", "name": "North Star High"},
+        {"code": "0700", "district": "2002", "name": "South Fork Elementary"},
+    ],
+    "categories": [{"id": "ATT", "name": "Attendance"}, {"id": "SPED", "name": "Special Ed/504"}],
+    "users": [
+        {"id": "sa", "name": "State Approver", "level": "state", "rights": ["read", "write", "add", "delete"]},
+        {"id": "sr", "name": "State Reviewer", "level": "state", "rights": ["read"]},
+        {"id": "c1", "name": "Cert 1", "level": "district", "district": "1071"},
+        {"id": "c2", "name": "Cert 2", "level": "district", "district": "1071"},
+        {"id": "cs", "name": "Secondary", "level": "district", "district": "1071"},
+        {"id": "r1", "name": "Reviewer", "level": "district", "district": "1071"},
+        {"id": "sc", "name": "School cert", "level": "school", "district": "1071", "school": "0588"},
+        {"id": "south", "name": "South cert", "level": "district", "district": "2002"},
+        {"id": "sped", "name": "SPED cert", "level": "district", "district": "1071"},
+    ],
+    "memberships": [
+        {"user": "sa", "category": "ATT", "role": "approver"},
+        {"user": "sr", "category": "ATT", "role": "reviewer"},
+        {"user": "c1", "category": "ATT", "role": "certifier", "primary": True},
+        {"user": "c2", "category": "ATT", "role": "certifier", "primary": True},
+        {"user": "cs", "category": "ATT", "role": "certifier", "primary": False},
+        {"user": "r1", "category": "ATT", "role": "reviewer"},
+        {"user": "sc", "category": "ATT", "role": "certifier", "primary": True, "schools": ["0588"]},
+        {"user": "south", "category": "ATT", "role": "certifier", "primary": True},
+        {"user": "sped", "category": "SPED", "role": "certifier", "primary": True},
+    ],
+}
+
+EVENT = dict(name="EOY Attendance", reporting_year=2025, category_id="ATT", level="district",
+             groups=["End of Year Attendance"], start_date="2025-06-01", certification_opens="2025-06-10",
+             end_date="2025-07-31")
+
+
+def make_store(path: Path) -> Store:
+    store = Store.open_workspace(path)
+    store.load_people(PEOPLE, SETUP)
+    return store
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = make_store(tmp_path / "ws")
+    yield s
+    s.close()
+
+
+def publish(store: Store, **changes) -> int:
+    event = store.create_event("sa", SETUP, **{**EVENT, **changes})
+    store.publish_event("sa", event.id, SETUP)
+    return event.id
+
+
+def unit_of(store: Store, event_id: int, district: str = "1071", school: str | None = None) -> int:
+    return next(u.id for u in store.units(event_id) if u.district_number == district and u.school_code == school)
+
+
+def complete_steps(store: Store, user: str, unit_id: int, now: datetime = OPEN, **facts) -> None:
+    for step in (1, 2, 3):
+        store.record_progress(user, unit_id, step, "COMPLETED", now, snapshot_sha256=SHA if step == 3 else None,
+                              **facts)
+
+
+@pytest.fixture
+def event_unit(store: Store) -> tuple[int, int]:
+    event_id = publish(store)
+    return event_id, unit_of(store, event_id)
+
+
+def db_bytes(store: Store) -> bytes:
+    return Path(store.location).read_bytes()
