@@ -1,3 +1,190 @@
-"""CLI commands: data (filled by its issue)."""
+"""CLI commands over data: ``certlib validate`` and ``certlib rules test`` (a few lines over the core).
 
-from certlib.cli.base import cli  # noqa: F401
+``validate`` exits 0 whenever the run completes, findings or not (the report says what was found);
+it exits 1 on a broken rule pack or bad data (a :class:`CertlibError`, turned into a message by the
+root group). A one-line summary always goes to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from certlib.cli.base import cli
+from certlib.errors import CertlibError, RuleError
+
+#: parameters with a non-string type; any other ``--param k=v`` is bound as a string
+PARAM_TYPES: dict[str, Any] = {"school_year": int, "as_of_date": date.fromisoformat}
+SCOPE_KEYS = ("district", "school")
+
+
+def load_pack_from(rules_dir: Path):
+    try:
+        from certlib.rules import load_pack
+    except ImportError:
+        raise RuleError("the rule loader (certlib.rules.load_pack) is not available") from None
+    return load_pack(rules_dir)
+
+
+def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
+    """``("school_year=2025", "as_of_date=2025-06-30")`` -> typed values."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r}: use key=value", param_hint="--param")
+        try:
+            out[key] = PARAM_TYPES.get(key, str)(value.strip())
+        except ValueError as err:
+            raise click.BadParameter(f"{item!r}: {err}", param_hint="--param") from None
+    return out
+
+
+def parse_scope(value: str | None) -> dict[str, str] | None:
+    """``district=1071`` / ``school=0588`` -> ``{"district": "1071"}``."""
+    if not value:
+        return None
+    key, sep, code = value.partition("=")
+    if not sep or key.strip() not in SCOPE_KEYS or not code.strip():
+        raise click.BadParameter(f"{value!r}: use district=<number> or school=<code>", param_hint="--scope")
+    return {key.strip(): code.strip()}
+
+
+def _format_for(fmt: str | None, output: Path | None) -> str:
+    from certlib.reports import FORMATS
+
+    if fmt:
+        return fmt
+    if output is not None and output.suffix.lstrip(".").lower() in FORMATS:
+        return output.suffix.lstrip(".").lower()
+    return "json"
+
+
+@cli.command("validate")
+@click.option(
+    "--rules", "rules_dir", type=click.Path(path_type=Path), default=Path("rules"), show_default=True,
+    help="Rule pack directory.",
+)
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="Data directory.")
+@click.option("--group", "groups", multiple=True, help="Validation group to run (repeatable; default all).")
+@click.option("--scope", "scope", default=None, help="district=<number> or school=<code>.")
+@click.option("--param", "params", multiple=True, help="Rule parameter key=value (repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv", "html", "xlsx"]), default=None,
+    help="Report format (default: from -o's suffix, else json).",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here.")
+@click.option("--max-results", type=click.IntRange(min=0), default=None, help="Rows kept per rule.")
+@click.option("--title", default=None, help="Report title (default: the groups run).")
+def validate_cmd(
+    rules_dir: Path,
+    data_dir: Path,
+    groups: tuple[str, ...],
+    scope: str | None,
+    params: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    max_results: int | None,
+    title: str | None,
+) -> None:
+    """Run a rule pack's validation groups on a data directory and write the report."""
+    from certlib.engine.run import validate
+    from certlib.reports import render
+
+    pack = load_pack_from(rules_dir)
+    n_rules = len(pack.rules_in(list(groups) or None))
+    show_progress = sys.stdout.isatty() and sys.stderr.isatty()
+    bar = (
+        click.progressbar(length=n_rules + 1, label="validating", file=sys.stderr, show_pos=True)
+        if show_progress
+        else nullcontext()
+    )
+    with bar as progress_bar:
+
+        def progress(done: int, total: int, label: str) -> None:
+            if progress_bar is not None:
+                progress_bar.update(1, current_item=label)
+
+        run = validate(
+            pack,
+            data_dir,
+            groups=list(groups) or None,
+            scope=parse_scope(scope),
+            params=parse_params(params),
+            max_results=max_results,
+            progress=progress,
+            title=title,
+        )
+    report = render(run, _format_for(fmt, output))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(report)
+    else:
+        click.echo(report, nl=False)  # bytes go to the binary stdout
+    where = f" -> {output}" if output is not None else ""
+    click.echo(f"{run.one_line()} in {run.elapsed_ms / 1000:.2f}s{where}", err=True)
+
+
+def _rules_group() -> click.Group:
+    """The ``rules`` group defined by certlib.cli.rules (imported before this module)."""
+    from certlib.cli import rules as rules_cli
+
+    group = getattr(rules_cli, "rules_group", None) or cli.commands.get("rules")
+    if not isinstance(group, click.Group):
+        raise RuntimeError("certlib.cli.rules must define the 'rules' click group as rules_group")
+    return group
+
+
+@click.command("test")
+@click.option(
+    "--rules", "rules_dir", type=click.Path(path_type=Path), default=Path("rules"), show_default=True,
+    help="Rule pack directory.",
+)
+@click.option("-k", "match", default=None, help="Only cases whose id (RULE-ID::name) contains this.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the cases that pass.")
+def rules_test(rules_dir: Path, match: str | None, verbose: bool) -> None:
+    """Run every rule's fixture cases (rules/cases/<ID>.toml); closes with 'N passed, M failed'."""
+    from certlib.rules.fixtures import cases_by_rule, collect_cases, run_case
+
+    pack = load_pack_from(rules_dir)
+    cases = collect_cases(pack)
+    passed = failed = 0
+    for case in cases:
+        if match and match not in case.id:
+            continue
+        try:
+            ok, got, expected = run_case(case, pack)
+            detail = f"expected {expected}, got {got}"
+        except CertlibError as err:
+            ok, detail = False, str(err)
+        if ok:
+            passed += 1
+            if verbose:
+                click.echo(f"PASS {case.id}")
+        else:
+            failed += 1
+            click.echo(f"FAIL {case.id} ({case.path.name}): {detail}")
+    if not match:
+        for rule_id, rule_cases in cases_by_rule(pack, cases).items():
+            problem = None
+            if not rule_cases:
+                problem = f"no fixture cases (add {Path(pack.root.name) / 'cases' / (rule_id + '.toml')})"
+            elif not any(c.finds_rows for c in rule_cases):
+                problem = "no case that finds rows"
+            elif all(c.finds_rows for c in rule_cases):
+                problem = "no case that passes (expect = [])"
+            if problem:
+                failed += 1
+                click.echo(f"FAIL {rule_id}: {problem}")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+_rules_group().add_command(rules_test, "test")
