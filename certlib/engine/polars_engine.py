@@ -11,12 +11,13 @@ How a run goes:
    when rows are capped. Sorting by the key columns and then all columns (nulls last) makes the kept
    rows and their order the same on every run. A rule that fails to plan becomes an ``error``.
 2. **Collect.** ``pl.collect_all`` with common-subplan elimination: a table read by several rules is
-   scanned once and cached for all of them. If the batch fails (one rule raises at run time), each
-   rule is collected on its own to isolate the failing one; the others still produce results.
+   scanned once and cached for all of them. If the batch fails (a rule raises at run time), it is
+   split in halves and each half collected again, down to single rules, so the failing rule becomes
+   an ``error`` result and the others still produce results (still batched with their neighbours).
 
 Time per rule (``elapsed_ms``): its own planning time plus an equal share of the batch collect
 (``collect_ms / rules_in_batch``) — a batch has no per-rule clock, and shared scans make any finer
-split arbitrary. In the one-by-one fallback each rule's collect is timed on its own.
+split arbitrary. After a failed batch, the share is that of the (smaller) batch that succeeded.
 """
 
 from __future__ import annotations
@@ -118,24 +119,34 @@ def _plan(ctx: pl.SQLContext, compiled: CompiledRule, limit: int | None) -> _Pla
 
 def _collect(planned: list[_Planned]) -> dict[int, tuple[pl.DataFrame | None, float, str | None]]:
     """{index: (frame, collect_ms, error)} for every planned rule that has a frame."""
+    out: dict[int, tuple[pl.DataFrame | None, float, str | None]] = {}
     todo = [i for i, p in enumerate(planned) if p.frame is not None]
-    if not todo:
-        return {}
+    if todo:
+        _collect_batch(planned, todo, out)
+    return out
+
+
+def _collect_batch(
+    planned: list[_Planned], batch: list[int], out: dict[int, tuple[pl.DataFrame | None, float, str | None]]
+) -> None:
+    """Collect ``batch`` together; if that fails, split it in halves until the failing rules are alone.
+
+    Bisecting keeps the good rules batched (their tables are read a few times, not once per rule).
+    """
     t0 = perf_counter()
     try:
-        frames = pl.collect_all([planned[i].frame for i in todo], optimizations=_OPTIMIZATIONS)  # type: ignore[misc]
-        share = _ms(t0) / len(todo)
-        return {i: (df, share, None) for i, df in zip(todo, frames, strict=True)}
-    except Exception:  # noqa: BLE001 - isolate the failing rule(s) below
-        pass
-    out: dict[int, tuple[pl.DataFrame | None, float, str | None]] = {}
-    for i in todo:
-        t1 = perf_counter()
-        try:
-            out[i] = (planned[i].frame.collect(optimizations=_OPTIMIZATIONS), _ms(t1), None)  # type: ignore[union-attr]
-        except Exception as err:  # noqa: BLE001
-            out[i] = (None, _ms(t1), _error_text(err))
-    return out
+        frames = pl.collect_all([planned[i].frame for i in batch], optimizations=_OPTIMIZATIONS)  # type: ignore[misc]
+    except Exception as err:  # noqa: BLE001 - isolate the failing rule(s) below
+        if len(batch) == 1:
+            out[batch[0]] = (None, _ms(t0), _error_text(err))
+            return
+        half = len(batch) // 2
+        _collect_batch(planned, batch[:half], out)
+        _collect_batch(planned, batch[half:], out)
+        return
+    share = _ms(t0) / len(batch)
+    for i, df in zip(batch, frames, strict=True):
+        out[i] = (df, share, None)
 
 
 def _result(p: _Planned, output: tuple[pl.DataFrame | None, float, str | None] | None) -> RuleResult:

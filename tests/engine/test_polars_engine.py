@@ -165,3 +165,22 @@ def test_scope_applies_to_rule_results(data_dir, pack, rules):
 def test_in_memory_frames_work_too(sample, rules):
     frames = {"attendance_summary": sample.attendance, "enrollments": sample.enrollments, "grade_codes": sample.grades}
     assert PolarsEngine().run([rules.present], frames).rules[0].count == 3
+
+
+def test_failed_batch_is_bisected_so_good_rules_stay_batched(frames, rules, rule_factory, monkeypatch):
+    boom1 = rule_factory("BAD-1", "SELECT enrollment_id, CAST(grade || 'x' AS INTEGER) AS g FROM enrollments")
+    boom2 = rule_factory("BAD-2", "SELECT enrollment_id, CAST(school_code || 'y' AS INTEGER) AS s FROM enrollments")
+    batch = [rules.present, boom1, rules.grade, rules.info, boom2, rules.present]
+    sizes: list[int] = []
+    real = pl.collect_all
+
+    def spy(lazy_frames, **kw):
+        sizes.append(len(lazy_frames))
+        return real(lazy_frames, **kw)
+
+    monkeypatch.setattr(pl, "collect_all", spy)
+    run = PolarsEngine().run(batch, frames)
+    assert [r.status for r in run.rules] == ["failed", "error", "failed", "failed", "error", "failed"]
+    assert [r.count for r in run.rules] == [3, 0, 1, 5, 0, 3]
+    assert "i32" in run.rule("BAD-2").error or "conversion" in run.rule("BAD-2").error
+    assert sizes[0] == 6 and len(sizes) < 2 * len(batch)  # bisected, not one collect per rule
