@@ -1,0 +1,53 @@
+"""Schema version, migrations, WAL and foreign keys; reopening a current store writes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from certlib.errors import NotFound, StoreError
+from certlib.store import Store
+from certlib.store.migrations import CURRENT_VERSION
+
+from .conftest import db_bytes
+
+
+def test_new_store_is_migrated_in_wal_with_foreign_keys(tmp_path):
+    store = Store.open_workspace(tmp_path / "ws")
+    assert store.version == CURRENT_VERSION
+    con = sqlite3.connect(store.location)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("SELECT version, name FROM schema_version").fetchall() == [(1, "initial workflow schema")]
+    con.close()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.close()
+
+
+def test_reopening_writes_nothing(store):
+    before = db_bytes(store)
+    store.close()
+    again = Store(store.location)
+    assert again.version == CURRENT_VERSION
+    again.units_for("c1", datetime(2025, 7, 1))
+    again.close()
+    assert db_bytes(again) == before
+
+
+def test_newer_schema_is_refused(tmp_path):
+    store = Store.open_workspace(tmp_path / "ws")
+    store.close()
+    con = sqlite3.connect(store.location)
+    con.execute("INSERT INTO schema_version VALUES (99, 'future', 'x')")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="newer than this certlib"):
+        Store(store.location)
+
+
+def test_missing_workspace_store_is_not_created_on_read(tmp_path):
+    with pytest.raises(NotFound, match="no workflow store"):
+        Store.open_workspace(tmp_path / "nowhere", create=False)
+    assert not (tmp_path / "nowhere").exists()
