@@ -527,3 +527,151 @@ def neutral_filters(units: pl.DataFrame) -> EventFilters:
     """The filters as the form starts (due range = all due dates): used to describe only what changed."""
     first, last = due_range(units)
     return EventFilters(due_after=first, due_before=last)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers the action-taking apps (state console, certify) share: clock, outcomes, checks, the
+# state's event report. Still no decisions here: allowed/why-not always comes from the store.
+# ---------------------------------------------------------------------------------------------
+
+
+def now_for(ws) -> dt.datetime:
+    """The workspace's "now" (the demo scenario may pin a clock), else the real time (to the second)."""
+    for name in ("now", "today"):
+        fn = getattr(ws, name, None)
+        if fn is None:
+            continue
+        value = fn() if callable(fn) else fn
+        if isinstance(value, dt.datetime):
+            return value.replace(microsecond=0)
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time(12, 0))
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def store_of(ws):
+    """The workflow store behind a workspace (``ws.store``), or ``ws`` itself when it is a store."""
+    return getattr(ws, "store", ws)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one attempted action, for the notebook to show: ok, the value, the message."""
+
+    ok: bool
+    message: str
+    value: object = None
+
+    def callout_kind(self) -> str:
+        return "success" if self.ok else "danger"
+
+
+def attempt(label: str, fn, *args, **kwargs) -> Outcome:
+    """Run ``fn`` and turn a certlib refusal/error into an :class:`Outcome` with its message
+    (the message names the action, the actor, the status and the missing right)."""
+    from certlib.errors import CertlibError
+
+    try:
+        value = fn(*args, **kwargs)
+    except CertlibError as err:
+        return Outcome(False, f"{label}: {err}")
+    return Outcome(True, f"{label}: done", value)
+
+
+def checks_by_action(checks) -> dict[str, object]:
+    """``{action: ActionCheck}`` from a list of :class:`certlib.domain.guards.ActionCheck`."""
+    return {c.action: c for c in checks}
+
+
+def check_note(check) -> str:
+    """Text under a button: empty when allowed, else why not."""
+    if check is None:
+        return "not available here"
+    return "" if check.allowed else (check.reason or "not allowed")
+
+
+def views_frame(views) -> pl.DataFrame:
+    """A frame of :class:`certlib.store.views.UnitView` / ``EventView`` objects via their ``as_dict``
+    (list and dict values become text)."""
+    rows = []
+    for v in views:
+        d = v.as_dict() if hasattr(v, "as_dict") else dict(v)
+        rows.append({k: (", ".join(map(str, x)) if isinstance(x, (list, tuple)) else
+                         ("; ".join(f"{a}: {b}" for a, b in x.items()) if isinstance(x, dict) else x))
+                     for k, x in d.items() if k != "allowed"})
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+def event_report(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """The state's event report: one row per district/school with its event status, how many
+    certifiers completed, whether it was sent / approved, and days overdue."""
+    t = events_table(units, users, today)
+    return t.select(
+        "Event Name", "District", "School Name", "Event Status", "Due Date", "Certifiers Complete",
+        pl.col("Event Status").is_in(DONE).alias("Certified"),
+        (pl.col("Event Status") == "Certification Approved by State").alias("Approved"),
+        (pl.col("Days Overdue") > 0).alias("Overdue"),
+        "Days Overdue",
+    )
+
+
+def report_html(frame: pl.DataFrame, title: str, subtitle: str = "") -> str:
+    """A small self-contained HTML page for a report frame (used for the event report)."""
+    import html as _h
+
+    head = "".join(f"<th>{_h.escape(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_h.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+        for row in _flat(frame).iter_rows()
+    )
+    style = ("body{font-family:sans-serif}table{border-collapse:collapse;font-size:13px}"
+             "td,th{border:1px solid #ccc;padding:3px 6px}th{background:#eef}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_h.escape(title)}</title>"
+            f"<style>{style}</style></head><body><h2>{_h.escape(title)}</h2><p>{_h.escape(subtitle)}</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>")
+
+
+def group_names(ws=None) -> list[str]:
+    """Validation group names for the event form: the workspace's pack (``ws.pack``) or the default
+    pack's ``rules/pack.toml``."""
+    pack = getattr(ws, "pack", None) if ws is not None else None
+    if pack is not None and getattr(pack, "groups", None):
+        return list(pack.groups)
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "rules" / "pack.toml"
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [g["name"] for g in data.get("groups", [])]
+
+
+def members_frame(users, memberships) -> pl.DataFrame:
+    """Category members for the state console: category, user, name, level, role, primary, schools."""
+    by_id = {u.id: u for u in users}
+    rows = []
+    for m in memberships:
+        u = by_id.get(m.user_id)
+        rows.append({"category": m.category_id, "user": m.user_id, "name": u.name if u else "",
+                     "level": u.level if u else "", "district": (u.district_number or "") if u else "",
+                     "role": m.role, "primary": m.primary, "schools": ", ".join(m.schools)})
+    return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"category": pl.String, "user": pl.String})
+
+
+def row_index(frame: pl.DataFrame, column: str, value) -> list[int] | None:
+    """``[i]`` where ``frame[column] == value`` (for ``mo.ui.table(initial_selection=...)``), else None."""
+    if value is None or column not in frame.columns:
+        return None
+    hits = frame.with_row_index("_i").filter(pl.col(column) == value)["_i"].to_list()
+    return [int(hits[0])] if hits else None
+
+
+def first_value(picked, column: str):
+    """The ``column`` value of the first selected row of a ``mo.ui.table`` value, or None."""
+    if picked is None or len(picked) == 0:
+        return None
+    if isinstance(picked, pl.DataFrame):
+        return picked[column][0] if column in picked.columns else None
+    row = picked[0]
+    return row.get(column) if isinstance(row, dict) else None

@@ -218,3 +218,37 @@ def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | Non
     except Exception as err:  # a CertlibError or a missing directory: say what to do
         return None, (f"no usable workspace at `{path}` ({err}). Create the demo workspace with "
                       f"`certlib demo init --workspace {path}` or run `make run`.")
+
+
+def user_options(users, levels: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Options for the demo "signed in as" picker: ``"Name · level district/school (id)" -> id``,
+    users of ``levels`` first (in that order), then the rest."""
+    def label(u) -> str:
+        where = " ".join(x for x in (getattr(u, "district_number", None), getattr(u, "school_code", None)) if x)
+        return f"{u.name} · {u.level}{(' ' + where) if where else ''} ({u.id})"
+
+    order = {lv: i for i, lv in enumerate(levels or ())}
+    ranked = sorted(users, key=lambda u: (order.get(u.level, len(order)), u.level, u.name, u.id))
+    return {label(u): u.id for u in ranked}
+
+
+def picker(users, levels: tuple[str, ...] | None = None, env: Mapping[str, str] | None = None):
+    """The demo "signed in as" dropdown (a ``mo.ui.dropdown``) — or None in deployed mode, where
+    identity comes from the request and no picker is ever shown."""
+    if mode(env) != "demo":
+        return None
+    import marimo as mo
+
+    options = user_options(users, levels)
+    first = next(iter(options), None)
+    preset = _env(env).get(DEMO_USER_ENV)
+    value = next((k for k, v in options.items() if v == preset), first)
+    return mo.ui.dropdown(options=options, value=value, label="DEMO · signed in as", searchable=True)
+
+
+def signed_in(picker_element=None, env: Mapping[str, str] | None = None) -> Identity:
+    """:func:`current` with the demo picker element (or None, in deployed mode)."""
+    picked = getattr(picker_element, "value", None) if picker_element is not None else None
+    if env is not None:
+        return resolve(env, None, picked)
+    return current(picked)

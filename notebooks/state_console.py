@@ -1,0 +1,255 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="full", app_title="certlib · state console")
+
+with app.setup:
+    import marimo as mo
+
+    from certlib import dashboard as dash
+    from certlib import identity
+
+
+@app.cell
+def _():
+    mo.vstack([
+        mo.md("# State console"),
+        mo.md("Categories and members, certification events (create, edit, publish, copy, extend, "
+              "close), and each unit's certification: approve, send back for recertification, accept "
+              "or deny a district's request. [← all apps](?file=home.py)"),
+    ])
+    return
+
+
+@app.cell
+def _():
+    ws, ws_problem = identity.open_workspace()
+    mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
+    store = dash.store_of(ws)
+    get_version, set_version = mo.state(0)
+    get_event_sel, set_event_sel = mo.state(None)
+    get_unit_sel, set_unit_sel = mo.state(None)
+    get_note, set_note = mo.state(None)
+    return (get_event_sel, get_note, get_unit_sel, get_version, set_event_sel, set_note, set_unit_sel,
+            set_version, store, ws)
+
+
+@app.cell
+def _(store):
+    who = identity.picker(store.users(), levels=("state",))
+    who
+    return (who,)
+
+
+@app.cell
+def _(store, who, ws):
+    ident = identity.signed_in(who)
+    mo.stop(not ident.signed_in, mo.callout(mo.md(ident.banner()), kind="warn"))
+    me = dash.attempt("sign in", store.user, ident.user_id)
+    mo.stop(not me.ok, mo.callout(mo.md(f"{ident.banner()}: {me.message}"), kind="danger"))
+    user = me.value
+    now = dash.now_for(ws)
+    mo.md(f"{ident.banner(user.name)} · today is **{now:%Y-%m-%d}**")
+    return now, user
+
+
+@app.cell
+def _(get_version, store):
+    get_version()
+    members = dash.members_frame(store.users(), store.memberships())
+    categories = dash.views_frame({"id": c.id, "name": c.name} for c in store.categories())
+    mo.accordion({
+        f"Categories ({categories.height}) and members ({members.height})": mo.hstack(
+            [mo.ui.table(categories, selection=None, label="Categories"),
+             mo.ui.table(members, selection=None, label="Members", page_size=10)],
+            widths=[1, 3],
+        )
+    })
+    return
+
+
+@app.cell
+def _(get_note):
+    _note = get_note()
+    mo.callout(mo.md(_note.message), kind=_note.callout_kind()) if _note is not None else None
+    return
+
+
+@app.cell
+def _(get_event_sel, get_version, now, set_event_sel, store, user):
+    get_version()
+    event_rows = dash.views_frame(store.events_for(user.id, now))
+    events_grid = mo.ui.table(
+        event_rows, selection="single", page_size=10, label="Events — select one to act on it",
+        initial_selection=dash.row_index(event_rows, "id", get_event_sel()),
+        on_change=lambda picked: set_event_sel(dash.first_value(picked, "id")),
+    ) if event_rows.height else None
+    mo.vstack([
+        mo.md("## Certification events"),
+        events_grid if events_grid is not None else mo.callout(
+            mo.md("No events yet. Create one with the form below, then publish it."), kind="info"),
+    ])
+    return (events_grid,)
+
+
+@app.cell
+def _(store, ws):
+    _cats = {f"{c.name} ({c.id})": c.id for c in store.categories()}
+    create_form = mo.ui.dictionary({
+        "name": mo.ui.text(label="Event name", full_width=True),
+        "reporting_year": mo.ui.number(start=2000, stop=2100, value=2025, label="Reporting year"),
+        "category_id": mo.ui.dropdown(_cats, label="Category"),
+        "level": mo.ui.dropdown(["district", "school"], value="district", label="Level"),
+        "groups": mo.ui.multiselect(dash.group_names(ws), label="Validation groups"),
+        "start_date": mo.ui.date(label="Start date"),
+        "certification_opens": mo.ui.date(label="Certification opens"),
+        "end_date": mo.ui.date(label="Due date (end)"),
+    }).form(submit_button_label="Create event (unpublished)", bordered=True)
+    mo.accordion({"Create a new event": create_form})
+    return (create_form,)
+
+
+@app.cell
+def _(create_form, now, set_event_sel, set_note, set_version, store, user):
+    mo.stop(create_form.value is None)
+    created = dash.attempt("create event", store.create_event, user.id, now, **create_form.value)
+    set_note(created)
+    set_event_sel(getattr(created.value, "id", None))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(events_grid, get_event_sel, get_version, now, store, user):
+    get_version()
+    event_id = get_event_sel()
+    mo.stop(events_grid is None or event_id is None,
+            mo.md("_Select an event above to edit, publish, copy, extend, close or delete it, and to "
+                  "see its units._"))
+    event = store.event(event_id, user.id)
+    event_checks = dash.checks_by_action(store.allowed_event_actions(user.id, event_id, now))
+    event_buttons = mo.ui.dictionary({
+        a: mo.ui.run_button(label=a.capitalize(), disabled=not event_checks[a].allowed,
+                            tooltip=dash.check_note(event_checks[a]) or None,
+                            kind="danger" if a in ("close", "delete") else "neutral")
+        for a in ("publish", "copy", "close", "delete") if a in event_checks
+    })
+    new_end = mo.ui.date(value=event.end_date, label="New due date")
+    extend_button = mo.ui.run_button(label="Extend", disabled=not event_checks["extend"].allowed,
+                                     tooltip=dash.check_note(event_checks["extend"]) or None)
+    edit_form = mo.ui.dictionary({
+        "name": mo.ui.text(value=event.name, label="Event name"),
+        "start_date": mo.ui.date(value=event.start_date, label="Start date"),
+        "certification_opens": mo.ui.date(value=event.certification_opens, label="Certification opens"),
+        "end_date": mo.ui.date(value=event.end_date, label="Due date"),
+    }).form(submit_button_label="Save changes", submit_button_disabled=not event_checks["edit"].allowed,
+            submit_button_tooltip=dash.check_note(event_checks["edit"]) or None)
+    notes = [f"- **{a}**: {dash.check_note(c)}" for a, c in event_checks.items() if dash.check_note(c)]
+    mo.vstack([
+        mo.md(f"### {event.name} · event {event.id} · **{event.status}** · due {event.end_date}"),
+        mo.hstack([*event_buttons.elements.values(), new_end, extend_button], justify="start", gap=1),
+        mo.accordion({"Why some actions are disabled": mo.md("\n".join(notes) or "All actions are allowed."),
+                      "Edit details": edit_form}),
+    ])
+    return edit_form, event, event_buttons, event_id, extend_button, new_end
+
+
+@app.cell
+def _(edit_form, event_buttons, event_id, extend_button, new_end, now, set_note, set_version, store, user):
+    _actions = {
+        "publish": lambda: store.publish_event(user.id, event_id, now),
+        "copy": lambda: store.copy_event(user.id, event_id, now),
+        "close": lambda: store.close_event(user.id, event_id, now),
+        "delete": lambda: store.delete_event(user.id, event_id, now),
+        "extend": lambda: store.extend_event(user.id, event_id, new_end.value, now),
+        "edit": lambda: store.edit_event(user.id, event_id, now, **(edit_form.value or {})),
+    }
+    _clicked = [a for a, v in event_buttons.value.items() if v]
+    _clicked += ["extend"] if extend_button.value else []
+    _clicked += ["edit"] if edit_form.value is not None else []
+    mo.stop(not _clicked)
+    set_note(dash.attempt(f"{_clicked[0]} event {event_id}", _actions[_clicked[0]]))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(event_id, get_unit_sel, get_version, now, set_unit_sel, store, user):
+    get_version()
+    unit_rows = dash.views_frame(store.units_for(user.id, now, event_id))
+    units_grid = mo.ui.table(
+        unit_rows, selection="single", page_size=15, label="Units of the event — select one to approve or send back",
+        initial_selection=dash.row_index(unit_rows, "unit_id", get_unit_sel()),
+        on_change=lambda picked: set_unit_sel(dash.first_value(picked, "unit_id")),
+    ) if unit_rows.height else None
+    mo.vstack([
+        mo.md("## Units"),
+        units_grid if units_grid is not None else mo.callout(
+            mo.md("This event has no units yet: publish it to create one per district/school in scope."),
+            kind="info"),
+    ])
+    return (units_grid,)
+
+
+@app.cell
+def _(get_unit_sel, get_version, now, store, units_grid, user):
+    get_version()
+    unit_id = get_unit_sel()
+    mo.stop(units_grid is None or unit_id is None,
+            mo.md("_Select a unit to approve it, request recertification, or answer a district's request._"))
+    unit_checks = dash.checks_by_action(store.allowed_actions(user.id, unit_id, now))
+    unit_reason = mo.ui.text_area(label="Reason (required to send back or deny)", full_width=True)
+    _labels = {"approve": "Approve", "request_recert_state": "Request recertification",
+               "accept_request": "Accept request", "deny_request": "Deny request"}
+    unit_buttons = mo.ui.dictionary({
+        a: mo.ui.run_button(label=label, disabled=not unit_checks[a].allowed,
+                            tooltip=dash.check_note(unit_checks[a]) or None,
+                            kind="success" if a == "approve" else "warn")
+        for a, label in _labels.items() if a in unit_checks
+    })
+    _notes = [f"- **{_labels[a]}**: {dash.check_note(unit_checks[a])}" for a in _labels
+              if a in unit_checks and dash.check_note(unit_checks[a])]
+    mo.vstack([
+        mo.md(f"### Unit {unit_id}"),
+        unit_reason,
+        mo.hstack(list(unit_buttons.elements.values()), justify="start", gap=1),
+        mo.md("\n".join(_notes)) if _notes else mo.md(""),
+    ])
+    return unit_buttons, unit_id, unit_reason
+
+
+@app.cell
+def _(now, set_note, set_version, store, unit_buttons, unit_id, unit_reason, user):
+    _clicked = [a for a, v in unit_buttons.value.items() if v]
+    mo.stop(not _clicked)
+    set_note(dash.attempt(
+        f"{_clicked[0]} unit {unit_id}", store.transition, _clicked[0], user.id, unit_id, now,
+        unit_reason.value or None,
+    ))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(event, event_id, get_version, now, ws):
+    get_version()
+    with mo.status.spinner(title="Building the event report…"):
+        _frames = dash.for_event(dash.frames_from_workspace(ws, now.date()), event_id)
+        report = dash.event_report(_frames.units, _frames.users, now.date())
+    _html = dash.report_html(report, f"{event.name} — event report", f"as of {now:%Y-%m-%d}")
+    mo.vstack([
+        mo.md(f"## Event report · {report.height} units"),
+        mo.hstack([
+            mo.download(data=_html.encode(), filename=f"event-{event_id}-report.html", mimetype="text/html",
+                        label="Download HTML"),
+            mo.download(data=lambda: dash.to_xlsx_bytes(report, "event report"),
+                        filename=f"event-{event_id}-report.xlsx", label="Download XLSX"),
+        ], justify="start"),
+        mo.ui.table(report, selection=None, page_size=15) if report.height else mo.callout(
+            mo.md("No units to report on yet: publish the event first."), kind="neutral"),
+    ])
+    return
+
+
+if __name__ == "__main__":
+    app.run()
