@@ -1,7 +1,7 @@
 """The HTML report: one self-contained file a district user recognises from the help article.
 
 Header (district/school, report title, time), a Summary table (Dataset / Rule / Severity / # of
-Records) whose rows link to one section per rule, and in each section the description, resolution,
+Records), fatal rules first, whose rows link to one section per rule, and in each section the description, resolution,
 the count ("N of M shown" when capped), the rows and a "Back To Summary" link. Every value is escaped;
 the CSS is inline; there is no script.
 """
@@ -58,6 +58,12 @@ def anchors(run: RunResult) -> dict[str, str]:
     return out
 
 
+def in_report_order(run: RunResult) -> list[RuleResult]:
+    """Fatal rules first, then warnings, then info; within a severity, the run's (pack file) order."""
+    rank = {"fatal": 0, "warning": 1, "info": 2}
+    return sorted(run.rules, key=lambda r: rank.get(r.severity, 3))  # sorted() is stable
+
+
 def _severity(sev: str) -> str:
     cls = sev if sev in ("fatal", "warning", "info") else "info"
     return f'<span class="sev sev-{cls}">{_e(sev.capitalize())}</span>'
@@ -88,7 +94,7 @@ def _summary(run: RunResult, ids: dict[str, str]) -> str:
         else '<div class="status clear">No fatal findings and no rule errors.</div>'
     )
     rows = []
-    for r in run.rules:
+    for r in in_report_order(run):
         records = "error" if r.status == "error" else str(r.count)
         cls = " st-error" if r.status == "error" else ""
         rows.append(
@@ -112,9 +118,11 @@ def _rows_table(r: RuleResult) -> str:
     if r.rows.height == 0:
         return ""
     cols = r.rows.columns
-    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    num = [' class="num"' if dtype.is_numeric() else "" for dtype in r.rows.dtypes]
+    head = "".join(f"<th{n}>{_e(c)}</th>" for c, n in zip(cols, num, strict=True))
     body = "".join(
-        "<tr>" + "".join(f"<td>{_e(cell_text(v))}</td>" for v in row) + "</tr>" for row in r.rows.iter_rows()
+        "<tr>" + "".join(f"<td{n}>{_e(cell_text(v))}</td>" for v, n in zip(row, num, strict=True)) + "</tr>"
+        for row in r.rows.iter_rows()
     )
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
@@ -146,7 +154,7 @@ def _section(r: RuleResult, anchor: str) -> str:
 
 def render_html(run: RunResult) -> bytes:
     ids = anchors(run)
-    sections = "".join(_section(r, ids[r.id]) for r in run.rules)
+    sections = "".join(_section(r, ids[r.id]) for r in in_report_order(run))
     doc = (
         "<!DOCTYPE html>"
         '<html lang="en"><head><meta charset="utf-8">'

@@ -156,3 +156,10 @@ def test_json_schema_is_stable(run):
     bad = next(r for r in doc["rules"] if r["id"] == "BAD-1")
     assert bad["status"] == "error" and bad["rows"] == [] and "i32" in bad["error"]
     assert doc["summary"][0]["severity"] == "fatal"
+
+
+def test_html_lists_fatal_rules_first_in_summary_and_sections(run):
+    html = render(run, "html").decode()
+    order = [html.index(f'id="rule-{rid}"') for rid in ("EOY-001", "BAD-1", "ENR-005", "OK-1", "INFO-001")]
+    assert order == sorted(order)
+    assert '<td class="num">171.0</td>' in html  # numbers right-aligned
