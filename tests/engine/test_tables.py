@@ -131,3 +131,10 @@ def test_unknown_scope_key_is_refused(data_dir, pack):
 def test_missing_data_directory(tmp_path, pack):
     with pytest.raises(DataError, match="does not exist"):
         scan_tables(tmp_path / "nope", pack)
+
+
+def test_csv_round_trip_keeps_every_declared_type(data_dir, pack, sample):
+    (data_dir / "enrollments.parquet").unlink()
+    sample.enrollments.write_csv(data_dir / "enrollments.csv")
+    got = scan_tables(data_dir, pack)["enrollments"].collect().sort("enrollment_id")
+    assert got.equals(sample.enrollments)
