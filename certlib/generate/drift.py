@@ -138,7 +138,7 @@ class DriftBuilder:
             return np.sort(rng.choice(cand, min(n, len(cand)), replace=False)) if len(cand) else cand
 
         rid = self.truth["students"]["student_state_id"].filter(
-            self.truth["students"]["student"].is_in(reserved)
+            self.truth["students"]["student"].is_in(reserved.implode())
         )
         not_res = ~pl.col("student_state_id").is_in(rid.implode()) & pl.col("student_state_id").is_not_null()
         stu = self.state["students"]

@@ -188,7 +188,8 @@ def make_enrollments(
     in_pos = np.minimum(in_pos, cal.instr_off[d2 + 1] - 1)
     in_day = cal.instr[in_pos]
 
-    ex_start = np.where(rng.random(len(ex)) < 0.6, first_day[ex], school_day(dist[ex], 0.05, 0.4, len(ex)))
+    d_ex = s_dist[ex_school]  # the extra school's own calendar
+    ex_start = np.where(rng.random(len(ex)) < 0.6, cal.first[d_ex], school_day(d_ex, 0.05, 0.4, len(ex)))
     ex_service = np.where(rng.random(len(ex)) < 0.7, "S", "N")
 
     def frame(stu, sch, start, end, exit_code, service, roles):

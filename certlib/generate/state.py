@@ -405,7 +405,7 @@ def generate_state(
     say("state copy drift")
     drift = DriftBuilder(rng, truth, daily, e_id, e["tag"], reserved[e_student], summ)
     drift.missing_enrollments(
-        base_pos[quiet].tolist() + (pos_of["days_present_gt_enrolled"][:1].tolist() if k >= 3 else [])
+        base_pos[quiet].tolist() + (pos_of["days_present_gt_enrolled"][:1].tolist() if defects else [])
     )
     drift.stale_attendance(max(3, round(students / 100)))
     drift.changed_values(max(2, round(students / 1000)), reserved=stu["student"].filter(pl.Series(reserved)))
