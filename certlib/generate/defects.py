@@ -37,7 +37,7 @@ def plant_enrollments(
         g, s = e["grade"][ov], e["school"][ov]
         dest = picker.in_district(rng, s_dist[s], g, s)
         dest = np.where(dest < 0, picker.statewide(rng, g, s, np.full(len(ov), -1)), dest)
-        ov, g, dest = ov[dest >= 0], g[dest >= 0], dest[dest >= 0]
+        dest = np.where(dest < 0, s, dest)  # no other school has the grade: same school, later start
         tag[ov] = "overlapping_enrollments"
         add.append(
             {

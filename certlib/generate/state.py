@@ -113,7 +113,7 @@ def generate_state(
     say("places and calendars")
     dist_df = make_districts(rng, districts or default_districts(students))
     numbers = dist_df["district_number"].to_list()
-    schools = make_schools(rng, dist_df, max(dist_df.height, round(students / STUDENTS_PER_SCHOOL)))
+    schools = make_schools(rng, dist_df, max(dist_df.height, 3, round(students / STUDENTS_PER_SCHOOL)))
     s_dist = schools["district_idx"].to_numpy()
     cal = make_calendars(rng, dist_df, year)
 
