@@ -52,6 +52,23 @@ def district_bounds(frame: pl.DataFrame, numbers: list[str]) -> np.ndarray:
     return np.concatenate([np.searchsorted(col, keys, "left"), [len(col)]]).astype(np.int64)
 
 
+def _flat(v) -> bool:
+    return not isinstance(v, dict | list) or (
+        isinstance(v, list) and not any(isinstance(x, dict | list) for x in v)
+    )
+
+
+def dumps(obj, indent: int = 0) -> str:
+    """JSON with sorted keys, one line per key tuple / changed field (readable and diff-friendly)."""
+    pad, inner = " " * indent, " " * (indent + 1)
+    if isinstance(obj, dict) and obj and not all(_flat(v) for v in obj.values()):
+        items = [f"{inner}{json.dumps(k)}: {dumps(v, indent + 1)}" for k, v in sorted(obj.items())]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(obj, list) and obj and all(isinstance(v, dict | list) for v in obj):
+        return "[\n" + ",\n".join(inner + dumps(v, indent + 1) for v in obj) + "\n" + pad + "]"
+    return json.dumps(obj, sort_keys=True, default=str)
+
+
 def write_json(obj, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str) + "\n")
+    path.write_text(dumps(obj) + "\n")
