@@ -99,6 +99,13 @@ def make_calendars(rng: np.random.Generator, districts: pl.DataFrame, school_yea
     return Calendars(first.astype(np.int32), last.astype(np.int32), np.concatenate(instr), off, day_instr)
 
 
+def school_day(rng: np.random.Generator, cal: Calendars, d: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """A random instructional day of each district calendar ``d`` between two fractions of the year."""
+    k = np.diff(cal.instr_off)[d]
+    pos = ((lo + rng.random(len(d)) * (hi - lo)) * k).astype(np.int64)
+    return cal.instr[cal.instr_off[d] + pos]
+
+
 def calendar_days_table(cal: Calendars, schools: pl.DataFrame, school_year: int) -> pl.DataFrame:
     """Every calendar day of every school's span, with its instructional flag."""
     d_idx = schools["district_idx"].to_numpy()

@@ -11,15 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from certlib.generate.attendance import AU, CODES, Daily, P, T, minutes_for
-from certlib.generate.calendars import Calendars, weekday
+from certlib.generate.calendars import Calendars, school_day, weekday
 from certlib.generate.population import SchoolPicker
-
-
-def school_day(rng, cal: Calendars, d: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """A random instructional day of each district calendar ``d`` between two fractions of the year."""
-    k = np.diff(cal.instr_off)[d]
-    pos = ((lo + rng.random(len(d)) * (hi - lo)) * k).astype(np.int64)
-    return cal.instr[cal.instr_off[d] + pos]
 
 
 def plant_enrollments(

@@ -10,10 +10,12 @@ when one covers the grade).
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import polars as pl
 
-from certlib.generate.calendars import KEY, Calendars
+from certlib.generate.calendars import KEY, Calendars, day, school_day
 from certlib.generate.names import FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES
 
 GENDERS = np.array(["F", "M", "X"])
@@ -94,10 +96,6 @@ def make_students(rng: np.random.Generator, schools: pl.DataFrame, n: int, schoo
     first = np.where(female | ((gender == "X") & either), first_f, first_m)
     last = np.asarray(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), n)]
     # Age on Sep 1 of the fall = grade + 5: born within the year before that birthday.
-    from datetime import date
-
-    from certlib.generate.calendars import day
-
     sep1 = np.array([day(date(school_year - 1 - 5 - g, 9, 1)) for g in range(13)])
     birth = sep1[grade] - rng.integers(0, 365, n)
     return pl.DataFrame(
@@ -111,6 +109,21 @@ def make_students(rng: np.random.Generator, schools: pl.DataFrame, n: int, schoo
             "race_ethnicity": RACES[rng.choice(len(RACES), n, p=RACE_P)],
             "home_school": school,
             "home_grade": grade,
+        }
+    )
+
+
+def _spans(grade, stu, sch, start, end, exit_code, service, roles) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "student": stu.astype(np.int64),
+            "school": sch.astype(np.int64),
+            "grade": grade[stu].astype(np.int64),
+            "service": service,
+            "start": start.astype(np.int32),
+            "end": end.astype(np.int32),
+            "exit": exit_code.astype(np.int8),
+            "role": roles,
         }
     )
 
@@ -132,7 +145,6 @@ def make_enrollments(
     grade = students["home_grade"].to_numpy()
     s_dist = schools["district_idx"].to_numpy()
     dist = s_dist[school]
-    n_instr = np.diff(cal.instr_off)
     u = rng.random(n)
     eligible = grade < 12
     mover = eligible & (u < MOVE_RATE)
@@ -158,12 +170,6 @@ def make_enrollments(
     ex_school = np.where(ex_school < 0, picker.statewide(rng, grade[ex], school[ex], dist[ex]), ex_school)
     ex, ex_school = ex[ex_school >= 0], ex_school[ex_school >= 0]
 
-    def school_day(d, lo_frac, hi_frac, size):
-        """A random instructional day of district calendar d between two fractions of the year."""
-        k = n_instr[d]
-        pos = (lo_frac + rng.random(size) * (hi_frac - lo_frac)) * k
-        return cal.instr[cal.instr_off[d] + pos.astype(np.int64)]
-
     first_day = cal.first[dist]
     base_end = np.full(n, -1, dtype=np.int64)
     base_exit = np.zeros(n, dtype=np.int8)  # k means exit code "E<k>", 0 none
@@ -173,10 +179,10 @@ def make_enrollments(
     base_exit[grad] = 3
     role[grad] = "grad"
     lv = np.flatnonzero(leaver)
-    base_end[lv] = school_day(dist[lv], 0.25, 0.8, len(lv))
+    base_end[lv] = school_day(rng, cal, dist[lv], 0.25, 0.8)
     base_exit[lv] = np.where((grade[lv] >= 9) & (rng.random(len(lv)) < 0.5), 4, 2)
     role[lv] = "leaver"
-    out_day = school_day(dist[mv], 0.2, 0.7, len(mv))
+    out_day = school_day(rng, cal, dist[mv], 0.2, 0.7)
     base_end[mv] = out_day
     base_exit[mv] = 1
     role[mv] = "move_out"
@@ -189,43 +195,14 @@ def make_enrollments(
     in_day = cal.instr[in_pos]
 
     d_ex = s_dist[ex_school]  # the extra school's own calendar
-    ex_start = np.where(rng.random(len(ex)) < 0.6, cal.first[d_ex], school_day(d_ex, 0.05, 0.4, len(ex)))
+    ex_start = np.where(rng.random(len(ex)) < 0.6, cal.first[d_ex], school_day(rng, cal, d_ex, 0.05, 0.4))
     ex_service = np.where(rng.random(len(ex)) < 0.7, "S", "N")
 
-    def frame(stu, sch, start, end, exit_code, service, roles):
-        return pl.DataFrame(
-            {
-                "student": stu.astype(np.int64),
-                "school": sch.astype(np.int64),
-                "grade": grade[stu].astype(np.int64),
-                "service": service,
-                "start": start.astype(np.int32),
-                "end": end.astype(np.int32),
-                "exit": exit_code.astype(np.int8),
-                "role": roles,
-            }
-        )
-
-    allst = np.arange(n)
-    base = frame(allst, school, first_day, base_end, base_exit, np.full(n, "P"), role)
-    moved = frame(
-        mv,
-        dest,
-        in_day,
-        np.full(len(mv), -1),
-        np.zeros(len(mv), dtype=np.int8),
-        np.full(len(mv), "P"),
-        np.full(len(mv), "move_in"),
-    )
-    extras = frame(
-        ex,
-        ex_school,
-        ex_start,
-        np.full(len(ex), -1),
-        np.zeros(len(ex), dtype=np.int8),
-        ex_service,
-        np.full(len(ex), "extra"),
-    )
+    none = np.full(len(mv), -1), np.zeros(len(mv), dtype=np.int8)
+    base = _spans(grade, np.arange(n), school, first_day, base_end, base_exit, np.full(n, "P"), role)
+    moved = _spans(grade, mv, dest, in_day, *none, np.full(len(mv), "P"), np.full(len(mv), "move_in"))
+    none = np.full(len(ex), -1), np.zeros(len(ex), dtype=np.int8)
+    extras = _spans(grade, ex, ex_school, ex_start, *none, ex_service, np.full(len(ex), "extra"))
     out = pl.concat([base, moved, extras])
     return out.with_columns(
         end=pl.when(pl.col("end") >= 0).then(pl.col("end")),
