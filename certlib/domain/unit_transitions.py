@@ -163,35 +163,38 @@ UNIT_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "submit", "Submit Certification to State", "certifier",
         frozenset({S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), after_submit,
-        (EVENT_NOT_CLOSED, WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, NO_FATAL, WARNINGS_ACK,
+        (WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, NO_FATAL, WARNINGS_ACK,
          SNAPSHOT_PINNED),
     ),
     Transition(
         "approve", "Approve", "state approver",
         frozenset({S.SENT, S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), S.APPROVED,
-        (EVENT_NOT_CLOSED,),
+        (),
     ),
     Transition(
         "request_recert_state", "Request Recertification (state)", "state approver",
         frozenset({S.SENT, S.APPROVED}), S.RECERT_IN_PROGRESS,
-        (EVENT_NOT_CLOSED, REASON_GIVEN), new_round=True,
+        (REASON_GIVEN,), new_round=True,
     ),
     Transition(
         "request_recert_district", "Request Recertification from State", "certifier",
         frozenset({S.SENT, S.APPROVED}), S.RECERT_REQUESTED,
-        (EVENT_NOT_CLOSED, EVERY_CERTIFIER, REASON_GIVEN), records_request=True,
+        (EVERY_CERTIFIER, REASON_GIVEN), records_request=True,
     ),
     Transition(
         "accept_request", "Accept Recertification Request", "state approver",
         frozenset({S.RECERT_REQUESTED}), S.RECERT_IN_PROGRESS,
-        (EVENT_NOT_CLOSED,), new_round=True, clears_request=True,
+        (), new_round=True, clears_request=True,
     ),
     Transition(
         "deny_request", "Deny Recertification Request", "state approver",
         frozenset({S.RECERT_REQUESTED}), before_request,
-        (EVENT_NOT_CLOSED, REASON_GIVEN), clears_request=True,
+        (REASON_GIVEN,), clears_request=True,
     ),
 )
+
+#: Checked for every unit action after the actor's role and before the status: a closed event is frozen.
+UNIT_PRECONDITIONS: tuple[Guard[UnitContext], ...] = (EVENT_NOT_CLOSED,)
 
 TRANSITIONS_BY_ACTION: dict[str, Transition] = {t.action: t for t in UNIT_TRANSITIONS}
 
@@ -204,11 +207,15 @@ def transition_for(action: str) -> Transition:
 
 
 def refusal(t: Transition, ctx: UnitContext) -> str | None:
-    """Why ``t`` may not happen in ``ctx`` (role, then status, then guards), or None."""
+    """Why ``t`` may not happen in ``ctx`` (role, event not closed, status, then the row's guards), or None."""
     if ctx.role is None:
         return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
     if ctx.role.kind != t.actor_role:
         return f"missing right: {t.label} needs the {t.actor_role} role; {ctx.actor.id} is {ctx.role.kind}"
+    for guard in UNIT_PRECONDITIONS:
+        failed = guard.failure(ctx)
+        if failed:
+            return failed
     if ctx.unit.status not in t.from_statuses:
         allowed = ", ".join(sorted(t.from_statuses))
         return f"wrong status: allowed only from {allowed}"
