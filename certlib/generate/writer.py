@@ -14,7 +14,8 @@ import pyarrow as pa
 from certlib.generate.schema import conform
 
 ROW_GROUP = 512 * 1024
-PARQUET = {"compression": "zstd", "compression_level": 3, "statistics": True, "row_group_size": ROW_GROUP}
+# snappy: about a third faster than zstd here (the 150k-student state must be written in seconds)
+PARQUET = {"compression": "snappy", "statistics": True, "row_group_size": ROW_GROUP}
 
 
 def categorical(indices: np.ndarray, values) -> pl.Series:
