@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 WRITE_OPTION = "certlib_write"
 
@@ -28,8 +28,10 @@ def make_engine(path_or_url: str | Path) -> sa.Engine:
     url = url_for(path_or_url)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, future=True)
+    # A small pool keeps connections (and the WAL) open between transactions; dispose() checkpoints.
     engine = sa.create_engine(
-        url, poolclass=NullPool, connect_args={"timeout": 60, "check_same_thread": False}
+        url, poolclass=QueuePool, pool_size=8, max_overflow=64, pool_timeout=120,
+        connect_args={"timeout": 60, "check_same_thread": False},
     )
 
     @sa.event.listens_for(engine, "connect")

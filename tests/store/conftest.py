@@ -85,5 +85,8 @@ def event_unit(store: Store) -> tuple[int, int]:
     return event_id, unit_of(store, event_id)
 
 
-def db_bytes(store: Store) -> bytes:
-    return Path(store.location).read_bytes()
+def db_bytes(store: Store) -> tuple[bytes, bytes]:
+    """The database file and its write-ahead log (committed pages may still sit in the WAL)."""
+    db = Path(store.location)
+    wal = db.with_name(db.name + "-wal")
+    return db.read_bytes(), wal.read_bytes() if wal.exists() else b""

@@ -27,8 +27,8 @@ def test_new_store_is_migrated_in_wal_with_foreign_keys(tmp_path):
 
 
 def test_reopening_writes_nothing(store):
-    before = db_bytes(store)
     store.close()
+    before = db_bytes(store)
     again = Store(store.location)
     assert again.version == CURRENT_VERSION
     again.units_for("c1", datetime(2025, 7, 1))

@@ -148,7 +148,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
 
 WorkflowMachine.TestCase.settings = settings(
-    max_examples=16, stateful_step_count=30, deadline=None, derandomize=True,
+    max_examples=24, stateful_step_count=30, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestWorkflow = WorkflowMachine.TestCase
