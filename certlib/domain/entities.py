@@ -5,7 +5,7 @@ The store reads and writes these; the transition tables and scope rules are pure
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -175,7 +175,6 @@ class Alert:
     kind: str
     event_id: int | None = None
     unit_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _plain(value: Any) -> Any:

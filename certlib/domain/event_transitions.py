@@ -143,13 +143,19 @@ def decide_event(action: str, ctx: EventContext) -> EventStatus | str:
 
 
 def allowed_event_actions(ctx: EventContext) -> list[ActionCheck]:
-    """Every event action on ``ctx.event`` with allowed yes/no and why not (create is for ``event`` None)."""
+    """Every event action on ``ctx.event`` with allowed yes/no and why not. With ``event`` None only
+    ``create`` is answered, and only for the right (the details are checked when they are given)."""
+    if ctx.event is None:
+        t = EVENT_TRANSITIONS_BY_ACTION["create"]
+        why = event_refusal(EventTransition(t.action, t.right, t.from_statuses, t.to), ctx)
+        return [ActionCheck("create", why is None, why)]
     out = []
     for t in EVENT_TRANSITIONS:
-        if t.action == "extend" and ctx.new_end_date is None and ctx.event is not None:
+        if t.action == "create":
+            continue
+        probe = ctx
+        if t.action == "extend" and ctx.new_end_date is None:
             probe = EventContext(ctx.actor, ctx.event, ctx.now, ctx.changes, date.max)
-        else:
-            probe = ctx
         why = event_refusal(t, probe)
         out.append(ActionCheck(t.action, why is None, why))
     return out

@@ -82,3 +82,11 @@ def test_allowed_event_actions_for_a_published_event():
     assert checks["close"].allowed and checks["edit"].allowed and checks["extend"].allowed
     assert not checks["delete"].allowed and "wrong status" in checks["delete"].reason
     assert not checks["publish"].allowed
+
+
+def test_may_i_create_answers_only_the_right():
+    assert [c.as_dict() for c in allowed_event_actions(EventContext(ADMIN, None, NOW))] == [
+        {"action": "create", "allowed": True, "reason": None}]
+    reader = User("rd", "Reader", "state", rights=frozenset({"read"}))
+    (check,) = allowed_event_actions(EventContext(reader, None, NOW))
+    assert not check.allowed and "missing right: add" in check.reason

@@ -20,7 +20,7 @@ from certlib.domain import UnitStatus, all_primaries_submitted, pair_allowed
 from certlib.domain.unit_transitions import REASON_GIVEN, TRANSITIONS_BY_ACTION
 from certlib.errors import Refused
 
-from .conftest import EVENT, PEOPLE, SETUP, SHA, make_store
+from .conftest import EVENT, SETUP, SHA, make_store
 
 ACTORS = ["sa", "sr", "c1", "c2", "cs", "r1", "sc", "south", "sped"]
 DISTRICT_SIDE = ["c1", "c2", "cs", "r1", "sc", "south", "sped"]
@@ -152,4 +152,3 @@ WorkflowMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestWorkflow = WorkflowMachine.TestCase
-assert PEOPLE  # the state the machine plays in
