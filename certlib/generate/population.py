@@ -5,7 +5,8 @@ Enrollment roles (internal column ``role``): ``base`` (the whole year at one sch
 ``move_out`` / ``move_in`` (about 5% move mid-year: exit E1 on a school day, the next enrollment
 starts on a later school day at another school, sometimes in another district) and ``extra``
 (a concurrent secondary S or no-funding N enrollment at another school, in the same district
-when one covers the grade).
+when one covers the grade; at the student's own school, starting later, when no other school has
+the grade).
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ def make_enrollments(
     schools: pl.DataFrame,
     cal: Calendars,
     picker: SchoolPicker,
+    min_extras: int = 0,
+    min_leavers: int = 0,
 ) -> pl.DataFrame:
     """All clean enrollment spans. Columns: student, school, grade, service, start, end, exit_code, role.
 
@@ -150,6 +153,14 @@ def make_enrollments(
     mover = eligible & (u < MOVE_RATE)
     leaver = eligible & (u >= MOVE_RATE) & (u < MOVE_RATE + LEAVE_RATE)
     extra = eligible & (u >= MOVE_RATE + LEAVE_RATE) & (u < MOVE_RATE + LEAVE_RATE + EXTRA_RATE)
+    short = min_leavers - int(leaver.sum())
+    if short > 0:  # tiny states: the students with the largest u leave too
+        rest = np.flatnonzero(eligible & (u >= MOVE_RATE + LEAVE_RATE + EXTRA_RATE))
+        leaver[rest[np.argsort(-u[rest], kind="stable")][:short]] = True
+    short = min_extras - int(extra.sum())
+    if short > 0:  # tiny states: take the next students by u (no extra random draws)
+        rest = np.flatnonzero(eligible & ~leaver & (u >= MOVE_RATE + LEAVE_RATE + EXTRA_RATE))
+        extra[rest[np.argsort(u[rest], kind="stable")][:short]] = True
 
     # Movers: destination school first (those without one stay put).
     mv = np.flatnonzero(mover)
@@ -168,7 +179,7 @@ def make_enrollments(
     ex = np.flatnonzero(extra)
     ex_school = picker.in_district(rng, dist[ex], grade[ex], school[ex])
     ex_school = np.where(ex_school < 0, picker.statewide(rng, grade[ex], school[ex], dist[ex]), ex_school)
-    ex, ex_school = ex[ex_school >= 0], ex_school[ex_school >= 0]
+    ex_school = np.where(ex_school < 0, school[ex], ex_school)  # no other school has the grade
 
     first_day = cal.first[dist]
     base_end = np.full(n, -1, dtype=np.int64)
@@ -195,7 +206,8 @@ def make_enrollments(
     in_day = cal.instr[in_pos]
 
     d_ex = s_dist[ex_school]  # the extra school's own calendar
-    ex_start = np.where(rng.random(len(ex)) < 0.6, cal.first[d_ex], school_day(rng, cal, d_ex, 0.05, 0.4))
+    later = school_day(rng, cal, d_ex, 0.05, 0.4)
+    ex_start = np.where((rng.random(len(ex)) < 0.6) & (ex_school != school[ex]), cal.first[d_ex], later)
     ex_service = np.where(rng.random(len(ex)) < 0.7, "S", "N")
 
     none = np.full(len(mv), -1), np.zeros(len(mv), dtype=np.int8)

@@ -119,11 +119,11 @@ def plans_504(rng, enr: Enr, n_students: int, free: np.ndarray, planted: np.ndar
     return rows, kind
 
 
-def behavior(rng, enr: Enr, dates: np.ndarray, free_enr: np.ndarray, n_students: int):
+def behavior(rng, enr: Enr, dates: np.ndarray, free_enr: np.ndarray, n_students: int, at_least: int = 0):
     """Incidents on a school day of a random (free) offender's enrollment; up to two more
     participants enrolled in the same school that day. Returns (incidents, participants)."""
     cand = np.flatnonzero(free_enr & (np.diff(enr.row_off) > 0))
-    k = min(len(cand), int(round(n_students * INCIDENT_RATE)))
+    k = min(len(cand), max(at_least, int(round(n_students * INCIDENT_RATE))))
     off = np.sort(rng.choice(cand, k, replace=False)) if k else np.zeros(0, dtype=np.int64)
     nrows = np.diff(enr.row_off)[off]
     row = enr.row_off[off] + (rng.random(k) * nrows).astype(np.int64)

@@ -127,8 +127,8 @@ def build_world(
     say("students and enrollments")
     stu = make_students(rng, schools, students, year)
     picker = SchoolPicker(schools)
-    enr0 = make_enrollments(rng, stu, schools, cal, picker)
     k = per_kind(students) if defects else 0
+    enr0 = make_enrollments(rng, stu, schools, cal, picker, min_extras=2 * k, min_leavers=2 * k)
     picks, quiet, reserved = _reserve(rng, enr0, stu, schools, k, max(2, round(students / 2000)))
     e = _enrollment_arrays(enr0)
     if defects:
@@ -189,7 +189,7 @@ def build_world(
         rng, enr, students, free & ~in_sped, picks.get("plan504_without_active_enrollment", empty)
     )
     free_enr = free[e["student"]] & (e["tag"] == "")
-    incidents, participants = behavior(rng, enr, daily.date, free_enr, students)
+    incidents, participants = behavior(rng, enr, daily.date, free_enr, students, at_least=2 * k)
     # one planted enrollment stays unsynced so the manifest shows a district-only defect
     unsynced = base_pos[quiet].tolist() + (pos_of["days_present_gt_enrolled"][:1].tolist() if defects else [])
     return World(

@@ -47,3 +47,15 @@ def test_defects_off_is_clean(state_off):
     for copy in (read_districts(out), read_state(out)):
         for kind, check in CHECKS.items():
             assert check(copy) == set(), kind
+
+
+def test_tiny_state_still_plants_every_kind(tmp_path):
+    from certlib.generate import generate_state
+
+    generate_state(tmp_path, students=60, districts=2, seed=1)
+    m = read_json(tmp_path, "manifest.json")
+    dist, state = read_districts(tmp_path), read_state(tmp_path)
+    for kind, check in CHECKS.items():
+        assert len(_planted(m, kind, {"both", "district"})) >= 2, kind
+        assert check(dist) == _planted(m, kind, {"both", "district"}), kind
+        assert check(state) == _planted(m, kind, {"both", "state"}), kind
