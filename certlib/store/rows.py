@@ -102,6 +102,21 @@ def submitted_in_round(conn: sa.Connection, unit: Unit) -> frozenset[str]:
     return frozenset(conn.execute(q).scalars())
 
 
+def submitted_by_unit(conn: sa.Connection, units: list[Unit]) -> dict[int, frozenset[str]]:
+    """Who submitted in each unit's current round, for many units in one query."""
+    if not units:
+        return {}
+    current = {u.id: u.round for u in units}
+    q = sa.select(t.submissions.c.unit_id, t.submissions.c.round, t.submissions.c.user_id).where(
+        t.submissions.c.unit_id.in_(list(current))
+    )
+    found: dict[int, set[str]] = {u.id: set() for u in units}
+    for r in conn.execute(q):
+        if current[r.unit_id] == r.round:
+            found[r.unit_id].add(r.user_id)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
 def progress_of(conn: sa.Connection, user_id: str, unit_id: int, round_: int) -> dict[int, Progress]:
     q = sa.select(t.progress).where(
         t.progress.c.user_id == user_id, t.progress.c.unit_id == unit_id, t.progress.c.round == round_

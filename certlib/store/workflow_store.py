@@ -391,13 +391,14 @@ class Store:
                                                                 EventStatus.CLOSED):
                     continue
                 cat_ms = rows.memberships_of(conn, category_id=event.category_id)
-                for unit in self._units_of(conn, event.id):
+                units = self._units_of(conn, event.id)
+                submitted = rows.submitted_by_unit(conn, units)
+                for unit in units:
                     role = unit_role(actor, mine, event, unit)
                     if role is None and not (actor.is_state and "read" in actor.rights):
                         continue
                     members = unit_members(users, cat_ms, event, unit)
-                    ctx = UnitContext(actor, event, unit, role, mine, members.primaries,
-                                      rows.submitted_in_round(conn, unit), {}, now)
+                    ctx = UnitContext(actor, event, unit, role, mine, members.primaries, submitted[unit.id], {}, now)
                     out.append(self._view(ctx, with_allowed=False))
             return out
 

@@ -51,3 +51,17 @@ def test_missing_workspace_store_is_not_created_on_read(tmp_path):
     with pytest.raises(NotFound, match="no workflow store"):
         Store.open_workspace(tmp_path / "nowhere", create=False)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_schema_compiles_for_postgresql():
+    """The store is written for SQLAlchemy Core so a later issue can point it at PostgreSQL."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from certlib.store import schema
+
+    ddl = [str(sa.schema.CreateTable(table).compile(dialect=postgresql.dialect()))
+           for table in schema.metadata.sorted_tables]
+    assert any("CREATE TABLE audit" in d for d in ddl) and len(ddl) == len(schema.metadata.tables)
+    locked = sa.select(schema.units).where(schema.units.c.id == 1).with_for_update()
+    assert "FOR UPDATE" in str(locked.compile(dialect=postgresql.dialect()))
