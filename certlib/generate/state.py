@@ -3,6 +3,7 @@ manifest.json, drift.json and generate.json (layout in docs/contracts.md)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,6 +67,18 @@ def manifest(w: World, drift: DriftBuilder, seed: int) -> dict:
     return {"seed": seed, "school_year": w.year, "as_of_date": w.as_of.isoformat(), "defects": entries}
 
 
+def prepare_out_dir(out: Path) -> None:
+    """Clear the copies of an earlier run (so no stale district survives); refuse to write over
+    ``state/`` or ``districts/`` folders that a generator run did not make."""
+    ours = [out / "state", out / "districts"]
+    if any(p.exists() for p in ours):
+        if not (out / "generate.json").exists():
+            raise ValueError(f"{out} holds state/ or districts/ but no generate.json; not overwriting it")
+        for p in ours:
+            shutil.rmtree(p, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
 def generate_state(
     out_dir: str | Path,
     students: int = 1500,
@@ -86,6 +99,7 @@ def generate_state(
     out = Path(out_dir)
     if students < 10:
         raise ValueError("students must be at least 10")
+    prepare_out_dir(out)
     rng = np.random.default_rng(seed)
     w = build_world(rng, students, districts, year, defects, say)
 
