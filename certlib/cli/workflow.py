@@ -359,7 +359,7 @@ def audit_list(ctx: click.Context, event_id: int | None, unit_id: int | None, li
     with _store(ctx) as store:
         rows = [r.as_dict() for r in store.audit_rows(event_id, unit_id, limit)]
     if fmt == "table":
-        rows = [{**r, "hash": r["hash"][:12]} for r in rows]
+        rows = [{**{k: "" if v is None else v for k, v in r.items()}, "hash": r["hash"][:12]} for r in rows]
     emit(rows, fmt, ["id", "at", "actor", "event_id", "unit_id", "action", "from_status", "to_status", "reason", "hash"])
 
 
