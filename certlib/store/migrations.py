@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from certlib.errors import StoreError
 from certlib.store import schema
 from certlib.store.connection import transaction
+from certlib.store.readonly import check_writable
 
 _V1_TABLES = [
     schema.districts, schema.schools, schema.categories, schema.users, schema.memberships, schema.events,
@@ -53,6 +54,7 @@ def migrate(engine: sa.Engine) -> int:
         return version
     if version > CURRENT_VERSION:
         raise StoreError(f"database schema version {version} is newer than this certlib ({CURRENT_VERSION})")
+    check_writable("migrate the workflow store")
     with transaction(engine, write=True) as conn:
         version = current_version(conn)  # re-read under the write lock
         if version == 0:

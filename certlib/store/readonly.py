@@ -13,7 +13,7 @@ READ_ONLY_ENV = "CERTLIB_READ_ONLY"
 
 
 def is_read_only() -> bool:
-    return os.environ.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes")
+    return os.environ.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def check_writable(action: str, actor: str = "anyone") -> None:

@@ -65,3 +65,11 @@ def test_schema_compiles_for_postgresql():
     assert any("CREATE TABLE audit" in d for d in ddl) and len(ddl) == len(schema.metadata.tables)
     locked = sa.select(schema.units).where(schema.units.c.id == 1).with_for_update()
     assert "FOR UPDATE" in str(locked.compile(dialect=postgresql.dialect()))
+
+
+def test_read_only_deployment_does_not_create_or_migrate(tmp_path, monkeypatch):
+    from certlib.errors import ReadOnlyError
+
+    monkeypatch.setenv("CERTLIB_READ_ONLY", "on")
+    with pytest.raises(ReadOnlyError, match="migrate the workflow store"):
+        Store.open_workspace(tmp_path / "ws")
