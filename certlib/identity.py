@@ -252,3 +252,15 @@ def signed_in(picker_element=None, env: Mapping[str, str] | None = None) -> Iden
     if env is not None:
         return resolve(env, None, picked)
     return current(picked)
+
+
+def deployment_note(env: Mapping[str, str] | None = None) -> str:
+    """One markdown line describing this deployment, for the landing page."""
+    e = _env(env)
+    ro = " **Read-only deployment:** every change is refused." if read_only(e) else ""
+    if mode(e) == "demo":
+        return ("**Demo mode** — not authenticated: each app has a clearly labelled *signed in as* picker "
+                "of the demo scenario's users." + ro)
+    header = e.get(AUTH_HEADER_ENV, "").strip()
+    how = f"the `{header}` header set by the auth proxy" if header else "the request's authenticated user"
+    return f"Signed-in users are identified by {how}." + ro

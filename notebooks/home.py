@@ -12,7 +12,6 @@ with app.setup:
 
 @app.cell
 def _():
-    ident = identity.current()
     mo.md(
         f"""
         # certlib {certlib.__version__}
@@ -20,7 +19,7 @@ def _():
         Data certification for state education agencies: districts and schools prove that the
         data they reported is right before the state funds and reports on it.
 
-        {ident.banner()}
+        {identity.deployment_note()}
         """
     )
     return
@@ -57,9 +56,7 @@ def _():
 def _():
     mo.md(
         f"""
-        Workspace: `{identity.workspace_dir()}` ·
-        deployment: **{identity.mode()}**{' · read-only' if identity.read_only() else ''}.
-        See the README's *Deploy* section to serve these apps behind an authenticating proxy.
+        Workspace: `{identity.workspace_dir()}` · deployment: **{identity.mode()}**. See the README's *Deploy* section to serve these apps behind an authenticating proxy.
         """
     ).style({"color": "#666", "font-size": "0.9em"})
     return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -52,7 +51,9 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
 class MarimoServer:
     """One `marimo run` process serving the notebooks folder on a free loopback port."""
 
-    def __init__(self, workspace: Path, env: dict[str, str] | None = None, target: str = "notebooks"):
+    def __init__(self, workspace: Path, env: dict[str, str] | None = None, target: str = "notebooks",
+                 extra_args: tuple[str, ...] = ("--show-tracebacks",)):
+        self.extra_args = extra_args
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         marimo = Path(sys.executable).with_name("marimo")
@@ -61,7 +62,7 @@ class MarimoServer:
         self._log_fh = open(self.log, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [str(marimo), "run", str(REPO / target), "--host", "127.0.0.1", "--port", str(self.port),
-             "--headless", "--no-token", "--no-skew-protection"],
+             "--headless", "--no-token", "--no-skew-protection", *self.extra_args],
             cwd=REPO,
             env=full_env,
             stdout=self._log_fh,
@@ -128,11 +129,58 @@ def screenshot(page, name: str, max_height: int = 9000) -> Path:
     return path
 
 
+def needs(module: str, name: str) -> None:
+    """Skip (naming what is missing) while a part this test drives has not landed yet."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        pytest.skip(f"{module} is not available yet")
+    if not hasattr(mod, name):
+        pytest.skip(f"{module}.{name} is not available yet")
+
+
+def make_demo_workspace(path: Path) -> Path:
+    """Create the demo workspace (``certlib demo init``) at ``path``."""
+    certlib = Path(sys.executable).with_name("certlib")
+    subprocess.run([str(certlib), "demo", "init", "--workspace", str(path)], check=True, cwd=REPO,
+                   capture_output=True, text=True, timeout=300)
+    return path
+
+
 @pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Iterator[MarimoServer]:
-    ws = tmp_path_factory.mktemp("browser") / "workspace"
-    ws.mkdir()
-    server = MarimoServer(ws)
+def demo_workspace(tmp_path_factory) -> Path:
+    """One demo workspace for the whole browser session (tests that mutate it run last)."""
+    return make_demo_workspace(tmp_path_factory.mktemp("browser") / "workspace")
+
+
+@pytest.fixture(scope="session")
+def served(demo_workspace) -> Iterator[MarimoServer]:
+    """One `marimo run notebooks` server on the demo workspace for the whole session."""
+    server = MarimoServer(demo_workspace)
     yield server
     server.stop()
-    shutil.rmtree(ws, ignore_errors=True)
+
+
+ERRORED_CELLS = ".marimo-cell.has-error"
+
+
+def cell_errors(page) -> list[str]:
+    """Texts of cells that raised (the server runs with --show-tracebacks so errors are in the DOM;
+    ``mo.stop`` gates are not errors)."""
+    return [el.inner_text()[:2000] for el in page.locator(ERRORED_CELLS).all()]
+
+
+def open_notebook(page, server: MarimoServer, name: str, ready_text: str | None = None, timeout: float = 60_000):
+    """Open ``<url>/?file=<name>.py``, wait until ``ready_text`` shows and no cell is still running."""
+    page.goto(f"{server.url}/?file={name}.py")
+    if ready_text:
+        page.get_by_text(ready_text).first.wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Give marimo a moment to finish re-running cells (tests then wait for the text they expect)."""
+    page.wait_for_load_state("networkidle", timeout=timeout)
+    page.wait_for_timeout(600)
