@@ -294,7 +294,7 @@ class Store:
             if not sees_event(actor, ms, event, self._units_of(conn, event_id)):
                 raise Refused("view event", actor_id, None,
                               f"outside scope: {actor_id} has no membership covering event {event_id}")
-            return event
+            return replace(event, draft=None)  # districts never see the state's unpublished edits
 
     def events_for(self, actor_id: str, now: datetime) -> list[EventView]:
         """Events ``actor_id`` may see, newest first, with unit counts per status (in their scope)."""
@@ -308,7 +308,8 @@ class Store:
                 if not sees_event(actor, ms, event, units):
                     continue
                 mine = units if actor.is_state else [u for u in units if unit_role(actor, ms, event, u)]
-                shown = replace(event.with_draft(), status=event.status, draft=event.draft) if actor.is_state else event
+                shown = (replace(event.with_draft(), status=event.status, draft=event.draft) if actor.is_state
+                         else replace(event, draft=None))
                 out.append(EventView(shown, dict(Counter(str(u.status) for u in mine))))
             return out
 
