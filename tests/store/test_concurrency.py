@@ -79,3 +79,40 @@ def test_twenty_plus_threads_one_winner_per_conflict(store):
     assert store.audit_count() - audit_before == won_total  # no audit row lost, none for refusals
     assert len(store.submissions(unit, 1)) == N_CERT
     assert store.verify_audit().ok
+
+
+def _approve_in_own_process(args):
+    """Child process: open its own Store (own engine, own SQLite connections) and try to approve."""
+    location, unit, barrier = args
+    from certlib.store import Store
+
+    store = Store(location)
+    try:
+        barrier.wait()
+        store.approve("sa", unit, OPEN)
+        return "won"
+    except Refused as err:
+        return err.reason
+    finally:
+        store.close()
+
+
+def test_twenty_processes_approving_at_once_one_wins(store, event_unit):
+    import multiprocessing as mp
+
+    _, unit = event_unit
+    for c in ("c1", "c2"):
+        complete_steps(store, c, unit)
+        store.submit(c, unit, OPEN)
+    rows_before = store.audit_count()
+    store.close()
+    ctx = mp.get_context("fork")
+    n = 20
+    with ctx.Manager() as manager:
+        barrier = manager.Barrier(n)
+        with ctx.Pool(n) as pool:
+            results = pool.map(_approve_in_own_process, [(store.location, unit, barrier)] * n)
+    assert results.count("won") == 1
+    assert all("wrong status" in r for r in results if r != "won")
+    assert store.audit_count() == rows_before + 1 and store.verify_audit().ok
+    assert store.unit(unit).status == UnitStatus.APPROVED
