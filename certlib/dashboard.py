@@ -910,3 +910,99 @@ def save_rule(text: str, pack, rule, app_mode: str | None) -> str:
     path = Path(existing.path) if existing is not None and existing.path else Path(pack.root) / f"{rule.id}.sql"
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     return str(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Certify app: Message Center and "my events" tables
+# ---------------------------------------------------------------------------------------------
+
+
+def facade(ws, name: str):
+    """``ws.<name>`` from the workspace façade, else the same method of its store."""
+    fn = getattr(ws, name, None)
+    return fn if fn is not None else getattr(store_of(ws), name)
+
+
+MESSAGE_SCHEMA = {"id": pl.Int64, "Required": pl.String, "Process": pl.String, "Name": pl.String,
+                  "Posted Date": pl.String, "Due Date": pl.String, "Read": pl.Boolean, "unit_id": pl.Int64}
+
+
+def messages_frame(alerts) -> pl.DataFrame:
+    """Message Center process alerts as the help article's grid: Required (!), Process, Name,
+    Posted Date, Due Date, Read — newest first."""
+    rows = [{"id": a.id, "Required": "!" if a.required else "", "Process": a.process, "Name": a.text,
+             "Posted Date": str(a.posted_at)[:10], "Due Date": a.due_date.isoformat() if a.due_date else "",
+             "Read": bool(a.read), "unit_id": a.unit_id} for a in alerts]
+    return pl.DataFrame(rows, schema=MESSAGE_SCHEMA).sort("Posted Date", "id", descending=True)
+
+
+def filter_messages(frame: pl.DataFrame, name: str = "", process: str | None = None,
+                    start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
+    """The Message Center's filter: name contains, process, posted between start and end."""
+    out = frame
+    if name:
+        out = out.filter(pl.col("Name").str.to_lowercase().str.contains(name.lower(), literal=True))
+    if process and process != "All Processes":
+        out = out.filter(pl.col("Process") == process)
+    if start:
+        out = out.filter(pl.col("Posted Date") >= start.isoformat())
+    if end:
+        out = out.filter(pl.col("Posted Date") <= end.isoformat())
+    return out
+
+
+MY_EVENTS_COLUMNS = ["Event Name", "School Name", "User Status", "Event Status", "Due Date", "Actions"]
+
+
+def my_events_frame(views, school_names: dict[str, str] | None = None) -> pl.DataFrame:
+    """The help article's "Certification Event Details" grid from the store's unit views of one
+    user: Event Name, School Name, User Status, Event Status, Due Date, Actions (the buttons the
+    domain gives this user's role: View / Start Certification / Review Data), plus ids."""
+    names = school_names or {}
+    rows = []
+    for v in views:
+        d = v.as_dict() if hasattr(v, "as_dict") else dict(v)
+        rows.append({
+            "Event Name": d["event_name"], "School Name": names.get(d.get("school") or "", d.get("school") or ""),
+            "User Status": d["user_status"], "Event Status": d["event_status"],
+            "Due Date": dt.date.fromisoformat(d["due_date"]) if isinstance(d["due_date"], str) else d["due_date"],
+            "Actions": " · ".join(d.get("buttons") or []),
+            "unit_id": d["unit_id"], "event_id": d["event_id"], "district": d.get("district", ""),
+            "role": d.get("role", ""), "year": getattr(getattr(v, "event", None), "reporting_year", None),
+            "event_closed": str(getattr(getattr(v, "event", None), "status", "")) == "Closed",
+        })
+    schema = {"Event Name": pl.String, "School Name": pl.String, "User Status": pl.String, "Event Status": pl.String,
+              "Due Date": pl.Date, "Actions": pl.String, "unit_id": pl.Int64, "event_id": pl.Int64,
+              "district": pl.String, "role": pl.String, "year": pl.Int64, "event_closed": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema).sort("Event Name", "School Name")
+
+
+def filter_my_events(frame: pl.DataFrame, f: EventFilters) -> pl.DataFrame:
+    """The help article's filters over :func:`my_events_frame` (user status = this user's)."""
+    out = frame
+    if f.event_name:
+        out = out.filter(pl.col("Event Name").str.to_lowercase().str.contains(f.event_name.lower(), literal=True))
+    if f.school_name:
+        out = out.filter(pl.col("School Name").str.to_lowercase().str.contains(f.school_name.lower(), literal=True))
+    if f.user_statuses:
+        out = out.filter(pl.col("User Status").is_in(f.user_statuses))
+    if f.event_statuses:
+        out = out.filter(pl.col("Event Status").is_in(f.event_statuses))
+    if f.due_after:
+        out = out.filter(pl.col("Due Date") >= f.due_after)
+    if f.due_before:
+        out = out.filter(pl.col("Due Date") <= f.due_before)
+    if f.year:
+        out = out.filter(pl.col("year") == f.year)
+    if f.active_only:
+        out = out.filter(~pl.col("event_closed"))
+    return out
+
+
+def date_bounds(dates: pl.Series) -> tuple[dt.date, dt.date]:
+    """(min, max) of a date series — the neutral values of a pair of date filters; today when empty."""
+    d = dates.drop_nulls()
+    if d.len() == 0:
+        today = dt.date.today()
+        return today, today
+    return d.min(), d.max()  # type: ignore[return-value]
