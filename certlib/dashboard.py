@@ -438,9 +438,12 @@ class DashboardFrames:
 def frames_from_workspace(ws, today: dt.date | None = None) -> DashboardFrames:
     """Read the three input frames from a :class:`certlib.services` workspace.
 
-    Uses ``ws.dashboard_frames()`` (issue 5) and conforms whatever it returns (a mapping or an
-    object with ``units``/``users``/``findings``) to this module's schemas.
+    Uses ``ws.dashboard_frames()`` (issue 5) when the façade has it and conforms whatever it returns
+    (a mapping or an object with ``units``/``users``/``findings``) to this module's schemas; else
+    builds them from the workflow store with :func:`frames_from_store`.
     """
+    if getattr(ws, "dashboard_frames", None) is None:
+        return frames_from_store(store_of(ws), now_for(ws))
     raw = ws.dashboard_frames() if today is None else _call_with_today(ws, today)
     get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
     return DashboardFrames(
@@ -448,6 +451,61 @@ def frames_from_workspace(ws, today: dt.date | None = None) -> DashboardFrames:
         users=conform(get("users"), USER_SCHEMA),
         findings=conform(get("findings"), FINDING_SCHEMA),
     )
+
+
+def frames_from_store(store, now: dt.datetime) -> DashboardFrames:
+    """The dashboard frames from the workflow store's public reads (events seen by a state reader,
+    their units, the audit trail for sent/approved times, each member's derived user status).
+
+    Fine for a demo-sized state; a statewide deployment should use the façade's aggregated
+    ``dashboard_frames``. Findings are empty here (they come from the latest runs, a service concern).
+    """
+    users = store.users()
+    reader = next((u for u in users if u.level == "state" and "read" in u.rights), None)
+    if reader is None:
+        return DashboardFrames(empty_units(), empty_users(), empty_findings())
+    districts = {d.number: d.name for d in store.districts()}
+    schools = {s.code: s.name for s in store.schools()}
+    unit_rows = []
+    for ev in store.events_for(reader.id, now):
+        e = ev.event
+        if str(e.status) in ("Unpublished",):
+            continue
+        sent: dict[int, str] = {}
+        approved: dict[int, str] = {}
+        for a in store.audit_rows(event_id=e.id):
+            if a.unit_id is None:
+                continue
+            if a.to_status == "Certification Sent to State":
+                sent[a.unit_id] = a.at
+            elif a.to_status == "Certification Approved by State":
+                approved[a.unit_id] = a.at
+            elif a.to_status in ("Recertification In Progress", "In Progress"):
+                sent.pop(a.unit_id, None)
+                approved.pop(a.unit_id, None)
+        for u in store.units(e.id):
+            unit_rows.append({
+                "event_id": e.id, "event": e.name, "school_year": e.reporting_year, "category": e.category_id,
+                "level": e.level, "event_status": str(e.status), "due_date": e.end_date, "unit_id": u.id,
+                "district_number": u.district_number, "district_name": districts.get(u.district_number),
+                "school_code": u.school_code or None, "school_name": schools.get(u.school_code or "", None),
+                "unit_status": str(u.status),
+                "sent_at": _ts(sent.get(u.id) or approved.get(u.id)), "approved_at": _ts(approved.get(u.id)),
+            })
+    member_rows = []
+    for usr in users:
+        if usr.level == "state":
+            continue
+        for v in store.units_for(usr.id, now):
+            member_rows.append({"unit_id": v.unit.id, "user_id": usr.id, "user_name": usr.name,
+                                "role": v.role or "", "user_status": str(v.user_status)})
+    units = conform(pl.DataFrame(unit_rows, infer_schema_length=None), UNIT_SCHEMA) if unit_rows else empty_units()
+    members = conform(pl.DataFrame(member_rows), USER_SCHEMA) if member_rows else empty_users()
+    return DashboardFrames(units, members, empty_findings())
+
+
+def _ts(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else None
 
 
 def _call_with_today(ws, today: dt.date):

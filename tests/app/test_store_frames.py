@@ -1,0 +1,67 @@
+"""The dashboard frames built from a real workflow store (fallback when the façade has no
+aggregated frames), and the state console's flow: publish → approve → the frames follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from certlib import dashboard as d
+from certlib.store import Store
+
+NOW = dt.datetime(2025, 7, 1, 9)
+
+
+def _store(tmp_path) -> Store:
+    s = Store.open_workspace(tmp_path / "ws")
+    s.load_people({
+        "districts": [{"number": "1071", "name": "North Star"}, {"number": "2002", "name": "Elm Valley"}],
+        "schools": [{"code": "0588", "district": "1071", "name": "North Star 7-8"},
+                    {"code": "0700", "district": "2002", "name": "Elm Elementary"}],
+        "categories": [{"id": "ATT", "name": "Attendance"}],
+        "users": [{"id": "sa", "name": "Sam State", "level": "state", "rights": ["read", "write", "add", "delete"]},
+                  {"id": "c1", "name": "Cora Cert", "level": "district", "district": "1071"}],
+        "memberships": [{"user": "sa", "category": "ATT", "role": "approver"},
+                        {"user": "c1", "category": "ATT", "role": "certifier", "primary": True}],
+    }, NOW)
+    return s
+
+
+def test_frames_from_store_follow_the_workflow(tmp_path):
+    s = _store(tmp_path)
+    e = s.create_event("sa", NOW, name="Fall ANB", reporting_year=2025, category_id="ATT", level="school",
+                       groups=["Enrollment"], start_date="2025-06-15", certification_opens="2025-06-20",
+                       end_date="2025-06-30")
+    assert d.frames_from_store(s, NOW).units.height == 0  # unpublished events are not on the dashboard
+    s.publish_event("sa", e.id, NOW)
+    unit = next(u for u in s.units(e.id) if u.school_code == "0588")
+    s.approve("sa", unit.id, NOW + dt.timedelta(hours=1))
+    f = d.frames_from_store(s, NOW + dt.timedelta(days=1))
+    assert f.units.height == 2 and f.units.columns[: len(d.UNIT_SCHEMA)] == list(d.UNIT_SCHEMA)
+    row = f.units.filter(pl.col("unit_id") == unit.id).row(0, named=True)
+    assert row["unit_status"] == "Certification Approved by State" and row["school_name"] == "North Star 7-8"
+    assert row["approved_at"] == NOW + dt.timedelta(hours=1)
+    assert f.users.filter(pl.col("unit_id") == unit.id)["user_status"].to_list() == ["Complete"]
+    k = {x.label: x.value for x in d.kpis(f.units, dt.date(2025, 7, 2))}
+    assert k["Approved"] == "50%" and k["Overdue units"] == "1"
+    table = d.events_table(f.units, f.users, dt.date(2025, 7, 2))
+    assert set(table["School Name"]) == {"North Star 7-8", "Elm Elementary"}
+
+
+def test_my_events_and_messages_frames(tmp_path):
+    s = _store(tmp_path)
+    e = s.create_event("sa", NOW, name="Student Tardiness", reporting_year=2025, category_id="ATT",
+                       level="district", groups=["Enrollment"], start_date="2025-06-15",
+                       certification_opens="2025-06-20", end_date="2025-07-31")
+    s.publish_event("sa", e.id, NOW)
+    mine = d.my_events_frame(s.units_for("c1", NOW))
+    assert mine.select(d.MY_EVENTS_COLUMNS).row(0) == (
+        "Student Tardiness", "", "Certification Incomplete", "In Progress", dt.date(2025, 7, 31),
+        "View · Start Certification")
+    todo = d.filter_my_events(mine, d.EventFilters(user_statuses=["Certification Incomplete", "Incomplete - Overdue"]))
+    assert todo.height == 1
+    inbox = d.messages_frame(s.messages("c1"))
+    assert inbox.height == 1 and inbox["Required"][0] == "!" and "Student Tardiness" in inbox["Name"][0]
+    assert d.filter_messages(inbox, name="tardiness").height == 1
+    assert d.filter_messages(inbox, name="nothing like it").height == 0
