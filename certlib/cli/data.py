@@ -101,7 +101,9 @@ def validate_cmd(
     n_rules = len(pack.rules_in(list(groups) or None))
     show_progress = sys.stdout.isatty() and sys.stderr.isatty()
     bar = (
-        click.progressbar(length=n_rules + 1, label="validating", file=sys.stderr, show_pos=True)
+        click.progressbar(
+            length=n_rules + 1, label="validating", file=sys.stderr, show_pos=True, item_show_func=lambda item: item
+        )
         if show_progress
         else nullcontext()
     )
