@@ -111,7 +111,7 @@ def validate_cmd(
 
         def progress(done: int, total: int, label: str) -> None:
             if progress_bar is not None:
-                progress_bar.update(1, current_item=label)
+                progress_bar.update(done - progress_bar.pos, current_item=label)
 
         run = validate(
             pack,

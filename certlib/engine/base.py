@@ -13,7 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 from certlib.engine.results import RunResult
 from certlib.rules.model import CompiledRule
 
-#: ``progress(done, total, label)``: called as the run advances (label = rule id or phase name).
+#: ``progress(done, total, label)``: called as the run advances; ``done`` never decreases (it may repeat
+#: when a phase starts); ``label`` is the rule id just planned or a phase ("collecting", "done").
 Progress = Callable[[int, int, str], None]
 
 

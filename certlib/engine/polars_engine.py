@@ -69,9 +69,11 @@ class PolarsEngine:
             planned.append(_plan(ctx, compiled, effective_limit(compiled, max_results)))
             if progress:
                 progress(i + 1, total, compiled.rule.id)
+        if progress:
+            progress(total - 1, total, "collecting")
         outputs = _collect(planned)
         if progress:
-            progress(total, total, "collect")
+            progress(total, total, "done")
         results = [_result(p, outputs.get(i)) for i, p in enumerate(planned)]
         return RunResult(rules=results, engine=self.name, elapsed_ms=_ms(started))
 

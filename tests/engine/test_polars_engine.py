@@ -146,7 +146,7 @@ def test_rule_failing_to_plan_is_an_error_and_the_others_still_run(frames, rules
 def test_progress_reports_every_rule_and_the_collect(frames, rules):
     seen = []
     PolarsEngine().run([rules.present, rules.grade], frames, progress=lambda d, t, label: seen.append((d, t, label)))
-    assert seen == [(1, 3, "EOY-001"), (2, 3, "ENR-005"), (3, 3, "collect")]
+    assert seen == [(1, 3, "EOY-001"), (2, 3, "ENR-005"), (2, 3, "collecting"), (3, 3, "done")]
 
 
 def test_empty_run(frames):
