@@ -73,6 +73,7 @@ class Rule:
     dialect: str | None = None  # None = the pack default
     tables: tuple[str, ...] = ()  # as declared in the header (optional); the compiler finds the real ones
     dataset: str | None = None  # report "Dataset" label; defaults to the title
+    keys: tuple[str, ...] = ()  # override of the record-key columns (e.g. for an aggregate rule)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,395 @@
+"""Compile a rule: parse, refuse anything unsafe, bind parameters, qualify columns against the pack's
+schema, rewrite only what polars runs differently, and print for the target (polars or any sqlglot
+dialect). A plan on empty typed frames proves polars accepts the result before any data is read.
+
+>>> from certlib.rules import load_pack
+>>> pack = load_pack()                                                        # doctest: +SKIP
+>>> c = compile_sql("SELECT enrollment_id FROM enrollments WHERE grade = '13'", pack)  # doctest: +SKIP
+>>> c.key_columns                                                             # doctest: +SKIP
+('enrollment_id',)
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError, TokenError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
+
+from certlib.errors import RuleError
+from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
+from certlib.rules.polars_dialect import Polars
+from certlib.rules.rewrites import as_diagnostics, rewrite_for_polars
+from certlib.rules.safety import check_read_only
+
+DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
+KNOWN_PARAMS = ("school_year", "as_of_date", "district_number", "school_code")
+
+SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
+             "datetime": "TIMESTAMP", "bool": "BOOLEAN"}
+POLARS_TYPES = {"string": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date,
+                "datetime": pl.Datetime("us"), "bool": pl.Boolean}
+
+
+def sqlglot_schema(pack: Pack) -> dict[str, dict[str, str]]:
+    return {t.name: {c.name: SQL_TYPES[c.type] for c in t.columns} for t in pack.tables.values()}
+
+
+def empty_frames(pack: Pack) -> dict[str, pl.LazyFrame]:
+    return {t.name: pl.LazyFrame(schema={c.name: POLARS_TYPES[c.type] for c in t.columns})
+            for t in pack.tables.values()}
+
+
+class _Ctx:
+    """Where diagnostics point: the rule, its file and the line offset of its SQL in that file."""
+
+    def __init__(self, rule_id: str | None, file: str | None, line_offset: int):
+        self.rule_id, self.file, self.offset = rule_id, file, line_offset
+        self.diagnostics: list[Diagnostic] = []
+
+    def locate(self, node: exp.Expression | None) -> tuple[int | None, int | None]:
+        for n in ([node] if node is not None else []) + (list(node.walk()) if node is not None else []):
+            meta = getattr(n, "meta", None) or {}
+            if "line" in meta:
+                return meta["line"] + self.offset, meta.get("col")
+            if isinstance(n, exp.Expression) and isinstance(n.this, exp.Identifier) and "line" in n.this.meta:
+                return n.this.meta["line"] + self.offset, n.this.meta.get("col")
+        return None, None
+
+    def error(self, code: str, message: str, node: exp.Expression | None = None, hint: str | None = None,
+              line: int | None = None, col: int | None = None) -> None:
+        if line is None and node is not None:
+            line, col = self.locate(node)
+        self.diagnostics.append(Diagnostic(self.rule_id, self.file, line, col, "error", code, message, hint))
+
+    def warn(self, code: str, message: str, node: exp.Expression | None = None, hint: str | None = None) -> None:
+        line, col = self.locate(node) if node is not None else (None, None)
+        self.diagnostics.append(Diagnostic(self.rule_id, self.file, line, col, "warning", code, message, hint))
+
+    def fail(self, summary: str) -> RuleError:
+        errors = [d for d in self.diagnostics if d.level == "error"]
+        return RuleError(f"{summary}: " + "; ".join(str(d) for d in errors), self.diagnostics)
+
+
+def _did_you_mean(name: str, options) -> str | None:
+    close = difflib.get_close_matches(name.lower(), [o.lower() for o in options], n=1, cutoff=0.6)
+    if not close:
+        return None
+    original = next(o for o in options if o.lower() == close[0])
+    return f"did you mean {original!r}?"
+
+
+def _parse(sql: str, dialect: str, ctx: _Ctx) -> exp.Expression | None:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except ParseError as err:
+        first = (err.errors or [{}])[0]
+        line = first.get("line")
+        highlight = first.get("highlight") or ""
+        ctx.error("syntax", f"syntax error: {first.get('description') or err}"
+                  + (f" near {highlight!r}" if highlight else ""),
+                  line=(line + ctx.offset) if line else None, col=first.get("col"))
+        return None
+    except TokenError as err:
+        m = re.search(r"[Ll]ine (\d+), [Cc]ol:? (\d+)", str(err))
+        ctx.error("syntax", f"syntax error: {err}", line=int(m.group(1)) + ctx.offset if m else None,
+                  col=int(m.group(2)) if m else None)
+        return None
+    except ValueError as err:  # unknown dialect
+        ctx.error("dialect", str(err), hint="see sqlglot's dialect names: postgres, tsql, duckdb, ...")
+        return None
+    if not statements:
+        ctx.error("syntax", "the rule has no SQL statement")
+        return None
+    if len(statements) > 1:
+        ctx.error("forbidden", f"a rule is one statement; found {len(statements)}", statements[1],
+                  hint="remove the extra statements (and the ';' between them)")
+        return None
+    return statements[0]
+
+
+def _check_tables(tree: exp.Expression, pack: Pack, ctx: _Ctx) -> dict[str, str]:
+    """Every table must be a pack table or a CTE; returns alias -> pack table for lineage."""
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    known = {name.lower(): name for name in pack.tables}
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # table functions are the safety check's business
+        name = table.name.lower()
+        if name in cte_names:
+            continue
+        if name not in known:
+            ctx.error("unknown-table", f"unknown table {table.name!r}", table,
+                      hint=_did_you_mean(table.name, list(pack.tables)) or "tables: " + ", ".join(pack.tables))
+        elif table.name != known[name]:
+            table.set("this", exp.to_identifier(known[name]))
+    return known
+
+
+def _literal(value: Any) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    if isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DType.TIMESTAMP)
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DType.DATE)
+    return exp.Literal.string(str(value))
+
+
+def _coerce_param(name: str, value: Any) -> Any:
+    if name == "school_year" and isinstance(value, str):
+        return int(value)
+    if name == "as_of_date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _bind(tree: exp.Expression, params: Mapping[str, Any], ctx: _Ctx) -> exp.Expression:
+    """Replace ``:name`` (or ``@name``) placeholders by typed literals in the tree — never by text."""
+
+    def visit(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder | exp.Parameter):
+            name = node.name if isinstance(node, exp.Placeholder) else node.this.name if node.this else ""
+            if not name:
+                ctx.error("parameter", "positional parameters ('?') are not supported", node,
+                          hint="use :school_year, :as_of_date, :district_number or :school_code")
+                return node
+            if name not in params:
+                ctx.error("parameter", f"unknown parameter :{name}", node,
+                          hint=_did_you_mean(name, KNOWN_PARAMS) or "known: " + ", ".join(KNOWN_PARAMS))
+                return node
+            return _literal(_coerce_param(name, params[name]))
+        return node
+
+    return tree.transform(visit, copy=False)
+
+
+def _check_columns(tree: exp.Expression, pack: Pack, ctx: _Ctx) -> None:
+    """Unknown and ambiguous columns, with a did-you-mean, found scope by scope before qualification."""
+    schema = {t.lower(): [c.name for c in s.columns] for t, s in pack.tables.items()}
+    for scope in traverse_scope(tree):
+        sources: dict[str, list[str] | None] = {}  # alias -> columns (None: unknown, e.g. a derived table)
+        for alias, source in scope.sources.items():
+            if isinstance(source, exp.Table):
+                sources[alias] = schema.get(source.name.lower())
+            elif isinstance(source, Scope):
+                try:
+                    sources[alias] = list(source.expression.named_selects)
+                except Exception:
+                    sources[alias] = None
+        select_aliases = set()
+        if isinstance(scope.expression, exp.Select):
+            select_aliases = {e.alias for e in scope.expression.expressions if e.alias}
+        for column in scope.columns:
+            name = column.name
+            if not name or name == "*":
+                continue
+            if column.table:
+                cols = sources.get(column.table)
+                if column.table not in sources:
+                    if scope.is_correlated_subquery or scope.parent:
+                        continue  # a correlated reference resolved in an outer scope
+                    ctx.error("unknown-table", f"unknown table or alias {column.table!r} in {column.sql()}",
+                              column, hint=_did_you_mean(column.table, list(sources)))
+                elif cols is not None and name.lower() not in (c.lower() for c in cols):
+                    ctx.error("unknown-column", f"unknown column {name!r} in {column.table!r}", column,
+                              hint=_did_you_mean(name, cols) or "columns: " + ", ".join(cols))
+                continue
+            owners = [a for a, cols in sources.items() if cols is not None and name.lower() in
+                      (c.lower() for c in cols)]
+            if len(owners) > 1:
+                ctx.error("ambiguous-column", f"column {name!r} is ambiguous: it is in {', '.join(sorted(owners))}",
+                          column, hint=f"qualify it, e.g. {sorted(owners)[0]}.{name}")
+            elif not owners and name not in select_aliases and all(c is not None for c in sources.values()):
+                outer = scope.parent
+                found_outside = False
+                while outer is not None and not found_outside:
+                    for src in outer.sources.values():
+                        if isinstance(src, exp.Table) and name.lower() in (
+                                c.lower() for c in (schema.get(src.name.lower()) or [])):
+                            found_outside = True
+                    outer = outer.parent
+                if not found_outside:
+                    everything = sorted({c for cols in sources.values() if cols for c in cols})
+                    ctx.error("unknown-column", f"unknown column {name!r}", column,
+                              hint=_did_you_mean(name, everything) or None)
+
+
+def _main_table(tree: exp.Expression, pack: Pack) -> str | None:
+    """The base table the outermost query reads first (through CTEs and derived tables)."""
+    node: exp.Expression | None = tree
+    root = build_scope(tree)
+    scope = root
+    for _ in range(20):
+        if scope is None or node is None:
+            return None
+        select = scope.expression
+        if isinstance(select, exp.SetOperation):
+            select = select.this if isinstance(select.this, exp.Select) else select.find(exp.Select)
+        from_ = select.args.get("from_") or select.args.get("from") if isinstance(select, exp.Select) else None
+        if from_ is None:
+            return None
+        first = from_.this
+        alias = first.alias_or_name
+        source = scope.sources.get(alias)
+        if isinstance(source, exp.Table):
+            return next((t for t in pack.tables if t.lower() == source.name.lower()), None)
+        if isinstance(source, Scope):
+            scope = source
+            node = source.expression
+            continue
+        return None
+    return None
+
+
+def _lineage(tree: exp.Expression, pack: Pack) -> dict[str, tuple[str, ...]]:
+    read: dict[str, set[str]] = {}
+    for scope in traverse_scope(tree):
+        for column in scope.columns:
+            source = scope.sources.get(column.table)
+            if isinstance(source, exp.Table):
+                table = next((t for t in pack.tables if t.lower() == source.name.lower()), None)
+                if table:
+                    read.setdefault(table, set()).add(column.name)
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table):
+                table = next((t for t in pack.tables if t.lower() == source.name.lower()), None)
+                if table:
+                    read.setdefault(table, set())
+    return {t: tuple(sorted(cols)) for t, cols in sorted(read.items())}
+
+
+def _dry_run(sql: str, pack: Pack, ctx: _Ctx) -> None:
+    """Plan the polars SQL on empty typed frames: what polars refuses is refused at compile time."""
+    try:
+        pl.SQLContext(empty_frames(pack), eager=False).execute(sql).collect_schema()
+    except Exception as err:  # polars raises several error types for unsupported SQL
+        message = str(err).split("\n\nResolved plan")[0].strip().splitlines()[0][:300]
+        ctx.error("untranslatable", f"polars cannot run this query: {message}",
+                  hint="rewrite the construct (e.g. a LEFT JOIN ... IS NULL instead of NOT EXISTS)")
+
+
+def compile_sql(
+    sql: str,
+    pack: Pack,
+    dialect: str | None = None,
+    target: str = "polars",
+    params: Mapping[str, Any] | None = None,
+    rule: Rule | None = None,
+    rule_id: str | None = None,
+) -> CompiledRule:
+    """Compile ad-hoc SQL (the rule lab) or a rule's SQL; raises RuleError with every diagnostic."""
+    dialect = (dialect or (rule.dialect if rule else None) or pack.dialect).lower()
+    rule_id = rule_id or (rule.id if rule else None)
+    file = str(rule.path) if rule and rule.path else None
+    ctx = _Ctx(rule_id, file, (rule.sql_line - 1) if rule else 0)
+    bound_params = {**DEFAULT_PARAMS, **{k: v for k, v in (params or {}).items() if v is not None}}
+
+    tree = _parse(sql, dialect, ctx)
+    if tree is None:
+        raise ctx.fail("the rule does not parse")
+    ctx.diagnostics.extend(check_read_only(tree, pack.tables, ctx.locate, rule_id, file))
+    if any(d.level == "error" for d in ctx.diagnostics):
+        raise ctx.fail("the rule is not a read-only query")
+    _check_tables(tree, pack, ctx)
+    if any(d.level == "error" for d in ctx.diagnostics):
+        raise ctx.fail("the rule reads unknown tables")
+    tree = _bind(tree, bound_params, ctx)
+    _check_columns(tree, pack, ctx)
+    if any(d.level == "error" for d in ctx.diagnostics):
+        raise ctx.fail("the rule has column errors")
+
+    schema = sqlglot_schema(pack)
+    try:
+        qualified = qualify(tree.copy(), schema=schema, dialect=dialect, quote_identifiers=False,
+                            validate_qualify_columns=True, identify=False)
+    except OptimizeError as err:
+        m = re.search(r"Line: (\d+), Col: (\d+)", str(err))
+        ctx.error("unknown-column", str(err).split(". Line")[0],
+                  line=int(m.group(1)) + ctx.offset if m else None, col=int(m.group(2)) if m else None)
+        raise ctx.fail("the rule has column errors") from None
+    typed = annotate_types(qualified, schema=schema, dialect=dialect)
+
+    table_name = _main_table(typed, pack)
+    outputs = tuple(typed.named_selects) if isinstance(typed, exp.Query) else ()
+    declared_keys = tuple(rule.keys) if rule and rule.keys else ()
+    keys: tuple[str, ...] = declared_keys or (tuple(pack.tables[table_name].keys) if table_name else ())
+    missing = [k for k in keys if k not in outputs]
+    if missing:
+        ctx.error("missing-keys", f"the query must return the record key column(s) {', '.join(missing)}"
+                  + (f" of {table_name}" if table_name and not declared_keys else ""), tree,
+                  hint="add them to the SELECT list, or declare the rule's keys with '-- keys: a, b'")
+    if not keys:
+        ctx.warn("no-keys", "cannot tell which columns identify a record; declare '-- keys: ...'", tree)
+
+    if target == "polars":
+        rewritten, problems = rewrite_for_polars(typed)
+        ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, rule_id, file))
+        out_sql = rewritten.sql(dialect=Polars)
+        if not any(d.level == "error" for d in ctx.diagnostics):
+            _dry_run(out_sql, pack, ctx)
+    else:
+        try:
+            out_sql = typed.sql(dialect=target, unsupported_level=sqlglot.ErrorLevel.RAISE)
+        except Exception as err:
+            ctx.error("untranslatable", f"cannot print for {target}: {err}")
+            out_sql = ""
+    if any(d.level == "error" for d in ctx.diagnostics):
+        raise ctx.fail(f"the rule cannot be compiled for {target}")
+
+    the_rule = rule or Rule(id=rule_id or "adhoc", title=rule_id or "ad-hoc query", severity="info",
+                            groups=(), description="", resolution="", sql=sql, dialect=dialect)
+    lineage = _lineage(typed, pack)
+    return CompiledRule(
+        rule=the_rule,
+        sql=out_sql,
+        dialect=target,
+        tables=tuple(lineage),
+        key_columns=keys,
+        output_columns=outputs,
+        lineage=lineage,
+        diagnostics=tuple(ctx.diagnostics),
+    )
+
+
+def compile_rule(rule: Rule, pack: Pack, target: str = "polars", params: Mapping[str, Any] | None = None) -> CompiledRule:
+    """Compile one rule of a pack for ``target`` ("polars" or any sqlglot dialect name)."""
+    return compile_sql(rule.sql, pack, rule.dialect, target, params, rule=rule)
+
+
+def transpile(rule: Rule, pack: Pack, dialect: str, params: Mapping[str, Any] | None = None) -> str:
+    """The rule's SQL, checked and with parameters bound, printed in any sqlglot dialect."""
+    return compile_rule(rule, pack, target=dialect, params=params).sql
+
+
+def lineage(compiled: CompiledRule) -> dict[str, tuple[str, ...]]:
+    """Source table -> the columns the rule reads."""
+    return dict(compiled.lineage)
+
+
+def check_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+    """Compile every rule of a pack; every diagnostic found (errors and warnings)."""
+    found: list[Diagnostic] = []
+    for rule in pack.rules.values():
+        try:
+            compiled = compile_rule(rule, pack, params=params)
+            found.extend(compiled.diagnostics)
+        except RuleError as err:
+            found.extend(err.diagnostics or [Diagnostic(rule.id, str(rule.path), None, None, "error", "compile",
+                                                        str(err))])
+    return found
+
+
+__all__ = ["check_pack", "compile_rule", "compile_sql", "lineage", "transpile", "replace"]

@@ -1,0 +1,129 @@
+"""Load a rule pack directory: ``pack.toml`` (tables, groups, defaults) and one ``.sql`` file per rule.
+
+>>> pack = load_pack("rules")                 # doctest: +SKIP
+>>> sorted(pack.groups)[:2]                   # doctest: +SKIP
+['Behavior', 'Calendar Certification']
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from certlib.errors import RuleError
+from certlib.rules.header import parse_rule_text
+from certlib.rules.model import COLUMN_TYPES, Column, Diagnostic, Group, Pack, Rule, TableSchema
+
+DEFAULT_PACK = Path(__file__).resolve().parents[2] / "rules"
+
+
+def _err(path: Path, message: str, line: int | None = None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(None, str(path), line, 1 if line else None, "error", "pack", message, hint)
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def _tables(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dict[str, TableSchema]:
+    tables: dict[str, TableSchema] = {}
+    for name, spec in (raw.get("tables") or {}).items():
+        line = _line_of(text, f"[tables.{name}]")
+        cols_raw = spec.get("columns") or {}
+        if not cols_raw:
+            problems.append(_err(path, f"table {name!r} declares no columns", line))
+            continue
+        columns = []
+        for col, typ in cols_raw.items():
+            if typ not in COLUMN_TYPES:
+                problems.append(_err(path, f"table {name!r} column {col!r}: unknown type {typ!r}", line,
+                                     hint="types: " + ", ".join(COLUMN_TYPES)))
+            columns.append(Column(col, typ))
+        names = {c.name for c in columns}
+        keys = tuple(spec.get("keys") or ())
+        for role in ("district_key", "school_key", "student_key"):
+            if spec.get(role) and spec[role] not in names:
+                problems.append(_err(path, f"table {name!r}: {role} {spec[role]!r} is not a column", line))
+        for key in keys:
+            if key not in names:
+                problems.append(_err(path, f"table {name!r}: key {key!r} is not a column", line))
+        tables[name] = TableSchema(
+            name=name,
+            columns=tuple(columns),
+            keys=keys,
+            district_key=spec.get("district_key"),
+            school_key=spec.get("school_key"),
+            student_key=spec.get("student_key"),
+            description=spec.get("description", ""),
+        )
+    return tables
+
+
+def _groups(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    for spec in raw.get("groups") or []:
+        name = spec.get("name")
+        line = _line_of(text, f'"{name}"') if name else None
+        if not name:
+            problems.append(_err(path, "a [[groups]] entry has no name"))
+            continue
+        level = spec.get("level", "district")
+        if level not in ("district", "school"):
+            problems.append(_err(path, f"group {name!r}: level {level!r} is not district or school", line))
+        groups[name] = Group(name=name, level=level, description=spec.get("description", ""))
+    return groups
+
+
+def load_pack(root: str | Path = DEFAULT_PACK) -> Pack:
+    """Read a pack; raises RuleError whose diagnostics name every bad file and line."""
+    root = Path(root)
+    toml_path = root / "pack.toml"
+    if not toml_path.is_file():
+        raise RuleError(f"{toml_path}: no pack.toml in {root}", [_err(toml_path, "pack.toml is missing")])
+    text = toml_path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line = getattr(err, "lineno", None)
+        raise RuleError(f"{toml_path}: {err}", [_err(toml_path, str(err), line)]) from None
+    problems: list[Diagnostic] = []
+    tables = _tables(raw, toml_path, text, problems)
+    groups = _groups(raw, toml_path, text, problems)
+    rules: dict[str, Rule] = {}
+    for sql_path in sorted(root.glob("*.sql")):
+        try:
+            rule = parse_rule_text(sql_path.read_text(encoding="utf-8"), sql_path)
+        except RuleError as err:
+            problems.extend(err.diagnostics)
+            continue
+        except UnicodeDecodeError as err:
+            problems.append(_err(sql_path, f"not UTF-8 text: {err.reason}"))
+            continue
+        if rule.id in rules:
+            first = rules[rule.id].path
+            problems.append(Diagnostic(rule.id, str(sql_path), 1, 1, "error", "duplicate-id",
+                                       f"rule id {rule.id!r} is already used by {first}"))
+            continue
+        for g in rule.groups:
+            if g not in groups:
+                problems.append(Diagnostic(rule.id, str(sql_path), _line_of(sql_path.read_text(), g), 1, "error",
+                                           "unknown-group", f"group {g!r} is not declared in pack.toml",
+                                           hint="declared: " + ", ".join(groups)))
+        rules[rule.id] = rule
+    if problems:
+        raise RuleError(
+            f"rule pack {root} has {len(problems)} problem(s):\n  " + "\n  ".join(str(p) for p in problems),
+            problems,
+        )
+    return Pack(
+        name=raw.get("name", root.name),
+        root=root,
+        dialect=raw.get("dialect", "postgres"),
+        max_results=int(raw.get("max_results", 1000)),
+        tables=tables,
+        groups=groups,
+        rules=rules,
+    )

@@ -1,0 +1,33 @@
+"""A sqlglot dialect that prints exactly the SQL polars' ``SQLContext`` accepts.
+
+Polars SQL is PostgreSQL-flavoured, so the dialect starts from sqlglot's Postgres and changes what
+polars reads differently. ``TYPED_DIVISION = False``: polars' ``/`` is true division, so an integer
+division coming from a typed dialect (Postgres, T-SQL) is printed as ``CAST(TRUNC(a / b) AS BIGINT)``
+by sqlglot itself once the operand types are annotated.
+
+>>> import sqlglot
+>>> sqlglot.transpile("SELECT x ~ '^a' FROM t", read="postgres", write=Polars)[0]
+"SELECT REGEXP_LIKE(x, '^a') FROM t"
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+
+
+class Polars(Postgres):
+    TYPED_DIVISION = False
+    SAFE_DIVISION = False
+
+    class Generator(Postgres.Generator):
+        TYPE_MAPPING = {
+            **Postgres.Generator.TYPE_MAPPING,
+            exp.DType.TEXT: "VARCHAR",
+            exp.DType.DOUBLE: "DOUBLE",
+            exp.DType.FLOAT: "FLOAT",
+        }
+        TRANSFORMS = {
+            **Postgres.Generator.TRANSFORMS,
+            exp.RegexpLike: lambda self, e: self.func("REGEXP_LIKE", e.this, e.expression),
+        }

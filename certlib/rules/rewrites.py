@@ -1,0 +1,130 @@
+"""Targeted rewrites for the polars target: only what polars would run differently or not at all.
+
+Each rewrite works on a qualified, type-annotated tree and either rewrites a node faithfully or
+reports it as ``untranslatable`` — never a silently different answer.
+
+* ``date - date``: PostgreSQL/DuckDB give whole days; polars gives a duration that compares wrongly
+  with integers. Rewritten as the difference of the dates' day numbers.
+* ``DATE_DIFF`` / ``DATEDIFF`` (day, month, year): polars lacks the function; rewritten with day
+  numbers or EXTRACT, using the boundary-counting semantics DuckDB and T-SQL share.
+* integer ``/`` from a typed dialect with operand types that cannot be inferred: refused, since
+  polars' ``/`` is true division and guessing would change counts.
+* ``AGE``: refused (interval semantics differ); compare dates instead.
+
+>>> import sqlglot
+>>> from sqlglot.optimizer.annotate_types import annotate_types
+>>> t = annotate_types(sqlglot.parse_one("SELECT CAST('2024-02-01' AS DATE) - CAST('2024-01-01' AS DATE) AS d"))
+>>> rewrite_for_polars(t)[0].sql("postgres")
+"SELECT CAST(CAST('2024-02-01' AS DATE) AS BIGINT) - CAST(CAST('2024-01-01' AS DATE) AS BIGINT) AS d"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from certlib.rules.model import Diagnostic
+
+Problem = tuple[exp.Expression, str, str, str | None]  # node, code, message, hint
+
+_DATE = (exp.DType.DATE,)
+_TIMESTAMP = tuple(t for t in (exp.DType.DATETIME, exp.DType.TIMESTAMP, exp.DType.TIMESTAMPTZ,
+                               exp.DType.TIMESTAMPLTZ) if t is not None)
+
+
+def _is(node: exp.Expression, types: tuple) -> bool:
+    return node.type is not None and node.type.this in types
+
+
+def _unknown(node: exp.Expression) -> bool:
+    return node.type is None or node.type.this in (exp.DType.UNKNOWN, exp.DType.NULL)
+
+
+def _day_number(node: exp.Expression) -> exp.Expression:
+    inner = node.copy()
+    if _is(node, _TIMESTAMP):
+        inner = exp.cast(inner, exp.DType.DATE)
+    return exp.cast(inner, exp.DType.BIGINT)
+
+
+def _extract(part: str, node: exp.Expression) -> exp.Expression:
+    return exp.Extract(this=exp.var(part.upper()), expression=node.copy())
+
+
+def _date_subtraction(node: exp.Sub, problems: list[Problem]) -> exp.Expression:
+    left, right = node.this, node.expression
+    if _is(left, _DATE) and _is(right, _DATE):
+        return exp.Sub(this=_day_number(left), expression=_day_number(right))
+    if (_is(left, _TIMESTAMP) and (_is(right, _TIMESTAMP) or _is(right, _DATE))) or (
+        _is(left, _DATE) and _is(right, _TIMESTAMP)
+    ):
+        problems.append((node, "untranslatable", "timestamp - timestamp (an interval) cannot be translated to polars",
+                         "compare timestamps, or subtract dates: CAST(x AS DATE) - CAST(y AS DATE) gives days"))
+    elif (_is(left, _DATE) or _is(left, _TIMESTAMP)) and _unknown(right):
+        problems.append((node, "untranslatable", f"cannot tell the type of {right.sql()} in a date subtraction",
+                         "CAST it to DATE (days between dates) or INT (days to subtract)"))
+    return node
+
+
+def _date_diff(node: exp.DateDiff, problems: list[Problem]) -> exp.Expression:
+    unit = (node.text("unit") or "DAY").upper()
+    end, start = node.this, node.expression
+    # sqlglot wraps string arguments of DATEDIFF in TimeStrToTime; the column underneath is typed
+    end = end.this if isinstance(end, exp.TimeStrToTime) and not _unknown(end.this) else end
+    start = start.this if isinstance(start, exp.TimeStrToTime) and not _unknown(start.this) else start
+    if unit in ("DAY", "DAYS", "D", "DD"):
+        return exp.paren(exp.Sub(this=_day_number(end), expression=_day_number(start)), copy=False)
+    if unit in ("YEAR", "YEARS", "YY", "YYYY"):
+        return exp.paren(exp.Sub(this=_extract("year", end), expression=_extract("year", start)), copy=False)
+    if unit in ("MONTH", "MONTHS", "MM", "M"):
+        years = exp.Sub(this=_extract("year", end), expression=_extract("year", start))
+        months = exp.Sub(this=_extract("month", end), expression=_extract("month", start))
+        return exp.paren(exp.Add(this=exp.Mul(this=exp.paren(years), expression=exp.Literal.number(12)),
+                                 expression=months), copy=False)
+    problems.append((node, "untranslatable", f"DATE_DIFF with unit {unit} cannot be translated faithfully to polars",
+                     "use day, month or year"))
+    return node
+
+
+def _typed_division(node: exp.Div, problems: list[Problem]) -> exp.Expression:
+    if node.args.get("typed") and (_unknown(node.this) or _unknown(node.expression)):
+        problems.append((node, "untranslatable",
+                         f"cannot tell whether {node.sql()} is integer or true division",
+                         "CAST one operand (e.g. CAST(x AS DOUBLE) / y, or CAST(x AS INT) / y)"))
+    return node
+
+
+def _age(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
+    problems.append((node, "untranslatable", "AGE(...) has no faithful polars translation",
+                     "compare dates directly, e.g. birth_date <= :as_of_date - INTERVAL '6 years'"))
+    return node
+
+
+def _rewriter(problems: list[Problem]) -> Callable[[exp.Expression], exp.Expression]:
+    def visit(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Sub):
+            return _date_subtraction(node, problems)
+        if isinstance(node, exp.DateDiff):
+            return _date_diff(node, problems)
+        if isinstance(node, exp.Div):
+            return _typed_division(node, problems)
+        if isinstance(node, exp.Anonymous) and str(node.this).upper() == "AGE":
+            return _age(node, problems)
+        return node
+
+    return visit
+
+
+def rewrite_for_polars(tree: exp.Expression) -> tuple[exp.Expression, list[Problem]]:
+    """Rewrite a typed tree for polars; returns the new tree and the constructs it had to refuse."""
+    problems: list[Problem] = []
+    return tree.transform(_rewriter(problems), copy=True), problems
+
+
+def as_diagnostics(problems: list[Problem], locate, rule_id: str | None, file: str | None) -> list[Diagnostic]:
+    out = []
+    for node, code, message, hint in problems:
+        line, col = locate(node)
+        out.append(Diagnostic(rule_id, file, line, col, "error", code, message, hint))
+    return out
