@@ -10,11 +10,14 @@
 SELECT p.district_number, p.school_code, p.plan_id, p.student_state_id, p.plan_start_date,
        p.plan_end_date
 FROM plans_504 AS p
-WHERE NOT EXISTS (
-  SELECT 1
-  FROM enrollments AS e
-  WHERE e.student_state_id = p.student_state_id
-    AND e.district_number = p.district_number
-    AND e.start_date <= COALESCE(p.plan_end_date, DATE '9999-12-31')
-    AND COALESCE(e.end_date, DATE '9999-12-31') >= p.plan_start_date
-)
+LEFT JOIN (
+  -- plans with at least one enrollment of the student in the plan's district overlapping the plan
+  SELECT DISTINCT p2.plan_id
+  FROM plans_504 AS p2
+  JOIN enrollments AS e
+    ON e.student_state_id = p2.student_state_id AND e.district_number = p2.district_number
+  WHERE e.start_date <= COALESCE(p2.plan_end_date, DATE '9999-12-31')
+    AND COALESCE(e.end_date, DATE '9999-12-31') >= p2.plan_start_date
+) AS covered
+  ON covered.plan_id = p.plan_id
+WHERE covered.plan_id IS NULL

@@ -12,11 +12,16 @@ SELECT bp.district_number, bp.school_code, bp.incident_id, bp.student_state_id,
 FROM behavior_participants AS bp
 JOIN behavior_incidents AS i
   ON i.incident_id = bp.incident_id
-WHERE NOT EXISTS (
-  SELECT 1
-  FROM enrollments AS e
-  WHERE e.student_state_id = bp.student_state_id
-    AND e.school_code = i.school_code
-    AND e.start_date <= i.incident_date
-    AND COALESCE(e.end_date, DATE '9999-12-31') >= i.incident_date
-)
+LEFT JOIN (
+  -- participants enrolled at the incident's school on the incident date
+  SELECT DISTINCT bp2.incident_id, bp2.student_state_id
+  FROM behavior_participants AS bp2
+  JOIN behavior_incidents AS i2
+    ON i2.incident_id = bp2.incident_id
+  JOIN enrollments AS e
+    ON e.student_state_id = bp2.student_state_id AND e.school_code = i2.school_code
+  WHERE e.start_date <= i2.incident_date
+    AND COALESCE(e.end_date, DATE '9999-12-31') >= i2.incident_date
+) AS enrolled
+  ON enrolled.incident_id = bp.incident_id AND enrolled.student_state_id = bp.student_state_id
+WHERE enrolled.incident_id IS NULL
