@@ -27,6 +27,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 
 from certlib.errors import RuleError
+from certlib.rules.decorrelate import decorrelate_exists
 from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
 from certlib.rules.polars_dialect import Polars
 from certlib.rules.rewrites import as_diagnostics, rewrite_for_polars
@@ -271,14 +272,35 @@ def _lineage(tree: exp.Expression, pack: Pack) -> dict[str, tuple[str, ...]]:
     return {t: tuple(sorted(cols)) for t, cols in sorted(read.items())}
 
 
-def _dry_run(sql: str, pack: Pack, ctx: _Ctx) -> None:
-    """Plan the polars SQL on empty typed frames: what polars refuses is refused at compile time."""
+def _polars_refusal(sql: str, pack: Pack) -> str | None:
+    """Plan the polars SQL on empty typed frames; polars' complaint, or None when it plans."""
     try:
         pl.SQLContext(empty_frames(pack), eager=False).execute(sql).collect_schema()
     except Exception as err:  # polars raises several error types for unsupported SQL
-        message = str(err).split("\n\nResolved plan")[0].strip().splitlines()[0][:300]
-        ctx.error("untranslatable", f"polars cannot run this query: {message}",
-                  hint="rewrite the construct (e.g. a LEFT JOIN ... IS NULL instead of NOT EXISTS)")
+        text = str(err).split("Resolved plan")[0].strip()
+        text = re.sub(r":\s*Query \{.*", "", text, flags=re.S)  # drop polars' dump of the parsed query
+        return (text.splitlines() or [type(err).__name__])[0][:300]
+    return None
+
+
+def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
+    """Rewrite and print for polars; decorrelate EXISTS only when polars cannot plan the query as is."""
+    rewritten, problems = rewrite_for_polars(typed)
+    ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, ctx.rule_id, ctx.file))
+    out_sql = rewritten.sql(dialect=Polars)
+    if problems:
+        return out_sql
+    refusal = _polars_refusal(out_sql, pack)
+    if refusal and any(True for _ in typed.find_all(exp.Exists)):
+        columns = {t.name: list(t.column_names) for t in pack.tables.values()}
+        second, _ = rewrite_for_polars(decorrelate_exists(typed, columns))
+        second_sql = second.sql(dialect=Polars)
+        if _polars_refusal(second_sql, pack) is None:
+            return second_sql
+    if refusal:
+        ctx.error("untranslatable", f"polars cannot run this query: {refusal}",
+                  hint="rewrite the construct, e.g. a LEFT JOIN ... IS NULL instead of a correlated subquery")
+    return out_sql
 
 
 def compile_sql(
@@ -335,11 +357,7 @@ def compile_sql(
         ctx.warn("no-keys", "cannot tell which columns identify a record; declare '-- keys: ...'", tree)
 
     if target == "polars":
-        rewritten, problems = rewrite_for_polars(typed)
-        ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, rule_id, file))
-        out_sql = rewritten.sql(dialect=Polars)
-        if not any(d.level == "error" for d in ctx.diagnostics):
-            _dry_run(out_sql, pack, ctx)
+        out_sql = _to_polars(typed, pack, ctx) if not any(d.level == "error" for d in ctx.diagnostics) else ""
     else:
         try:
             out_sql = typed.sql(dialect=target, unsupported_level=sqlglot.ErrorLevel.RAISE)
