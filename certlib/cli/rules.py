@@ -1,8 +1,94 @@
-"""CLI commands: rules (filled by its issue)."""
+"""CLI commands over rule packs: check, show, compile, lineage (``rules test`` is added by cli.data)."""
 
-from certlib.cli.base import cli
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from certlib.cli.base import cli, emit, format_option
+from certlib.errors import NotFound, RuleError
+from certlib.rules import DEFAULT_PACK, check_pack, compile_rule, load_pack
+from certlib.rules.model import Pack, Rule
+
+rules_option = click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=DEFAULT_PACK,
+                            show_default="the repository's rules/", help="Rule pack directory.")
 
 
 @cli.group("rules")
 def rules_group() -> None:
     """Rule packs: check, test, show, compile, lineage."""
+
+
+def _rule(pack: Pack, rule_id: str) -> Rule:
+    rule = pack.rules.get(rule_id) or next((r for r in pack.rules.values() if r.id.lower() == rule_id.lower()), None)
+    if rule is None:
+        raise NotFound(f"no rule {rule_id!r} in {pack.root} ({len(pack.rules)} rules)")
+    return rule
+
+
+@rules_group.command("check")
+@rules_option
+def rules_check(rules_dir: Path) -> None:
+    """Load and compile every rule; print diagnostics as file:line:col: level: message."""
+    try:
+        pack = load_pack(rules_dir)
+    except RuleError as err:
+        for d in err.diagnostics:
+            click.echo(str(d))
+        click.echo(f"{len(err.diagnostics)} error(s) loading {rules_dir}")
+        raise SystemExit(1) from None
+    found = check_pack(pack)
+    for d in found:
+        click.echo(str(d))
+    errors = sum(d.level == "error" for d in found)
+    warnings = len(found) - errors
+    active = sum(r.status == "active" for r in pack.rules.values())
+    click.echo(f"{len(pack.rules)} rules ({active} active) in {len(pack.groups)} groups: "
+               f"{errors} error(s), {warnings} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@rules_group.command("show")
+@rules_option
+@format_option
+@click.argument("rule_id")
+def rules_show(rules_dir: Path, fmt: str, rule_id: str) -> None:
+    """Show a rule's metadata and SQL."""
+    rule = _rule(load_pack(rules_dir), rule_id)
+    emit({"id": rule.id, "title": rule.title, "severity": rule.severity, "groups": ", ".join(rule.groups),
+          "status": rule.status, "external_id": rule.external_id or "", "file": str(rule.path),
+          "description": rule.description, "resolution": rule.resolution,
+          **({"sql": rule.sql} if fmt == "json" else {})}, fmt)
+    if fmt == "table":
+        click.echo("")
+        click.echo(rule.sql)
+
+
+@rules_group.command("compile")
+@rules_option
+@click.option("--dialect", default="polars", show_default=True, help="Target: polars or any sqlglot dialect.")
+@click.argument("rule_id")
+def rules_compile(rules_dir: Path, dialect: str, rule_id: str) -> None:
+    """Print the rule compiled for polars, or transpiled to another SQL dialect."""
+    pack = load_pack(rules_dir)
+    compiled = compile_rule(_rule(pack, rule_id), pack, target=dialect)
+    click.echo(compiled.sql)
+
+
+@rules_group.command("lineage")
+@rules_option
+@format_option
+@click.argument("rule_id")
+def rules_lineage(rules_dir: Path, fmt: str, rule_id: str) -> None:
+    """The source table.columns the rule reads, and its record-key columns."""
+    pack = load_pack(rules_dir)
+    compiled = compile_rule(_rule(pack, rule_id), pack)
+    rows = [{"table": t, "columns": ", ".join(cols)} for t, cols in compiled.lineage.items()]
+    if fmt == "json":
+        emit({"rule": compiled.rule.id, "keys": list(compiled.key_columns),
+              "tables": {t: list(c) for t, c in compiled.lineage.items()}}, fmt)
+    else:
+        emit(rows, fmt)
+        click.echo(f"keys: {', '.join(compiled.key_columns)}")
