@@ -810,29 +810,15 @@ class LabCompile:
 
 
 def _parse_rule_text(text: str, pack, dialect: str | None):
-    """A Rule from a rule file's text, through the loader's parser."""
+    """A Rule from a rule file's text, through the rule loader's header parser."""
     from dataclasses import replace as _replace
 
-    import certlib.rules as rules
+    from certlib.rules.header import parse_rule_text
 
-    parse = getattr(rules, "parse_rule", None) or getattr(rules, "parse_rule_text", None)
-    if parse is None:
-        from certlib.rules import loader  # type: ignore[attr-defined]
-
-        parse = getattr(loader, "parse_rule", None) or loader.parse_rule_text
-    rule = parse(text, None) if _arity(parse) > 1 else parse(text)
+    rule = parse_rule_text(text, None)
     if dialect:
         rule = _replace(rule, dialect=dialect)
     return rule
-
-
-def _arity(fn) -> int:
-    import inspect
-
-    try:
-        return len([p for p in inspect.signature(fn).parameters.values() if p.default is inspect.Parameter.empty])
-    except (TypeError, ValueError):
-        return 1
 
 
 def lab_compile(text: str, pack, dialect: str | None = None, params: dict | None = None) -> LabCompile:
@@ -1064,3 +1050,8 @@ def date_bounds(dates: pl.Series) -> tuple[dt.date, dt.date]:
         today = dt.date.today()
         return today, today
     return d.min(), d.max()  # type: ignore[return-value]
+
+
+def first_line(text: str | None) -> str:
+    """The first line of a (possibly multi-line) message, '' for None."""
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""

@@ -60,9 +60,9 @@ def _(as_of, editor, pack, school_year, source_dialect):
         mo.md("## Diagnostics"),
         mo.callout(mo.md("**Compiles cleanly.** Every table and column is known; the SQL below is what "
                          "polars runs."), kind="success") if lab.ok else mo.callout(
-            mo.md(f"**The rule does not compile.** {lab.message.splitlines()[0] if lab.message else ''}"),
+            mo.md(f"**The rule does not compile.** `{dash.first_line(lab.message)}`"),
             kind="danger"),
-        mo.ui.table(diags, selection=None, label="line/col are positions in the editor") if diags.height else None,
+        mo.ui.table(diags, selection=None, label="line/col are positions in the editor") if diags.height else mo.md(""),
     ])
     return lab, params
 
@@ -153,7 +153,7 @@ def _(fixtures_button, lab, pack):
     mo.vstack([
         mo.md(f"**{int(cases['passed'].sum())} passed, {int((~cases['passed']).sum())} failed**"
               if cases.height else f"No fixture cases for {lab.rule.id} yet: add `rules/cases/{lab.rule.id}.toml`."),
-        mo.ui.table(cases, selection=None) if cases.height else None,
+        mo.ui.table(cases, selection=None) if cases.height else mo.md(""),
     ])
     return
 
@@ -164,7 +164,7 @@ def _(lab):
     _allowed, _why = identity.can_save_rules(mo.app_meta().mode)
     save_button = mo.ui.run_button(label=f"Save as {lab.rule.id}.sql", disabled=not _allowed,
                                    tooltip=_why or None)
-    mo.vstack([mo.md("## Save"), save_button, mo.md(f"_{_why}_") if _why else None])
+    mo.vstack([mo.md("## Save"), save_button, mo.md(f"_{_why}_") if _why else mo.md("")])
     return (save_button,)
 
 
