@@ -54,17 +54,24 @@ def empty_frames(pack: Pack) -> dict[str, pl.LazyFrame]:
 class _Ctx:
     """Where diagnostics point: the rule, its file and the line offset of its SQL in that file."""
 
-    def __init__(self, rule_id: str | None, file: str | None, line_offset: int):
-        self.rule_id, self.file, self.offset = rule_id, file, line_offset
+    def __init__(self, rule_id: str | None, file: str | None, line_offset: int, sql: str = ""):
+        self.rule_id, self.file, self.offset, self.sql = rule_id, file, line_offset, sql
         self.diagnostics: list[Diagnostic] = []
+
+    def _position(self, meta: dict) -> tuple[int | None, int | None]:
+        if "start" in meta and self.sql:  # sqlglot's "col" is where the token ends; report where it starts
+            start = meta["start"]
+            line = self.sql.count("\n", 0, start) + 1
+            return line + self.offset, start - (self.sql.rfind("\n", 0, start) + 1) + 1
+        return meta["line"] + self.offset, meta.get("col")
 
     def locate(self, node: exp.Expression | None) -> tuple[int | None, int | None]:
         for n in ([node] if node is not None else []) + (list(node.walk()) if node is not None else []):
             meta = getattr(n, "meta", None) or {}
             if "line" in meta:
-                return meta["line"] + self.offset, meta.get("col")
+                return self._position(meta)
             if isinstance(n, exp.Expression) and isinstance(n.this, exp.Identifier) and "line" in n.this.meta:
-                return n.this.meta["line"] + self.offset, n.this.meta.get("col")
+                return self._position(n.this.meta)
         return None, None
 
     def error(self, code: str, message: str, node: exp.Expression | None = None, hint: str | None = None,
@@ -171,7 +178,12 @@ def _bind(tree: exp.Expression, params: Mapping[str, Any], ctx: _Ctx) -> exp.Exp
                 ctx.error("parameter", f"unknown parameter :{name}", node,
                           hint=_did_you_mean(name, KNOWN_PARAMS) or "known: " + ", ".join(KNOWN_PARAMS))
                 return node
-            return _literal(_coerce_param(name, params[name]))
+            try:
+                return _literal(_coerce_param(name, params[name]))
+            except ValueError:
+                ctx.error("parameter", f"parameter :{name} has a bad value {params[name]!r}", node,
+                          hint="school_year is a year like 2025, as_of_date a date like 2025-06-30")
+                return node
         return node
 
     return tree.transform(visit, copy=False)
@@ -316,7 +328,7 @@ def compile_sql(
     dialect = (dialect or (rule.dialect if rule else None) or pack.dialect).lower()
     rule_id = rule_id or (rule.id if rule else None)
     file = str(rule.path) if rule and rule.path else None
-    ctx = _Ctx(rule_id, file, (rule.sql_line - 1) if rule else 0)
+    ctx = _Ctx(rule_id, file, (rule.sql_line - 1) if rule else 0, sql)
     bound_params = {**DEFAULT_PARAMS, **{k: v for k, v in (params or {}).items() if v is not None}}
 
     tree = _parse(sql, dialect, ctx)
@@ -350,7 +362,7 @@ def compile_sql(
     keys: tuple[str, ...] = declared_keys or (tuple(pack.tables[table_name].keys) if table_name else ())
     missing = [k for k in keys if k not in outputs]
     if missing:
-        ctx.error("missing-keys", f"the query must return the record key column(s) {', '.join(missing)}"
+        (ctx.error if rule is not None else ctx.warn)("missing-keys", f"the query must return the record key column(s) {', '.join(missing)}"
                   + (f" of {table_name}" if table_name and not declared_keys else ""), tree,
                   hint="add them to the SELECT list, or declare the rule's keys with '-- keys: a, b'")
     if not keys:
