@@ -1,0 +1,1 @@
+"""certlib benchmarks (issue 7): ``python -m bench.run --help``. Not part of ``make test``."""
