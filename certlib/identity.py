@@ -211,13 +211,25 @@ def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | Non
     path = workspace_dir(env)
     try:
         from certlib.services import Workspace  # issue 5's façade
-    except ImportError as err:
-        return None, f"the workspace services are not available in this build ({err})"
+    except ImportError:
+        Workspace = None  # noqa: N806 - the façade class, when present
+    if Workspace is not None and hasattr(Workspace, "open"):
+        try:
+            return Workspace.open(path), None
+        except Exception as err:  # a CertlibError or a missing directory: say what to do
+            return None, _no_workspace(path, err)
+    # until the façade lands: the workspace's workflow store is enough for the apps to run
     try:
-        return Workspace.open(path), None
-    except Exception as err:  # a CertlibError or a missing directory: say what to do
-        return None, (f"no usable workspace at `{path}` ({err}). Create the demo workspace with "
-                      f"`certlib demo init --workspace {path}` or run `make run`.")
+        from certlib.store import Store
+
+        return Store.open_workspace(path, create=False), None
+    except Exception as err:
+        return None, _no_workspace(path, err)
+
+
+def _no_workspace(path: str, err: Exception) -> str:
+    return (f"no usable workspace at `{path}` ({err}). Create the demo workspace with "
+            f"`certlib demo init --workspace {path}` or run `make run`.")
 
 
 def user_options(users, levels: tuple[str, ...] | None = None) -> dict[str, str]:

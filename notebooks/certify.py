@@ -29,7 +29,11 @@ def _():
     get_version, set_version = mo.state(0)
     get_unit_sel, set_unit_sel = mo.state(None)
     get_note, set_note = mo.state(None)
-    return get_note, get_unit_sel, get_version, set_note, set_unit_sel, set_version, store, ws
+    get_step, set_step = mo.state(1)
+    get_reports, set_reports = mo.state({})
+    get_open, set_open = mo.state(None)
+    return (get_note, get_open, get_reports, get_step, get_unit_sel, get_version, set_note, set_open,
+            set_reports, set_step, set_unit_sel, set_version, store, ws)
 
 
 @app.cell
@@ -117,13 +121,13 @@ def _(get_version, now, store, user):
 
 
 @app.cell
-def _(event_filters, get_unit_sel, my_events, set_unit_sel):
+def _(event_filters, get_unit_sel, my_events, set_open, set_step, set_unit_sel):
     _rows = dash.filter_my_events(my_events, dash.EventFilters.from_values(**event_filters.value))
     events_grid = mo.ui.table(
         _rows.select(*dash.MY_EVENTS_COLUMNS, "unit_id"), selection="single", page_size=25,
         hidden_columns=["unit_id"], label="Select an event to open it",
         initial_selection=dash.row_index(_rows, "unit_id", get_unit_sel()),
-        on_change=lambda picked: set_unit_sel(dash.first_value(picked, "unit_id")),
+        on_change=lambda picked: (set_unit_sel(dash.first_value(picked, "unit_id")), set_step(1), set_open(None)),
     )
     mo.vstack([
         mo.md("## Certification Event Details"),
@@ -137,6 +141,295 @@ def _(event_filters, get_unit_sel, my_events, set_unit_sel):
             kind="neutral"),
         mo.md(f"Items per page: 25 | {dash.page(_rows, 1, 25).caption}"),
     ])
+    return
+
+
+@app.cell
+def _(get_unit_sel, now, user, ws):
+    unit_id = get_unit_sel()
+    mo.stop(unit_id is None, mo.md("_Select an event above to open its certification wizard._"))
+    opened = dash.attempt("open the wizard", dash.wizard_for, ws, user.id, unit_id, now)
+    mo.stop(not opened.ok, mo.callout(mo.md(opened.message), kind="danger"))
+    wiz = opened.value
+    return unit_id, wiz
+
+
+@app.cell
+def _(get_step, get_version, now, store, unit_id, user, wiz):
+    get_version()
+    _view = store.unit_view(user.id, unit_id, now)
+    _steps = wiz.steps()
+    _marks = {"COMPLETED": "✓", "IN PROGRESS": "…", "NOT STARTED": ""}
+    _strip = [f"**{n}** {name} {_marks.get(st, '')}" if n == get_step() else f"{n} {name} {_marks.get(st, '')}"
+              for n, name, st in zip(_steps["step"], _steps["Validation Type"], _steps["Status"], strict=True)]
+    _strip.append("**4** Certify and Submit" if get_step() == 4 else "4 Certify and Submit")
+    mo.vstack([
+        mo.md(f"## {wiz.event.name}"),
+        mo.md(f"Unit {unit_id} · district {wiz.unit.district_number}"
+              f"{' · school ' + wiz.unit.school_code if wiz.unit.school_code else ''} · you are "
+              f"**{_view.role}** · Event Status **{_view.unit.status}** · User Status **{_view.user_status}** · "
+              f"round {_view.unit.round} · due {wiz.event.end_date}"),
+        mo.md(" → ".join(_strip)),
+        mo.md(f"Data Validation Groups: {', '.join(wiz.event.groups)}"),
+    ])
+    return
+
+
+@app.cell
+def _(get_step, get_version, wiz):
+    get_version()
+    current_step = get_step()
+    _ok, _why = wiz.next_check(current_step)
+    nav_buttons = mo.ui.dictionary({
+        "previous": mo.ui.run_button(label="Previous", disabled=current_step == 1),
+        "cancel": mo.ui.run_button(label="Cancel"),
+        "forward": mo.ui.run_button(label=wiz.forward_label(current_step), kind="success", disabled=not _ok,
+                                    tooltip=_why or None),
+    })
+    _shown = [nav_buttons["previous"], nav_buttons["cancel"]]
+    _shown += [nav_buttons["forward"]] if wiz.has_forward(current_step) else []
+    nav = mo.vstack([mo.hstack(_shown, justify="start", gap=1),
+                     mo.md(f"_{wiz.forward_label(current_step)} is disabled: {_why}_" if _why else "")])
+    return current_step, nav, nav_buttons
+
+
+@app.cell
+def _(current_step, nav_buttons, set_step, set_unit_sel, wiz):
+    _pressed = [k for k, v in nav_buttons.value.items() if v]
+    mo.stop(not _pressed)
+    _go = {
+        "previous": lambda: set_step(current_step - 1),
+        "cancel": lambda: set_unit_sel(None),
+        "forward": lambda: set_step(current_step + 1) if current_step < wiz.last_step else set_unit_sel(None),
+    }
+    _go[_pressed[0]]()
+    return
+
+
+@app.function
+def report_panel(run, key: str):
+    """The report of one run: summary, the HTML report inline, downloads in every format."""
+    _downloads = [mo.download(data=lambda f=f: dash.report_bytes(run, f), filename=f"{key}.{f}",
+                              mimetype=dash.REPORT_MIME[f], label=f.upper()) for f in dash.REPORT_FORMATS]
+    return mo.vstack([
+        mo.md(f"**{run.title}** · {run.scope_label} · {run.source_label} · "
+              f"{'blocking findings' if run.blocking else 'no fatal finding'}"),
+        mo.ui.table(dash.run_summary(run), selection=None, show_download=False),
+        mo.hstack([mo.md("Download:"), *_downloads], justify="start"),
+        mo.accordion({"Report (HTML)": mo.iframe(dash.report_bytes(run, "html").decode(), height="480px")}),
+    ])
+
+
+@app.cell
+def _(current_step):
+    mo.stop(current_step != 1)
+    district_format = mo.ui.dropdown(dash.REPORT_FORMATS, value="html", label="Format (Required)")
+    district_run = mo.ui.run_button(label="Generate Report", kind="success")
+    mo.vstack([
+        mo.md("### 1 District Validation — Validate Data in District Database"),
+        mo.md("- Run the validation report for the groups listed above\n- Verify the data in the report\n"
+              "- Fatal findings must be fixed before moving on to step 2\n- Repeat until the data is correct"),
+        mo.hstack([mo.md("Run On: **District data**"), district_format, district_run], justify="start", gap=2),
+    ])
+    return district_format, district_run
+
+
+@app.cell
+def _(district_run, set_note, set_reports, set_version, unit_id, wiz):
+    mo.stop(not district_run.value)
+    with mo.status.spinner(title="Validating the district's data…"):
+        _out = dash.attempt("district validation", wiz.run_district)
+    set_note(_out)
+    if _out.ok:
+        set_reports(lambda r: {**r, (unit_id, 1): _out.value})
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(current_step, get_reports, get_version, nav, unit_id):
+    get_version()
+    mo.stop(current_step != 1)
+    _run = get_reports().get((unit_id, 1))
+    mo.vstack([
+        report_panel(_run, f"district-{unit_id}") if _run else mo.md("_Generate the report to validate your data._"),
+        nav,
+    ])
+    return
+
+
+@app.cell
+def _(current_step, get_version, wiz):
+    get_version()
+    mo.stop(current_step != 2)
+    state_run = mo.ui.run_button(label="Generate Report", kind="success")
+    refresh_jobs = mo.ui.run_button(label="Refresh")
+    resync = mo.ui.run_button(label="Resync district data to the state", kind="warn")
+    return refresh_jobs, resync, state_run
+
+
+@app.cell
+def _(set_note, set_version, state_run, wiz):
+    mo.stop(not state_run.value)
+    with mo.status.spinner(title="Queueing the state validation…"):
+        set_note(dash.attempt("state validation queued", wiz.queue_state_validation))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(refresh_jobs, resync, set_note, set_version, wiz):
+    mo.stop(not (refresh_jobs.value or resync.value))
+    if resync.value:
+        set_note(dash.attempt("resync", dash.facade_call, wiz, "resync"))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, state_run, unit_id, wiz):
+    get_version()
+    mo.stop(current_step != 2)
+    _jobs = wiz.jobs_frame("state validation")
+    _jobs_grid = mo.ui.table(_jobs, selection="single", show_download=False, hidden_columns=["job"],
+                             label="Report/Snapshot Results — select a report to view it",
+                             on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))
+    with mo.status.spinner(title="Comparing the district's and the state's data…"):
+        _cmp = dash.attempt("compare", wiz.compare)
+    mo.vstack([
+        mo.md("### 2 State Validation — Validate Data in State Database"),
+        mo.md("- Run the validation report on the state's copy (a queued job)\n- Open the report when it is "
+              "COMPLETED; you must view it before Next\n- If it does not match step 1, resync your data\n"
+              "- Fatal findings must be fixed before step 3"),
+        mo.hstack([mo.md("Run On: **State (Batch Queue)**"), state_run, refresh_jobs], justify="start", gap=2),
+        _jobs_grid if _jobs.height else mo.md("_No report yet: Generate Report queues one._"),
+        mo.md(f"{_jobs.height} items"),
+        mo.accordion({"Compare district and state data": mo.vstack([
+            mo.ui.table(_cmp.value, selection=None, show_download=False) if _cmp.ok else mo.md(_cmp.message),
+            resync,
+        ])}),
+        nav,
+    ])
+    return
+
+
+@app.cell
+def _(get_open, set_note, set_reports, set_version, unit_id, wiz):
+    _open = get_open()
+    mo.stop(_open is None or _open[0] != unit_id or _open[1] is None)
+    _job = dash.attempt(f"open report {_open[1]}", wiz.open_report, int(_open[1]))
+    set_note(_job)
+    if _job.ok:
+        set_reports(lambda r: {**r, (unit_id, _job.value.kind): _job.value})
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(current_step, get_reports, get_version, unit_id):
+    get_version()
+    mo.stop(current_step not in (2, 3))
+    _kind = "state validation" if current_step == 2 else "snapshot"
+    _job = get_reports().get((unit_id, _kind))
+    mo.stop(_job is None)
+    mo.vstack([
+        mo.md(f"#### {_job.title} · {_job.status}" + (f" · SHA-256 `{_job.sha256}`" if _job.sha256 else "")),
+        report_panel(_job.run, f"state-{unit_id}") if _job.run is not None else mo.md(
+            "Snapshot reviewed: its content hash is what your submission pins."),
+    ])
+    return
+
+
+@app.cell
+def _(current_step, get_version):
+    get_version()
+    mo.stop(current_step != 3)
+    take_snapshot = mo.ui.run_button(label="Take / Retake State Snapshot", kind="success")
+    refresh_snaps = mo.ui.run_button(label="Refresh")
+    return refresh_snaps, take_snapshot
+
+
+@app.cell
+def _(refresh_snaps, set_note, set_version, take_snapshot, wiz):
+    mo.stop(not (take_snapshot.value or refresh_snaps.value))
+    if take_snapshot.value:
+        with mo.status.spinner(title="Taking the snapshot…"):
+            set_note(dash.attempt("snapshot taken", wiz.take_snapshot))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(current_step, get_version, nav, refresh_snaps, set_open, take_snapshot, unit_id, wiz):
+    get_version()
+    mo.stop(current_step != 3)
+    _snaps = wiz.jobs_frame("snapshot")
+    _grid = mo.ui.table(_snaps, selection="single", show_download=False, hidden_columns=["job"],
+                        label="Report/Snapshot Results — select a snapshot to review it",
+                        on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))
+    mo.vstack([
+        mo.md("### 3 Snapshot Validation"),
+        mo.md("- Take (or retake) the state snapshot for your unit\n- Review it when COMPLETED\n"
+              "- Retakes are versions; the one you reviewed is the one you certify"),
+        mo.hstack([take_snapshot, refresh_snaps], justify="start", gap=2),
+        _grid if _snaps.height else mo.md("_No snapshot yet: take one._"),
+        mo.ui.table(dash.snapshot_diff(wiz), selection=None, show_download=False) if _snaps.height > 1 else mo.md(""),
+        nav,
+    ])
+    return
+
+
+@app.cell
+def _(current_step, get_version, nav, wiz):
+    get_version()
+    mo.stop(current_step != 4)
+    _checks = wiz.checks()
+    submit = mo.ui.run_button(label="Submit Certification to State", kind="success",
+                              disabled=not _checks["submit"].allowed,
+                              tooltip=dash.check_note(_checks["submit"]) or None)
+    acknowledge = mo.ui.run_button(label="Acknowledge warnings")
+    mo.vstack([
+        mo.md("### 4 Certify and Submit to State"),
+        mo.md("Verify that every validation shows COMPLETED, acknowledge any warnings, then submit."),
+        mo.ui.table(wiz.steps().drop("step"), selection=None, show_download=False),
+        mo.hstack([acknowledge, submit], justify="start", gap=1),
+        mo.md(f"_Submit is disabled: {dash.check_note(_checks['submit'])}_") if not _checks["submit"].allowed else mo.md(""),
+        nav,
+    ])
+    return acknowledge, submit
+
+
+@app.cell
+def _(acknowledge, set_note, set_version, submit, wiz):
+    mo.stop(not (acknowledge.value or submit.value))
+    if acknowledge.value:
+        set_note(dash.attempt("acknowledge warnings", wiz.acknowledge_warnings))
+    else:
+        set_note(dash.attempt("Submit Certification to State", wiz.submit))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(get_version, unit_id, wiz):
+    get_version()
+    _check = wiz.checks().get("request_recert_district")
+    recert_reason = mo.ui.text_area(label="Reason (required)", full_width=True)
+    recert = mo.ui.run_button(label="Request Recertification from State", kind="warn",
+                              disabled=_check is None or not _check.allowed,
+                              tooltip=dash.check_note(_check) or None)
+    mo.accordion({"Request recertification": mo.vstack([
+        mo.md("If something shows the certified data must change, ask the state to reopen this unit."),
+        recert_reason, recert, mo.md(f"_{dash.check_note(_check)}_"),
+    ])})
+    return recert, recert_reason
+
+
+@app.cell
+def _(recert, recert_reason, set_note, set_version, wiz):
+    mo.stop(not recert.value)
+    set_note(dash.attempt("request recertification", wiz.request_recert, recert_reason.value))
+    set_version(lambda v: v + 1)
     return
 
 
