@@ -49,8 +49,18 @@ def _norm(v):
     return v.isoformat() if isinstance(v, date) else v
 
 
-def run_copy(pack, data_dir: Path) -> dict[str, tuple[str, set[tuple]]]:
-    """rule id -> (main table, set of key tuples) from the polars engine (all rows kept)."""
+_RUNS: dict[str, dict] = {}
+
+
+def run_copy(pack, data_dir: Path) -> dict[str, tuple[str, list[str], set[tuple]]]:
+    """rule id -> (main table, key columns, set of key tuples) from the polars engine (all rows kept);
+    computed once per copy for this module."""
+    if str(data_dir) not in _RUNS:
+        _RUNS[str(data_dir)] = _run_copy(pack, data_dir)
+    return _RUNS[str(data_dir)]
+
+
+def _run_copy(pack, data_dir: Path) -> dict[str, tuple[str, list[str], set[tuple]]]:
     run = validate(pack, data_dir, max_results=10_000_000)
     out = {}
     for r in run.rules:
