@@ -19,8 +19,14 @@ from sqlglot import exp
 REPO = Path(__file__).resolve().parents[2]
 PACK_DIR = REPO / "rules"
 DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
-DUCK_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
-              "datetime": "TIMESTAMP", "bool": "BOOLEAN"}
+DUCK_TYPES = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
 
 
 def load_pack_toml() -> dict[str, Any]:
@@ -51,10 +57,8 @@ def parse_rule(path: Path) -> RuleFile:
     meta: dict[str, list[str]] = {}
     lines = path.read_text().splitlines()
     last = None
-    i = 0
-    for i, line in enumerate(lines):
-        if not line.startswith("--"):
-            break
+    body_start = next((n for n, line in enumerate(lines) if not line.startswith("--")), len(lines))
+    for line in lines[:body_start]:
         body = line[2:]
         if re.match(r"^ {2,}\S", body) and last:
             meta[last][-1] += " " + body.strip()
@@ -63,7 +67,7 @@ def parse_rule(path: Path) -> RuleFile:
         assert m, f"{path.name}: bad header line {line!r}"
         last = m.group(1)
         meta.setdefault(last, []).append(m.group(2).strip())
-    sql = "\n".join(lines[i:])
+    sql = "\n".join(lines[body_start:])
     return RuleFile(id=meta["id"][0], meta=meta, sql=sql, path=path)
 
 
@@ -101,14 +105,20 @@ def connect_tables(tables: dict[str, list[dict[str, Any]]] | None = None) -> duc
     schema = load_pack_toml()["tables"]
     for name, spec in schema.items():
         cols = spec["columns"]
-        con.execute(f"CREATE TABLE {name} (" + ", ".join(f"{c} {DUCK_TYPES[t]}" for c, t in cols.items()) + ")")
+        con.execute(
+            f"CREATE TABLE {name} (" + ", ".join(f"{c} {DUCK_TYPES[t]}" for c, t in cols.items()) + ")"
+        )
         rows = (tables or {}).get(name, [])
         for row in rows:
             unknown = set(row) - set(cols)
             assert not unknown, f"{name}: unknown columns {unknown}"
             names = list(cols)
-            con.execute(f"INSERT INTO {name} VALUES (" + ", ".join(f"CAST(? AS {DUCK_TYPES[cols[c]]})" for c in names) + ")",
-                        [row.get(c) for c in names])
+            con.execute(
+                f"INSERT INTO {name} VALUES ("
+                + ", ".join(f"CAST(? AS {DUCK_TYPES[cols[c]]})" for c in names)
+                + ")",
+                [row.get(c) for c in names],
+            )
     return con
 
 
@@ -142,14 +152,17 @@ def _main_table(tree: exp.Expression) -> str:
     return src.name
 
 
-def run_rule(con: duckdb.DuckDBPyConnection, rule: RuleFile, params: dict[str, Any] | None = None
-             ) -> tuple[list[str], list[tuple]]:
+def run_rule(
+    con: duckdb.DuckDBPyConnection, rule: RuleFile, params: dict[str, Any] | None = None
+) -> tuple[list[str], list[tuple]]:
     cur = con.execute(to_duckdb(rule.sql, params))
     cols = [d[0] for d in cur.description]
     return cols, cur.fetchall()
 
 
-def rule_keys(con: duckdb.DuckDBPyConnection, rule: RuleFile, params: dict[str, Any] | None = None) -> list[tuple]:
+def rule_keys(
+    con: duckdb.DuckDBPyConnection, rule: RuleFile, params: dict[str, Any] | None = None
+) -> list[tuple]:
     cols, rows = run_rule(con, rule, params)
     keys = key_columns(rule)
     idx = [cols.index(k) for k in keys]

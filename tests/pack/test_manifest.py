@@ -90,9 +90,14 @@ def cross_district_overlaps(root: Path, rid: str, keys: set[tuple]) -> set[tuple
     import duckdb
 
     ids = [k[0] for k in keys]
-    rows = duckdb.connect().execute(
-        f"SELECT enrollment_id, district_number, student_state_id FROM read_parquet('{root / 'state' / 'enrollments.parquet'}')"
-        f" WHERE enrollment_id IN ({', '.join(map(str, ids))})").fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT enrollment_id, district_number, student_state_id FROM read_parquet('{root / 'state' / 'enrollments.parquet'}')"
+            f" WHERE enrollment_id IN ({', '.join(map(str, ids))})"
+        )
+        .fetchall()
+    )
     districts: dict[str, set[str]] = {}
     for _, dist, student in rows:
         districts.setdefault(student, set()).add(dist)

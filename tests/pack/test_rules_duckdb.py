@@ -3,18 +3,16 @@ checks (ids, headers, groups, key columns, planted-defect rule ids)."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-
-import sys
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from pack_oracle import (  # noqa: E402
     DEFAULT_PARAMS,
-    PACK_DIR,
     all_rules,
     connect_tables,
     key_columns,
@@ -79,7 +77,9 @@ def test_pack_size_and_mix() -> None:
     per_group = Counter(g for r in active for g in r.groups)
     assert set(per_group) == groups, "every rule group is a pack group and every group has rules"
     assert all(per_group[g] >= 3 for g in groups), per_group
-    assert any(r.meta["title"] == ["End of Year Attendance Certification"] and r.severity == "info" for r in active)
+    assert any(
+        r.meta["title"] == ["End of Year Attendance Certification"] and r.severity == "info" for r in active
+    )
 
 
 def test_headers_and_file_names() -> None:
@@ -127,7 +127,18 @@ def test_no_hard_coded_school_year() -> None:
 def test_parameters_change_results() -> None:
     """:school_year is bound, not pasted: the same calendar row is in the year or outside it."""
     rule = BY_ID["CAL-002"]
-    con = connect_tables({"calendar_days": [
-        {"district_number": "1071", "school_code": "0588", "school_year": 2025, "calendar_date": date(2024, 8, 19), "instructional": True}]})
+    con = connect_tables(
+        {
+            "calendar_days": [
+                {
+                    "district_number": "1071",
+                    "school_code": "0588",
+                    "school_year": 2025,
+                    "calendar_date": date(2024, 8, 19),
+                    "instructional": True,
+                }
+            ]
+        }
+    )
     assert rule_keys(con, rule, {"school_year": 2025}) == []
     assert rule_keys(con, rule, {"school_year": 2026}) == [("0588", "2024-08-19")]
