@@ -88,18 +88,21 @@ def part_statewide(args) -> dict:
     files = {p.stem: p.stat().st_size for p in sorted(state.glob("*.parquet"))}
     modes = ["batched", "duckdb", "perrule"]
     runs: dict[str, list[dict]] = {m: [] for m in modes}
+    OUT.mkdir(parents=True, exist_ok=True)
+    kb, kd, plan_path = OUT / "keys-batched.parquet", OUT / "keys-duckdb.parquet", OUT / "plan-batched.txt"
+    kp = OUT / "keys-perrule.parquet"
     for r in range(args.rounds):
         order = modes[r % 3:] + modes[: r % 3]  # rotate so no engine always runs first
         for mode in order:
-            res = worker(mode, state)
+            extra = ["--max-results", "-1"]  # every row kept by every engine: same work, full key sets
+            if r == 0:  # key sets / plan written after the timed section
+                extra += ["--full-keys-out", str({"batched": kb, "duckdb": kd, "perrule": kp}[mode])]
+                if mode == "batched":
+                    extra += ["--explain", str(plan_path)]
+            res = worker(mode, state, *extra)
             runs[mode].append(res)
             log(f"  round {r + 1} {mode:8s} {res['wall_s']:7.2f} s  peak RSS {res['maxrss_mb']:7.0f} MB")
-    # cross-check: full key sets (every row kept), untimed, separate processes
-    OUT.mkdir(parents=True, exist_ok=True)
-    kb, kd, plan_path = OUT / "keys-batched.parquet", OUT / "keys-duckdb.parquet", OUT / "plan-batched.txt"
-    check_b = worker("batched", state, "--max-results", "-1", "--full-keys-out", str(kb), "--explain", str(plan_path))
-    check_d = worker("duckdb", state, "--full-keys-out", str(kd))
-    check = cross_check(runs, kb, kd)
+    check = cross_check(runs, kb, kd, kp)
     scans = count_scans(plan_path.read_text())
     summary = {}
     for mode in modes:
@@ -128,8 +131,7 @@ def part_statewide(args) -> dict:
             "rounds": args.rounds, "summary": summary, "ratios": ratio, "scans_in_batched_plan": scans,
             "bytes_read_vs_files": {m: summary[m]["rchar_mb"] / (sum(files.values()) / 2**20) for m in modes},
             "per_rule": per_rule, "refused": refused, "errors": errors, "cross_check": check,
-            "check_runs": {"batched_all_rows_s": check_b["wall_s"], "batched_all_rows_maxrss_mb": check_b["maxrss_mb"],
-                           "duckdb_s": check_d["wall_s"]},
+            "max_results": "all rows kept (--max-results -1) by every engine",
             "runs": {m: [{k: v for k, v in x.items() if k != "rules"} for x in runs[m]] for m in modes},
             "targets": {"batched/duckdb": 0.7, "batched/perrule": 0.5, "scans_per_file": 1}}
 
@@ -139,9 +141,9 @@ def _rows(d: Path) -> dict:
     return g.get("state_counts") or g.get("counts") or {}
 
 
-def cross_check(runs: dict, keys_b: Path, keys_d: Path) -> dict:
-    """Counts per rule equal in every timed run of every engine; full key multisets equal (batched vs DuckDB);
-    the kept rows of batched and per-rule identical in count."""
+def cross_check(runs: dict, keys_b: Path, keys_d: Path, keys_p: Path) -> dict:
+    """Counts per rule equal in every timed run of every engine (DuckDB round 1 is the reference); full key
+    multisets (every row kept) equal: batched vs DuckDB and per-rule vs DuckDB."""
     import polars as pl
 
     problems = []
@@ -155,13 +157,14 @@ def cross_check(runs: dict, keys_b: Path, keys_d: Path) -> dict:
                     problems.append(f"{mode} run {i + 1}: {rid} error: {v['error'] or ref[rid]['error']}")
                 elif v["count"] != ref[rid]["count"]:
                     problems.append(f"{mode} run {i + 1}: {rid} count {v['count']} != DuckDB {ref[rid]['count']}")
-    b, d = pl.read_parquet(keys_b), pl.read_parquet(keys_d)
-    kb = b.group_by("rule", "key").len()
+    b, d, p = pl.read_parquet(keys_b), pl.read_parquet(keys_d), pl.read_parquet(keys_p)
     kd = d.group_by("rule", "key").len()
-    diff = kb.join(kd, on=["rule", "key"], how="full", coalesce=True).filter(
-        pl.col("len").fill_null(0) != pl.col("len_right").fill_null(0))
-    for rid, n in diff.group_by("rule").len().sort("rule").iter_rows():
-        problems.append(f"key set of {rid}: {n} keys differ between batched and DuckDB")
+    for name, frame in (("batched", b), ("per-rule", p)):
+        k = frame.group_by("rule", "key").len()
+        diff = k.join(kd, on=["rule", "key"], how="full", coalesce=True).filter(
+            pl.col("len").fill_null(0) != pl.col("len_right").fill_null(0))
+        for rid, n in diff.group_by("rule").len().sort("rule").iter_rows():
+            problems.append(f"key set of {rid}: {n} keys differ between {name} and DuckDB")
     return {"equal": not problems, "problems": sorted(set(problems))[:200], "keys_compared": b.height,
             "rules_compared": b["rule"].n_unique()}
 
@@ -221,7 +224,8 @@ def part_scaling(args, statewide: dict | None) -> dict:
             walls = statewide["summary"]["batched"]["all_s"]
             rss = statewide["summary"]["batched"]["maxrss_mb"]
         else:
-            res = [worker("batched", d / "state") for _ in range(args.scaling_repeats)]
+            reps = args.scaling_repeats if n <= args.students else args.scaling_repeats_large
+            res = [worker("batched", d / "state", "--max-results", "-1") for _ in range(reps)]
             walls, rss = [x["wall_s"] for x in res], max(x["maxrss_mb"] for x in res)
         rows = _rows(d)
         p = {"students": n, "attendance_rows": rows.get("attendance_daily"), "total_rows": sum(rows.values()),
@@ -293,14 +297,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--students", type=int, default=150_000, help="statewide/generator size (default 150000)")
     ap.add_argument("--rounds", type=int, default=3, help="statewide rounds (each engine once per round)")
     ap.add_argument("--sizes", default="10000,50000,150000,300000", help="scaling sizes")
-    ap.add_argument("--scaling-repeats", type=int, default=3)
+    ap.add_argument("--scaling-repeats", type=int, default=3, help="batched runs per size up to --students")
+    ap.add_argument("--scaling-repeats-large", type=int, default=1,
+                    help="batched runs per size above --students (300k: one run keeps make bench < 15 min)")
     ap.add_argument("--runs", type=int, default=20, help="interactive/dashboard timed runs")
     ap.add_argument("--district-students", type=int, default=400, help="pick the district closest to this size")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, one round: checks the harness only")
     ap.add_argument("--tag", default="", help="suffix for result file names")
     args = ap.parse_args(argv)
     if args.smoke:
-        args.students, args.rounds, args.sizes, args.scaling_repeats, args.runs = 2000, 1, "1000,2000", 1, 3
+        args.students, args.rounds, args.sizes, args.scaling_repeats, args.runs = 2000, 1, "1000,2000,3000", 1, 3
         args.tag = args.tag or "smoke"
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]

@@ -74,7 +74,6 @@ def run_polars(args, per_rule: bool) -> dict:
     compiled, refused, compile_s = compile_all(pack, "polars")
     limit = None if args.max_results < 0 else args.max_results
     engine = PolarsEngine()
-    rows = {}
     b0 = rchar()
     t0 = time.perf_counter()
     frames = scan_tables(args.data, pack)
@@ -92,15 +91,9 @@ def run_polars(args, per_rule: bool) -> dict:
     for r in results:
         out["rules"][r.id] = {"status": r.status, "count": r.count, "ms": r.elapsed_ms, "kept": r.rows.height,
                               "error": r.error}
-        if r.status != "error":
-            rows[r.id] = r
+        if r.status != "error" and args.full_keys_out:
             parts.append(_keys_frame(out["mode"], r.id, r.rows, r.key_columns))
-    if args.full_keys_out and not per_rule:
-        # untimed second run with every row kept: the full key sets for the cross-check against DuckDB
-        full = engine.run(compiled, scan_tables(args.data, pack), max_results=None).rules
-        _write_keys([_keys_frame("batched", r.id, r.rows, r.key_columns) for r in full if r.status != "error"],
-                    args.full_keys_out)
-    _write_keys(parts, args.keys_out)
+    _write_keys(parts, args.full_keys_out)  # the kept rows' keys (all rows with --max-results -1)
     if args.explain:
         plan = engine.explain(compiled, scan_tables(args.data, pack))
         Path(args.explain).write_text(plan)
@@ -192,7 +185,6 @@ def main() -> None:
     ap.add_argument("mode", choices=["batched", "perrule", "duckdb", "district"])
     ap.add_argument("--data", required=True)
     ap.add_argument("--max-results", type=int, default=1000, help="rows kept per rule; -1 = all")
-    ap.add_argument("--keys-out")
     ap.add_argument("--full-keys-out")
     ap.add_argument("--explain")
     ap.add_argument("--threads", type=int, default=0)
