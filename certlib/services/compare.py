@@ -1,0 +1,127 @@
+"""District copy vs state copy for one unit, and resync (push the district's rows to the state).
+
+Why: a district certifies what the *state* holds. When step 2 shows records the district has but
+the state lacks (the sync lags), the comparison says which records and fields differ, and resync
+replaces the unit's rows in each state table — each file written to a temporary file and moved into
+place with ``os.replace``, all temporary files written before the first replace, so an interrupted
+resync leaves every table either before or after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from certlib.engine import scan_tables
+from certlib.engine.tables import apply_scope
+from certlib.errors import DataError
+from certlib.rules.model import Pack
+
+
+@dataclass
+class FrameDiff:
+    """Keys only in ``a``, keys only in ``b``, and changed fields ``{key, column, a, b}``."""
+
+    keys: list[str]
+    missing_in_b: list[list[Any]] = field(default_factory=list)
+    extra_in_b: list[list[Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.missing_in_b or self.extra_in_b or self.changed)
+
+
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+
+
+def _key_rows(frame: pl.DataFrame, keys: list[str]) -> list[list[Any]]:
+    return [[_plain(v) for v in row] for row in frame.select(keys).sort(keys).iter_rows()]
+
+
+def diff_frames(a: pl.DataFrame, b: pl.DataFrame, keys: list[str]) -> FrameDiff:
+    """Compare two frames of one table by ``keys`` (repeated keys are left out of the field diff)."""
+    out = FrameDiff(keys)
+    ka, kb = a.select(keys).unique(), b.select(keys).unique()
+    out.missing_in_b = _key_rows(ka.join(kb, on=keys, how="anti", nulls_equal=True), keys)
+    out.extra_in_b = _key_rows(kb.join(ka, on=keys, how="anti", nulls_equal=True), keys)
+    ua = a.filter(~pl.struct(keys).is_duplicated())
+    ub = b.filter(~pl.struct(keys).is_duplicated())
+    cols = [c for c in a.columns if c not in keys and c in b.columns]
+    if not cols:
+        return out
+    both = ua.join(ub, on=keys, how="inner", suffix="__b", nulls_equal=True)
+    for col in cols:
+        diff = both.filter(pl.col(col).ne_missing(pl.col(f"{col}__b"))).sort(keys)
+        for row in diff.select(*keys, col, f"{col}__b").iter_rows():
+            out.changed.append({"key": [_plain(v) for v in row[:len(keys)]], "column": col,
+                                "a": _plain(row[-2]), "b": _plain(row[-1])})
+    out.changed.sort(key=lambda c: (str(c["key"]), c["column"]))
+    return out
+
+
+def scoped_tables(pack: Pack) -> list[str]:
+    """Tables that belong to a district (the ones a unit's comparison and resync touch)."""
+    return sorted(n for n, t in pack.tables.items() if t.district_key and t.keys)
+
+
+def compare(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Per table: ``missing_in_state``, ``extra_in_state``, ``changed`` (``district`` / ``state`` values)."""
+    dist = scan_tables(district_dir, pack, scope)
+    state = scan_tables(state_dir, pack, scope)
+    out: dict[str, dict[str, Any]] = {}
+    for name in scoped_tables(pack):
+        keys = list(pack.tables[name].keys)
+        d = diff_frames(dist[name].collect(), state[name].collect(), keys)
+        out[name] = {"key_columns": keys, "missing_in_state": d.missing_in_b, "extra_in_state": d.extra_in_b,
+                     "changed": [{"key": c["key"], "column": c["column"], "district": c["a"], "state": c["b"]}
+                                 for c in d.changed]}
+    return out
+
+
+def is_clean(result: Mapping[str, Mapping[str, Any]]) -> bool:
+    return all(not (t["missing_in_state"] or t["extra_in_state"] or t["changed"]) for t in result.values())
+
+
+def summary(result: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per table: counts of missing / extra / changed."""
+    return [{"table": n, "missing_in_state": len(t["missing_in_state"]), "extra_in_state": len(t["extra_in_state"]),
+             "changed_fields": len(t["changed"])} for n, t in result.items()]
+
+
+def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
+           tables: list[str] | None = None) -> dict[str, int]:
+    """Replace the unit's rows of each state table by the district's; returns rows written per table."""
+    state_dir = Path(state_dir)
+    dist = scan_tables(district_dir, pack, scope)
+    staged: list[tuple[Path, Path]] = []
+    written: dict[str, int] = {}
+    try:
+        for name in tables or scoped_tables(pack):
+            target = state_dir / f"{name}.parquet"
+            if not target.exists():
+                raise DataError(f"{target}: resync writes parquet state tables only; this one is missing")
+            table = pack.tables[name]
+            current = pl.read_parquet(target)
+            in_scope = apply_scope(current.lazy().with_row_index("__row"), table, scope).select("__row").collect()
+            rest = current.with_row_index("__row").join(in_scope, on="__row", how="anti").drop("__row")
+            fresh = dist[name].collect().select(current.columns).cast(dict(current.schema))
+            new = pl.concat([rest, fresh], how="vertical")
+            tmp = state_dir / f".{name}.{uuid.uuid4().hex}.tmp"
+            new.write_parquet(tmp)
+            staged.append((tmp, target))
+            written[name] = fresh.height
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        staged = []
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return written

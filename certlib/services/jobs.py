@@ -1,0 +1,214 @@
+"""A persisted job queue in the workspace's ``certlib.db`` (state validation runs, snapshots).
+
+Why: state validation and snapshots can take minutes on a real state, so they are queued, run by
+the app's process (:meth:`JobQueue.run_pending`) or by ``certlib worker``, and their status
+QUEUED → RUNNING → COMPLETED / FAILED (with the error text and progress) survives restarts. A job
+left RUNNING by a worker that died is found by :meth:`JobQueue.recover` and marked FAILED with the
+reason, never left stuck.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from certlib.errors import CertlibError, NotFound
+from certlib.store.connection import transaction
+from certlib.store.readonly import check_writable
+
+QUEUED, RUNNING, COMPLETED, FAILED = "QUEUED", "RUNNING", "COMPLETED", "FAILED"
+
+_meta = sa.MetaData()
+jobs_table = sa.Table(
+    "service_jobs", _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("unit_id", sa.Integer),
+    sa.Column("user_id", sa.String),
+    sa.Column("round", sa.Integer),
+    sa.Column("seq", sa.Integer),
+    sa.Column("params", sa.Text, nullable=False, default="{}"),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("queued_at", sa.String, nullable=False),
+    sa.Column("started_at", sa.String),
+    sa.Column("finished_at", sa.String),
+    sa.Column("progress", sa.Float, nullable=False, default=0.0),
+    sa.Column("message", sa.String),
+    sa.Column("error", sa.Text),
+    sa.Column("result", sa.Text),
+    sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.String),
+    sa.Column("opened_by", sa.Text, nullable=False, default="[]"),
+)
+
+Handler = Callable[["Job", Callable[[float, str], None]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    title: str
+    unit_id: int | None
+    user_id: str | None
+    round: int | None
+    seq: int | None
+    params: dict[str, Any]
+    status: str
+    queued_at: str
+    started_at: str | None
+    finished_at: str | None
+    progress: float
+    message: str | None
+    error: str | None
+    result: dict[str, Any] | None
+    pid: int | None
+    opened_by: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _job(r: Any) -> Job:
+    return Job(r.id, r.kind, r.title, r.unit_id, r.user_id, r.round, r.seq, json.loads(r.params or "{}"), r.status,
+               r.queued_at, r.started_at, r.finished_at, r.progress or 0.0, r.message, r.error,
+               json.loads(r.result) if r.result else None, r.pid, json.loads(r.opened_by or "[]"))
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class JobQueue:
+    """The queue over a SQLAlchemy engine (the store's); its table is created if missing."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        with transaction(engine, write=True) as conn:
+            _meta.create_all(conn, checkfirst=True)
+
+    def enqueue(self, kind: str, title_prefix: str, now: datetime, *, unit_id: int | None = None,
+                user_id: str | None = None, round_: int | None = None, params: Mapping[str, Any] | None = None) -> Job:
+        """Queue a job; its title is ``<title_prefix>.<n>`` with n counting the unit's jobs from 1."""
+        check_writable(f"queue {kind}", user_id or "anyone")
+        with transaction(self.engine, write=True) as conn:
+            seq = 1 + (conn.execute(sa.select(sa.func.count()).select_from(jobs_table)
+                                    .where(jobs_table.c.unit_id == unit_id)).scalar() or 0)
+            new_id = conn.execute(jobs_table.insert().values(
+                kind=kind, title=f"{title_prefix}.{seq}", unit_id=unit_id, user_id=user_id, round=round_, seq=seq,
+                params=json.dumps(dict(params or {}), default=str), status=QUEUED, queued_at=now.isoformat(),
+                progress=0.0, opened_by="[]")).inserted_primary_key[0]
+            return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == new_id)).one())
+
+    def get(self, job_id: int) -> Job:
+        with transaction(self.engine, write=False) as conn:
+            r = conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).first()
+        if r is None:
+            raise NotFound(f"no job {job_id}")
+        return _job(r)
+
+    def list(self, *, unit_id: int | None = None, kind: str | None = None, status: str | None = None,
+             title: str | None = None, since: str | None = None, until: str | None = None) -> list[Job]:
+        """Jobs, newest first; ``title`` is a case-insensitive substring, since/until bound queued time."""
+        q = sa.select(jobs_table).order_by(jobs_table.c.id.desc())
+        if unit_id is not None:
+            q = q.where(jobs_table.c.unit_id == unit_id)
+        if kind:
+            q = q.where(jobs_table.c.kind == kind)
+        if status:
+            q = q.where(jobs_table.c.status == status)
+        if title:
+            q = q.where(sa.func.lower(jobs_table.c.title).contains(title.lower()))
+        if since:
+            q = q.where(jobs_table.c.queued_at >= since)
+        if until:
+            q = q.where(jobs_table.c.queued_at <= until + ("T23:59:59" if len(until) == 10 else ""))
+        with transaction(self.engine, write=False) as conn:
+            return [_job(r) for r in conn.execute(q)]
+
+    def mark_opened(self, job_id: int, user_id: str) -> Job:
+        check_writable("open report", user_id)
+        with transaction(self.engine, write=True) as conn:
+            job = _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).one())
+            if user_id not in job.opened_by:
+                conn.execute(jobs_table.update().where(jobs_table.c.id == job_id)
+                             .values(opened_by=json.dumps([*job.opened_by, user_id])))
+        return self.get(job_id)
+
+    def claim(self, now: datetime) -> Job | None:
+        """Take the oldest QUEUED job and mark it RUNNING by this process (atomic)."""
+        check_writable("run job", "worker")
+        with transaction(self.engine, write=True) as conn:
+            r = conn.execute(sa.select(jobs_table).where(jobs_table.c.status == QUEUED)
+                             .order_by(jobs_table.c.id).limit(1)).first()
+            if r is None:
+                return None
+            conn.execute(jobs_table.update().where(jobs_table.c.id == r.id, jobs_table.c.status == QUEUED)
+                         .values(status=RUNNING, started_at=now.isoformat(), pid=os.getpid(),
+                                 host=socket.gethostname(), message="started"))
+            return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == r.id)).one())
+
+    def _update(self, job_id: int, **values: Any) -> None:
+        with transaction(self.engine, write=True) as conn:
+            conn.execute(jobs_table.update().where(jobs_table.c.id == job_id).values(**values))
+
+    def run_one(self, job: Job, handlers: Mapping[str, Handler], now: datetime | None = None) -> Job:
+        """Run a claimed job; any exception becomes FAILED with its text."""
+        def report(fraction: float, message: str) -> None:
+            self._update(job.id, progress=max(0.0, min(1.0, fraction)), message=message)
+
+        handler = handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise CertlibError(f"no handler for job kind {job.kind!r}")
+            result = handler(job, report)
+        except Exception as err:  # noqa: BLE001 - a job's failure is data, not a crash of the worker
+            text = str(err) if isinstance(err, CertlibError) else f"{type(err).__name__}: {err}"
+            self._update(job.id, status=FAILED, error=text, message="failed",
+                         finished_at=(now or datetime.now()).isoformat(),
+                         result=json.dumps({"traceback": traceback.format_exc(limit=5)}))
+        else:
+            self._update(job.id, status=COMPLETED, progress=1.0, message="done",
+                         finished_at=(now or datetime.now()).isoformat(), result=json.dumps(dict(result), default=str))
+        return self.get(job.id)
+
+    def run_pending(self, handlers: Mapping[str, Handler], now: datetime | None = None, limit: int | None = None) -> list[Job]:
+        """Run queued jobs in this process until none is left (or ``limit``); returns them."""
+        done: list[Job] = []
+        while limit is None or len(done) < limit:
+            job = self.claim(now or datetime.now())
+            if job is None:
+                break
+            done.append(self.run_one(job, handlers, now))
+        return done
+
+    def recover(self, now: datetime) -> list[Job]:
+        """Mark RUNNING jobs whose worker process is gone FAILED, with the reason (start-up check)."""
+        host = socket.gethostname()
+        stale = [j for j in self.list(status=RUNNING)
+                 if not pid_alive(j.pid) or self._host(j.id) != host]
+        for j in stale:
+            self._update(j.id, status=FAILED, finished_at=now.isoformat(), message="failed",
+                         error=f"worker process {j.pid} died while the job was RUNNING (found at start-up {now.isoformat()})")
+        return [self.get(j.id) for j in stale]
+
+    def _host(self, job_id: int) -> str | None:
+        with transaction(self.engine, write=False) as conn:
+            return conn.execute(sa.select(jobs_table.c.host).where(jobs_table.c.id == job_id)).scalar()

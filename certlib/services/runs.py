@@ -1,0 +1,74 @@
+"""Validation runs of a unit and the job handlers that run them (state validation, snapshot).
+
+Why: the wizard's steps gate on the same three facts of a run — a fatal finding, a rule error, the
+number of warnings — so they are computed in one place, and every run leaves its rendered report in
+``<ws>/reports/`` for the user to open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from certlib.engine.results import RunResult
+from certlib.engine.run import validate
+from certlib.reports import render
+
+if TYPE_CHECKING:
+    from certlib.services.jobs import Job
+    from certlib.services.workspace import Workspace
+
+
+def facts(run: RunResult) -> dict[str, Any]:
+    """``fatal_seen``, ``error_seen``, ``warnings`` (warning rules with findings) of a run."""
+    return {
+        "fatal_seen": any(r.status == "failed" and r.severity == "fatal" for r in run.rules),
+        "error_seen": any(r.status == "error" for r in run.rules),
+        "warnings": sum(1 for r in run.rules if r.status == "failed" and r.severity == "warning"),
+    }
+
+
+def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: datetime) -> RunResult:
+    """The unit's event's validation groups on ``data_dir``, scoped to the unit."""
+    unit = ws.unit(unit_id)
+    event = ws.store.event(unit.event_id)
+    return validate(ws.pack, data_dir, groups=list(event.groups) or None, scope=ws.unit_scope(unit),
+                    title=event.name, source_label=source, now=now)
+
+
+def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ...] = ("html", "json")) -> dict[str, str]:
+    """Render ``run`` into ``<ws>/reports/<stem>.<fmt>``; returns fmt → path."""
+    ws.reports_dir.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for fmt in formats:
+        path = ws.reports_dir / f"{stem}.{fmt}"
+        path.write_bytes(render(run, fmt))
+        out[fmt] = str(path)
+    return out
+
+
+def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
+    return {**facts(run), "counts": run.counts_by_severity(), "reports": reports,
+            "failed_rules": [r.id for r in run.rules if r.status != "passed"]}
+
+
+def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
+    def state_validation(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
+        report(0.1, "validating the state copy")
+        run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
+        report(0.9, "rendering the report")
+        return _result(run, save_report(ws, run, f"job-{job.id}"))
+
+    def snapshot(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
+        unit = ws.unit(job.unit_id or 0)
+        report(0.1, "copying the state's rows")
+        snap = ws.snapshot_store.take(unit.id, ws.state_dir, ws.unit_scope(unit), job.user_id or "system",
+                                      datetime.fromisoformat(job.queued_at))
+        report(0.6, "validating the snapshot")
+        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", datetime.now().replace(microsecond=0))
+        return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,
+                "rows": snap.rows}
+
+    return {"state_validation": state_validation, "snapshot": snapshot}

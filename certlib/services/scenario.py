@@ -1,0 +1,86 @@
+"""Load the demo scenario (``sample_data/scenario/*.toml``) into a workspace.
+
+Why: the demo must show events in every status the help article shows, and its audit chain must
+verify, so nothing is written behind the store's back: people go through ``load_people``, events
+through ``create_event`` / ``publish_event`` / ``close_event``, units through the same transitions a
+user would trigger. A scenario "certify" takes a real snapshot of the unit and records steps 1-3
+as completed history before submitting (the demo's past, not a run of today's rules).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from certlib.errors import DataError
+
+if TYPE_CHECKING:
+    from certlib.services.workspace import Workspace
+
+
+def _at(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def load_scenario(ws: Workspace, folder: Path, now: datetime) -> dict[str, int]:
+    """Load ``people.toml`` then replay ``events.toml`` in time order; returns counts."""
+    people = tomllib.loads((folder / "people.toml").read_text(encoding="utf-8"))
+    spec = tomllib.loads((folder / "events.toml").read_text(encoding="utf-8"))
+    created = _at(spec.get("created_at", now))
+    ws.store.load_people(people, created)
+    admin = spec["state_user"]
+    actions: list[tuple[datetime, int, dict[str, Any], int]] = []
+    for i, e in enumerate(spec.get("events", [])):
+        fields = {k: v for k, v in e.items() if k != "actions"}
+        event = ws.store.create_event(admin, created, **fields)
+        for j, a in enumerate(e.get("actions", [])):
+            actions.append((_at(a["at"]), i * 1000 + j, a, event.id))
+    actions.sort(key=lambda x: (x[0], x[1]))
+    for at, _, action, event_id in actions:
+        if at > now:
+            continue  # the scenario's future stays unplayed when the demo's clock is earlier
+        _play(ws, admin, event_id, action, at)
+    return {"events": len(spec.get("events", [])), "actions": len(actions)}
+
+
+def _unit_id(ws: Workspace, event_id: int, action: dict[str, Any]) -> int:
+    for u in ws.store.units(event_id):
+        if u.district_number == action["district"] and (u.school_code or "") == action.get("school", ""):
+            return u.id
+    raise DataError(f"scenario: event {event_id} has no unit for {action.get('district')}/{action.get('school', '')}")
+
+
+def _play(ws: Workspace, admin: str, event_id: int, a: dict[str, Any], at: datetime) -> None:
+    kind, who = a["action"], a.get("as", admin)
+    if kind == "publish":
+        ws.store.publish_event(who, event_id, at)
+    elif kind == "close":
+        ws.store.close_event(who, event_id, at)
+    elif kind == "certify":
+        unit_id = _unit_id(ws, event_id, a)
+        for user in a["by"]:
+            certify_history(ws, user, unit_id, at)
+    elif kind == "approve":
+        ws.store.approve(who, _unit_id(ws, event_id, a), at)
+    elif kind == "request_recert":
+        ws.store.request_recert(who, _unit_id(ws, event_id, a), a.get("reason"), at)
+    elif kind == "accept":
+        ws.store.accept_request(who, _unit_id(ws, event_id, a), at)
+    elif kind == "deny":
+        ws.store.deny_request(who, _unit_id(ws, event_id, a), a.get("reason"), at)
+    else:
+        raise DataError(f"scenario: unknown action {kind!r}")
+
+
+def certify_history(ws: Workspace, user: str, unit_id: int, at: datetime) -> None:
+    """A past certification: a real snapshot, steps 1-3 recorded COMPLETED, then the store's submit."""
+    unit = ws.unit(unit_id)
+    snap = ws.snapshot_store.take(unit_id, ws.state_dir, ws.unit_scope(unit), user, at)
+    ws.store.log(user, "snapshot taken", at, event_id=unit.event_id, unit_id=unit_id,
+                 details={"version": snap.version, "rows": snap.rows}, snapshot_sha256=snap.sha256)
+    for step in (1, 2):
+        ws.store.record_progress(user, unit_id, step, "COMPLETED", at)
+    ws.store.record_progress(user, unit_id, 3, "COMPLETED", at, snapshot_sha256=snap.sha256)
+    ws.store.submit(user, unit_id, at)

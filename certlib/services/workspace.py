@@ -1,0 +1,220 @@
+"""The Workspace façade: one directory holding the store, the data copies, snapshots and reports.
+
+Why: the faces (CLI, notebooks) talk to one object opened on a directory (like datasette's
+``Datasette``), so a notebook cell reads ``ws.events_for(user, filters)`` or
+``ws.wizard(user, unit).submit()``. Layout::
+
+    <ws>/certlib.db             the workflow store (+ the job queue's table)
+    <ws>/data/state/            the state's copy, one <table>.parquet each
+    <ws>/data/districts/<n>/    each district's own copy
+    <ws>/snapshots/<unit>/<v>/  immutable snapshot versions
+    <ws>/reports/               rendered reports of runs
+
+>>> ws = Workspace.create_demo("/tmp/ws", now=datetime(2025, 7, 1, 10))   # doctest: +SKIP
+>>> [r["event_name"] for r in ws.events_for("ns.cert1", {"user_status": ["Certification Incomplete"]})]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from certlib.domain.entities import Unit, User
+from certlib.errors import NotFound
+from certlib.rules import load_pack
+from certlib.rules.model import Pack
+from certlib.services import compare as cmp
+from certlib.services.events import EventFilters, EventRows, filter_rows, row_of
+from certlib.services.jobs import Job, JobQueue
+from certlib.services.runs import job_handlers
+from certlib.services.snapshots import Snapshot, Snapshots
+from certlib.store import Store
+from certlib.store.readonly import is_read_only
+
+REPO = Path(__file__).resolve().parents[2]
+WORKSPACE_ENV = "CERTLIB_WORKSPACE"
+
+
+def default_path() -> Path:
+    return Path(os.environ.get(WORKSPACE_ENV) or "workspace")
+
+
+def clock(now: datetime | None = None) -> datetime:
+    """``now``, else ``CERTLIB_NOW``, else the real time (demos and tests pin the clock)."""
+    if now is not None:
+        return now
+    raw = os.environ.get("CERTLIB_NOW", "").strip()
+    return datetime.fromisoformat(raw) if raw else datetime.now().replace(microsecond=0)
+
+
+def _uid(user: str | User) -> str:
+    return user if isinstance(user, str) else user.id
+
+
+class Workspace:
+    """A workspace directory and the services over it (see the module docstring)."""
+
+    def __init__(self, root: Path, store: Store, pack_dir: Path | None = None):
+        self.root = Path(root)
+        self.store = store
+        self.pack_dir = Path(pack_dir) if pack_dir else REPO / "rules"
+        self.queue = JobQueue(store.engine)
+
+    # ---- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, pack_dir: Path | None = None) -> Workspace:
+        """Open an existing workspace (``CERTLIB_WORKSPACE`` by default); NotFound when absent."""
+        root = Path(path) if path is not None else default_path()
+        if not (root / "certlib.db").exists():
+            raise NotFound(f"no workspace at {root} (certlib.db missing): run `certlib demo init --workspace {root}`")
+        ws = cls(root, Store.open_workspace(root, create=False), pack_dir)
+        if not is_read_only():
+            ws.queue.recover(clock())
+        return ws
+
+    @classmethod
+    def create(cls, path: str | Path, *, pack_dir: Path | None = None) -> Workspace:
+        root = Path(path)
+        for sub in ("data/state", "data/districts", "snapshots", "reports"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        return cls(root, Store.open_workspace(root, create=True), pack_dir)
+
+    @classmethod
+    def create_demo(cls, path: str | Path, now: datetime | None = None, *, sample: Path | None = None,
+                    scenario: Path | None = None) -> Workspace:
+        """A new workspace with the sample state copied in and the demo scenario loaded."""
+        from certlib.services.scenario import load_scenario
+
+        root = Path(path)
+        if (root / "certlib.db").exists():
+            raise NotFound(f"{root} already holds a workspace; remove it first")
+        ws = cls.create(root)
+        src = Path(sample) if sample else REPO / "sample_data" / "state"
+        shutil.copytree(src / "state", ws.state_dir, dirs_exist_ok=True)
+        shutil.copytree(src / "districts", ws.data_dir / "districts", dirs_exist_ok=True)
+        load_scenario(ws, Path(scenario) if scenario else REPO / "sample_data" / "scenario", clock(now))
+        return ws
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- places -------------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    def district_dir(self, district_number: str) -> Path:
+        return self.data_dir / "districts" / district_number
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @cached_property
+    def pack(self) -> Pack:
+        return load_pack(self.pack_dir)
+
+    @cached_property
+    def snapshot_store(self) -> Snapshots:
+        return Snapshots(self.root / "snapshots", self.pack)
+
+    def now(self) -> datetime:
+        return clock()
+
+    # ---- people, events, units, messages (thin over the store) -----------------------------------
+
+    def user(self, user_id: str) -> User:
+        return self.store.user(user_id)
+
+    def users(self) -> list[User]:
+        return self.store.users()
+
+    def unit(self, unit_id: int) -> Unit:
+        return self.store.unit(unit_id)
+
+    @staticmethod
+    def unit_scope(unit: Unit) -> dict[str, str]:
+        """The data scope of a unit: its district, and its school for school-level units."""
+        scope = {"district": unit.district_number}
+        if unit.school_code:
+            scope["school"] = unit.school_code
+        return scope
+
+    def units_for(self, user: str | User, now: datetime | None = None, event_id: int | None = None) -> list[Any]:
+        return self.store.units_for(_uid(user), clock(now), event_id)
+
+    def events_for(self, user: str | User, filters: EventFilters | Mapping[str, Any] | None = None,
+                   now: datetime | None = None) -> list[dict[str, Any]]:
+        """The user's events list (one row per unit they see), filtered; see :class:`EventFilters`."""
+        return self.events_page(user, filters, now).rows
+
+    def events_page(self, user: str | User, filters: EventFilters | Mapping[str, Any] | None = None,
+                    now: datetime | None = None) -> EventRows:
+        schools = {s.code: s.name for s in self.store.schools()}
+        districts = {d.number: d.name for d in self.store.districts()}
+        rows = [row_of(v, schools, districts) for v in self.units_for(user, now)]
+        return filter_rows(rows, EventFilters.of(filters))  # type: ignore[arg-type]
+
+    def messages(self, user: str | User, unread_only: bool = False) -> list[Any]:
+        return self.store.messages(_uid(user), unread_only)
+
+    def mark_read(self, user: str | User, alert_id: int) -> Any:
+        return self.store.mark_read(_uid(user), alert_id)
+
+    def sweep_alerts(self, now: datetime | None = None, days: int = 7) -> Any:
+        return self.store.sweep_alerts(clock(now), days)
+
+    # ---- wizard, jobs, snapshots, compare ---------------------------------------------------------
+
+    def wizard(self, user: str | User, unit_id: int, now: datetime | None = None) -> Any:
+        from certlib.services.wizard import Wizard
+
+        return Wizard(self, _uid(user), unit_id, clock(now))
+
+    def jobs(self, unit_id: int | None = None, **filters: Any) -> list[Job]:
+        return self.queue.list(unit_id=unit_id, **filters)
+
+    def run_pending(self, now: datetime | None = None, limit: int | None = None) -> list[Job]:
+        """Run queued jobs in this process (the app and tests call this; ``certlib worker`` too)."""
+        return self.queue.run_pending(job_handlers(self), now, limit)
+
+    def snapshots(self, unit_id: int) -> list[Snapshot]:
+        return self.snapshot_store.list(unit_id)
+
+    def compare(self, unit_id: int) -> dict[str, dict[str, Any]]:
+        """District copy vs state copy for the unit, per table (see :func:`certlib.services.compare.compare`)."""
+        unit = self.unit(unit_id)
+        return cmp.compare(self.pack, self.district_dir(unit.district_number), self.state_dir, self.unit_scope(unit))
+
+    def resync(self, user: str | User, unit_id: int, now: datetime | None = None) -> dict[str, int]:
+        """Push the district's rows for the unit into the state copy, audited.
+
+        Only someone who may act on the unit (a member in scope, per the store) may resync: the
+        store's ``unit_view`` refuses anyone else, and ``log`` refuses read-only deployments.
+        """
+        uid, at = _uid(user), clock(now)
+        view = self.store.unit_view(uid, unit_id, at)
+        unit = view.unit
+        before = cmp.summary(self.compare(unit_id))
+        self.store.log(uid, "resync requested", at, event_id=unit.event_id, unit_id=unit_id,
+                       details={"differences": [r for r in before if any(v for k, v in r.items() if k != "table")]})
+        written = cmp.resync(self.pack, self.district_dir(unit.district_number), self.state_dir, self.unit_scope(unit))
+        self.store.log(uid, "resync", at, event_id=unit.event_id, unit_id=unit_id, details={"rows_written": written})
+        return written
