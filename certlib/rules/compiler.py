@@ -54,8 +54,9 @@ def empty_frames(pack: Pack) -> dict[str, pl.LazyFrame]:
 class _Ctx:
     """Where diagnostics point: the rule, its file and the line offset of its SQL in that file."""
 
-    def __init__(self, rule_id: str | None, file: str | None, line_offset: int, sql: str = ""):
-        self.rule_id, self.file, self.offset, self.sql = rule_id, file, line_offset, sql
+    def __init__(self, rule_id: str | None, file: str | None, line_offset: int, sql: str = "",
+                 dialect: str = "postgres"):
+        self.rule_id, self.file, self.offset, self.sql, self.dialect = rule_id, file, line_offset, sql, dialect
         self.diagnostics: list[Diagnostic] = []
 
     def _position(self, meta: dict) -> tuple[int | None, int | None]:
@@ -209,6 +210,8 @@ def _check_columns(tree: exp.Expression, pack: Pack, ctx: _Ctx) -> None:
             name = column.name
             if not name or name == "*":
                 continue
+            if isinstance(scope.expression, exp.Select) and column.find_ancestor(exp.Select) is not scope.expression:
+                continue  # sqlglot lists a subquery's unqualified columns in the outer scope too; its own scope checks them
             if column.table:
                 cols = sources.get(column.table)
                 if column.table not in sources:
@@ -287,7 +290,8 @@ def _lineage(tree: exp.Expression, pack: Pack) -> dict[str, tuple[str, ...]]:
 def _polars_refusal(sql: str, pack: Pack) -> str | None:
     """Plan the polars SQL on empty typed frames; polars' complaint, or None when it plans."""
     try:
-        pl.SQLContext(empty_frames(pack), eager=False).execute(sql).collect_schema()
+        # collect (not only the schema): some type errors (EXTRACT of an integer) surface only then
+        pl.SQLContext(empty_frames(pack), eager=False).execute(sql).collect()
     except Exception as err:  # polars raises several error types for unsupported SQL
         text = str(err).split("Resolved plan")[0].strip()
         text = re.sub(r":\s*Query \{.*", "", text, flags=re.S)  # drop polars' dump of the parsed query
@@ -297,7 +301,7 @@ def _polars_refusal(sql: str, pack: Pack) -> str | None:
 
 def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
     """Rewrite and print for polars; decorrelate EXISTS only when polars cannot plan the query as is."""
-    rewritten, problems = rewrite_for_polars(typed)
+    rewritten, problems = rewrite_for_polars(typed, ctx.dialect)
     ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, ctx.rule_id, ctx.file))
     out_sql = rewritten.sql(dialect=Polars)
     if problems:
@@ -305,7 +309,7 @@ def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
     refusal = _polars_refusal(out_sql, pack)
     if refusal and any(True for _ in typed.find_all(exp.Exists)):
         columns = {t.name: list(t.column_names) for t in pack.tables.values()}
-        second, _ = rewrite_for_polars(decorrelate_exists(typed, columns))
+        second, _ = rewrite_for_polars(decorrelate_exists(typed, columns), ctx.dialect)
         second_sql = second.sql(dialect=Polars)
         if _polars_refusal(second_sql, pack) is None:
             return second_sql
@@ -328,7 +332,7 @@ def compile_sql(
     dialect = (dialect or (rule.dialect if rule else None) or pack.dialect).lower()
     rule_id = rule_id or (rule.id if rule else None)
     file = str(rule.path) if rule and rule.path else None
-    ctx = _Ctx(rule_id, file, (rule.sql_line - 1) if rule else 0, sql)
+    ctx = _Ctx(rule_id, file, (rule.sql_line - 1) if rule else 0, sql, dialect)
     bound_params = {**DEFAULT_PARAMS, **{k: v for k, v in (params or {}).items() if v is not None}}
 
     tree = _parse(sql, dialect, ctx)

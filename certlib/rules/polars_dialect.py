@@ -8,6 +8,8 @@ by sqlglot itself once the operand types are annotated.
 >>> import sqlglot
 >>> sqlglot.transpile("SELECT x ~ '^a' FROM t", read="postgres", write=Polars)[0]
 "SELECT REGEXP_LIKE(x, '^a') FROM t"
+>>> sqlglot.transpile("SELECT BOOL_AND(b) FROM t", read="postgres", write=Polars)[0]
+'SELECT MIN(b) FROM t'
 """
 
 from __future__ import annotations
@@ -30,4 +32,7 @@ class Polars(Postgres):
         TRANSFORMS = {
             **Postgres.Generator.TRANSFORMS,
             exp.RegexpLike: lambda self, e: self.func("REGEXP_LIKE", e.this, e.expression),
+            # polars has no BOOL_AND / BOOL_OR; on booleans MIN / MAX are the same (NULLs ignored)
+            exp.LogicalAnd: lambda self, e: self.func("MIN", e.this),
+            exp.LogicalOr: lambda self, e: self.func("MAX", e.this),
         }

@@ -9,6 +9,12 @@ reports it as ``untranslatable`` — never a silently different answer.
   numbers or EXTRACT, using the boundary-counting semantics DuckDB and T-SQL share.
 * integer ``/`` from a typed dialect with operand types that cannot be inferred: refused, since
   polars' ``/`` is true division and guessing would change counts.
+* ``CAST(float AS int)``: polars truncates; PostgreSQL and DuckDB round half to even (T-SQL, Spark,
+  Hive and SQLite truncate). Rewritten as ``CAST(ROUND(x) AS ...)`` (polars' ROUND is half to even)
+  for the rounding dialects, kept for the truncating ones, refused for any other source dialect.
+* ``ROUND(float)``: engines round halves differently (polars and PostgreSQL's double precision: half
+  to even; DuckDB and NUMERIC: half away from zero), so a ROUND of a non-integer is refused; write
+  ``FLOOR(x + 0.5)`` (half up) or compare without rounding.
 * ``AGE``: refused (interval semantics differ); compare dates instead.
 
 >>> import sqlglot
@@ -95,14 +101,57 @@ def _typed_division(node: exp.Div, problems: list[Problem]) -> exp.Expression:
     return node
 
 
+_INTEGER = tuple(exp.DataType.INTEGER_TYPES)
+_FLOATING = (exp.DType.DOUBLE, exp.DType.FLOAT)
+_DECIMAL = tuple(t for t in exp.DataType.REAL_TYPES if t not in _FLOATING)
+#: source dialects whose CAST(float AS int) rounds half to even (like polars' ROUND), or truncates (like polars' CAST)
+_CAST_ROUNDS = ("postgres", "duckdb")
+_CAST_TRUNCATES = ("tsql", "spark", "spark2", "databricks", "hive", "sqlite")
+
+
+def _float_to_int(node: exp.Cast, dialect: str, problems: list[Problem]) -> exp.Expression:
+    if node.to.this not in _INTEGER:
+        return node
+    constant_decimal = not any(True for _ in node.this.find_all(exp.Column)) and any(
+        lit.is_number and not lit.is_int for lit in node.this.find_all(exp.Literal))  # 2.5 is NUMERIC in SQL
+    if _is(node.this, _DECIMAL) or constant_decimal:  # NUMERIC rounds half away from zero in PostgreSQL; polars has no such cast
+        problems.append((node, "untranslatable", f"CAST of a decimal to an integer ({node.sql()}) rounds halves "
+                         "away from zero; polars truncates", "use FLOOR(x), CEIL(x) or FLOOR(x + 0.5) before the CAST"))
+        return node
+    if not _is(node.this, _FLOATING):
+        return node
+    if dialect in _CAST_ROUNDS:
+        rounded = exp.Round(this=node.this.copy())
+        rounded.type = node.this.type
+        return exp.Cast(this=rounded, to=node.to.copy())
+    if dialect in _CAST_TRUNCATES:
+        return node
+    problems.append((node, "untranslatable", f"CAST of a float to an integer ({node.sql()}) rounds differently "
+                     f"in {dialect} than in polars", "use FLOOR(x), CEIL(x) or FLOOR(x + 0.5) before the CAST"))
+    return node
+
+
+def _round(node: exp.Round, problems: list[Problem]) -> exp.Expression:
+    if _is(node.this, _INTEGER):
+        return node
+    problems.append((node, "untranslatable", f"ROUND of a non-integer ({node.sql()}) rounds halves differently "
+                     "across engines (half to even vs half away from zero)",
+                     "use FLOOR(x + 0.5) for half up, or compare the unrounded value"))
+    return node
+
+
 def _age(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
     problems.append((node, "untranslatable", "AGE(...) has no faithful polars translation",
                      "compare dates directly, e.g. birth_date <= :as_of_date - INTERVAL '6 years'"))
     return node
 
 
-def _rewriter(problems: list[Problem]) -> Callable[[exp.Expression], exp.Expression]:
+def _rewriter(problems: list[Problem], dialect: str) -> Callable[[exp.Expression], exp.Expression]:
     def visit(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast):
+            return _float_to_int(node, dialect, problems)
+        if isinstance(node, exp.Round):
+            return _round(node, problems)
         if isinstance(node, exp.Sub):
             return _date_subtraction(node, problems)
         if isinstance(node, exp.DateDiff):
@@ -116,10 +165,11 @@ def _rewriter(problems: list[Problem]) -> Callable[[exp.Expression], exp.Express
     return visit
 
 
-def rewrite_for_polars(tree: exp.Expression) -> tuple[exp.Expression, list[Problem]]:
-    """Rewrite a typed tree for polars; returns the new tree and the constructs it had to refuse."""
+def rewrite_for_polars(tree: exp.Expression, dialect: str = "postgres") -> tuple[exp.Expression, list[Problem]]:
+    """Rewrite a typed tree (parsed in ``dialect``) for polars; returns the new tree and the constructs
+    it had to refuse."""
     problems: list[Problem] = []
-    return tree.transform(_rewriter(problems), copy=True), problems
+    return tree.transform(_rewriter(problems, dialect.lower()), copy=True), problems
 
 
 def as_diagnostics(problems: list[Problem], locate, rule_id: str | None, file: str | None) -> list[Diagnostic]:

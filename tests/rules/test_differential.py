@@ -148,3 +148,64 @@ def test_untranslatable_constructs_are_refused_by_name(name: str):
         compile_sql(sql, PACK)
     assert any(d.code == "untranslatable" for d in err.value.diagnostics), err.value.diagnostics
     assert word.lower() in str(err.value).lower()
+
+
+#: found by probing after the first version: each was silently wrong or wrongly refused before
+MORE_TRICKY: dict[str, str] = {
+    # polars' CAST truncates; PostgreSQL (and DuckDB) round half to even -> rewritten via ROUND
+    "cast_float_to_int": "SELECT enrollment_id, CAST(ada_days_present AS INT) AS days FROM attendance_summary",
+    "cast_float_to_int_in_where": """SELECT enrollment_id FROM attendance_summary
+        WHERE CAST(ada_days_present AS INTEGER) < CAST(ada_days_enrolled AS INTEGER)""",
+    # sqlglot lists a subquery's unqualified columns in the outer scope: these were refused as unknown
+    "any_subquery": "SELECT enrollment_id FROM enrollments WHERE grade = ANY (SELECT low_grade FROM schools)",
+    "scalar_uncorrelated": """SELECT enrollment_id FROM enrollments
+        WHERE start_date > (SELECT MIN(calendar_date) FROM calendar_days)""",
+    "bool_and_or": """SELECT school_code, BOOL_AND(instructional) AS all_days, BOOL_OR(instructional) AS any_day
+        FROM calendar_days GROUP BY school_code""",
+    "floor_half_up": "SELECT enrollment_id, FLOOR(ada_days_present / 4 + 0.5) AS q FROM attendance_summary",
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", sorted(MORE_TRICKY))
+def test_more_tricky_queries_match_duckdb(name: str, seed: int):
+    frames = random_tables(PACK, seed)
+    got, expected = both(MORE_TRICKY[name], PACK, frames)
+    assert got == expected, f"{name}: polars differs from DuckDB\n{MORE_TRICKY[name]}"
+
+
+MORE_REFUSED = {
+    # halves: polars ROUND is half to even, DuckDB's half away from zero (values like 12.5 occur)
+    "round_of_float": ("SELECT enrollment_id, ROUND(ada_days_present / 4) AS q FROM attendance_summary", "ROUND"),
+    # NUMERIC -> int rounds half away from zero in PostgreSQL; polars truncates
+    "cast_decimal_to_int": ("SELECT enrollment_id, CAST(2.5 AS INT) AS x FROM enrollments", "decimal"),
+    # EXTRACT(DAY FROM date - date): date - date is whole days, not an interval; planned on empty frames
+    "extract_day_of_day_count": ("SELECT enrollment_id, DATE_PART('day', end_date - start_date) AS d FROM enrollments",
+                                 "polars cannot run"),
+    # T-SQL / Spark truncate; a dialect whose rounding is not known is refused
+    "cast_float_unknown_dialect": ("SELECT enrollment_id, CAST(ada_days_present AS INT) AS d FROM attendance_summary",
+                                   "rounds differently"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_REFUSED))
+def test_more_untranslatable_constructs_are_refused_by_name(name: str):
+    sql, word = MORE_REFUSED[name]
+    dialect = "mysql" if name == "cast_float_unknown_dialect" else None
+    with pytest.raises(RuleError) as err:
+        compile_sql(sql, PACK, dialect=dialect)
+    assert any(d.code == "untranslatable" for d in err.value.diagnostics), err.value.diagnostics
+    assert word.lower() in str(err.value).lower()
+
+
+def test_tsql_float_cast_truncates_like_polars():
+    """T-SQL truncates a float cast to INT, as polars does: kept as is, not rounded."""
+    compiled = compile_sql("SELECT enrollment_id, CAST(ada_days_present AS INT) AS d FROM attendance_summary",
+                           PACK, dialect="tsql")
+    assert "ROUND" not in compiled.sql.upper()
+    frames = {"attendance_summary": random_tables(PACK, 1)["attendance_summary"]}
+    import polars as pl
+
+    out = pl.SQLContext(frames).execute(compiled.sql).collect()
+    src = frames["attendance_summary"]
+    assert out["d"].to_list() == [None if v is None else int(v) for v in src["ada_days_present"].to_list()]
