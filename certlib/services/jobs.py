@@ -101,8 +101,9 @@ class JobQueue:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        with transaction(engine, write=True) as conn:
-            _meta.create_all(conn, checkfirst=True)
+        if not sa.inspect(engine).has_table(jobs_table.name):
+            with transaction(engine, write=True) as conn:
+                _meta.create_all(conn, checkfirst=True)
 
     def enqueue(self, kind: str, title_prefix: str, now: datetime, *, unit_id: int | None = None,
                 user_id: str | None = None, round_: int | None = None, params: Mapping[str, Any] | None = None) -> Job:
@@ -202,8 +203,7 @@ class JobQueue:
     def recover(self, now: datetime) -> list[Job]:
         """Mark RUNNING jobs whose worker process is gone FAILED, with the reason (start-up check)."""
         host = socket.gethostname()
-        stale = [j for j in self.list(status=RUNNING)
-                 if not pid_alive(j.pid) or self._host(j.id) != host]
+        stale = [j for j in self.list(status=RUNNING) if self._host(j.id) == host and not pid_alive(j.pid)]
         for j in stale:
             self._update(j.id, status=FAILED, finished_at=now.isoformat(), message="failed",
                          error=f"worker process {j.pid} died while the job was RUNNING (found at start-up {now.isoformat()})")

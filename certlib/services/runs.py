@@ -50,7 +50,7 @@ def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ..
 
 
 def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
-    return {**facts(run), "counts": run.counts_by_severity(), "reports": reports,
+    return {**facts(run), "counts": run.counts_by_severity, "reports": reports,
             "failed_rules": [r.id for r in run.rules if r.status != "passed"]}
 
 

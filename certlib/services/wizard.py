@@ -1,0 +1,274 @@
+"""The certification wizard for one (user, unit, round): four steps with real gating (DESIGN §4).
+
+Why: the steps' statuses are what the store's submit guard checks, so every step writes its facts
+through ``store.record_progress`` and every refusal names why. Each step's status comes with the
+reason it is not COMPLETED (derived from the store's progress and the job queue, never guessed).
+Re-running an earlier step sets the later ones back to NOT STARTED.
+
+>>> wiz = ws.wizard("ns.cert1", unit_id)                                   # doctest: +SKIP
+>>> wiz.run_district(); job = wiz.queue_state_validation(); ws.run_pending()  # doctest: +SKIP
+>>> wiz.open_report(job.id); wiz.take_snapshot(); ws.run_pending()       # doctest: +SKIP
+>>> wiz.review_snapshot(); wiz.acknowledge_warnings(); wiz.submit()       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from certlib.domain.statuses import WIZARD_STEPS, StepStatus
+from certlib.engine.results import RunResult
+from certlib.errors import NotFound, Refused, SnapshotError
+from certlib.services.jobs import COMPLETED, Job
+from certlib.services.runs import facts, run_unit, save_report
+from certlib.services.snapshots import Snapshot
+
+if TYPE_CHECKING:
+    from certlib.services.workspace import Workspace
+
+NOT_STARTED, IN_PROGRESS, DONE = (str(StepStatus.NOT_STARTED), str(StepStatus.IN_PROGRESS), str(StepStatus.COMPLETED))
+STEP_NAMES = {**WIZARD_STEPS, 4: "Certify and Submit"}
+
+
+@dataclass(frozen=True)
+class StepState:
+    step: int
+    name: str
+    status: str
+    reason: str  # why it is not COMPLETED ("" when it is)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "name": self.name, "status": self.status, "reason": self.reason}
+
+
+class Wizard:
+    """One user's wizard on one unit in its current round (opening it checks the user's scope)."""
+
+    def __init__(self, ws: Workspace, user_id: str, unit_id: int, now: datetime):
+        self.ws, self.store, self.user_id, self.unit_id, self.now = ws, ws.store, user_id, unit_id, now
+        self.view = self.store.unit_view(user_id, unit_id, now)  # Refused outside the user's scope
+        self.unit, self.event = self.view.unit, self.view.event
+
+    # ---- what the screen shows ---------------------------------------------------------------
+
+    @property
+    def role(self) -> str:
+        return self.view.role or ""
+
+    @property
+    def is_certifier(self) -> bool:
+        """The domain offers "Start Certification" to certifiers, "Review Data" to reviewers."""
+        return "Start Certification" in self.view.buttons
+
+    @property
+    def round(self) -> int:
+        return self.unit.round
+
+    @property
+    def title_prefix(self) -> str:
+        """Jobs and reports are titled ``<event name> DC <event id>.<unit id>.<n>``."""
+        return f"{self.event.name} DC {self.event.id}.{self.unit.id}"
+
+    def progress(self) -> dict[int, Any]:
+        return self.store.progress(self.user_id, self.unit_id)
+
+    def _status(self, step: int) -> str:
+        p = self.progress().get(step)
+        return str(p.status) if p else NOT_STARTED
+
+    def _my_jobs(self, kind: str) -> list[Job]:
+        return [j for j in self.ws.jobs(self.unit_id, kind=kind) if j.user_id == self.user_id and j.round == self.round]
+
+    def steps(self) -> list[StepState]:
+        """Steps 1-4 with their status and the reason each is not COMPLETED."""
+        p = self.progress()
+        out = [StepState(n, STEP_NAMES[n], str(p[n].status) if n in p else NOT_STARTED, self._reason(n, p.get(n)))
+               for n in (1, 2, 3)]
+        out.append(self._step4())
+        return out
+
+    def _facts_reason(self, p: Any, where: str) -> str | None:
+        if p is not None and p.fatal_seen:
+            return f"fatal findings in the {where}: fix the data and run again"
+        if p is not None and p.error_seen:
+            return f"a rule failed to run on the {where}"
+        return None
+
+    def _job_reason(self, jobs: list[Job], what: str) -> str:
+        if not jobs:
+            return f"{what}: nothing queued yet"
+        j = jobs[0]
+        if j.status != COMPLETED:
+            return f"job {j.title} is {j.status}" + (f": {j.error}" if j.error else "")
+        return ""
+
+    def _reason(self, step: int, p: Any) -> str:
+        if p is not None and str(p.status) == DONE:
+            return ""
+        if step == 1:
+            return self._facts_reason(p, "district data") or "run District Validation"
+        if step == 2:
+            if p is None:
+                return "queue State Validation (after step 1 is COMPLETED)"
+            jobs = self._my_jobs("state_validation")
+            why = self._job_reason(jobs, "State Validation")
+            if why:
+                return why
+            if self.user_id not in jobs[0].opened_by:
+                return f"open the report {jobs[0].title}"
+            return self._facts_reason(p, "state data") or "open the latest report"
+        if p is None:
+            return "take a snapshot or review the latest one (after step 2 is COMPLETED)"
+        jobs = self._my_jobs("snapshot")
+        return (self._facts_reason(p, "snapshot") or (self._job_reason(jobs, "Snapshot") if jobs else "")
+                or "review a COMPLETED snapshot")
+
+    def _step4(self) -> StepState:
+        name = STEP_NAMES[4]
+        if not self.is_certifier:
+            return StepState(4, name, "N/A", "reviewers close the wizard after step 3")
+        if self.user_id in {s.user_id for s in self.store.submissions(self.unit_id, self.round)}:
+            return StepState(4, name, DONE, "")
+        check = next((c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now) if c.action == "submit"),
+                     None)
+        if check is None or check.allowed:
+            return StepState(4, name, NOT_STARTED, "ready: submit the certification")
+        return StepState(4, name, NOT_STARTED, check.reason or "not allowed")
+
+    def status(self) -> dict[str, Any]:
+        return {"unit_id": self.unit_id, "event": self.event.name, "user": self.user_id, "role": self.role,
+                "round": self.round, "unit_status": str(self.store.unit(self.unit_id).status),
+                "steps": [s.as_dict() for s in self.steps()]}
+
+    # ---- writing progress ----------------------------------------------------------------------
+
+    def _record(self, step: int, status: str, **kw: Any) -> None:
+        self.store.record_progress(self.user_id, self.unit_id, step, status, self.now, **kw)
+
+    def _invalidate_after(self, step: int) -> None:
+        """Set later steps back to NOT STARTED (their results no longer follow from this one)."""
+        p = self.progress()
+        for later in range(step + 1, 4):
+            if later in p and str(p[later].status) != NOT_STARTED:
+                self._record(later, NOT_STARTED)
+
+    def _require(self, action: str, step: int) -> None:
+        if self._status(step) != DONE:
+            raise Refused(action, self.user_id, str(self.unit.status),
+                          f"step {step} {STEP_NAMES[step]} is {self._status(step)}: {self._reason(step, self.progress().get(step))}")
+
+    @staticmethod
+    def _status_of(f: dict[str, Any]) -> str:
+        return IN_PROGRESS if (f["fatal_seen"] or f["error_seen"]) else DONE
+
+    # ---- step 1 --------------------------------------------------------------------------------
+
+    def run_district(self, fmt: str = "html") -> RunResult:
+        """Run the event's groups on the district's copy; COMPLETED only without fatal or rule error."""
+        run = run_unit(self.ws, self.unit_id, self.ws.district_dir(self.unit.district_number), "district data", self.now)
+        save_report(self.ws, run, f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
+                    tuple(dict.fromkeys((fmt, "json"))))
+        f = facts(run)
+        self._record(1, self._status_of(f), **f)
+        self._invalidate_after(1)
+        return run
+
+    # ---- step 2 --------------------------------------------------------------------------------
+
+    def queue_state_validation(self) -> Job:
+        """Queue the state-validation job (step 1 must be COMPLETED)."""
+        self._require("state validation", 1)
+        job = self.ws.queue.enqueue("state_validation", self.title_prefix, self.now, unit_id=self.unit_id,
+                                    user_id=self.user_id, round_=self.round)
+        self._record(2, IN_PROGRESS)
+        self._invalidate_after(2)
+        return job
+
+    def reports(self, title: str | None = None, since: str | None = None, until: str | None = None) -> list[Job]:
+        """The unit's state-validation reports (title, queued time, status), newest first."""
+        return self.ws.jobs(self.unit_id, kind="state_validation", title=title, since=since, until=until)
+
+    def open_report(self, job_id: int) -> Job:
+        """Open a report; opening this round's latest COMPLETED one with no fatal/error completes step 2
+        (a snapshot job's report opens as the snapshot's review)."""
+        job = self.ws.queue.get(job_id)
+        if job.unit_id != self.unit_id:
+            raise NotFound(f"job {job_id} is not a report of unit {self.unit_id}")
+        if job.status != COMPLETED:
+            raise Refused("open report", self.user_id, job.status, f"job {job.title} is {job.status}"
+                          + (f": {job.error}" if job.error else ""))
+        job = self.ws.queue.mark_opened(job_id, self.user_id)
+        if job.kind == "snapshot":
+            self.review_snapshot(int((job.result or {})["version"]))
+            return job
+        mine = self._my_jobs("state_validation")
+        if mine and mine[0].id == job.id:
+            f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")} if job.result else {}
+            self._record(2, self._status_of(f), **f)
+        return job
+
+    def report_path(self, job_id: int, fmt: str = "html") -> str:
+        job = self.ws.queue.get(job_id)
+        return str((job.result or {}).get("reports", {}).get(fmt, ""))
+
+    # ---- step 3 --------------------------------------------------------------------------------
+
+    def take_snapshot(self) -> Job:
+        """Queue a snapshot of the state's rows for the unit (step 2 must be COMPLETED)."""
+        self._require("take snapshot", 2)
+        job = self.ws.queue.enqueue("snapshot", self.title_prefix, self.now, unit_id=self.unit_id,
+                                    user_id=self.user_id, round_=self.round)
+        self._record(3, IN_PROGRESS)
+        return job
+
+    def latest_snapshot(self) -> Snapshot | None:
+        return self.ws.snapshot_store.latest(self.unit_id)
+
+    def review_snapshot(self, version: int | None = None) -> Snapshot:
+        """Review a (verified) snapshot version, default the latest; pins its SHA-256 on step 3."""
+        self._require("review snapshot", 2)
+        snap = (self.ws.snapshot_store.read(self.unit_id, version) if version is not None
+                else self.latest_snapshot())
+        if snap is None:
+            raise Refused("review snapshot", self.user_id, str(self.unit.status),
+                          f"unit {self.unit_id} has no snapshot yet: take one")
+        job = next((j for j in self.ws.jobs(self.unit_id, kind="snapshot", status=COMPLETED)
+                    if (j.result or {}).get("version") == snap.version), None)
+        if job is not None and job.result:
+            f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")}
+        else:
+            f = facts(run_unit(self.ws, self.unit_id, snap.path, f"snapshot v{snap.version}", self.now))
+        self._record(3, self._status_of(f), snapshot_sha256=snap.sha256, **f)
+        self.store.log(self.user_id, "snapshot reviewed", self.now, event_id=self.event.id, unit_id=self.unit_id,
+                       details={"version": snap.version}, snapshot_sha256=snap.sha256)
+        return snap
+
+    # ---- step 4 --------------------------------------------------------------------------------
+
+    def acknowledge_warnings(self) -> int:
+        """Acknowledge the warnings of steps 1-3; returns how many steps had some."""
+        n = 0
+        for step, p in self.progress().items():
+            if p.warnings and not p.warnings_acknowledged:
+                self._record(step, str(p.status), fatal_seen=p.fatal_seen, error_seen=p.error_seen,
+                             warnings=p.warnings, warnings_acknowledged=True, snapshot_sha256=p.snapshot_sha256)
+                n += 1
+        return n
+
+    def submit(self) -> Any:
+        """Submit through the store (its guards decide), after re-verifying the pinned snapshot."""
+        p = self.progress().get(3)
+        if p is not None and p.snapshot_sha256:
+            try:
+                self.ws.snapshot_store.by_sha(self.unit_id, p.snapshot_sha256)
+            except SnapshotError as err:
+                raise Refused("submit", self.user_id, str(self.unit.status), f"the pinned snapshot is not intact: {err}") from err
+        return self.store.submit(self.user_id, self.unit_id, self.now)
+
+    def close(self) -> list[StepState]:
+        """Leave the wizard; reviewers are done once step 3 is COMPLETED (refused before)."""
+        self._require("close", 3)
+        self.store.log(self.user_id, "wizard closed", self.now, event_id=self.event.id, unit_id=self.unit_id,
+                       details={"round": self.round, "role": self.role})
+        return self.steps()
