@@ -15,6 +15,8 @@ reports it as ``untranslatable`` — never a silently different answer.
 * ``ROUND(float)``: engines round halves differently (polars and PostgreSQL's double precision: half
   to even; DuckDB and NUMERIC: half away from zero), so a ROUND of a non-integer is refused; write
   ``FLOOR(x + 0.5)`` (half up) or compare without rounding.
+* ``POSITION`` / ``STRPOS``: polars answers 0 for a NULL string where SQL answers NULL; the NULL is
+  put back with a CASE. A start position argument is refused.
 * ``AGE``: refused (interval semantics differ); compare dates instead.
 
 >>> import sqlglot
@@ -140,6 +142,18 @@ def _round(node: exp.Round, problems: list[Problem]) -> exp.Expression:
     return node
 
 
+def _str_position(node: exp.StrPosition, problems: list[Problem]) -> exp.Expression:
+    if node.args.get("position") is not None or node.args.get("occurrence") is not None:
+        problems.append((node, "untranslatable", f"{node.sql()} with a start position or occurrence has no polars "
+                         "translation", "use POSITION(needle IN SUBSTRING(s FROM n)) or compare substrings"))
+        return node
+    parts = [p for p in (node.this, node.args.get("substr")) if p is not None and not isinstance(p, exp.Literal)]
+    if not parts:
+        return node
+    is_null = exp.or_(*[exp.Is(this=p.copy(), expression=exp.Null()) for p in parts])
+    return exp.Case(ifs=[exp.If(this=is_null, true=exp.Null())], default=node)
+
+
 def _age(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
     problems.append((node, "untranslatable", "AGE(...) has no faithful polars translation",
                      "compare dates directly, e.g. birth_date <= :as_of_date - INTERVAL '6 years'"))
@@ -152,6 +166,8 @@ def _rewriter(problems: list[Problem], dialect: str) -> Callable[[exp.Expression
             return _float_to_int(node, dialect, problems)
         if isinstance(node, exp.Round):
             return _round(node, problems)
+        if isinstance(node, exp.StrPosition):
+            return _str_position(node, problems)
         if isinstance(node, exp.Sub):
             return _date_subtraction(node, problems)
         if isinstance(node, exp.DateDiff):

@@ -162,6 +162,10 @@ MORE_TRICKY: dict[str, str] = {
         WHERE start_date > (SELECT MIN(calendar_date) FROM calendar_days)""",
     "bool_and_or": """SELECT school_code, BOOL_AND(instructional) AS all_days, BOOL_OR(instructional) AS any_day
         FROM calendar_days GROUP BY school_code""",
+    # polars answers 0 for POSITION in a NULL string; SQL answers NULL
+    "position_in_null": """SELECT enrollment_id, POSITION('1' IN exit_code) AS p, STRPOS(exit_code, 'E') AS q
+        FROM enrollments""",
+    "position_in_where": "SELECT enrollment_id FROM enrollments WHERE POSITION('1' IN exit_code) = 0",
     "floor_half_up": "SELECT enrollment_id, FLOOR(ada_days_present / 4 + 0.5) AS q FROM attendance_summary",
 }
 
