@@ -327,7 +327,10 @@ def _install_events_filters() -> None:
 
     @click.pass_context
     def callback(ctx: click.Context, actor: str | None, fmt: str, now: str | None, **filters: Any) -> None:
-        if any(v not in ("", (), None, False, 0, 1) for v in filters.values()) or filters.get("page_size"):
+        defaults = {"name": "", "school": "", "user_status": (), "event_status": (), "due_after": None,
+                    "due_before": None, "reporting_year": None, "active_only": False, "page": 1, "page_size": 0}
+        if any(filters.get(k) != v and filters.get(k) is not None for k, v in defaults.items()
+               if not (v == () and not filters.get(k))):
             _filtered_events(ctx, actor, fmt, now, **filters)
         else:
             ctx.invoke(original, actor=actor, fmt=fmt, now=now)
