@@ -243,6 +243,20 @@ def _check_columns(tree: exp.Expression, pack: Pack, ctx: _Ctx) -> None:
                               hint=_did_you_mean(name, everything) or None)
 
 
+def _pack_case(tree: exp.Expression, dialect: str) -> exp.Expression:
+    """Dialects that fold unquoted names to upper case (Snowflake, Oracle) leave ``ENROLLMENT_ID`` after
+    qualification; the pack's (and polars') names are lower case, and unquoted names are case-insensitive
+    in those dialects, so every unquoted identifier is folded back to lower case."""
+    from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
+
+    if Dialect.get_or_raise(dialect).NORMALIZATION_STRATEGY is not NormalizationStrategy.UPPERCASE:
+        return tree
+    for ident in tree.find_all(exp.Identifier):
+        if not ident.quoted:
+            ident.set("this", ident.this.lower())
+    return tree
+
+
 def _main_table(tree: exp.Expression, pack: Pack) -> str | None:
     """The base table the outermost query reads first (through CTEs and derived tables)."""
     node: exp.Expression | None = tree
@@ -358,6 +372,7 @@ def compile_sql(
         ctx.error("unknown-column", str(err).split(". Line")[0],
                   line=int(m.group(1)) + ctx.offset if m else None, col=int(m.group(2)) if m else None)
         raise ctx.fail("the rule has column errors") from None
+    qualified = _pack_case(qualified, dialect)
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
 
     table_name = _main_table(typed, pack)
