@@ -1,0 +1,220 @@
+"""The certification story end to end through the CLI on a demo workspace (issue 5).
+
+publish → every primary certifier walks the four steps (Hawthorne needs a resync after step 2 shows
+records missing in the state copy) → the state approves → the state requests recertification → a new
+round → the district requests recertification → the state accepts → certify again → approve. User and
+unit statuses are checked against DESIGN §3 at every step. The CLI runs in-process (click's runner)
+to keep the story fast; it is the same code path as the `certlib` executable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from certlib.cli import cli
+
+NOW = "2025-07-01T10:00:00"
+EVENT = "EOY Story 2024-25"
+
+
+class Cli:
+    def __init__(self, ws: Path):
+        self.ws, self.runner, self.transcript = ws, CliRunner(), []
+
+    def __call__(self, *args: str, ok: bool = True, as_: str | None = None) -> dict | list | str:
+        argv = ["--workspace", str(self.ws), *args, "--now", NOW, "--format", "json"]
+        if as_:
+            argv += ["--as", as_]
+        res = self.runner.invoke(cli, argv, catch_exceptions=False)
+        out = res.output + (res.stderr if res.stderr_bytes else "")
+        self.transcript.append(f"$ certlib {' '.join(args)}{' --as ' + as_ if as_ else ''}\n{out[:400]}")
+        assert (res.exit_code == 0) == ok, f"{args} as {as_}: exit {res.exit_code}\n{out}"
+        if not ok:
+            return out
+        return json.loads(res.stdout) if res.stdout.strip() else {}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Cli:
+    ws = tmp_path_factory.mktemp("story") / "ws"
+    res = CliRunner().invoke(cli, ["demo", "init", "--workspace", str(ws)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return Cli(ws)
+
+
+def unit_of(run: Cli, user: str, event: str = EVENT, school: str | None = None) -> dict:
+    rows = run("events", "list", "--name", event, *(["--school", school] if school else []), as_=user)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def user_status(run: Cli, user: str, event: str = EVENT, school: str | None = None) -> str:
+    return unit_of(run, user, event, school)["user_status"]
+
+
+def unit_status(run: Cli, unit_id: int) -> str:
+    return run("units", "show", str(unit_id), as_="state.admin")["event_status"]
+
+
+def steps(out: dict) -> list[str]:
+    return [s["status"] for s in out["steps"]]
+
+
+def fix_eoy_001(run: Cli) -> None:
+    """The Hawthorne clerk corrects enrollment 1000790's ADA days present in the district's own copy."""
+    path = run.ws / "data" / "districts" / "7988" / "attendance_summary.parquet"
+    df = pl.read_parquet(path)
+    fixed = pl.when(pl.col("enrollment_id") == 1000790).then(pl.col("ada_days_enrolled")).otherwise(pl.col("ada_days_present"))
+    df.with_columns(ada_days_present=fixed).write_parquet(path)
+
+
+def certify(run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Callable[[Cli], None] | None = None) -> None:
+    """One certifier walks steps 1-4. ``fix``: step 1 first reports a fatal finding that the district
+    corrects; ``resync``: the comparison after step 2 shows records missing in the state copy."""
+    u = str(unit_id)
+    refused = run("wizard", "submit", u, as_=user, ok=False)
+    assert "steps 1-3 COMPLETED" in refused
+    out = run("wizard", "run-step", u, "1", as_=user)
+    if fix is not None:
+        assert out["steps"][0]["status"] == "IN PROGRESS" and "fatal" in out["steps"][0]["reason"], out
+        assert "step 1" in run("wizard", "run-step", u, "2", as_=user, ok=False)  # gated
+        fix(run)
+        out = run("wizard", "run-step", u, "1", as_=user)
+    assert out["steps"][0]["status"] == "COMPLETED", out
+    out = run("wizard", "run-step", u, "2", as_=user)
+    assert out["job_status"] == "COMPLETED" and " DC " in out["title"]
+    assert out["steps"][1]["status"] == "IN PROGRESS" and out["steps"][1]["reason"].startswith("open the report")
+    out = run("wizard", "open-report", u, str(out["job"]), as_=user)
+    assert steps(out)[:2] == ["COMPLETED", "COMPLETED"]
+    if resync:
+        diff = run("compare", u, as_=user)
+        assert diff["enrollments"]["missing_in_state"], "the demo state lags: enrollments missing"
+        run("resync", u, as_=user)
+        diff = run("compare", u, as_=user)
+        assert all(not (t["missing_in_state"] or t["extra_in_state"] or t["changed"]) for t in diff.values())
+        out = run("wizard", "run-step", u, "1", as_=user)  # re-running step 1 invalidates 2 and 3
+        assert steps(out)[:3] == ["COMPLETED", "NOT STARTED", "NOT STARTED"]
+        out = run("wizard", "run-step", u, "2", as_=user)
+        out = run("wizard", "open-report", u, str(out["job"]), as_=user)
+        assert steps(out)[1] == "COMPLETED"
+    out = run("wizard", "take-snapshot", u, as_=user)
+    assert out["job_status"] == "COMPLETED" and out["steps"][2]["status"] == "IN PROGRESS"
+    out = run("wizard", "review-snapshot", u, as_=user)
+    assert steps(out)[:3] == ["COMPLETED"] * 3 and len(out["sha256"]) == 64
+    run("wizard", "acknowledge", u, as_=user)
+    out = run("wizard", "submit", u, as_=user)
+    assert out["steps"][3]["status"] == "COMPLETED"
+
+
+def test_district_level_story(run: Cli) -> None:
+    ev = run("events", "create", "--name", EVENT, "--year", "2025", "--category", "ATT", "--level", "district",
+             "--group", "End of Year Attendance", "--start", "2025-06-20", "--opens", "2025-06-25",
+             "--end", "2025-08-31", "--district", "1071", "--district", "7988", as_="state.admin")
+    run("events", "publish", str(ev["id"]), as_="state.admin")
+    ns = unit_of(run, "ns.cert1")["unit_id"]
+    hw = unit_of(run, "hw.cert1")["unit_id"]
+    assert user_status(run, "ns.cert1") == "Certification Incomplete"
+    assert user_status(run, "ns.reviewer") == "N/A"
+
+    # a reviewer walks steps 1-3 and closes; refused before step 3
+    assert "step 3" in run("wizard", "close", str(ns), as_="ns.reviewer", ok=False)
+
+    # round 1: North Star's two primaries, then Hawthorne's (after a resync)
+    certify(run, "ns.cert1", ns)
+    assert user_status(run, "ns.cert1") == "Certification Complete"
+    assert user_status(run, "ns.cert2") == "Certification Incomplete"
+    assert unit_status(run, ns) == "In Progress"
+    certify(run, "ns.cert2", ns)
+    assert unit_status(run, ns) == "Certification Sent to State"
+    certify(run, "hw.cert1", hw, resync=True, fix=fix_eoy_001)
+    assert unit_status(run, hw) == "Certification Sent to State"
+
+    for unit in (ns, hw):
+        run("approve", str(unit), as_="state.approver")
+        assert unit_status(run, unit) == "Certification Approved by State"
+    assert user_status(run, "ns.cert1") == "Complete"
+
+    # the state sends North Star back: a new round, everyone certifies again
+    run("recert", "request", str(ns), "--reason", "ADA totals changed after audit", as_="state.approver")
+    assert unit_status(run, ns) == "Recertification In Progress"
+    assert user_status(run, "ns.cert1") == "Certification Incomplete"
+    out = run("wizard", "status", str(ns), as_="ns.cert1")
+    assert out["round"] == 2 and steps(out)[:3] == ["NOT STARTED"] * 3
+    certify(run, "ns.cert1", ns)
+    certify(run, "ns.cert2", ns)
+    assert unit_status(run, ns) == "Certification Sent to State"
+
+    # the district asks to recertify; the state accepts; certify again; approve
+    run("recert", "request", str(ns), "--reason", "late attendance corrections", as_="ns.cert1")
+    assert unit_status(run, ns) == "Recertification Request Sent"
+    assert user_status(run, "ns.cert1") == "Recertification Request Pending"
+    run("recert", "accept", str(ns), as_="state.approver")
+    assert unit_status(run, ns) == "Recertification In Progress"
+    certify(run, "ns.cert1", ns)
+    certify(run, "ns.cert2", ns)
+    run("approve", str(ns), as_="state.approver")
+    assert unit_status(run, ns) == "Certification Approved by State"
+    assert user_status(run, "ns.cert1") == "Complete"
+    assert run("audit", "verify")["ok"] is True
+
+    # every certification pinned a snapshot that still verifies
+    snaps = run("snapshot", "list", str(ns))
+    assert len(snaps) >= 6
+    run("snapshot", "verify", str(ns), str(snaps[-1]["version"]))
+
+
+SCHOOL_EVENT = "Calendar Story 2024-25 (Lincoln schools)"
+
+
+def test_school_level_story(run: Cli) -> None:
+    """The same story for a school-level event over Lincoln's two schools (district-wide and
+    school-scoped primary certifiers)."""
+    ev = run("events", "create", "--name", SCHOOL_EVENT, "--year", "2025", "--category", "ATT", "--level", "school",
+             "--group", "Calendar Certification", "--start", "2025-06-20", "--opens", "2025-06-25",
+             "--end", "2025-08-31", "--district", "9604", as_="state.admin")
+    run("events", "publish", str(ev["id"]), as_="state.admin")
+    hs = unit_of(run, "li.hs.cert", SCHOOL_EVENT)["unit_id"]
+    k8 = unit_of(run, "li.k8.cert", SCHOOL_EVENT)["unit_id"]
+    assert hs != k8
+    assert len(run("events", "list", "--name", SCHOOL_EVENT, as_="li.cert1")) == 2
+    assert "outside scope" in run("wizard", "status", str(k8), as_="li.hs.cert", ok=False)
+
+    for unit, school_cert in ((hs, "li.hs.cert"), (k8, "li.k8.cert")):
+        certify(run, school_cert, unit)
+        assert unit_status(run, unit) == "In Progress"  # the district-wide primary has not certified
+        certify(run, "li.cert1", unit)
+        assert unit_status(run, unit) == "Certification Sent to State"
+        run("approve", str(unit), as_="state.admin")
+        assert unit_status(run, unit) == "Certification Approved by State"
+    assert user_status(run, "li.hs.cert", SCHOOL_EVENT) == "Complete"
+
+    run("recert", "request", str(hs), "--reason", "calendar amended", as_="state.admin")
+    assert unit_status(run, hs) == "Recertification In Progress"
+    assert unit_status(run, k8) == "Certification Approved by State"
+    certify(run, "li.hs.cert", hs)
+    certify(run, "li.cert1", hs)
+    run("recert", "request", str(hs), "--reason", "snow day added", as_="li.hs.cert")
+    assert user_status(run, "li.hs.cert", SCHOOL_EVENT) == "Recertification Request Pending"
+    run("recert", "accept", str(hs), as_="state.admin")
+    certify(run, "li.hs.cert", hs)
+    certify(run, "li.cert1", hs)
+    run("approve", str(hs), as_="state.admin")
+    assert unit_status(run, hs) == "Certification Approved by State"
+    assert run("audit", "verify")["ok"] is True
+
+
+def test_events_list_todo_filter(run: Cli) -> None:
+    """The help article's example: Certification Incomplete + Incomplete - Overdue is the to-do list."""
+    rows = run("events", "list", "--user-status", "Certification Incomplete", "--user-status", "Incomplete - Overdue",
+               as_="ns.cert1")
+    got = {(r["event_name"], r["user_status"]) for r in rows}
+    assert ("Fall Enrollment and Program Participation 2024-25", "Incomplete - Overdue") in got
+    assert ("End of Year Attendance Certification", "Certification Incomplete") in got
+    assert all(r["user_status"] in ("Certification Incomplete", "Incomplete - Overdue") for r in rows)
+    assert not any(r["event_name"].startswith("Fall ANB") for r in rows)  # approved: Complete
