@@ -166,6 +166,10 @@ MORE_TRICKY: dict[str, str] = {
     "position_in_null": """SELECT enrollment_id, POSITION('1' IN exit_code) AS p, STRPOS(exit_code, 'E') AS q
         FROM enrollments""",
     "position_in_where": "SELECT enrollment_id FROM enrollments WHERE POSITION('1' IN exit_code) = 0",
+    # polars' x IS TRUE / IS FALSE is NULL for a NULL x; SQL's never is
+    "is_not_true": "SELECT school_code, calendar_date FROM calendar_days WHERE instructional IS NOT TRUE",
+    "is_true_false_in_select": """SELECT school_code, calendar_date, instructional IS TRUE AS t,
+        instructional IS FALSE AS f, instructional IS NOT FALSE AS nf FROM calendar_days""",
     "floor_half_up": "SELECT enrollment_id, FLOOR(ada_days_present / 4 + 0.5) AS q FROM attendance_summary",
 }
 
