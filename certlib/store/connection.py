@@ -14,6 +14,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
+from certlib.store.postgres import is_postgres_url, make_pg_engine
+
 WRITE_OPTION = "certlib_write"
 
 
@@ -26,6 +28,8 @@ def url_for(path_or_url: str | Path) -> str:
 
 def make_engine(path_or_url: str | Path) -> sa.Engine:
     url = url_for(path_or_url)
+    if is_postgres_url(url):
+        return make_pg_engine(url, WRITE_OPTION)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, future=True)
     # A small pool keeps connections (and the WAL) open between transactions; dispose() checkpoints.

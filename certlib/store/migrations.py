@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from certlib.errors import StoreError
 from certlib.store import schema
 from certlib.store.connection import transaction
+from certlib.store.postgres import install_audit_guard
 from certlib.store.readonly import check_writable
 
 _V1_TABLES = [
@@ -31,6 +32,8 @@ def _v1_initial(conn: sa.Connection) -> None:
                 f"CREATE TRIGGER audit_no_{op.lower()} BEFORE {op} ON audit "
                 "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
             )
+    elif conn.dialect.name == "postgresql":
+        install_audit_guard(conn)
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [

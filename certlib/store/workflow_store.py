@@ -13,6 +13,7 @@ transaction, so nothing is written.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -61,6 +62,7 @@ from certlib.store.readonly import check_writable
 from certlib.store.views import EventView, UnitView
 
 DB_FILE = "certlib.db"
+DATABASE_URL_ENV = "CERTLIB_DATABASE_URL"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -79,7 +81,11 @@ class Store:
 
     @classmethod
     def open_workspace(cls, workspace: str | Path, *, create: bool = True) -> Store:
-        """The store of a workspace directory: ``<workspace>/certlib.db``."""
+        """The store of a workspace directory: ``<workspace>/certlib.db``, or the server database named
+        by ``CERTLIB_DATABASE_URL`` (e.g. ``postgresql://...``) when that is set."""
+        url = os.environ.get(DATABASE_URL_ENV, "").strip()
+        if url:
+            return cls(url, create=create)
         ws = Path(workspace)
         if create:
             ws.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,8 @@
-"""Fixtures for store tests: a store with a small state loaded, a published district event."""
+"""Fixtures for store tests: a store with a small state loaded, a published district event.
+
+The ``store`` fixture runs every test on SQLite and on a real PostgreSQL (a throwaway cluster that
+tests/postgres/cluster.py starts once per session; a fresh database per test).
+"""
 
 from __future__ import annotations
 
@@ -50,15 +54,37 @@ EVENT = dict(name="EOY Attendance", reporting_year=2025, category_id="ATT", leve
              end_date="2025-07-31")
 
 
-def make_store(path: Path) -> Store:
-    store = Store.open_workspace(path)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def make_store(path: Path, backend: str = "sqlite") -> Store:
+    """A store with PEOPLE loaded: a workspace file under ``path`` or a fresh PostgreSQL database."""
+    if backend == "postgresql":
+        from tests.postgres.cluster import cluster
+
+        store = Store(cluster().new_database())
+    else:
+        store = Store.open_workspace(path)
     store.load_people(PEOPLE, SETUP)
     return store
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = make_store(tmp_path / "ws")
+def is_postgres(store: Store) -> bool:
+    return store.engine.dialect.name == "postgresql"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_postgres():
+    """Stop the throwaway PostgreSQL cluster (if a test started one) at the end of the session."""
+    yield
+    from tests.postgres.cluster import stop_cluster
+
+    stop_cluster()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path: Path):
+    s = make_store(tmp_path / "ws", request.param)
     yield s
     s.close()
 
@@ -86,7 +112,24 @@ def event_unit(store: Store) -> tuple[int, int]:
 
 
 def db_bytes(store: Store) -> tuple[bytes, bytes]:
-    """The database file and its write-ahead log (committed pages may still sit in the WAL)."""
+    """The database file and its write-ahead log (committed pages may still sit in the WAL); on
+    PostgreSQL, every row of every table in a fixed order."""
+    if is_postgres(store):
+        return pg_contents(store), b""
     db = Path(store.location)
     wal = db.with_name(db.name + "-wal")
     return db.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+
+def pg_contents(store: Store) -> bytes:
+    import sqlalchemy as sa
+
+    from certlib.store import schema
+
+    out = []
+    with store.engine.connect() as conn:
+        for table in schema.metadata.sorted_tables:
+            if sa.inspect(conn).has_table(table.name):
+                rows = conn.execute(sa.select(table).order_by(*table.columns)).all()
+                out.append(f"{table.name}:{[tuple(r) for r in rows]!r}")
+    return "\n".join(out).encode()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPEN, complete_steps
+from .conftest import OPEN, complete_steps, is_postgres
 
 
 @pytest.fixture
@@ -27,6 +27,12 @@ def chain(store, event_unit):
 
 def _tamper(store, *sql: str) -> None:
     """An attacker with file access: drop the append-only triggers, then change rows."""
+    if is_postgres(store):
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE audit DISABLE TRIGGER USER")
+            for stmt in sql:
+                conn.exec_driver_sql(stmt)
+        return
     con = sqlite3.connect(Path(store.location))
     con.execute("DROP TRIGGER IF EXISTS audit_no_update")
     con.execute("DROP TRIGGER IF EXISTS audit_no_delete")
@@ -44,6 +50,14 @@ def test_chain_links_and_counts(chain):
 
 
 def test_append_only_triggers_refuse_update_and_delete(chain):
+    if is_postgres(chain):
+        import sqlalchemy as sa
+
+        for stmt in ("UPDATE audit SET reason = 'x' WHERE id = 1", "DELETE FROM audit WHERE id = 1",
+                     "TRUNCATE audit"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), chain.engine.begin() as conn:
+                conn.exec_driver_sql(stmt)
+        return
     con = sqlite3.connect(Path(chain.location))
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         con.execute("UPDATE audit SET reason = 'x' WHERE id = 1")

@@ -39,10 +39,12 @@ START = SETUP.replace(day=12, hour=9)  # inside the window; advance_clock reache
 
 
 class WorkflowMachine(RuleBasedStateMachine):
+    backend = "sqlite"
+
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="certlib-sm-"))
-        self.store = make_store(self.dir / "ws")
+        self.store = make_store(self.dir / "ws", self.backend)
         self.events = []
         for changes in ({}, {"name": "School Level Test", "level": "school"}):
             event = self.store.create_event("sa", SETUP, **{**EVENT, **changes})
@@ -152,3 +154,16 @@ WorkflowMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestWorkflow = WorkflowMachine.TestCase
+
+
+class PostgresWorkflowMachine(WorkflowMachine):
+    """The same machine on a real PostgreSQL (fewer examples: each one creates a database)."""
+
+    backend = "postgresql"
+
+
+PostgresWorkflowMachine.TestCase.settings = settings(
+    max_examples=8, stateful_step_count=30, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestWorkflowPostgres = PostgresWorkflowMachine.TestCase
