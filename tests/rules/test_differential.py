@@ -241,3 +241,21 @@ def test_rules_in_other_dialects_match_duckdb(name: str, seed: int):
     polars_sql = compile_sql(sql, PACK, dialect=dialect, params=PARAMS).sql
     duck_sql = compile_sql(sql, PACK, dialect=dialect, target="duckdb", params=PARAMS).sql
     assert run_polars(polars_sql, frames) == run_duckdb(duck_sql, frames), f"{name}: {polars_sql}"
+
+
+def test_window_peers_and_null_ordering_match_duckdb():
+    """ORDER BY in a window: ties are peers (RANGE frame) and NULLs sort last, as in PostgreSQL."""
+    import polars as pl
+
+    frames = random_tables(PACK, 1)
+    frames["attendance_daily"] = frames["attendance_daily"].head(5).with_columns(
+        pl.Series("school_code", ["0101"] * 5),
+        pl.Series("attendance_date", ["2024-09-03", "2024-09-03", "2024-09-04", None, None]).str.to_date(),
+        pl.Series("minutes_tardy", [10, 20, 30, 40, 50]))
+    sql = """SELECT enrollment_id, minutes_tardy,
+        SUM(minutes_tardy) OVER (PARTITION BY school_code ORDER BY attendance_date) AS running,
+        COUNT(*) OVER (PARTITION BY school_code ORDER BY attendance_date DESC) AS n_desc,
+        RANK() OVER (PARTITION BY school_code ORDER BY attendance_date) AS r FROM attendance_daily"""
+    got, expected = both(sql, PACK, frames)
+    assert got == expected
+    assert {row[1]: row[2] for row in got} == {10: 30, 20: 30, 30: 60, 40: 150, 50: 150}
