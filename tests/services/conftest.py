@@ -1,0 +1,34 @@
+"""A demo workspace built once per session and copied for each test that changes it."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from certlib.services import Workspace
+
+NOW = datetime(2025, 7, 1, 10)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("demo") / "ws"
+    Workspace.create_demo(root, now=NOW).close()
+    return root
+
+
+@pytest.fixture
+def ws(demo_template, tmp_path) -> Workspace:
+    root = tmp_path / "ws"
+    shutil.copytree(demo_template, root)
+    w = Workspace.open(root)
+    yield w
+    w.close()
+
+
+def eoy_unit(ws: Workspace, district: str) -> int:
+    return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": "End of Year Attendance"}, NOW)
+                if r["district"] == district)

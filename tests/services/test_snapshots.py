@@ -1,0 +1,79 @@
+"""Snapshots: immutable (verified on read), versions under concurrency, diff, submit refuses a changed one."""
+
+from __future__ import annotations
+
+import threading
+
+import polars as pl
+import pytest
+
+from certlib.errors import Refused, SnapshotError
+from certlib.services import Workspace
+
+from .conftest import NOW, eoy_unit
+
+
+def _take(ws: Workspace, unit_id: int, who: str = "ns.cert1"):
+    unit = ws.unit(unit_id)
+    return ws.snapshot_store.take(unit_id, ws.state_dir, ws.unit_scope(unit), who, NOW)
+
+
+def test_snapshot_manifest_and_verify(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    snap = _take(ws, unit)
+    assert snap.rows["enrollments"] > 0 and len(snap.sha256) == 64
+    assert ws.snapshot_store.read(unit, snap.version).sha256 == snap.sha256
+    assert not list((ws.root / "snapshots" / ".tmp").iterdir())  # nothing half-written left behind
+    path = snap.path / "enrollments.parquet"
+    pl.read_parquet(path).head(3).write_parquet(path)
+    with pytest.raises(SnapshotError, match="enrollments.parquet changed"):
+        ws.snapshot_store.read(unit, snap.version)
+
+
+def test_two_snapshots_at_once_give_two_valid_versions(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "7988")
+    barrier, out, errors = threading.Barrier(2), [], []
+
+    def take(who: str) -> None:
+        barrier.wait()
+        try:
+            out.append(_take(ws, unit, who))
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=take, args=(u,)) for u in ("hw.cert1", "hw.cert2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(s.version for s in out) == [1, 2]
+    assert [s.version for s in ws.snapshots(unit)] == [1, 2]
+    assert out[0].sha256 == out[1].sha256  # same data, same content hash
+
+
+def test_diff_lists_added_records_after_resync(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "7988")
+    a = _take(ws, unit)
+    ws.resync("hw.cert1", unit, NOW)
+    b = _take(ws, unit)
+    diff = ws.snapshot_store.diff(unit, a.version, b.version)
+    assert [1000790] in diff["enrollments"]["added"] and not diff["enrollments"]["removed"]
+    assert diff["attendance_daily"]["added"]  # the enrollment's attendance came with it
+
+
+def test_submit_refuses_when_the_pinned_snapshot_changed(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz = ws.wizard("ns.cert1", unit, NOW)
+    wiz.run_district()
+    job = wiz.queue_state_validation()
+    ws.run_pending(NOW)
+    wiz.open_report(job.id)
+    wiz.take_snapshot()
+    ws.run_pending(NOW)
+    snap = wiz.review_snapshot()
+    wiz.acknowledge_warnings()
+    (snap.path / "students.parquet").write_bytes(b"tampered")
+    with pytest.raises(Refused, match="pinned snapshot is not intact"):
+        wiz.submit()
+    assert str(ws.unit(unit).status) == "In Progress"
