@@ -136,6 +136,35 @@ class Wizard:
             return StepState(4, name, NOT_STARTED, "ready: submit the certification")
         return StepState(4, name, NOT_STARTED, check.reason or "not allowed")
 
+    @property
+    def last_step(self) -> int:
+        """Certifiers go on to step 4; reviewers are done after step 3 (Close)."""
+        return 4 if self.is_certifier else 3
+
+    def forward_label(self, step: int) -> str:
+        return "Next" if step < self.last_step else "Close"
+
+    def next_check(self, step: int) -> tuple[bool, str]:
+        """May the user move past ``step``? (it must be COMPLETED in this round), and why not."""
+        if step >= 4:
+            return False, ""
+        state = self.steps()[step - 1]
+        return (True, "") if state.status == DONE else (False, f"step {step} {state.name} is {state.status}: {state.reason}")
+
+    def checks(self) -> dict[str, Any]:
+        """``{action: ActionCheck}`` of the unit for this user (submit, request_recert...)."""
+        return {c.action: c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now)}
+
+    def request_recert(self, reason: str) -> Any:
+        return self.store.request_recert(self.user_id, self.unit_id, reason, self.now)
+
+    def compare(self) -> dict[str, dict[str, Any]]:
+        return self.ws.compare(self.unit_id)
+
+    def resync(self) -> dict[str, int]:
+        """Push the district's rows to the state copy; re-run step 1 afterwards (later steps reset then)."""
+        return self.ws.resync(self.user_id, self.unit_id, self.now)
+
     def status(self) -> dict[str, Any]:
         return {"unit_id": self.unit_id, "event": self.event.name, "user": self.user_id, "role": self.role,
                 "round": self.round, "unit_status": str(self.store.unit(self.unit_id).status),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
@@ -98,7 +99,9 @@ class Workspace:
         src = Path(sample) if sample else REPO / "sample_data" / "state"
         shutil.copytree(src / "state", ws.state_dir, dirs_exist_ok=True)
         shutil.copytree(src / "districts", ws.data_dir / "districts", dirs_exist_ok=True)
-        load_scenario(ws, Path(scenario) if scenario else REPO / "sample_data" / "scenario", clock(now))
+        at = clock(now)
+        load_scenario(ws, Path(scenario) if scenario else REPO / "sample_data" / "scenario", at)
+        ws.store.sweep_alerts(at)  # due-soon / overdue alerts as of the demo's clock
         return ws
 
     def close(self) -> None:
@@ -194,6 +197,28 @@ class Workspace:
     def run_pending(self, now: datetime | None = None, limit: int | None = None) -> list[Job]:
         """Run queued jobs in this process (the app and tests call this; ``certlib worker`` too)."""
         return self.queue.run_pending(job_handlers(self), now, limit)
+
+    def start(self, now: datetime | None = None, days: int = 7) -> dict[str, Any]:
+        """What an app or worker does on start-up: fail jobs of dead workers, run the alerts sweep."""
+        at = clock(now)
+        if is_read_only():
+            return {"recovered": [], "alerts": None}
+        return {"recovered": [j.id for j in self.queue.recover(at)], "alerts": self.store.sweep_alerts(at, days)}
+
+    def start_worker_thread(self, poll: float = 1.0) -> threading.Event:
+        """Run queued jobs in a daemon thread of this process; set the returned event to stop it."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    self.run_pending()
+                except Exception:  # noqa: BLE001 - keep the worker alive; each job records its own failure
+                    pass
+                stop.wait(poll)
+
+        threading.Thread(target=loop, name="certlib-jobs", daemon=True).start()
+        return stop
 
     def snapshots(self, unit_id: int) -> list[Snapshot]:
         return self.snapshot_store.list(unit_id)

@@ -68,3 +68,17 @@ def test_jobs_list_filters(ws: Workspace) -> None:
     assert [j.seq for j in wiz.reports(title=".2")] == [2]
     assert wiz.reports(since="2025-07-02") == []
     assert len(wiz.reports(since="2025-07-01", until="2025-07-01")) == 2
+
+
+def test_worker_thread_runs_queued_jobs(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    job = _ready_for_step2(ws, "ns.cert1", unit).queue_state_validation()
+    stop = ws.start_worker_thread(poll=0.05)
+    try:
+        deadline = time.monotonic() + 30
+        while ws.queue.get(job.id).status in ("QUEUED", "RUNNING") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    done = ws.queue.get(job.id)
+    assert done.status == "COMPLETED" and done.progress == 1.0 and done.result["reports"]["html"].endswith(".html")
