@@ -28,6 +28,7 @@ from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 
 from certlib.errors import RuleError
 from certlib.rules.decorrelate import decorrelate_exists
+from certlib.rules.decorrelate_scalar import decorrelate_scalar
 from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
 from certlib.rules.polars_dialect import Polars
 from certlib.rules.rewrites import as_diagnostics, rewrite_for_polars
@@ -314,19 +315,27 @@ def _polars_refusal(sql: str, pack: Pack) -> str | None:
 
 
 def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
-    """Rewrite and print for polars; decorrelate EXISTS only when polars cannot plan the query as is."""
+    """Rewrite and print for polars; decorrelate EXISTS / scalar subqueries only when polars cannot plan
+    the query as is."""
     rewritten, problems = rewrite_for_polars(typed, ctx.dialect)
     ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, ctx.rule_id, ctx.file))
     out_sql = rewritten.sql(dialect=Polars)
     if problems:
         return out_sql
     refusal = _polars_refusal(out_sql, pack)
-    if refusal and any(True for _ in typed.find_all(exp.Exists)):
+    if refusal:
         columns = {t.name: list(t.column_names) for t in pack.tables.values()}
-        second, _ = rewrite_for_polars(decorrelate_exists(typed, columns), ctx.dialect)
-        second_sql = second.sql(dialect=Polars)
-        if _polars_refusal(second_sql, pack) is None:
-            return second_sql
+        attempts = []
+        if any(True for _ in typed.find_all(exp.Exists)):
+            attempts.append(lambda: decorrelate_exists(typed, columns))
+        if any(True for _ in typed.find_all(exp.Subquery)):
+            attempts.append(lambda: decorrelate_scalar(typed, columns))
+            attempts.append(lambda: decorrelate_scalar(decorrelate_exists(typed, columns), columns))
+        for attempt in attempts:
+            second, _ = rewrite_for_polars(attempt(), ctx.dialect)
+            second_sql = second.sql(dialect=Polars)
+            if _polars_refusal(second_sql, pack) is None:
+                return second_sql
     if refusal:
         ctx.error("untranslatable", f"polars cannot run this query: {refusal}",
                   hint="rewrite the construct, e.g. a LEFT JOIN ... IS NULL instead of a correlated subquery")

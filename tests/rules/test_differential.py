@@ -170,6 +170,16 @@ MORE_TRICKY: dict[str, str] = {
     "is_not_true": "SELECT school_code, calendar_date FROM calendar_days WHERE instructional IS NOT TRUE",
     "is_true_false_in_select": """SELECT school_code, calendar_date, instructional IS TRUE AS t,
         instructional IS FALSE AS f, instructional IS NOT FALSE AS nf FROM calendar_days""",
+    # range-correlated scalar aggregates: polars refuses them as is; decorrelated via a row-id grouped join
+    "scalar_count_range_zero": """SELECT e.enrollment_id FROM enrollments e WHERE (SELECT COUNT(*) FROM attendance_daily a
+        WHERE a.enrollment_id = e.enrollment_id AND a.attendance_date BETWEEN e.start_date
+          AND COALESCE(e.end_date, DATE '2025-06-30')) = 0""",
+    "scalar_count_range_in_select": """SELECT e.enrollment_id, (SELECT COUNT(a.minutes_tardy) FROM attendance_daily a
+        WHERE a.school_code = e.school_code AND a.attendance_date >= e.start_date) AS n FROM enrollments e""",
+    "scalar_max_range": """SELECT e.enrollment_id, (SELECT MAX(c.calendar_date) FROM calendar_days c
+        WHERE c.school_code = e.school_code AND c.calendar_date < e.start_date) AS last_day_before FROM enrollments e""",
+    "scalar_sum_expression_correlation": """SELECT s.enrollment_id FROM attendance_summary s WHERE s.ada_days_present > (
+        SELECT SUM(a.minutes_tardy) FROM attendance_daily a WHERE a.enrollment_id + 0 = s.enrollment_id)""",
     "floor_half_up": "SELECT enrollment_id, FLOOR(ada_days_present / 4 + 0.5) AS q FROM attendance_summary",
 }
 
