@@ -33,7 +33,9 @@ FORBIDDEN = _types(
 TABLE_FUNCTIONS = _types("Unnest", "Lateral", "TableFromRows", "ReadCSV", "ReadParquet", "GenerateSeries")
 #: function names that read files or reach outside the query, whatever the dialect calls them
 _FORBIDDEN_FUNCTION_PREFIXES = ("read_", "scan_", "pg_read", "pg_ls", "load_", "lo_", "dblink", "openrowset",
-                                "opendatasource", "openquery", "xp_", "sys_exec", "copy_")
+                                "opendatasource", "openquery", "xp_", "sys_exec", "copy_", "parquet_", "sqlite_",
+                                "postgres_", "mysql_", "iceberg_", "delta_", "http", "sniff_", "set_config",
+                                "current_setting", "getenv", "query", "shell", "system")
 
 Locate = Callable[[exp.Expression], tuple[int | None, int | None]]
 

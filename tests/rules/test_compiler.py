@@ -27,6 +27,13 @@ HOSTILE = {
                              "table-function"),
     "file_function_in_select": ("SELECT pg_read_file('/etc/passwd') AS x, enrollment_id FROM enrollments",
                                 "table-function"),
+    "getenv_in_select": ("SELECT getenv('HOME') AS h, enrollment_id FROM enrollments", "table-function"),
+    "current_setting": ("SELECT current_setting('data_directory') AS h, enrollment_id FROM enrollments",
+                        "table-function"),
+    "query_function": ("SELECT enrollment_id FROM enrollments WHERE grade IN (SELECT * FROM query('SELECT 1'))",
+                       "table-function"),
+    "parquet_metadata_in_where": ("SELECT enrollment_id FROM enrollments WHERE EXISTS "
+                                  "(SELECT 1 FROM parquet_metadata('/x.parquet'))", "table-function"),
     "delete": ("DELETE FROM enrollments", "forbidden"),
     "update": ("UPDATE enrollments SET grade = '01'", "forbidden"),
     "insert": ("INSERT INTO enrollments (enrollment_id) VALUES (1)", "forbidden"),
