@@ -161,9 +161,11 @@ class JobQueue:
                              .order_by(jobs_table.c.id).limit(1)).first()
             if r is None:
                 return None
-            conn.execute(jobs_table.update().where(jobs_table.c.id == r.id, jobs_table.c.status == QUEUED)
-                         .values(status=RUNNING, started_at=now.isoformat(), pid=os.getpid(),
-                                 host=socket.gethostname(), message="started"))
+            took = conn.execute(jobs_table.update().where(jobs_table.c.id == r.id, jobs_table.c.status == QUEUED)
+                                .values(status=RUNNING, started_at=now.isoformat(), pid=os.getpid(),
+                                        host=socket.gethostname(), message="started"))
+            if took.rowcount != 1:
+                return None  # another worker claimed it between our read and our write
             return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == r.id)).one())
 
     def _update(self, job_id: int, **values: Any) -> None:

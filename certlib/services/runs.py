@@ -7,6 +7,8 @@ number of warnings — so they are computed in one place, and every run leaves i
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -44,14 +46,26 @@ def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ..
     out = {}
     for fmt in formats:
         path = ws.reports_dir / f"{stem}.{fmt}"
-        path.write_bytes(render(run, fmt))
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(render(run, fmt))
+        os.replace(tmp, path)  # a worker killed while rendering leaves no half-written report
         out[fmt] = str(path)
     return out
 
 
+#: A state validation job leaves its report in every format (the user picks one to open).
+JOB_REPORT_FORMATS: tuple[str, ...] = ("html", "json", "csv", "xlsx")
+
+
+def rule_counts(run: RunResult) -> list[dict[str, Any]]:
+    """Per rule that did not pass: id, severity, status, count (the dashboard's findings read these)."""
+    return [{"rule_id": r.id, "severity": r.severity, "status": r.status, "count": r.count}
+            for r in sorted(run.rules, key=lambda r: r.id) if r.status != "passed"]
+
+
 def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
     return {**facts(run), "counts": run.counts_by_severity, "reports": reports,
-            "failed_rules": [r.id for r in run.rules if r.status != "passed"]}
+            "failed_rules": [r.id for r in run.rules if r.status != "passed"], "rules": rule_counts(run)}
 
 
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
@@ -59,7 +73,7 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "validating the state copy")
         run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
         report(0.9, "rendering the report")
-        return _result(run, save_report(ws, run, f"job-{job.id}"))
+        return _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
 
     def snapshot(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         unit = ws.unit(job.unit_id or 0)
