@@ -1,0 +1,125 @@
+"""Where the time goes (run after ``bench.run``): ``python -m bench.profile [--students 150000]``.
+
+1. The pack without ATT-005 (the ROW_NUMBER duplicate rule): batched vs DuckDB — is the gap one shape?
+2. ATT-005 alone: as compiled, and rewritten to window only over the partitions that have >1 row
+   (``JOIN (... GROUP BY k HAVING COUNT(*) > 1)``), in polars and in DuckDB; row counts must agree.
+3. The interactive district run split into compile / scan / engine (pyinstrument when installed).
+Writes bench/results/profile.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench.common import ROOT, data_dir, median, write_result
+
+ATT005_REWRITE = """
+SELECT d.district_number, d.school_code, d.enrollment_id, d.attendance_date, d.student_state_id, d.attendance_code
+FROM (
+  SELECT a.district_number, a.school_code, a.enrollment_id, a.attendance_date, a.student_state_id,
+         a.attendance_code,
+         ROW_NUMBER() OVER (PARTITION BY a.enrollment_id, a.attendance_date
+                            ORDER BY a.attendance_code, a.minutes_tardy, a.minutes_absent) AS copy_number
+  FROM attendance_daily AS a
+  JOIN (SELECT enrollment_id, attendance_date FROM attendance_daily
+        GROUP BY enrollment_id, attendance_date HAVING COUNT(*) > 1) AS g
+    ON a.enrollment_id = g.enrollment_id AND a.attendance_date = g.attendance_date
+) AS d
+WHERE d.copy_number > 1
+"""
+
+
+def _t(fn, n: int = 1) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(n):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return median(times), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=150_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip-att005-as-compiled", action="store_true", help="the ~45 s polars run")
+    args = ap.parse_args()
+    import duckdb
+    import polars as pl
+
+    from certlib.engine import PolarsEngine, scan_tables
+    from certlib.rules import compile_rule, load_pack
+
+    pack = load_pack(ROOT / "rules")
+    state = data_dir(args.students) / "state"
+    rules = pack.rules_in(None)
+    comp = [compile_rule(r, pack) for r in rules]
+    duck = [compile_rule(r, pack, target="duckdb") for r in rules]
+    con = duckdb.connect()
+    for name in sorted(pack.tables):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{(state / (name + '.parquet')).resolve()}')")
+    out: dict = {"students": args.students, "repeats": args.repeats}
+
+    # 1. the pack without ATT-005
+    rest = [c for c in comp if c.rule.id != "ATT-005"]
+    rest_d = [c for c in duck if c.rule.id != "ATT-005"]
+    tb, _ = _t(lambda: PolarsEngine().run(rest, scan_tables(state, pack), max_results=None), args.repeats)
+    td, _ = _t(lambda: [con.sql(c.sql).to_arrow_table() for c in rest_d], args.repeats)
+    out["pack_without_ATT-005"] = {"rules": len(rest), "batched_s": tb, "duckdb_s": td, "batched/duckdb": tb / td}
+    print(out["pack_without_ATT-005"], flush=True)
+
+    # 2. ATT-005 alone
+    att = next(c for c in comp if c.rule.id == "ATT-005")
+    att_d = next(c for c in duck if c.rule.id == "ATT-005")
+    frames = scan_tables(state, pack)
+    ctx = pl.SQLContext(dict(frames))
+    res: dict = {}
+    if not args.skip_att005_as_compiled:
+        res["polars_as_compiled_s"], df = _t(lambda: ctx.execute(att.sql, eager=False).collect(), 1)
+        res["polars_as_compiled_rows"] = df.height
+        res["polars_as_compiled_plan"] = ctx.execute(att.sql, eager=False).explain()
+    res["polars_rewrite_s"], df = _t(lambda: ctx.execute(ATT005_REWRITE, eager=False).collect(), args.repeats)
+    res["polars_rewrite_rows"] = df.height
+    res["duckdb_as_transpiled_s"], t = _t(lambda: con.sql(att_d.sql).to_arrow_table(), 1)
+    res["duckdb_as_transpiled_rows"] = t.num_rows
+    res["duckdb_rewrite_s"], t = _t(lambda: con.sql(ATT005_REWRITE).to_arrow_table(), args.repeats)
+    res["duckdb_rewrite_rows"] = t.num_rows
+    res["rewrite_sql"] = ATT005_REWRITE.strip()
+    out["ATT-005"] = res
+    print({k: v for k, v in res.items() if not k.endswith(("_plan", "_sql"))}, flush=True)
+
+    # 3. interactive district: compile vs engine
+    import polars as pl2
+
+    stu = pl2.read_parquet(state / "students.parquet").group_by("district_number").len()
+    stu = stu.with_columns(d=(pl2.col("len") - 400).abs()).sort("d", "district_number")
+    district = stu["district_number"][0]
+    ddir = data_dir(args.students) / "districts" / district
+    scope = {"district_number": district}
+    from certlib.engine.run import validate
+
+    validate(pack, ddir, scope=scope)
+    tc, compiled = _t(lambda: [compile_rule(r, pack, params=scope) for r in rules], args.repeats)
+    ts, frames_d = _t(lambda: scan_tables(ddir, pack, scope), args.repeats)
+    te, _ = _t(lambda: PolarsEngine().run(compiled, scan_tables(ddir, pack, scope), max_results=1000), args.repeats)
+    mem = {k: v.collect() for k, v in scan_tables(ddir, pack, scope).items()}
+    tm, _ = _t(lambda: PolarsEngine().run(compiled, mem, max_results=1000), args.repeats)
+    out["interactive"] = {"district": district, "compile_all_rules_ms": tc * 1000, "scan_tables_ms": ts * 1000,
+                          "engine_run_parquet_ms": te * 1000, "engine_run_in_memory_tables_ms": tm * 1000}
+    try:
+        from pyinstrument import Profiler
+
+        p = Profiler(interval=0.001)
+        p.start()
+        validate(pack, ddir, scope=scope)
+        p.stop()
+        out["interactive"]["pyinstrument"] = p.output_text(unicode=False, color=False)[:6000]
+    except ImportError:
+        pass
+    print({k: v for k, v in out["interactive"].items() if k != "pyinstrument"}, flush=True)
+    write_result("profile", out)
+
+
+if __name__ == "__main__":
+    main()
