@@ -220,23 +220,6 @@ class Workspace:
         threading.Thread(target=loop, name="certlib-jobs", daemon=True).start()
         return stop
 
-    def findings(self) -> list[dict[str, Any]]:
-        """Findings of each unit's latest COMPLETED state validation: unit, district, school, rule,
-        severity, count (what the analyst dashboard's heatmap shows)."""
-        schools = {s.code: s.name for s in self.store.schools()}
-        seen: set[int] = set()
-        rows: list[dict[str, Any]] = []
-        for job in self.queue.list(kind="state_validation", status="COMPLETED"):  # newest first
-            if job.unit_id is None or job.unit_id in seen:
-                continue
-            seen.add(job.unit_id)
-            unit = self.unit(job.unit_id)
-            for f in (job.result or {}).get("findings", []):
-                rows.append({"unit_id": unit.id, "district_number": unit.district_number,
-                             "school_code": unit.school_code or None, "school_name": schools.get(unit.school_code or ""),
-                             "rule_id": f["rule_id"], "severity": f["severity"], "count": f["count"]})
-        return rows
-
     def snapshots(self, unit_id: int) -> list[Snapshot]:
         return self.snapshot_store.list(unit_id)
 

@@ -83,11 +83,3 @@ def test_worker_thread_runs_queued_jobs(ws: Workspace) -> None:
     done = ws.queue.get(job.id)
     assert done.status == "COMPLETED" and done.progress == 1.0 and done.result["reports"]["html"].endswith(".html")
 
-
-def test_findings_of_the_latest_state_validation(ws: Workspace) -> None:
-    unit = eoy_unit(ws, "1071")
-    _ready_for_step2(ws, "ns.cert1", unit).queue_state_validation()
-    ws.run_pending(NOW)
-    rows = ws.findings()
-    assert rows and {r["unit_id"] for r in rows} == {unit}
-    assert {"EOY-002", "EOY-004"} <= {r["rule_id"] for r in rows}
