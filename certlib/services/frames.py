@@ -101,12 +101,12 @@ def finding_rows(ws: Workspace, units: list[dict[str, Any]]) -> list[dict[str, A
     """Rule counts of each unit's latest COMPLETED state-validation or snapshot job."""
     latest: dict[int, Any] = {}
     for job in ws.queue.list(status=COMPLETED):  # newest first
-        if job.unit_id is not None and job.unit_id not in latest and job.result and "rules" in job.result:
+        if job.unit_id is not None and job.unit_id not in latest and job.result and "findings" in job.result:
             latest[job.unit_id] = job
     rows = []
     for u in units:
         job = latest.get(u["unit_id"])
-        for r in (job.result["rules"] if job else []):
+        for r in (job.result["findings"] if job else []):
             rows.append({"unit_id": u["unit_id"], "district_number": u["district_number"],
                          "school_code": u["school_code"], "school_name": u["school_name"],
                          "rule_id": r["rule_id"], "severity": r["severity"], "count": int(r["count"])})

@@ -65,7 +65,7 @@ def rule_counts(run: RunResult) -> list[dict[str, Any]]:
 
 def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
     return {**facts(run), "counts": run.counts_by_severity, "reports": reports,
-            "failed_rules": [r.id for r in run.rules if r.status != "passed"], "rules": rule_counts(run)}
+            "failed_rules": [r.id for r in run.rules if r.status != "passed"], "findings": rule_counts(run)}
 
 
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
