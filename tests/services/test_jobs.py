@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from certlib.services import Workspace
 
@@ -83,3 +84,13 @@ def test_worker_thread_runs_queued_jobs(ws: Workspace) -> None:
     done = ws.queue.get(job.id)
     assert done.status == "COMPLETED" and done.progress == 1.0 and done.result["reports"]["html"].endswith(".html")
 
+
+
+def test_certlib_worker_process_runs_the_queue(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    job = _ready_for_step2(ws, "ns.cert1", unit).queue_state_validation()
+    certlib = Path(sys.executable).with_name("certlib")
+    out = subprocess.run([str(certlib), "--workspace", str(ws.root), "worker", "--once"], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert f"job {job.id} {job.title}: COMPLETED" in out
+    assert ws.queue.get(job.id).status == "COMPLETED"
