@@ -3,12 +3,15 @@
 Why: a district certifies what the *state* holds. When step 2 shows records the district has but
 the state lacks (the sync lags), the comparison says which records and fields differ, and resync
 replaces the unit's rows in each state table — each file written to a temporary file and moved into
-place with ``os.replace``, all temporary files written before the first replace, so an interrupted
-resync leaves every table either before or after.
+place with ``os.replace``. All temporary files are written first and listed in a journal
+(``.resync-journal.json``) before the first replace; :func:`finish_resync` (run when a workspace
+opens) completes the replaces of a journal left by a killed process. So an interrupted resync leaves
+the state copy either as before (killed while writing) or as after (killed while replacing).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -118,10 +121,32 @@ def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, 
             new.write_parquet(tmp)
             staged.append((tmp, target))
             written[name] = fresh.height
-        for tmp, target in staged:
-            os.replace(tmp, target)
+        journal = state_dir / JOURNAL
+        journal_tmp = state_dir / f".{JOURNAL}.{uuid.uuid4().hex}"
+        journal_tmp.write_text(json.dumps([[t.name, g.name] for t, g in staged]), encoding="utf-8")
+        os.replace(journal_tmp, journal)  # from here on the resync is committed
         staged = []
+        finish_resync(state_dir)
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
     return written
+
+
+JOURNAL = ".resync-journal.json"
+
+
+def finish_resync(state_dir: Path) -> int:
+    """Complete a committed resync (replace what its journal lists, then drop the journal); returns
+    how many files were moved. Harmless when there is no journal."""
+    journal = Path(state_dir) / JOURNAL
+    if not journal.exists():
+        return 0
+    moved = 0
+    for tmp_name, target_name in json.loads(journal.read_text(encoding="utf-8")):
+        tmp = journal.parent / tmp_name
+        if tmp.exists():
+            os.replace(tmp, journal.parent / target_name)
+            moved += 1
+    journal.unlink()
+    return moved

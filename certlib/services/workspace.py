@@ -76,6 +76,7 @@ class Workspace:
             raise NotFound(f"no workspace at {root} (certlib.db missing): run `certlib demo init --workspace {root}`")
         ws = cls(root, Store.open_workspace(root, create=False), pack_dir)
         if not is_read_only():
+            cmp.finish_resync(ws.state_dir)  # a resync killed after it committed is completed
             ws.queue.recover(clock())
         return ws
 

@@ -87,3 +87,28 @@ def test_reviewer_closes_after_step_3_and_never_submits(ws: Workspace) -> None:
 def test_outsider_cannot_open_the_wizard(ws: Workspace) -> None:
     with pytest.raises(Refused, match="outside scope|missing right"):
         ws.wizard("hw.cert1", eoy_unit(ws, "1071"), NOW)
+
+
+def test_resync_killed_while_replacing_is_completed_on_open(ws: Workspace, monkeypatch) -> None:
+    import os
+
+    from certlib.services.compare import JOURNAL
+
+    unit = eoy_unit(ws, "7988")
+    real, calls = os.replace, {"n": 0}
+
+    def dies_after_journal(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the journal went in, then one table; the process "dies"
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", dies_after_journal)
+    with pytest.raises(KeyboardInterrupt):
+        ws.resync("hw.cert1", unit, NOW)
+    monkeypatch.setattr(os, "replace", real)
+    assert (ws.state_dir / JOURNAL).exists()
+    reopened = Workspace.open(ws.root)
+    assert not (ws.state_dir / JOURNAL).exists() and not list(ws.state_dir.glob(".*.tmp"))
+    assert is_clean(reopened.compare(unit))
+    reopened.close()
