@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from certlib.errors import CertlibError, NotFound
 from certlib.store.connection import transaction
-from certlib.store.readonly import check_writable
+from certlib.store.readonly import check_writable, is_read_only
 
 QUEUED, RUNNING, COMPLETED, FAILED = "QUEUED", "RUNNING", "COMPLETED", "FAILED"
 
@@ -50,6 +50,26 @@ jobs_table = sa.Table(
     sa.Column("opened_by", sa.Text, nullable=False, default="[]"),
 )
 
+#: The job tables live beside the foundation's in certlib.db with their own version row (part "jobs"),
+#: so the store's migrations and ours never step on each other.
+JOBS_SCHEMA_VERSION = 1
+versions_table = sa.Table(
+    "service_schema_version", _meta,
+    sa.Column("part", sa.String, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("applied_at", sa.String, nullable=False),
+)
+
+
+def _schema_version(engine: sa.Engine) -> int:
+    """The job tables' version in this database (0 when absent or created before the version row)."""
+    with transaction(engine, write=False) as conn:
+        names = set(sa.inspect(conn).get_table_names())
+        if jobs_table.name not in names or versions_table.name not in names:
+            return 0
+        return conn.execute(sa.select(versions_table.c.version).where(versions_table.c.part == "jobs")).scalar() or 0
+
+
 Handler = Callable[["Job", Callable[[float, str], None]], Mapping[str, Any]]
 
 
@@ -74,8 +94,13 @@ class Job:
     pid: int | None
     opened_by: list[str]
 
+    @property
+    def percent(self) -> int:
+        """Progress as 0-100 for progress bars (``progress`` is stored as a fraction 0-1)."""
+        return round(self.progress * 100)
+
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {**{k: getattr(self, k) for k in self.__dataclass_fields__}, "percent": self.percent}
 
 
 def _job(r: Any) -> Job:
@@ -101,9 +126,13 @@ class JobQueue:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        if not sa.inspect(engine).has_table(jobs_table.name):
-            with transaction(engine, write=True) as conn:
+        self._present = False
+        if _schema_version(engine) < JOBS_SCHEMA_VERSION and not is_read_only():
+            with transaction(engine, write=True) as conn:  # read-only deployments never create tables
                 _meta.create_all(conn, checkfirst=True)
+                conn.execute(versions_table.delete().where(versions_table.c.part == "jobs"))
+                conn.execute(versions_table.insert().values(part="jobs", version=JOBS_SCHEMA_VERSION,
+                                                            applied_at=datetime.now().isoformat(timespec="seconds")))
 
     def enqueue(self, kind: str, title_prefix: str, now: datetime, *, unit_id: int | None = None,
                 user_id: str | None = None, round_: int | None = None, params: Mapping[str, Any] | None = None) -> Job:
@@ -118,7 +147,17 @@ class JobQueue:
                 progress=0.0, opened_by="[]")).inserted_primary_key[0]
             return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == new_id)).one())
 
+    @property
+    def present(self) -> bool:
+        """Does the database hold the job table (always, except read-only over an older store)?"""
+        if not self._present:
+            with transaction(self.engine, write=False) as conn:
+                self._present = sa.inspect(conn).has_table(jobs_table.name)
+        return self._present
+
     def get(self, job_id: int) -> Job:
+        if not self.present:
+            raise NotFound(f"no job {job_id}")
         with transaction(self.engine, write=False) as conn:
             r = conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).first()
         if r is None:
@@ -128,6 +167,8 @@ class JobQueue:
     def list(self, *, unit_id: int | None = None, kind: str | None = None, status: str | None = None,
              title: str | None = None, since: str | None = None, until: str | None = None) -> list[Job]:
         """Jobs, newest first; ``title`` is a case-insensitive substring, since/until bound queued time."""
+        if not self.present:
+            return []  # a read-only deployment over a store that never had a job queue
         q = sa.select(jobs_table).order_by(jobs_table.c.id.desc())
         if unit_id is not None:
             q = q.where(jobs_table.c.unit_id == unit_id)
