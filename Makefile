@@ -7,6 +7,7 @@ WORKSPACE ?= $(if $(CERTLIB_WORKSPACE),$(CERTLIB_WORKSPACE),workspace)
 HOST ?= 127.0.0.1
 PORT ?= 2718
 PYTEST_ARGS ?=
+DEMO_NOW ?= 2025-07-01T10:00:00
 
 .PHONY: run test install workspace bench lint clean
 
@@ -25,7 +26,8 @@ workspace: $(STAMP)
 
 run: workspace
 	@echo "certlib: serving the notebooks of $(WORKSPACE) on http://$(HOST):$(PORT)"
-	CERTLIB_WORKSPACE="$(abspath $(WORKSPACE))" $(VENV)/bin/marimo run notebooks --host $(HOST) --port $(PORT) --headless --no-token
+	@echo "certlib: demo clock CERTLIB_NOW=$${CERTLIB_NOW:-$(DEMO_NOW)} (the scenario's today); open http://$(HOST):$(PORT)/?file=home.py"
+	CERTLIB_NOW="$${CERTLIB_NOW:-$(DEMO_NOW)}" CERTLIB_WORKSPACE="$(abspath $(WORKSPACE))" $(VENV)/bin/marimo run notebooks --host $(HOST) --port $(PORT) --headless --no-token
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -1279,8 +1279,92 @@ class WizardFallback:
 
 
 def wizard_for(ws, user_id: str, unit_id: int, now: dt.datetime):
-    """The wizard for (user, unit): the workspace façade's when it has one, else :class:`WizardFallback`."""
+    """The wizard for (user, unit): the workspace façade's (``ws.wizard``) when it has one, else
+    :class:`WizardFallback`. The functions below read either shape."""
+    if getattr(ws, "wizard", None) is not None:
+        return ws.wizard(user_id, unit_id, now)
     return WizardFallback(ws, user_id, unit_id, now)
+
+
+_KINDS = {"state validation": "state_validation", "snapshot": "snapshot"}
+
+
+def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
+    """The wizard's steps as a table: step, Validation Type, Status, Note (why not COMPLETED)."""
+    steps = wiz.steps()
+    if isinstance(steps, pl.DataFrame):
+        return steps
+    rows = [{"step": st.step, "Validation Type": st.name, "Status": st.status, "Note": st.reason}
+            for st in steps if with_submit or st.step < 4]
+    return pl.DataFrame(rows)
+
+
+def _jobs(wiz, kind: str) -> list:
+    if isinstance(wiz, WizardFallback):
+        return wiz.jobs(kind)
+    return [j for j in wiz.ws.jobs(wiz.unit_id, kind=_KINDS[kind]) if j.round == wiz.round]
+
+
+def jobs_frame(wiz, kind: str) -> pl.DataFrame:
+    """Report/Snapshot Results: job, Report Title, Queued Time, Status (newest first)."""
+    if isinstance(wiz, WizardFallback):
+        return wiz.jobs_frame(kind)
+    rows = []
+    for j in _jobs(wiz, kind):
+        queued = dt.datetime.fromisoformat(j.queued_at)
+        rows.append({"job": j.id, "Report Title": j.title, "Queued Time": queued.strftime("%m/%d/%Y %I:%M:%S %p"),
+                     "Status": j.status + (f": {j.error}" if j.error else "")})
+    return pl.DataFrame(rows, schema={"job": pl.Int64, "Report Title": pl.String, "Queued Time": pl.String,
+                                      "Status": pl.String})
+
+
+def refresh_jobs(wiz) -> int:
+    """Refresh: let queued jobs run (the façade's in-process worker) and report how many ran."""
+    ws = getattr(wiz, "ws", None)
+    run = getattr(ws, "run_pending", None)
+    if run is None or isinstance(wiz, WizardFallback):
+        return 0
+    return len(run(wiz.now))
+
+
+@dataclass(frozen=True)
+class OpenedReport:
+    """An opened report/snapshot for display: title, status, kind, SHA-256, the run (when in
+    memory) and the rendered reports on disk (format → path)."""
+
+    title: str
+    status: str
+    kind: str
+    sha256: str | None
+    run: object
+    files: dict
+
+
+def opened(job) -> OpenedReport:
+    result = getattr(job, "result", None) or {}
+    kind = _KINDS.get(job.kind, job.kind)
+    return OpenedReport(job.title, job.status, kind, getattr(job, "sha256", None) or result.get("sha256"),
+                        getattr(job, "run", None), dict(result.get("reports") or {}))
+
+
+def opened_files(rep: OpenedReport) -> dict[str, bytes]:
+    """Format → bytes of an opened report: rendered from the run in memory, else read from disk."""
+    if rep.run is not None:
+        return {f: report_bytes(rep.run, f) for f in REPORT_FORMATS}
+    from pathlib import Path
+
+    return {f: Path(p).read_bytes() for f, p in rep.files.items() if Path(p).exists()}
+
+
+def compare_frame(result) -> pl.DataFrame:
+    """District vs state comparison as a table (rows: tables; counts of missing / extra / changed)."""
+    if isinstance(result, pl.DataFrame):
+        return result
+    rows = [{"table": name, "missing in state": len(d.get("missing_in_state", [])),
+             "only in state": len(d.get("extra_in_state", [])), "changed fields": len(d.get("changed", []))}
+            for name, d in sorted((result or {}).items())]
+    return pl.DataFrame(rows, schema={"table": pl.String, "missing in state": pl.Int64, "only in state": pl.Int64,
+                                      "changed fields": pl.Int64})
 
 
 def run_summary(run) -> pl.DataFrame:
@@ -1312,12 +1396,34 @@ def facade_call(obj, name: str, *args, **kwargs):
 
 
 def snapshot_diff(wiz) -> pl.DataFrame:
-    """Snapshot versions of the unit side by side: version, title, SHA-256 and whether it differs
-    from the previous version."""
-    snaps = wiz.jobs("snapshot")
-    rows, prev = [], None
-    for j in snaps:
-        rows.append({"version": j.id, "Report Title": j.title, "sha256": (j.sha256 or "")[:16] + "…",
-                     "vs previous": "" if prev is None else ("identical" if prev == j.sha256 else "CHANGED")})
-        prev = j.sha256
-    return pl.DataFrame(rows)
+    """The two latest snapshot versions of the unit compared: per table, records added, removed
+    and changed (the façade's diff), or — in the stand-in — whether the content hash changed."""
+    if isinstance(wiz, WizardFallback):
+        snaps = wiz.jobs("snapshot")
+        rows, prev = [], None
+        for j in snaps:
+            rows.append({"version": j.id, "Report Title": j.title, "sha256": (j.sha256 or "")[:16] + "…",
+                         "vs previous": "" if prev is None else ("identical" if prev == j.sha256 else "CHANGED")})
+            prev = j.sha256
+        return pl.DataFrame(rows)
+    store = wiz.ws.snapshot_store
+    versions = store.versions(wiz.unit_id)
+    if len(versions) < 2:
+        return pl.DataFrame()
+    a, b = versions[-2], versions[-1]
+    d = store.diff(wiz.unit_id, a, b)
+    return pl.DataFrame([{"table": t, f"added in v{b}": len(x["added"]), f"removed since v{a}": len(x["removed"]),
+                          "changed": len(x["changed"])} for t, x in d.items()])
+
+
+def has_marks(chart_element) -> bool:
+    """Whether a (``mo.ui.altair_chart``-wrapped) chart has any data row to draw."""
+    data = getattr(chart_element, "dataframe", None)
+    if data is None:
+        data = getattr(getattr(chart_element, "_chart", chart_element), "data", None)
+    return isinstance(data, pl.DataFrame) and data.height > 0
+
+
+def has_forward(step: int) -> bool:
+    """Whether a wizard step shows a Next/Close button (step 4 submits instead)."""
+    return step < 4

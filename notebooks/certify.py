@@ -158,7 +158,7 @@ def _(get_unit_sel, now, user, ws):
 def _(get_step, get_version, now, store, unit_id, user, wiz):
     get_version()
     _view = store.unit_view(user.id, unit_id, now)
-    _steps = wiz.steps()
+    _steps = dash.steps_frame(wiz)
     _marks = {"COMPLETED": "✓", "IN PROGRESS": "…", "NOT STARTED": ""}
     _strip = [f"**{n}** {name} {_marks.get(st, '')}" if n == get_step() else f"{n} {name} {_marks.get(st, '')}"
               for n, name, st in zip(_steps["step"], _steps["Validation Type"], _steps["Status"], strict=True)]
@@ -187,7 +187,7 @@ def _(get_step, get_version, wiz):
                                     tooltip=_why or None),
     })
     _shown = [nav_buttons["previous"], nav_buttons["cancel"]]
-    _shown += [nav_buttons["forward"]] if wiz.has_forward(current_step) else []
+    _shown += [nav_buttons["forward"]] if dash.has_forward(current_step) else []
     nav = mo.vstack([mo.hstack(_shown, justify="start", gap=1),
                      mo.md(f"_{wiz.forward_label(current_step)} is disabled: {_why}_" if _why else "")])
     return current_step, nav, nav_buttons
@@ -282,6 +282,9 @@ def _(refresh_jobs, resync, set_note, set_version, wiz):
     mo.stop(not (refresh_jobs.value or resync.value))
     if resync.value:
         set_note(dash.attempt("resync", dash.facade_call, wiz, "resync"))
+    else:
+        with mo.status.spinner(title="Refreshing: running queued jobs…"):
+            set_note(dash.attempt("refresh", dash.refresh_jobs, wiz))
     set_version(lambda v: v + 1)
     return
 
@@ -290,7 +293,7 @@ def _(refresh_jobs, resync, set_note, set_version, wiz):
 def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, state_run, unit_id, wiz):
     get_version()
     mo.stop(current_step != 2)
-    _jobs = wiz.jobs_frame("state validation")
+    _jobs = dash.jobs_frame(wiz, "state validation")
     _jobs_grid = mo.ui.table(_jobs, selection="single", show_download=False, hidden_columns=["job"],
                              label="Report/Snapshot Results — select a report to view it",
                              on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))
@@ -305,7 +308,8 @@ def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, 
         _jobs_grid if _jobs.height else mo.md("_No report yet: Generate Report queues one._"),
         mo.md(f"{_jobs.height} items"),
         mo.accordion({"Compare district and state data": mo.vstack([
-            mo.ui.table(_cmp.value, selection=None, show_download=False) if _cmp.ok else mo.md(_cmp.message),
+            mo.ui.table(dash.compare_frame(_cmp.value), selection=None, show_download=False) if _cmp.ok
+            else mo.md(_cmp.message),
             resync,
         ])}),
         nav,
@@ -320,7 +324,8 @@ def _(get_open, set_note, set_reports, set_version, unit_id, wiz):
     _job = dash.attempt(f"open report {_open[1]}", wiz.open_report, int(_open[1]))
     set_note(_job)
     if _job.ok:
-        set_reports(lambda r: {**r, (unit_id, _job.value.kind): _job.value})
+        _rep = dash.opened(_job.value)
+        set_reports(lambda r: {**r, (unit_id, _rep.kind): _rep})
     set_version(lambda v: v + 1)
     return
 
@@ -329,13 +334,19 @@ def _(get_open, set_note, set_reports, set_version, unit_id, wiz):
 def _(current_step, get_reports, get_version, unit_id):
     get_version()
     mo.stop(current_step not in (2, 3))
-    _kind = "state validation" if current_step == 2 else "snapshot"
-    _job = get_reports().get((unit_id, _kind))
-    mo.stop(_job is None)
+    _kind = "state_validation" if current_step == 2 else "snapshot"
+    _rep = get_reports().get((unit_id, _kind))
+    mo.stop(_rep is None)
+    _files = dash.opened_files(_rep)
     mo.vstack([
-        mo.md(f"#### {_job.title} · {_job.status}" + (f" · SHA-256 `{_job.sha256}`" if _job.sha256 else "")),
-        report_panel(_job.run, f"state-{unit_id}") if _job.run is not None else mo.md(
-            "Snapshot reviewed: its content hash is what your submission pins."),
+        mo.md(f"#### {_rep.title} · {_rep.status}" + (f" · SHA-256 `{_rep.sha256}`" if _rep.sha256 else "")),
+        report_panel(_rep.run, f"{_kind}-{unit_id}") if _rep.run is not None else mo.vstack([
+            mo.hstack([mo.md("Download:"), *[mo.download(data=b, filename=f"{_kind}-{unit_id}.{f}",
+                                                         mimetype=dash.REPORT_MIME[f], label=f.upper())
+                                             for f, b in _files.items()]], justify="start"),
+            mo.accordion({"Report (HTML)": mo.iframe(_files["html"].decode(), height="480px")})
+            if "html" in _files else mo.md(""),
+        ]),
     ])
     return
 
@@ -353,8 +364,11 @@ def _(current_step, get_version):
 def _(refresh_snaps, set_note, set_version, take_snapshot, wiz):
     mo.stop(not (take_snapshot.value or refresh_snaps.value))
     if take_snapshot.value:
-        with mo.status.spinner(title="Taking the snapshot…"):
+        with mo.status.spinner(title="Queueing the snapshot…"):
             set_note(dash.attempt("snapshot taken", wiz.take_snapshot))
+    else:
+        with mo.status.spinner(title="Refreshing: running queued jobs…"):
+            set_note(dash.attempt("refresh", dash.refresh_jobs, wiz))
     set_version(lambda v: v + 1)
     return
 
@@ -363,7 +377,7 @@ def _(refresh_snaps, set_note, set_version, take_snapshot, wiz):
 def _(current_step, get_version, nav, refresh_snaps, set_open, take_snapshot, unit_id, wiz):
     get_version()
     mo.stop(current_step != 3)
-    _snaps = wiz.jobs_frame("snapshot")
+    _snaps = dash.jobs_frame(wiz, "snapshot")
     _grid = mo.ui.table(_snaps, selection="single", show_download=False, hidden_columns=["job"],
                         label="Report/Snapshot Results — select a snapshot to review it",
                         on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))
@@ -391,7 +405,7 @@ def _(current_step, get_version, nav, wiz):
     mo.vstack([
         mo.md("### 4 Certify and Submit to State"),
         mo.md("Verify that every validation shows COMPLETED, acknowledge any warnings, then submit."),
-        mo.ui.table(wiz.steps().drop("step"), selection=None, show_download=False),
+        mo.ui.table(dash.steps_frame(wiz, with_submit=True).drop("step"), selection=None, show_download=False),
         mo.hstack([acknowledge, submit], justify="start", gap=1),
         mo.md(f"_Submit is disabled: {dash.check_note(_checks['submit'])}_") if not _checks["submit"].allowed else mo.md(""),
         nav,

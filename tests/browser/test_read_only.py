@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from certlib.store import Store
-from tests.browser.conftest import MarimoServer, cell_errors, needs, open_notebook, screenshot, wait_idle
+from tests.browser.conftest import MarimoServer, cell_errors, open_notebook, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +19,7 @@ def _fingerprint(ws) -> tuple[str, int, list]:
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     store = Store.open_workspace(ws, create=False)
     try:
-        from certlib.store import audit
-        from certlib.store.connection import transaction
-
-        with transaction(store.engine, write=False) as conn:
-            rows = audit.count(conn)
+        rows = store.audit_count()
         units = [(u.id, str(u.status), u.round) for ev in store.events_for(_state_user(store), _now())
                  for u in store.units(ev.event.id)]
     finally:
@@ -43,10 +39,9 @@ def _now():
 
 @pytest.fixture(scope="module")
 def read_only_server(demo_workspace, tmp_path_factory):
-    needs("certlib.services", "Workspace")
     ws = tmp_path_factory.mktemp("readonly") / "workspace"
     shutil.copytree(demo_workspace, ws)
-    server = MarimoServer(ws, env={"CERTLIB_READ_ONLY": "1"})
+    server = MarimoServer(ws, env={"CERTLIB_READ_ONLY": "1", "CERTLIB_DEMO_USER": "state.approver"})
     yield server, ws
     server.stop()
 
@@ -55,18 +50,17 @@ def test_read_only_refuses_approve_and_store_is_unchanged(read_only_server, page
     server, ws = read_only_server
     before = _fingerprint(ws)
     open_notebook(page, server, "state_console", "Certification events")
-    assert page.get_by_text("read-only deployment").first.is_visible()
     page.get_by_role("heading", name="Certification events").wait_for(timeout=30_000)
+    assert page.get_by_text("read-only deployment").first.is_visible()
     # the first published event, its first unit, then Approve (enabled: the domain allows it; the
     # deployment refuses it)
-    page.get_by_role("row").filter(has_text="Published").first.get_by_role("checkbox").click()
+    page.get_by_role("row").filter(has_text="End of Year Attendance Certification").first.get_by_role("checkbox").click()
     page.get_by_role("heading", name="Units").wait_for(timeout=30_000)
     wait_idle(page)
-    units = page.get_by_role("table").filter(has_text="unit_id")
-    units.get_by_role("row").nth(1).get_by_role("checkbox").click()
-    page.get_by_role("button", name="Approve").wait_for(timeout=30_000)
+    page.get_by_role("row").filter(has_text="1071").filter(has_text="In Progress").first.get_by_role("checkbox").click()
+    page.get_by_role("button", name="Approve", exact=True).wait_for(timeout=30_000)
     wait_idle(page)
-    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Approve", exact=True).click()
     page.get_by_text("read-only").nth(1).wait_for(timeout=30_000)
     assert page.get_by_text("this deployment is read-only (CERTLIB_READ_ONLY=1)").first.is_visible()
     assert cell_errors(page) == []

@@ -1,0 +1,117 @@
+"""The apps that change the workspace, in a real browser: a demo certifier walks the wizard through
+submit (the store then shows Certification Complete), and the state console publishes/approves.
+
+These run after test_apps.py (file order) on the same session server and workspace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from certlib.store import Store
+from tests.browser.conftest import MarimoServer, cell_errors, open_notebook, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+EVENT = "End of Year Attendance Certification"
+CERTIFIER = "ns.cert1"  # one of two primary certifiers of North Star (1071)
+
+
+def _heading(page, pattern: str):
+    page.get_by_role("heading", name=re.compile(pattern)).wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def _done(page, text: str):
+    page.get_by_text(text).first.wait_for(timeout=90_000)
+    wait_idle(page)
+
+
+@pytest.fixture(scope="module")
+def certifier_server(demo_workspace):
+    """The session's workspace served with the demo picker preset to the district certifier."""
+    server = MarimoServer(demo_workspace, env={"CERTLIB_DEMO_USER": CERTIFIER})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def state_server(demo_workspace):
+    server = MarimoServer(demo_workspace, env={"CERTLIB_DEMO_USER": "state.approver"})
+    yield server
+    server.stop()
+
+
+def test_certifier_walks_the_wizard_and_submits(certifier_server, demo_workspace, page):
+    open_notebook(page, certifier_server, "certify", "Certification Event Details")
+    _heading(page, "Certification Event Details")
+    page.get_by_role("row").filter(has_text=EVENT).get_by_role("checkbox").click()
+
+    _heading(page, "1 District Validation")
+    page.get_by_role("button", name="Generate Report").click()
+    _done(page, "district validation: done")
+    assert page.get_by_text("no fatal finding").first.is_visible()
+    for fmt in ("HTML", "CSV", "XLSX", "JSON"):
+        assert page.get_by_text(fmt, exact=True).first.is_visible()
+    screenshot(page, "certify-step1")
+    page.get_by_role("button", name="Next").click()
+
+    _heading(page, "2 State Validation")
+    assert page.get_by_role("button", name="Next").is_disabled()  # the report is not opened yet
+    assert page.get_by_text(re.compile("Next is disabled: step 2 State Validation")).first.is_visible()
+    page.get_by_role("button", name="Generate Report").click()
+    _done(page, "state validation queued: done")
+    assert page.get_by_role("row").filter(has_text=" DC ").filter(has_text="QUEUED").count() == 1
+    page.get_by_role("button", name="Refresh").click()
+    _done(page, "refresh: done")
+    page.get_by_role("row").filter(has_text=" DC ").filter(has_text="COMPLETED").get_by_role("checkbox").click()
+    _done(page, re.compile(r"open report \d+: done"))
+    screenshot(page, "certify-step2")
+    page.get_by_role("button", name="Next").click()
+
+    _heading(page, "3 Snapshot Validation")
+    page.get_by_role("button", name="Take / Retake State Snapshot").click()
+    _done(page, "snapshot taken: done")
+    page.get_by_role("button", name="Refresh").click()
+    _done(page, "refresh: done")
+    page.get_by_role("row").filter(has_text=" DC ").filter(has_text="COMPLETED").get_by_role("checkbox").click()
+    _done(page, re.compile(r"open report \d+: done"))
+    page.get_by_role("button", name="Next").click()
+
+    _heading(page, "4 Certify and Submit")
+    page.get_by_role("button", name="Submit Certification to State").click()
+    _done(page, "Submit Certification to State: done")
+    assert page.get_by_text("Certification Complete").first.is_visible()
+    assert cell_errors(page) == []
+    screenshot(page, "certify")
+
+    store = Store.open_workspace(demo_workspace, create=False)
+    try:
+        unit = next(v for v in store.units_for(CERTIFIER, dt.datetime(2025, 7, 1, 12)) if v.event.name == EVENT)
+        view = store.unit_view(CERTIFIER, unit.unit.id, dt.datetime(2025, 7, 1, 12))
+        assert str(view.user_status) == "Certification Complete"
+        # ns.cert2 is the other primary certifier: the unit waits for them
+        assert str(view.unit.status) == "In Progress"
+        assert [s.user_id for s in store.submissions(unit.unit.id)] == [CERTIFIER]
+        assert store.submissions(unit.unit.id)[0].snapshot_sha256
+    finally:
+        store.close()
+
+
+def test_state_console_approves_the_unit(state_server, page):
+    open_notebook(page, state_server, "state_console", "Certification events")
+    _heading(page, "Certification events")
+    page.get_by_role("row").filter(has_text=EVENT).first.get_by_role("checkbox").click()
+    _heading(page, "^Units$")
+    page.get_by_role("row").filter(has_text="1071").filter(has_text="In Progress").first.get_by_role("checkbox").click()
+    _heading(page, r"^Unit \d+")
+    page.get_by_role("button", name="Approve", exact=True).click()
+    _done(page, re.compile(r"approve unit \d+: done"))
+    _heading(page, "Event report")
+    assert page.get_by_text("Certification Approved by State").first.is_visible()
+    assert page.get_by_text("Download XLSX").first.is_visible()
+    assert cell_errors(page) == []
+    screenshot(page, "state_console")
