@@ -49,7 +49,7 @@ USER_STATUS_COLORS: dict[str, str] = {
 #: Severity colours of findings (fatal blocks, warning must be acknowledged, info is a listing).
 SEVERITY_COLORS: dict[str, str] = {"fatal": "#cb181d", "error": "#7a0177", "warning": "#fd8d3c", "info": "#6baed6"}
 
-_WIDTH = 420
+_WIDTH = 320
 
 
 def _require(frame: pl.DataFrame, columns: list[str], chart: str) -> None:
@@ -151,7 +151,7 @@ def status_bars(frame: pl.DataFrame, title: str = "Event status by school") -> a
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=160)),
             x=alt.X("count:Q", title="count", stack="zero"),
             color=alt.Color("status:N", title="status", scale=_scale(colors, statuses)),
             order=alt.Order("_order:Q"),
@@ -204,7 +204,7 @@ def overdue_by_unit(frame: pl.DataFrame, title: str = "Most overdue districts an
         alt.Chart(frame)
         .mark_bar(color="#de2d26")
         .encode(
-            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=160)),
             x=alt.X("max(days_overdue):Q", title="days past the due date"),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=["label:N", "key:N", "event:N", "days_overdue:Q"],
@@ -274,7 +274,7 @@ def findings_heatmap(frame: pl.DataFrame, title: str = "Findings by school and r
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("rule_id:N", title="rule", axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=160)),
             color=alt.Color("severity:N", title="severity", scale=_scale(SEVERITY_COLORS, sev)),
             opacity=alt.condition(
                 pick,

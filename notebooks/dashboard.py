@@ -12,14 +12,13 @@ with app.setup:
 
 @app.cell
 def _():
-    ident = identity.current()
     mo.vstack([
         mo.md("# Analyst dashboard"),
         mo.md(
             "How far along is every district and school, who is overdue, which rules fail where. "
             "This app only reads: nothing here changes a certification. [← all apps](?file=home.py)"
         ),
-        mo.md(ident.banner()),
+        mo.md(identity.deployment_note()),
     ])
     return
 
@@ -84,7 +83,9 @@ def _(heatmap, overdue_event_chart, overdue_unit_chart, progress_view, unit_char
               "click the background to clear)."),
         mo.hstack([unit_chart, user_chart], widths="equal"),
         mo.hstack([overdue_event_chart, overdue_unit_chart], widths="equal"),
-        mo.hstack([progress_view, heatmap], widths="equal"),
+        mo.hstack([progress_view, heatmap if dash.has_marks(heatmap) else mo.callout(
+            mo.md("**No findings yet.** The heatmap fills in as districts run their validations."),
+            kind="neutral")], widths="equal"),
     ])
     return
 
