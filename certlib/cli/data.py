@@ -82,6 +82,8 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here.")
 @click.option("--max-results", type=click.IntRange(min=0), default=None, help="Rows kept per rule.")
 @click.option("--title", default=None, help="Report title (default: the groups run).")
+@click.option("--engine", "engine", type=click.Choice(["polars", "spark"]), default=None,
+              help="Engine (default: $CERTLIB_ENGINE, else polars).")
 def validate_cmd(
     rules_dir: Path,
     data_dir: Path,
@@ -92,6 +94,7 @@ def validate_cmd(
     output: Path | None,
     max_results: int | None,
     title: str | None,
+    engine: str | None,
 ) -> None:
     """Run a rule pack's validation groups on a data directory and write the report."""
     from certlib.engine.run import validate
@@ -122,6 +125,7 @@ def validate_cmd(
             max_results=max_results,
             progress=progress,
             title=title,
+            engine=engine,
         )
     report = render(run, _format_for(fmt, output))
     if output is not None:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from certlib.errors import RuleError
 from certlib.rules.model import CompiledRule, Pack, Rule
 
 ENGINES: dict[str, type] = {"polars": PolarsEngine}
+ENGINE_ENV = "CERTLIB_ENGINE"  # the default engine of a deployment ("polars" or "spark")
 
 #: scope spellings -> the rule parameter / canonical scope key they mean
 SCOPE_PARAMS: dict[str, str] = {
@@ -37,6 +39,10 @@ DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 
 def make_engine(engine: str | Engine) -> Engine:
     if not isinstance(engine, str):
         return engine
+    if engine == "spark" and "spark" not in ENGINES:  # optional extra certlib[spark]; imported on demand
+        from certlib.engine.spark_engine import SparkEngine
+
+        ENGINES["spark"] = SparkEngine
     try:
         return ENGINES[engine]()
     except KeyError:
@@ -117,7 +123,7 @@ def validate(
     groups: Sequence[str] | None = None,
     scope: Mapping[str, str] | None = None,
     params: Mapping[str, Any] | None = None,
-    engine: str | Engine = "polars",
+    engine: str | Engine | None = None,
     *,
     max_results: int | None = None,
     progress: Progress | None = None,
@@ -136,14 +142,16 @@ def validate(
         raise RuleError(
             f"unknown validation group {unknown[0]!r}: the pack has {', '.join(sorted(pack.groups)) or 'none'}"
         )
-    runner = make_engine(engine)
+    runner = make_engine(engine or os.environ.get(ENGINE_ENV) or "polars")
     scope_n = normalize_scope(scope)
     bound: dict[str, Any] = {**DEFAULT_PARAMS, **scope_n, **dict(params or {})}
     rules = pack.rules_in(list(groups) if groups else None)
     compiled = compile_rules(rules, pack, target=runner.dialect, params=bound)
     frames = scan_tables(data_dir, pack, scope_n or None)
+    read_tables = getattr(runner, "read_tables", None)  # an engine that reads the files itself (Spark)
+    data = read_tables(data_dir, pack, scope_n or None) if read_tables else frames
     run = runner.run(
-        compiled, frames, max_results=pack.max_results if max_results is None else max_results, progress=progress
+        compiled, data, max_results=pack.max_results if max_results is None else max_results, progress=progress
     )
     return replace(
         run,

@@ -1,0 +1,201 @@
+"""Run compiled rules on Apache Spark: the same rules, SQL printed by sqlglot for Spark SQL.
+
+Why: a state whose data outgrows one machine keeps its rule pack; only the engine changes
+(``certlib validate --engine spark`` or ``CERTLIB_ENGINE=spark``). Tables are read by Spark from the
+same parquet files, cast to the pack's declared types and filtered to the scope; each rule is one
+``spark.sql`` query whose rows are sorted like the polars engine's (keys first, nulls last) and
+capped at ``max_results``. The exact count costs a second job only when the cap is reached.
+
+The session: ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002``) or ``CERTLIB_SPARK_MASTER``
+(e.g. ``spark://host:7077``, ``yarn``) picks a cluster; the default is ``local[2]``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import polars as pl
+
+from certlib.engine.base import Progress, effective_limit
+from certlib.engine.results import RuleResult, RunResult
+from certlib.engine.tables import scan_tables, scope_column
+from certlib.errors import DataError
+from certlib.rules.model import CompiledRule, Pack, TableSchema
+
+MASTER_ENV = "CERTLIB_SPARK_MASTER"
+_ERROR_CHARS = 2000
+#: the pack's column types as Spark SQL types
+SPARK_TYPES = {"int": "bigint", "float": "double", "bool": "boolean", "date": "date", "datetime": "timestamp_ntz",
+               "str": "string", "string": "string"}
+
+_LOCAL_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+#: SQL semantics the rules are written for, on any cluster
+_SQL_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.ansi.enabled": "false"}
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The SparkSession rules run on: Spark Connect when ``SPARK_REMOTE`` is set, else ``master``,
+    ``CERTLIB_SPARK_MASTER`` or ``local[2]`` (small shuffles, no UI: a laptop or a test run)."""
+    from pyspark.sql import SparkSession
+
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote and master is None:
+        spark = SparkSession.builder.remote(remote).getOrCreate()
+    else:
+        master = master or os.environ.get(MASTER_ENV) or "local[2]"
+        builder = SparkSession.builder.master(master).appName("certlib")
+        if master.startswith("local"):
+            for key, value in _LOCAL_CONF.items():
+                builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+    for key, value in _SQL_CONF.items():
+        spark.conf.set(key, value)
+    return spark
+
+
+class SparkEngine:
+    """The Spark engine. ``SparkEngine().run(compiled, SparkEngine().read_tables(dir, pack))``; ``tables``
+    may also hold polars frames (fixtures, tests), which are handed to Spark through Arrow."""
+
+    name = "spark"
+    dialect = "spark"
+
+    def __init__(self, spark: Any = None):
+        self._spark = spark
+
+    @property
+    def spark(self) -> Any:
+        if self._spark is None:
+            self._spark = spark_session()
+        return self._spark
+
+    def read_tables(self, data_dir: str | Path, pack: Pack, scope: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Every declared table of ``pack`` as a Spark DataFrame with the declared types, scope applied.
+
+        Parquet is read by Spark itself (so it scales with the cluster); a CSV table goes through the
+        polars reader (same parsing and errors as the polars engine) and then to Spark.
+        """
+        root = Path(data_dir)
+        if not root.is_dir():
+            raise DataError(f"{root}: data directory does not exist")
+        polars_frames: dict[str, pl.LazyFrame] | None = None
+        out: dict[str, Any] = {}
+        for name in sorted(pack.tables):
+            table = pack.tables[name]
+            parquet = root / f"{name}.parquet"
+            if parquet.is_file():
+                frame = self._read_parquet(parquet, table)
+                for key, value in sorted((scope or {}).items()):
+                    column = scope_column(table, key)
+                    if column is not None:
+                        typ = SPARK_TYPES[table.column(column).type]  # type: ignore[union-attr]
+                        frame = frame.where(f"`{column}` = CAST('{_quote(value)}' AS {typ})")
+            else:
+                if polars_frames is None:
+                    polars_frames = scan_tables(root, pack, scope)
+                frame = self.to_spark(polars_frames[name].collect())
+            out[name] = frame
+        return out
+
+    def _read_parquet(self, path: Path, table: TableSchema) -> Any:
+        frame = self.spark.read.parquet(str(path.resolve()))
+        missing = [c.name for c in table.columns if c.name not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: missing column(s) {', '.join(missing)} of table {table.name!r}")
+        return frame.selectExpr(*[f"CAST(`{c.name}` AS {SPARK_TYPES[c.type]}) AS `{c.name}`" for c in table.columns])
+
+    def to_spark(self, frame: pl.DataFrame | pl.LazyFrame) -> Any:
+        """A polars frame as a Spark DataFrame (through Arrow; types kept)."""
+        df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        return self.spark.createDataFrame(df.to_arrow(compat_level=pl.CompatLevel.oldest()))
+
+    def run(
+        self,
+        compiled_rules: Sequence[CompiledRule],
+        tables: Mapping[str, Any],
+        *,
+        max_results: int | None = None,
+        progress: Progress | None = None,
+    ) -> RunResult:
+        started = perf_counter()
+        total = len(compiled_rules) + 1
+        for name, frame in tables.items():
+            if isinstance(frame, pl.DataFrame | pl.LazyFrame):
+                frame = self.to_spark(frame)
+            frame.createOrReplaceTempView(name)
+        results = []
+        for i, compiled in enumerate(compiled_rules):
+            results.append(self._run_one(compiled, effective_limit(compiled, max_results)))
+            if progress:
+                progress(i + 1, total, compiled.rule.id)
+        if progress:
+            progress(total, total, "done")
+        return RunResult(rules=results, engine=self.name, elapsed_ms=_ms(started))
+
+    def _run_one(self, compiled: CompiledRule, limit: int | None) -> RuleResult:
+        t0 = perf_counter()
+        try:
+            frame = self.spark.sql(compiled.sql)
+            keys = [k for k in compiled.key_columns if k in frame.columns]
+            order = keys + [c for c in frame.columns if c not in keys]
+            sortable = {f.name for f in frame.schema.fields if _sortable(f.dataType)}
+            ordered = frame.orderBy(*[frame[c].asc_nulls_last() for c in order if c in sortable])
+            if limit == 0:
+                count, rows = int(frame.count()), pl.DataFrame()
+            else:
+                kept = ordered.limit(limit) if limit is not None else ordered
+                rows = _to_polars(kept)
+                count = rows.height if limit is None or rows.height < limit else int(frame.count())
+        except Exception as err:  # noqa: BLE001 - one broken rule is that rule's error result
+            return _result(compiled, limit, t0, error=_error_text(err))
+        return _result(compiled, limit, t0, count=count, rows=rows)
+
+
+def _to_polars(frame: Any) -> pl.DataFrame:
+    out = pl.from_arrow(frame.toArrow())
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def _sortable(data_type: Any) -> bool:
+    from pyspark.sql.types import ArrayType, MapType, StructType
+
+    return not isinstance(data_type, ArrayType | MapType | StructType)
+
+
+def _quote(value: str) -> str:
+    return str(value).replace("\\", "\\\\").replace("'", "\\'")
+
+
+def _ms(since: float) -> float:
+    return (perf_counter() - since) * 1000.0
+
+
+def _error_text(err: BaseException) -> str:
+    text = f"{type(err).__name__}: {err}"
+    return text.split("\nJVM stacktrace:", 1)[0].strip()[:_ERROR_CHARS]
+
+
+def _result(compiled: CompiledRule, limit: int | None, t0: float, *, count: int = 0,
+            rows: pl.DataFrame | None = None, error: str | None = None) -> RuleResult:
+    rule = compiled.rule
+    rows = rows if rows is not None else pl.DataFrame()
+    return RuleResult(
+        id=rule.id, title=rule.title, severity=rule.severity, groups=tuple(rule.groups),
+        dataset=rule.dataset or rule.title,
+        status="error" if error else ("failed" if count else "passed"),
+        count=count, rows=rows, truncated=rows.height < count, elapsed_ms=round(_ms(t0), 3), error=error,
+        description=rule.description, resolution=rule.resolution, key_columns=tuple(compiled.key_columns),
+        max_results=limit,
+    )
