@@ -61,6 +61,23 @@ def main() -> None:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{(state / (name + '.parquet')).resolve()}')")
     out: dict = {"students": args.students, "repeats": args.repeats}
 
+    # 0. each file read once? batched as shipped vs every table wrapped in .cache() (own processes, same run)
+    from bench.common import OUT, PY, run_measured
+    from bench.run import count_scans
+
+    variants = {}
+    for label, extra in (("as shipped", []), ("tables .cache()d", ["--cache-tables"])):
+        plan = OUT / f"plan-{'cache' if extra else 'plain'}.txt"
+        m = run_measured([PY, "-m", "bench.worker", "batched", "--data", str(state), "--max-results", "-1",
+                          "--explain", str(plan), *extra])
+        j = m["json"] or {}
+        variants[label] = {"wall_s": j.get("wall_s"), "cpu_s": m["user_s"] + m["sys_s"], "maxrss_mb": m["maxrss_mb"],
+                           "rchar_mb": (j.get("rchar") or 0) / 2**20, "scans": count_scans(plan.read_text()),
+                           "counts": {k: v["count"] for k, v in (j.get("rules") or {}).items()}}
+        print(label, {k: v for k, v in variants[label].items() if k != "counts"}, flush=True)
+    same = variants["as shipped"]["counts"] == variants["tables .cache()d"]["counts"]
+    out["scan_once"] = {"variants": variants, "counts_equal": same}
+
     # 1. the pack without ATT-005
     rest = [c for c in comp if c.rule.id != "ATT-005"]
     rest_d = [c for c in duck if c.rule.id != "ATT-005"]
