@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,11 +49,16 @@ jobs_table = sa.Table(
     sa.Column("pid", sa.Integer),
     sa.Column("host", sa.String),
     sa.Column("opened_by", sa.Text, nullable=False, default="[]"),
+    sa.Column("heartbeat_at", sa.String),  # real UTC time of the worker's last sign of life (v2)
 )
 
 #: The job tables live beside the foundation's in certlib.db with their own version row (part "jobs"),
 #: so the store's migrations and ours never step on each other.
-JOBS_SCHEMA_VERSION = 1
+JOBS_SCHEMA_VERSION = 2  # 1: the job table; 2: heartbeat_at
+#: A running job's worker beats this often; a job on another host whose beat is older than
+#: STALE_AFTER is taken for dead (on this host the worker's pid answers that directly).
+HEARTBEAT_EVERY = 5.0
+STALE_AFTER = timedelta(minutes=2)
 versions_table = sa.Table(
     "service_schema_version", _meta,
     sa.Column("part", sa.String, primary_key=True),
@@ -109,6 +115,11 @@ def _job(r: Any) -> Job:
                json.loads(r.result) if r.result else None, r.pid, json.loads(r.opened_by or "[]"))
 
 
+def _beat() -> str:
+    """A heartbeat time stamp: real UTC time (never the demo clock)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -130,6 +141,8 @@ class JobQueue:
         if _schema_version(engine) < JOBS_SCHEMA_VERSION and not is_read_only():
             with transaction(engine, write=True) as conn:  # read-only deployments never create tables
                 _meta.create_all(conn, checkfirst=True)
+                if "heartbeat_at" not in {c["name"] for c in sa.inspect(conn).get_columns(jobs_table.name)}:
+                    conn.execute(sa.text(f"ALTER TABLE {jobs_table.name} ADD COLUMN heartbeat_at VARCHAR"))
                 conn.execute(versions_table.delete().where(versions_table.c.part == "jobs"))
                 conn.execute(versions_table.insert().values(part="jobs", version=JOBS_SCHEMA_VERSION,
                                                             applied_at=datetime.now().isoformat(timespec="seconds")))
@@ -204,7 +217,7 @@ class JobQueue:
                 return None
             took = conn.execute(jobs_table.update().where(jobs_table.c.id == r.id, jobs_table.c.status == QUEUED)
                                 .values(status=RUNNING, started_at=now.isoformat(), pid=os.getpid(),
-                                        host=socket.gethostname(), message="started"))
+                                        host=socket.gethostname(), message="started", heartbeat_at=_beat()))
             if took.rowcount != 1:
                 return None  # another worker claimed it between our read and our write
             return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == r.id)).one())
@@ -216,9 +229,10 @@ class JobQueue:
     def run_one(self, job: Job, handlers: Mapping[str, Handler], now: datetime | None = None) -> Job:
         """Run a claimed job; any exception becomes FAILED with its text."""
         def report(fraction: float, message: str) -> None:
-            self._update(job.id, progress=max(0.0, min(1.0, fraction)), message=message)
+            self._update(job.id, progress=max(0.0, min(1.0, fraction)), message=message, heartbeat_at=_beat())
 
         handler = handlers.get(job.kind)
+        stop = self._heartbeat(job.id)
         try:
             if handler is None:
                 raise CertlibError(f"no handler for job kind {job.kind!r}")
@@ -231,6 +245,8 @@ class JobQueue:
         else:
             self._update(job.id, status=COMPLETED, progress=1.0, message="done",
                          finished_at=(now or datetime.now()).isoformat(), result=json.dumps(dict(result), default=str))
+        finally:
+            stop.set()
         return self.get(job.id)
 
     def run_pending(self, handlers: Mapping[str, Handler], now: datetime | None = None, limit: int | None = None) -> list[Job]:
@@ -243,14 +259,45 @@ class JobQueue:
             done.append(self.run_one(job, handlers, now))
         return done
 
-    def recover(self, now: datetime) -> list[Job]:
-        """Mark RUNNING jobs whose worker process is gone FAILED, with the reason (start-up check)."""
-        host = socket.gethostname()
-        stale = [j for j in self.list(status=RUNNING) if self._host(j.id) == host and not pid_alive(j.pid)]
-        for j in stale:
-            self._update(j.id, status=FAILED, finished_at=now.isoformat(), message="failed",
-                         error=f"worker process {j.pid} died while the job was RUNNING (found at start-up {now.isoformat()})")
-        return [self.get(j.id) for j in stale]
+    def _heartbeat(self, job_id: int) -> threading.Event:
+        """Beat every HEARTBEAT_EVERY seconds while the job runs; set the returned event to stop."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT_EVERY):
+                try:
+                    self._update(job_id, heartbeat_at=_beat())
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the job itself decides its fate
+                    pass
+
+        threading.Thread(target=beat, name=f"certlib-job-{job_id}-heartbeat", daemon=True).start()
+        return stop
+
+    def recover(self, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[Job]:
+        """Mark RUNNING jobs whose worker is gone FAILED, with the reason (start-up check).
+
+        On this host a worker is gone when its pid is; on another host (a shared PostgreSQL store)
+        when its heartbeat is older than ``stale_after`` (real time, whatever the demo clock says).
+        """
+        host, limit = socket.gethostname(), datetime.now(UTC) - stale_after
+        found = []
+        for j in self.list(status=RUNNING):
+            where, beat = self._host(j.id), self._beat_of(j.id)
+            if where == host and not pid_alive(j.pid):
+                why = f"worker process {j.pid} died while the job was RUNNING (found at start-up {now.isoformat()})"
+            elif where != host and beat is not None and datetime.fromisoformat(beat) < limit:
+                why = f"worker process {j.pid} on {where} sent no heartbeat since {beat} (found at start-up {now.isoformat()})"
+            else:
+                continue
+            with transaction(self.engine, write=True) as conn:  # only if it is still RUNNING
+                conn.execute(jobs_table.update().where(jobs_table.c.id == j.id, jobs_table.c.status == RUNNING)
+                             .values(status=FAILED, finished_at=now.isoformat(), message="failed", error=why))
+            found.append(j.id)
+        return [self.get(i) for i in found]
+
+    def _beat_of(self, job_id: int) -> str | None:
+        with transaction(self.engine, write=False) as conn:
+            return conn.execute(sa.select(jobs_table.c.heartbeat_at).where(jobs_table.c.id == job_id)).scalar()
 
     def _host(self, job_id: int) -> str | None:
         with transaction(self.engine, write=False) as conn:
