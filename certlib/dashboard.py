@@ -552,6 +552,15 @@ def latest_report_html(ws, unit_id: int) -> str | None:
     """HTML of the latest report of a unit (state validation or snapshot), or None when the unit
     has no report yet. Uses the façade's ``latest_report(unit_id)``."""
     fn = getattr(ws, "latest_report", None)
+    if fn is None and getattr(ws, "jobs", None) is not None:  # the façade's job list: latest COMPLETED report
+        from pathlib import Path
+
+        done = [j for j in ws.jobs(unit_id) if j.status == "COMPLETED" and (j.result or {}).get("reports", {}).get("html")]
+        if not done:
+            return None
+        latest = max(done, key=lambda j: (j.finished_at or j.queued_at, j.id))
+        path = Path(latest.result["reports"]["html"])
+        return path.read_text(encoding="utf-8") if path.exists() else None
     if fn is None:
         return None
     rep = fn(unit_id)

@@ -168,7 +168,7 @@ def _(events_grid, ws):
     report_html = dash.latest_report_html(ws, unit_id)
     mo.vstack([
         mo.md(f"### Latest report of unit {unit_id}"),
-        mo.Html(report_html) if report_html else mo.callout(
+        mo.iframe(report_html, height="520px") if report_html else mo.callout(
             mo.md("This unit has no report yet: its users have not run a validation."), kind="neutral"),
     ])
     return
