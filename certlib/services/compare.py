@@ -11,10 +11,12 @@ the state copy either as before (killed while writing) or as after (killed while
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,10 +101,33 @@ def summary(result: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
              "changed_fields": len(t["changed"])} for n, t in result.items()]
 
 
+LOCK = ".resync.lock"
+
+
+@contextmanager
+def state_lock(state_dir: Path) -> Iterator[None]:
+    """One resync at a time per state copy, across threads and processes: each one reads a table,
+    swaps its unit's rows and writes it back, so two at once would lose one's rows."""
+    state_dir = Path(state_dir).resolve()
+    with open(state_dir.parent / f".{state_dir.name}{LOCK}", "a+b") as fh:  # beside it: the copy holds only tables
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
            tables: list[str] | None = None) -> dict[str, int]:
     """Replace the unit's rows of each state table by the district's; returns rows written per table."""
     state_dir = Path(state_dir)
+    with state_lock(state_dir):
+        return _resync(pack, district_dir, state_dir, scope, tables)
+
+
+def _resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
+            tables: list[str] | None) -> dict[str, int]:
+    _finish(state_dir / JOURNAL)  # an earlier committed resync that died half-way goes in first
     dist = scan_tables(district_dir, pack, scope)
     staged: list[tuple[Path, Path]] = []
     written: dict[str, int] = {}
@@ -126,7 +151,7 @@ def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, 
         journal_tmp.write_text(json.dumps([[t.name, g.name] for t, g in staged]), encoding="utf-8")
         os.replace(journal_tmp, journal)  # from here on the resync is committed
         staged = []
-        finish_resync(state_dir)
+        _finish(journal)
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
@@ -142,6 +167,13 @@ def finish_resync(state_dir: Path) -> int:
     journal = Path(state_dir) / JOURNAL
     if not journal.exists():
         return 0
+    with state_lock(state_dir):
+        return _finish(journal)
+
+
+def _finish(journal: Path) -> int:
+    if not journal.exists():
+        return 0  # another process finished it while we waited for the lock
     moved = 0
     for tmp_name, target_name in json.loads(journal.read_text(encoding="utf-8")):
         tmp = journal.parent / tmp_name
