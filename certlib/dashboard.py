@@ -198,15 +198,24 @@ def progress(units: pl.DataFrame, event_id: int | None = None) -> tuple[pl.DataF
     return out.sort("series", "date"), due
 
 
-def findings_matrix(findings: pl.DataFrame, top_schools: int = 30, top_rules: int = 20) -> pl.DataFrame:
+def findings_matrix(findings: pl.DataFrame, top_schools: int = 30, top_rules: int = 20,
+                    units: pl.DataFrame | None = None) -> pl.DataFrame:
     """Frame for :func:`certlib.charts.findings_heatmap`: key, label, rule_id, severity, count —
     the schools (or districts, for district-level rows) and rules with the most findings."""
     if findings.height == 0:
         return pl.DataFrame(schema={"key": pl.String, "label": pl.String, "rule_id": pl.String,
                                     "severity": pl.String, "count": pl.Int64})
-    f = findings.with_columns(
+    names = None
+    if units is not None and units.height:
+        names = units.select(pl.col("district_number").alias("_d"), pl.col("district_name").alias("_dn")).unique("_d")
+    f = findings
+    if names is not None:
+        f = f.join(names, left_on="district_number", right_on="_d", how="left")
+    else:
+        f = f.with_columns(_dn=pl.lit(None, pl.String))
+    f = f.with_columns(
         key=pl.coalesce("school_code", "district_number"),
-        label=pl.coalesce("school_name", "school_code", "district_number"),
+        label=pl.coalesce("school_name", "school_code", "_dn", "district_number"),
     ).filter(pl.col("count") > 0)
     agg = f.group_by("key", "rule_id").agg(
         pl.col("label").first(), pl.col("severity").first(), count=pl.col("count").sum().cast(pl.Int64)

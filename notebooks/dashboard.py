@@ -70,7 +70,7 @@ def _(today, top_n, view):
     overdue_unit_chart = mo.ui.altair_chart(
         charts.overdue_by_unit(dash.overdue_units(view.units, today, top_n.value))
     )
-    heatmap = mo.ui.altair_chart(charts.findings_heatmap(dash.findings_matrix(view.findings, top_n.value)))
+    heatmap = mo.ui.altair_chart(charts.findings_heatmap(dash.findings_matrix(view.findings, top_n.value, units=view.units)))
     _progress, _due = dash.progress(view.units)
     progress_view = charts.progress_chart(_progress, _due)
     return heatmap, overdue_event_chart, overdue_unit_chart, progress_view, unit_chart, user_chart

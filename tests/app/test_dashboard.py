@@ -159,3 +159,11 @@ def test_statewide_size_is_aggregated_and_fast():
     assert pg.rows.height == 25 and pg.number == 3
     spec = charts.status_bars(frames[0]).to_dict()
     assert len(json.dumps(spec)) < 100_000
+
+
+def test_findings_matrix_names_district_level_rows():
+    units, _, _ = _small()
+    f = d.conform(pl.DataFrame({"unit_id": [20], "district_number": ["1071"], "rule_id": ["EOY-002"],
+                                "severity": ["info"], "count": [496]}), d.FINDING_SCHEMA)
+    assert d.findings_matrix(f)["label"].to_list() == ["1071"]
+    assert d.findings_matrix(f, units=units)["label"].to_list() == ["North Star"]
