@@ -105,12 +105,13 @@ LOCK = ".resync.lock"
 
 
 @contextmanager
-def state_lock(state_dir: Path) -> Iterator[None]:
+def state_lock(state_dir: Path, shared: bool = False) -> Iterator[None]:
     """One resync at a time per state copy, across threads and processes: each one reads a table,
-    swaps its unit's rows and writes it back, so two at once would lose one's rows."""
+    swaps its unit's rows and writes it back, so two at once would lose one's rows. Readers that
+    need every table from one moment (a snapshot, a state validation) hold it ``shared``."""
     state_dir = Path(state_dir).resolve()
     with open(state_dir.parent / f".{state_dir.name}{LOCK}", "a+b") as fh:  # beside it: the copy holds only tables
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:

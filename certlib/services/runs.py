@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from certlib.engine.results import RunResult
 from certlib.engine.run import validate
 from certlib.reports import render
+from certlib.services.compare import state_lock
 
 if TYPE_CHECKING:
     from certlib.services.jobs import Job
@@ -71,7 +72,8 @@ def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
     def state_validation(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         report(0.1, "validating the state copy")
-        run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
+        with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
+            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
         report(0.9, "rendering the report")
         return _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
 

@@ -25,6 +25,7 @@ import polars as pl
 from certlib.engine import scan_tables
 from certlib.errors import SnapshotError
 from certlib.rules.model import Pack
+from certlib.services.compare import state_lock
 
 MANIFEST = "manifest.json"
 
@@ -75,12 +76,14 @@ class Snapshots:
     def take(self, unit_id: int, state_dir: Path, scope: Mapping[str, str], actor: str, now: datetime) -> Snapshot:
         """Copy the scoped state rows into a new version; returns it (verified)."""
         frames = scan_tables(state_dir, self.pack, scope)
+        with state_lock(state_dir, shared=True):  # every table from one moment: before a resync or after it
+            collected = {name: frames[name].collect() for name in sorted(frames)}
         tmp = self.root / ".tmp" / uuid.uuid4().hex
         tmp.mkdir(parents=True)
         try:
             files, rows = {}, {}
             for name in sorted(frames):
-                df = _sorted(frames[name].collect(), self.pack.tables[name].keys)
+                df = _sorted(collected[name], self.pack.tables[name].keys)
                 path = tmp / f"{name}.parquet"
                 df.write_parquet(path, statistics=False)
                 files[f"{name}.parquet"] = file_sha256(path)
