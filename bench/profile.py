@@ -89,6 +89,20 @@ def main() -> None:
         same = variants["as shipped"]["counts"] == variants["tables .cache()d"]["counts"]
         out["scan_once"] = {"variants": variants, "counts_equal": same}
 
+    # 0b. the whole pack with ATT-005 rewritten / left out: time and peak RSS in own processes
+    if "rewritten_pack" in sections:
+        rp = {}
+        for label, extra in (("as shipped", []), ("ATT-005 rewritten", ["--rewrite-att005"]),
+                             ("without ATT-005", ["--exclude", "ATT-005"])):
+            m = run_measured([PY, "-m", "bench.worker", "batched", "--data", str(state), "--max-results", "-1", *extra])
+            j = m["json"] or {}
+            rp[label] = {"wall_s": j.get("wall_s"), "cpu_s": m["user_s"] + m["sys_s"], "maxrss_mb": m["maxrss_mb"],
+                         "rules": len(j.get("rules") or {}),
+                         "counts": {k: v["count"] for k, v in (j.get("rules") or {}).items()}}
+            print(label, {k: v for k, v in rp[label].items() if k != "counts"}, flush=True)
+        rp["counts_equal_rewritten"] = rp["as shipped"]["counts"] == rp["ATT-005 rewritten"]["counts"]
+        out["rewritten_pack"] = rp
+
     # 1. the pack without ATT-005
     rest = [c for c in comp if c.rule.id != "ATT-005"]
     rest_d = [c for c in duck if c.rule.id != "ATT-005"]

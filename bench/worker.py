@@ -72,6 +72,13 @@ def run_polars(args, per_rule: bool) -> dict:
 
     pack = load_pack(ROOT / "rules")
     compiled, refused, compile_s = compile_all(pack, "polars")
+    compiled = [c for c in compiled if c.rule.id not in (args.exclude or [])]
+    if args.rewrite_att005:  # the proposed compiler rewrite, applied by hand (bench.profile)
+        from dataclasses import replace
+
+        from bench.profile import ATT005_REWRITE
+
+        compiled = [replace(c, sql=ATT005_REWRITE) if c.rule.id == "ATT-005" else c for c in compiled]
     limit = None if args.max_results < 0 else args.max_results
     engine = PolarsEngine()
     b0 = rchar()
@@ -193,6 +200,8 @@ def main() -> None:
     ap.add_argument("--full-keys-out")
     ap.add_argument("--explain")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--exclude", action="append", help="leave this rule out (profiling)")
+    ap.add_argument("--rewrite-att005", action="store_true", help="ATT-005 as bench.profile.ATT005_REWRITE")
     ap.add_argument("--cache-tables", action="store_true", help="wrap every scanned table in .cache()")
     ap.add_argument("--district")
     ap.add_argument("--repeats", type=int, default=20)
