@@ -59,6 +59,11 @@ JOBS_SCHEMA_VERSION = 2  # 1: the job table; 2: heartbeat_at
 #: STALE_AFTER is taken for dead (on this host the worker's pid answers that directly).
 HEARTBEAT_EVERY = 5.0
 STALE_AFTER = timedelta(minutes=2)
+#: Jobs this process is running right now (any thread, any JobQueue): a RUNNING job that carries this
+#: process's pid but is not in here was left by an earlier process that had the same pid (containers
+#: restart with small, reused pids).
+_ACTIVE: set[int] = set()
+_ACTIVE_LOCK = threading.Lock()
 versions_table = sa.Table(
     "service_schema_version", _meta,
     sa.Column("part", sa.String, primary_key=True),
@@ -232,6 +237,8 @@ class JobQueue:
             self._update(job.id, progress=max(0.0, min(1.0, fraction)), message=message, heartbeat_at=_beat())
 
         handler = handlers.get(job.kind)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(job.id)
         stop = self._heartbeat(job.id)
         try:
             if handler is None:
@@ -247,6 +254,8 @@ class JobQueue:
                          finished_at=(now or datetime.now()).isoformat(), result=json.dumps(dict(result), default=str))
         finally:
             stop.set()
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(job.id)
         return self.get(job.id)
 
     def run_pending(self, handlers: Mapping[str, Handler], now: datetime | None = None, limit: int | None = None) -> list[Job]:
@@ -276,16 +285,20 @@ class JobQueue:
     def recover(self, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[Job]:
         """Mark RUNNING jobs whose worker is gone FAILED, with the reason (start-up check).
 
-        On this host a worker is gone when its pid is; on another host (a shared PostgreSQL store)
-        when its heartbeat is older than ``stale_after`` (real time, whatever the demo clock says).
+        On this host a worker is gone when its pid is (or the pid is ours but the job is not running
+        in this process); on any host when its heartbeat is older than ``stale_after`` (real time,
+        whatever the demo clock says) — a worker on another host sharing a PostgreSQL store, or a
+        hung one.
         """
         host, limit = socket.gethostname(), datetime.now(UTC) - stale_after
         found = []
         for j in self.list(status=RUNNING):
             where, beat = self._host(j.id), self._beat_of(j.id)
-            if where == host and not pid_alive(j.pid):
+            with _ACTIVE_LOCK:
+                mine_but_gone = j.pid == os.getpid() and j.id not in _ACTIVE
+            if where == host and (not pid_alive(j.pid) or mine_but_gone):
                 why = f"worker process {j.pid} died while the job was RUNNING (found at start-up {now.isoformat()})"
-            elif where != host and beat is not None and datetime.fromisoformat(beat) < limit:
+            elif beat is not None and datetime.fromisoformat(beat) < limit:
                 why = f"worker process {j.pid} on {where} sent no heartbeat since {beat} (found at start-up {now.isoformat()})"
             else:
                 continue

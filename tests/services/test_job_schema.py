@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -104,3 +105,31 @@ def test_a_running_job_keeps_beating(ws: Workspace, monkeypatch) -> None:
     done = ws.queue.run_one(claimed, {"slow": slow}, NOW)
     assert done.status == "COMPLETED"
     assert seen[0] is not None and seen[0] > "2000-01-01T00:00:00+00:00"
+
+
+def test_a_job_left_by_an_earlier_process_with_our_pid_is_failed(ws: Workspace) -> None:
+    """Containers restart with reused pids: "the pid is alive" is not enough when the pid is ours."""
+    left = ws.queue.enqueue("slow", "X DC 1.1", NOW)
+    assert ws.queue.claim(NOW).id == left.id  # RUNNING with this process's pid, but nothing runs it
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(j, report):
+        started.set()
+        release.wait(10)
+        return {}
+
+    running = ws.queue.enqueue("slow", "X DC 1.2", NOW)
+    claimed = ws.queue.claim(NOW)
+    assert claimed.id == running.id
+    worker = threading.Thread(target=ws.queue.run_one, args=(claimed, {"slow": slow}, NOW))
+    worker.start()
+    try:
+        assert started.wait(10)
+        [failed] = ws.queue.recover(NOW)
+        assert failed.id == left.id and "died" in failed.error
+        assert ws.queue.get(running.id).status == "RUNNING"  # really running here: left alone
+    finally:
+        release.set()
+        worker.join()
+    assert ws.queue.get(running.id).status == "COMPLETED"
