@@ -72,7 +72,7 @@ class Workspace:
     def open(cls, path: str | Path | None = None, *, pack_dir: Path | None = None) -> Workspace:
         """Open an existing workspace (``CERTLIB_WORKSPACE`` by default); NotFound when absent."""
         root = Path(path) if path is not None else default_path()
-        if not (root / "certlib.db").exists():
+        if not (root / "certlib.db").exists() and not os.environ.get("CERTLIB_DATABASE_URL"):  # else PostgreSQL
             raise NotFound(f"no workspace at {root} (certlib.db missing): run `certlib demo init --workspace {root}`")
         ws = cls(root, Store.open_workspace(root, create=False), pack_dir)
         if not is_read_only():
