@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 WORKSPACE ?= $(if $(CERTLIB_WORKSPACE),$(CERTLIB_WORKSPACE),workspace)
 HOST ?= 127.0.0.1
 PORT ?= 2718
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2  # two cores; `make test PYTEST_ARGS=` runs in one process
 DEMO_NOW ?= 2025-07-01T10:00:00
 
 .PHONY: run test install workspace bench lint clean
