@@ -69,6 +69,21 @@ def _top_with_index(node: exp.Expression, root: exp.Expression) -> int | None:
     return None
 
 
+def insert_ctes(tree: exp.Expression, new_ctes: list[tuple[int | None, exp.CTE]]) -> exp.Expression:
+    """Add CTEs to the root WITH, each just before the CTE it serves (position None: after all)."""
+    if not new_ctes:
+        return tree
+    with_ = tree.args.get("with_")
+    existing = list(with_.expressions) if with_ else []
+    result: list[exp.CTE] = []
+    for i, cte in enumerate(existing):
+        result.extend(c for pos, c in new_ctes if pos == i)
+        result.append(cte)
+    result.extend(c for pos, c in new_ctes if pos is None)
+    tree.set("with_", exp.With(expressions=result))
+    return tree
+
+
 def _inner_joins_only(select: exp.Select) -> bool:
     for join in select.args.get("joins") or []:
         if join.side or (join.kind and join.kind.upper() not in ("INNER", "CROSS")):
@@ -154,14 +169,4 @@ def decorrelate_exists(tree: exp.Expression, columns: dict[str, list[str]]) -> e
             changed = True
         if changed:
             select.set("where", exp.Where(this=exp.and_(*conjuncts, copy=False)))
-    if not new_ctes:
-        return tree
-    with_ = tree.args.get("with_")
-    existing = list(with_.expressions) if with_ else []
-    result: list[exp.CTE] = []
-    for i, cte in enumerate(existing):
-        result.extend(c for pos, c in new_ctes if pos == i)
-        result.append(cte)
-    result.extend(c for pos, c in new_ctes if pos is None)
-    tree.set("with_", exp.With(expressions=result))
-    return tree
+    return insert_ctes(tree, new_ctes)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from certlib.rules.decorrelate import _outer_aliases, _sources, _top_with_index
+from certlib.rules.decorrelate import _outer_aliases, _sources, _top_with_index, insert_ctes
 
 _AGGS = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg)
 
@@ -97,14 +97,4 @@ def decorrelate_scalar(tree: exp.Expression, columns: dict[str, list[str]]) -> e
             if isinstance(agg, exp.Count):
                 value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
             sub.replace(value)
-    if not new_ctes:
-        return tree
-    with_ = tree.args.get("with_")
-    existing = list(with_.expressions) if with_ else []
-    result: list[exp.CTE] = []
-    for i, cte in enumerate(existing):
-        result.extend(c for pos, c in new_ctes if pos == i)
-        result.append(cte)
-    result.extend(c for pos, c in new_ctes if pos is None)
-    tree.set("with_", exp.With(expressions=result))
-    return tree
+    return insert_ctes(tree, new_ctes)
