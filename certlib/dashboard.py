@@ -445,83 +445,15 @@ class DashboardFrames:
 
 
 def frames_from_workspace(ws, today: dt.date | None = None) -> DashboardFrames:
-    """Read the three input frames from a :class:`certlib.services` workspace.
-
-    Uses ``ws.dashboard_frames()`` (issue 5) when the façade has it and conforms whatever it returns
-    (a mapping or an object with ``units``/``users``/``findings``) to this module's schemas; else
-    builds them from the workflow store with :func:`frames_from_store`.
-    """
-    if getattr(ws, "dashboard_frames", None) is None:
-        return frames_from_store(store_of(ws), now_for(ws))
-    raw = ws.dashboard_frames() if today is None else _call_with_today(ws, today)
-    get = raw.get if isinstance(raw, dict) else (lambda k, d=None: getattr(raw, k, d))
+    """The three input frames from the workspace façade (``ws.dashboard_frames``), conformed to this
+    module's schemas."""
+    raw = ws.dashboard_frames(today)
     return DashboardFrames(
-        units=conform(get("units"), UNIT_SCHEMA),
-        users=conform(get("users"), USER_SCHEMA),
-        findings=conform(get("findings"), FINDING_SCHEMA),
+        units=conform(raw.get("units"), UNIT_SCHEMA),
+        users=conform(raw.get("users"), USER_SCHEMA),
+        findings=conform(raw.get("findings"), FINDING_SCHEMA),
     )
 
-
-def frames_from_store(store, now: dt.datetime) -> DashboardFrames:
-    """The dashboard frames from the workflow store's public reads (events seen by a state reader,
-    their units, the audit trail for sent/approved times, each member's derived user status).
-
-    Fine for a demo-sized state; a statewide deployment should use the façade's aggregated
-    ``dashboard_frames``. Findings are empty here (they come from the latest runs, a service concern).
-    """
-    users = store.users()
-    reader = next((u for u in users if u.level == "state" and "read" in u.rights), None)
-    if reader is None:
-        return DashboardFrames(empty_units(), empty_users(), empty_findings())
-    districts = {d.number: d.name for d in store.districts()}
-    schools = {s.code: s.name for s in store.schools()}
-    unit_rows = []
-    for ev in store.events_for(reader.id, now):
-        e = ev.event
-        if str(e.status) in ("Unpublished",):
-            continue
-        sent: dict[int, str] = {}
-        approved: dict[int, str] = {}
-        for a in store.audit_rows(event_id=e.id):
-            if a.unit_id is None:
-                continue
-            if a.to_status == "Certification Sent to State":
-                sent[a.unit_id] = a.at
-            elif a.to_status == "Certification Approved by State":
-                approved[a.unit_id] = a.at
-            elif a.to_status in ("Recertification In Progress", "In Progress"):
-                sent.pop(a.unit_id, None)
-                approved.pop(a.unit_id, None)
-        for u in store.units(e.id):
-            unit_rows.append({
-                "event_id": e.id, "event": e.name, "school_year": e.reporting_year, "category": e.category_id,
-                "level": e.level, "event_status": str(e.status), "due_date": e.end_date, "unit_id": u.id,
-                "district_number": u.district_number, "district_name": districts.get(u.district_number),
-                "school_code": u.school_code or None, "school_name": schools.get(u.school_code or "", None),
-                "unit_status": str(u.status),
-                "sent_at": _ts(sent.get(u.id) or approved.get(u.id)), "approved_at": _ts(approved.get(u.id)),
-            })
-    member_rows = []
-    for usr in users:
-        if usr.level == "state":
-            continue
-        for v in store.units_for(usr.id, now):
-            member_rows.append({"unit_id": v.unit.id, "user_id": usr.id, "user_name": usr.name,
-                                "role": v.role or "", "user_status": str(v.user_status)})
-    units = conform(pl.DataFrame(unit_rows, infer_schema_length=None), UNIT_SCHEMA) if unit_rows else empty_units()
-    members = conform(pl.DataFrame(member_rows), USER_SCHEMA) if member_rows else empty_users()
-    return DashboardFrames(units, members, empty_findings())
-
-
-def _ts(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else None
-
-
-def _call_with_today(ws, today: dt.date):
-    try:
-        return ws.dashboard_frames(today=today)
-    except TypeError:
-        return ws.dashboard_frames()
 
 
 def today_for(ws) -> dt.date:
@@ -1083,225 +1015,15 @@ def first_line(text: str | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Wizard adapter. The certification wizard is the services' job (issue 5: ``ws.wizard(user,
-# unit)``); until that façade is in the tree, this is the smallest stand-in that walks the same
-# four steps over certlib's public pieces: ``certlib.engine.validate`` on the district / state copies,
-# ``Store.record_progress`` for each step, a SHA-256 over the unit's state data as the snapshot,
-# and the store's own ``submit`` / ``request_recert`` — every guard stays the domain's.
-# Jobs run synchronously (recorded as COMPLETED at once) and live in this process only.
+# Wizard: tables and helpers over the workspace's wizard (``ws.wizard(user, unit)``, certlib.services).
 # ---------------------------------------------------------------------------------------------
 
 REPORT_FORMATS = ["html", "csv", "xlsx", "json"]
-_JOBS: dict[tuple[str, int], list[dict]] = {}
-
-
-@dataclass
-class Job:
-    id: int
-    kind: str  # "state validation" | "snapshot"
-    title: str
-    queued: dt.datetime
-    status: str
-    run: object = None
-    sha256: str | None = None
-    error: str | None = None
-
-
-class WizardFallback:
-    """One user's four-step wizard on one unit (see the section comment above)."""
-
-    def __init__(self, ws, user_id: str, unit_id: int, now: dt.datetime):
-        self.ws, self.store, self.user_id, self.unit_id, self.now = ws, store_of(ws), user_id, unit_id, now
-        self.view = self.store.unit_view(user_id, unit_id, now)
-        self.event, self.unit = self.view.event, self.view.unit
-        self.pack = lab_pack(ws)
-        sources = data_sources(ws)
-        state = next((p for label, p in sources.items() if label.startswith("Demo state")), None)
-        from pathlib import Path
-
-        self.state_dir = state
-        self.district_dir = str(Path(state).parent / "districts" / self.unit.district_number) if state else None
-        self.scope = {"district": self.unit.district_number}
-        if self.unit.school_code:
-            self.scope = {"school": self.unit.school_code}
-
-    # ---- what the screen shows ----
-    @property
-    def role(self) -> str:
-        return self.view.role or ""
-
-    @property
-    def is_certifier(self) -> bool:
-        return self.role == "certifier"
-
-    @property
-    def last_step(self) -> int:
-        """Certifiers go on to step 4 (Certify and Submit); reviewers are done after step 3 (Close)."""
-        return 4 if self.is_certifier else 3
-
-    def forward_label(self, step: int) -> str:
-        return "Next" if step < self.last_step else "Close"
-
-    def has_forward(self, step: int) -> bool:
-        """Whether the step has a Next/Close button (step 4 submits instead)."""
-        return step < 4
-
-    def title(self, seq: int) -> str:
-        return f"{self.event.name} DC {self.event.id}.{self.unit.id}.{seq}"
-
-    def progress(self) -> dict:
-        return self.store.progress(self.user_id, self.unit_id)
-
-    def steps(self) -> pl.DataFrame:
-        from certlib.domain.statuses import WIZARD_STEPS
-
-        p = self.progress()
-        rows = []
-        for n, name in WIZARD_STEPS.items():
-            s = p.get(n)
-            status = str(s.status) if s else "NOT STARTED"
-            note = ""
-            if s and s.fatal_seen:
-                note = "fatal findings: fix the data and run again"
-            elif s and s.error_seen:
-                note = "a rule failed to run"
-            elif s and s.warnings and not s.warnings_acknowledged:
-                note = f"{s.warnings} warning(s) to acknowledge"
-            rows.append({"step": n, "Validation Type": name, "Status": status, "Note": note})
-        return pl.DataFrame(rows)
-
-    def next_check(self, step: int) -> tuple[bool, str]:
-        """May the user move past ``step``? (the step must be COMPLETED in this round)."""
-        if step >= 4:
-            return False, ""
-        s = self.progress().get(step)
-        if s is not None and str(s.status) == "COMPLETED":
-            return True, ""
-        from certlib.domain.statuses import WIZARD_STEPS
-
-        why = f"step {step} {WIZARD_STEPS[step]} is {s.status if s else 'NOT STARTED'}"
-        if s and s.fatal_seen:
-            why += ": fatal findings must be fixed first"
-        elif step == 2:
-            why += ": generate the state report, then open it"
-        elif step == 3:
-            why += ": take or review a snapshot"
-        return False, why
-
-    def _validate(self, data_dir: str, source: str):
-        from certlib.engine.run import validate
-
-        return validate(self.pack, data_dir, groups=list(self.event.groups), scope=self.scope,
-                        title=self.event.name, source_label=source, now=self.now)
-
-    @staticmethod
-    def _facts(run) -> dict:
-        fatal = any(r.status == "failed" and r.severity == "fatal" for r in run.rules)
-        error = any(r.status == "error" for r in run.rules)
-        warnings = sum(1 for r in run.rules if r.status == "failed" and r.severity == "warning")
-        return {"fatal_seen": fatal, "error_seen": error, "warnings": warnings}
-
-    # ---- step 1 ----
-    def run_district(self):
-        run = self._validate(self.district_dir, "district data")
-        f = self._facts(run)
-        status = "IN PROGRESS" if (f["fatal_seen"] or f["error_seen"]) else "COMPLETED"
-        self.store.record_progress(self.user_id, self.unit_id, 1, status, self.now, **f)
-        return run
-
-    # ---- step 2 ----
-    def jobs(self, kind: str | None = None) -> list[Job]:
-        return [j for j in _JOBS.get((self.user_id, self.unit_id), []) if kind is None or j.kind == kind]
-
-    def jobs_frame(self, kind: str | None = None) -> pl.DataFrame:
-        rows = [{"job": j.id, "Report Title": j.title, "Queued Time": j.queued.strftime("%m/%d/%Y %I:%M:%S %p"),
-                 "Status": j.status} for j in self.jobs(kind)]
-        return pl.DataFrame(rows, schema={"job": pl.Int64, "Report Title": pl.String, "Queued Time": pl.String,
-                                          "Status": pl.String})
-
-    def _add_job(self, kind: str, **kw) -> Job:
-        jobs = _JOBS.setdefault((self.user_id, self.unit_id), [])
-        job = Job(len(jobs) + 1, kind, self.title(len(jobs) + 2), self.now, "COMPLETED", **kw)
-        jobs.append(job)
-        return job
-
-    def queue_state_validation(self) -> Job:
-        self.store.record_progress(self.user_id, self.unit_id, 2, "IN PROGRESS", self.now)
-        return self._add_job("state validation", run=self._validate(self.state_dir, "state data"))
-
-    def open_report(self, job_id: int):
-        job = next(j for j in self.jobs() if j.id == job_id)
-        if job.kind == "state validation":
-            f = self._facts(job.run)
-            status = "IN PROGRESS" if (f["fatal_seen"] or f["error_seen"]) else "COMPLETED"
-            self.store.record_progress(self.user_id, self.unit_id, 2, status, self.now, **f)
-        else:
-            self.store.record_progress(self.user_id, self.unit_id, 3, "COMPLETED", self.now,
-                                       snapshot_sha256=job.sha256)
-        return job
-
-    def compare(self) -> pl.DataFrame:
-        """District copy vs state copy for the unit, per table: rows in each, keys missing in the
-        state copy, keys only in the state copy."""
-        from certlib.engine import scan_tables
-        from certlib.engine.run import normalize_scope
-
-        scope = normalize_scope(self.scope)
-        dist = scan_tables(self.district_dir, self.pack, scope)
-        state = scan_tables(self.state_dir, self.pack, scope)
-        rows = []
-        for name, table in sorted(self.pack.tables.items()):
-            keys = list(table.keys)
-            if not table.district_key or not keys:
-                continue
-            d_keys = dist[name].select(keys).collect()
-            s_keys = state[name].select(keys).collect()
-            rows.append({"table": name, "district rows": d_keys.height, "state rows": s_keys.height,
-                         "missing in state": d_keys.join(s_keys, on=keys, how="anti", nulls_equal=True).height,
-                         "only in state": s_keys.join(d_keys, on=keys, how="anti", nulls_equal=True).height})
-        return pl.DataFrame(rows)
-
-    # ---- step 3 ----
-    def take_snapshot(self) -> Job:
-        import hashlib
-
-        from certlib.engine import scan_tables
-        from certlib.engine.run import normalize_scope
-
-        frames = scan_tables(self.state_dir, self.pack, normalize_scope(self.scope))
-        h = hashlib.sha256()
-        for name in sorted(frames):
-            df = frames[name].collect()
-            df = df.sort(df.columns) if df.height else df
-            h.update(name.encode())
-            h.update(df.write_csv().encode())
-        self.store.record_progress(self.user_id, self.unit_id, 3, "IN PROGRESS", self.now)
-        return self._add_job("snapshot", sha256=h.hexdigest())
-
-    # ---- step 4 ----
-    def acknowledge_warnings(self) -> None:
-        for n, s in self.progress().items():
-            if s.warnings and not s.warnings_acknowledged:
-                self.store.record_progress(self.user_id, self.unit_id, n, s.status, self.now,
-                                           fatal_seen=s.fatal_seen, error_seen=s.error_seen, warnings=s.warnings,
-                                           warnings_acknowledged=True, snapshot_sha256=s.snapshot_sha256)
-
-    def checks(self) -> dict:
-        return checks_by_action(self.store.allowed_actions(self.user_id, self.unit_id, self.now))
-
-    def submit(self):
-        return self.store.submit(self.user_id, self.unit_id, self.now)
-
-    def request_recert(self, reason: str):
-        return self.store.request_recert(self.user_id, self.unit_id, reason, self.now)
 
 
 def wizard_for(ws, user_id: str, unit_id: int, now: dt.datetime):
-    """The wizard for (user, unit): the workspace façade's (``ws.wizard``) when it has one, else
-    :class:`WizardFallback`. The functions below read either shape."""
-    if getattr(ws, "wizard", None) is not None:
-        return ws.wizard(user_id, unit_id, now)
-    return WizardFallback(ws, user_id, unit_id, now)
+    """The workspace's wizard for (user, unit)."""
+    return ws.wizard(user_id, unit_id, now)
 
 
 _KINDS = {"state validation": "state_validation", "snapshot": "snapshot"}
@@ -1318,15 +1040,11 @@ def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
 
 
 def _jobs(wiz, kind: str) -> list:
-    if isinstance(wiz, WizardFallback):
-        return wiz.jobs(kind)
     return [j for j in wiz.ws.jobs(wiz.unit_id, kind=_KINDS[kind]) if j.round == wiz.round]
 
 
 def jobs_frame(wiz, kind: str) -> pl.DataFrame:
     """Report/Snapshot Results: job, Report Title, Queued Time, Status (newest first)."""
-    if isinstance(wiz, WizardFallback):
-        return wiz.jobs_frame(kind)
     rows = []
     for j in _jobs(wiz, kind):
         queued = dt.datetime.fromisoformat(j.queued_at)
@@ -1338,11 +1056,7 @@ def jobs_frame(wiz, kind: str) -> pl.DataFrame:
 
 def refresh_jobs(wiz) -> int:
     """Refresh: let queued jobs run (the façade's in-process worker) and report how many ran."""
-    ws = getattr(wiz, "ws", None)
-    run = getattr(ws, "run_pending", None)
-    if run is None or isinstance(wiz, WizardFallback):
-        return 0
-    return len(run(wiz.now))
+    return len(wiz.ws.run_pending(wiz.now))
 
 
 @dataclass(frozen=True)
@@ -1403,27 +1117,9 @@ REPORT_MIME = {"html": "text/html", "csv": "text/csv", "json": "application/json
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def facade_call(obj, name: str, *args, **kwargs):
-    """Call ``obj.<name>`` or refuse, naming what this build lacks."""
-    from certlib.errors import CertlibError
-
-    fn = getattr(obj, name, None)
-    if fn is None:
-        raise CertlibError(f"{name} needs the workspace services (certlib.services), not in this build yet")
-    return fn(*args, **kwargs)
-
-
 def snapshot_diff(wiz) -> pl.DataFrame:
     """The two latest snapshot versions of the unit compared: per table, records added, removed
-    and changed (the façade's diff), or — in the stand-in — whether the content hash changed."""
-    if isinstance(wiz, WizardFallback):
-        snaps = wiz.jobs("snapshot")
-        rows, prev = [], None
-        for j in snaps:
-            rows.append({"version": j.id, "Report Title": j.title, "sha256": (j.sha256 or "")[:16] + "…",
-                         "vs previous": "" if prev is None else ("identical" if prev == j.sha256 else "CHANGED")})
-            prev = j.sha256
-        return pl.DataFrame(rows)
+    and changed (the façade's diff)."""
     store = wiz.ws.snapshot_store
     versions = store.versions(wiz.unit_id)
     if len(versions) < 2:

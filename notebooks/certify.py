@@ -281,7 +281,7 @@ def _(set_note, set_version, state_run, wiz):
 def _(refresh_jobs, resync, set_note, set_version, wiz):
     mo.stop(not (refresh_jobs.value or resync.value))
     if resync.value:
-        set_note(dash.attempt("resync", dash.facade_call, wiz, "resync"))
+        set_note(dash.attempt("resync", wiz.resync))
     else:
         with mo.status.spinner(title="Refreshing: running queued jobs…"):
             set_note(dash.attempt("refresh", dash.refresh_jobs, wiz))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -450,4 +449,4 @@ def check_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> list[Diag
     return found
 
 
-__all__ = ["check_pack", "compile_rule", "compile_sql", "lineage", "transpile", "replace"]
+__all__ = ["check_pack", "compile_rule", "compile_sql", "lineage", "transpile"]

@@ -1,5 +1,5 @@
-"""The dashboard frames built from a real workflow store (fallback when the façade has no
-aggregated frames), and the state console's flow: publish → approve → the frames follow."""
+"""The dashboard frames read from a real workspace (its store and the services' frames), and the
+state console's flow: publish → approve → the frames follow."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 
 from certlib import dashboard as d
+from certlib.services import Workspace
 from certlib.store import Store
 
 NOW = dt.datetime(2025, 7, 1, 9)
@@ -28,16 +29,17 @@ def _store(tmp_path) -> Store:
     return s
 
 
-def test_frames_from_store_follow_the_workflow(tmp_path):
+def test_frames_from_workspace_follow_the_workflow(tmp_path):
+    ws = Workspace.create(tmp_path / "ws")
     s = _store(tmp_path)
     e = s.create_event("sa", NOW, name="Fall ANB", reporting_year=2025, category_id="ATT", level="school",
                        groups=["Enrollment"], start_date="2025-06-15", certification_opens="2025-06-20",
                        end_date="2025-06-30")
-    assert d.frames_from_store(s, NOW).units.height == 0  # unpublished events are not on the dashboard
+    assert d.frames_from_workspace(ws, NOW.date()).units.height == 0  # unpublished events are not on the dashboard
     s.publish_event("sa", e.id, NOW)
     unit = next(u for u in s.units(e.id) if u.school_code == "0588")
     s.approve("sa", unit.id, NOW + dt.timedelta(hours=1))
-    f = d.frames_from_store(s, NOW + dt.timedelta(days=1))
+    f = d.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date())
     assert f.units.height == 2 and f.units.columns[: len(d.UNIT_SCHEMA)] == list(d.UNIT_SCHEMA)
     row = f.units.filter(pl.col("unit_id") == unit.id).row(0, named=True)
     assert row["unit_status"] == "Certification Approved by State" and row["school_name"] == "North Star 7-8"

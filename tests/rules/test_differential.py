@@ -117,9 +117,8 @@ def test_every_default_rule_matches_duckdb(rule_id: str, seed: int):
     assert got == expected, f"{rule_id}: polars differs from DuckDB"
 
 
-def test_default_rules_match_duckdb_on_the_demo_state(tmp_path):
+def test_default_rules_match_duckdb_on_the_demo_state():
     """The same on the committed demo state (realistic sizes, planted defects)."""
-    import polars as pl
 
     from certlib.engine import scan_tables
 
@@ -131,7 +130,6 @@ def test_default_rules_match_duckdb_on_the_demo_state(tmp_path):
         assert got == expected, f"{rule_id}: polars differs from DuckDB on the demo state"
         found_any += bool(got)
     assert found_any >= 14  # at least the planted-defect rules find something
-    assert isinstance(frames["enrollments"], pl.DataFrame)
 
 
 REFUSED = {
