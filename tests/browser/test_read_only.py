@@ -50,12 +50,12 @@ def test_read_only_refuses_approve_and_store_is_unchanged(read_only_server, page
     server, ws = read_only_server
     before = _fingerprint(ws)
     open_notebook(page, server, "state_console", "Certification events")
-    page.get_by_role("heading", name="Certification events").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Certification events", exact=True).first.wait_for(timeout=30_000)
     assert page.get_by_text("read-only deployment").first.is_visible()
     # the first published event, its first unit, then Approve (enabled: the domain allows it; the
     # deployment refuses it)
     page.get_by_role("row").filter(has_text="End of Year Attendance Certification").first.get_by_role("checkbox").click()
-    page.get_by_role("heading", name="Units").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Units", exact=True).first.wait_for(timeout=30_000)
     wait_idle(page)
     page.get_by_role("row").filter(has_text="1071").filter(has_text="In Progress").first.get_by_role("checkbox").click()
     page.get_by_role("button", name="Approve", exact=True).wait_for(timeout=30_000)

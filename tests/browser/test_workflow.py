@@ -21,7 +21,7 @@ CERTIFIER = "ns.cert1"  # one of two primary certifiers of North Star (1071)
 
 
 def _heading(page, pattern: str):
-    page.get_by_role("heading", name=re.compile(pattern)).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=re.compile(pattern)).first.wait_for(timeout=60_000)
     wait_idle(page)
 
 
