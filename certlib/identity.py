@@ -203,28 +203,22 @@ def workspace_dir(env: Mapping[str, str] | None = None) -> str:
 
 
 def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | None]:
-    """Open the deployment's workspace through the services façade.
+    """Open the deployment's workspace through the services façade, as an app starts it: jobs left
+    RUNNING by a dead worker are failed with the reason, and the due-soon/overdue alerts sweep runs
+    (idempotent; skipped on a read-only deployment).
 
     Returns ``(workspace, None)`` or ``(None, what to do next)`` so a notebook can show an empty
     state instead of a traceback when the demo workspace has not been created yet.
     """
+    from certlib.services import Workspace
+
     path = workspace_dir(env)
     try:
-        from certlib.services import Workspace  # issue 5's façade
-    except ImportError:
-        Workspace = None  # noqa: N806 - the façade class, when present
-    if Workspace is not None and hasattr(Workspace, "open"):
-        try:
-            return Workspace.open(path), None
-        except Exception as err:  # a CertlibError or a missing directory: say what to do
-            return None, _no_workspace(path, err)
-    # until the façade lands: the workspace's workflow store is enough for the apps to run
-    try:
-        from certlib.store import Store
-
-        return Store.open_workspace(path, create=False), None
-    except Exception as err:
+        ws = Workspace.open(path)
+    except Exception as err:  # a CertlibError or a missing directory: say what to do
         return None, _no_workspace(path, err)
+    ws.start()
+    return ws, None
 
 
 def _no_workspace(path: str, err: Exception) -> str:

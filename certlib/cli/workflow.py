@@ -15,6 +15,7 @@ import click
 
 from certlib.cli.base import as_option, cli, emit, format_option, now_option, parse_now
 from certlib.errors import AuditChainError, NotFound
+from certlib.services import Workspace
 from certlib.store import Store, load_people
 
 
@@ -210,8 +211,12 @@ def _transition(ctx: click.Context, action: str, unit_id: int, actor: str | None
 @click.argument("unit_id", type=int)
 @common
 def submit(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
-    """Submit Certification to State (certifier; steps 1-3 COMPLETED in this round)."""
-    _transition(ctx, "submit", unit_id, actor, fmt, now)
+    """Submit Certification to State (certifier; steps 1-3 COMPLETED in this round).
+
+    The wizard's step 4: the pinned snapshot's files are verified first, then the store's guards decide."""
+    with Workspace.open(Path(ctx.obj["workspace"])) as ws:
+        unit = ws.wizard(_actor(actor), unit_id, parse_now(now)).submit()
+    emit({"action": "submit", **_unit_out(unit)}, fmt)
 
 
 @cli.command("approve")
@@ -258,7 +263,7 @@ def recert_deny(ctx: click.Context, unit_id: int, reason: str | None, actor: str
     _transition(ctx, "deny_request", unit_id, actor, fmt, now, reason)
 
 
-# ---- wizard progress (written by the wizard; here for scripts, tests and demos) -------------------
+# ---- wizard progress (read-only here: only the wizard writes steps, citing the runs it made) -------
 
 
 @cli.group()
@@ -274,28 +279,7 @@ def progress_show(ctx: click.Context, unit_id: int, actor: str | None, fmt: str,
         steps = store.progress(_actor(actor), unit_id)
     emit([{"step": p.step, "status": str(p.status), "fatal": p.fatal_seen, "error": p.error_seen,
            "warnings": p.warnings, "acknowledged": p.warnings_acknowledged, "snapshot": p.snapshot_sha256 or "",
-           "round": p.round} for p in sorted(steps.values(), key=lambda p: p.step)], fmt)
-
-
-@progress.command("record")
-@click.argument("unit_id", type=int)
-@click.argument("step", type=int)
-@click.argument("status")
-@click.option("--fatal", is_flag=True, help="Fatal findings were seen.")
-@click.option("--error", "error", is_flag=True, help="A rule errored.")
-@click.option("--warnings", type=int, default=0)
-@click.option("--ack", is_flag=True, help="Warnings acknowledged.")
-@click.option("--snapshot", default=None, help="SHA-256 of the reviewed snapshot (step 3).")
-@common
-def progress_record(ctx: click.Context, unit_id: int, step: int, status: str, fatal: bool, error: bool,
-                    warnings: int, ack: bool, snapshot: str | None, actor: str | None, fmt: str,
-                    now: str | None) -> None:
-    """Record a wizard step: STATUS is 'NOT STARTED', 'IN PROGRESS' or COMPLETED."""
-    with _store(ctx) as store:
-        p = store.record_progress(_actor(actor), unit_id, step, status.upper(), parse_now(now), fatal_seen=fatal,
-                                  error_seen=error, warnings=warnings, warnings_acknowledged=ack,
-                                  snapshot_sha256=snapshot)
-    emit({"unit_id": unit_id, "step": p.step, "round": p.round, "status": str(p.status)}, fmt)
+           "run": p.evidence_id, "round": p.round} for p in sorted(steps.values(), key=lambda p: p.step)], fmt)
 
 
 # ---- Message Center ----------------------------------------------------------------------------

@@ -147,6 +147,39 @@ class Progress:
     warnings_acknowledged: bool = False
     snapshot_sha256: str | None = None
     updated_at: str | None = None
+    evidence_id: int | None = None  # the validation run on record that backs this step (store.record_evidence)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A validation run on record that a wizard step may cite: what ran, for whom, and what it found.
+
+    Why: the submit guard must rest on runs the services recorded when they ran the rules, not on a
+    step status the caller reports; step 3's run also names a snapshot from the store's registry.
+    """
+
+    id: int
+    unit_id: int
+    round: int
+    user_id: str
+    step: int  # 1 district data, 2 state data, 3 snapshot
+    fatal_seen: bool
+    error_seen: bool
+    warnings: int
+    snapshot_sha256: str | None
+    source: str  # what was validated: the report path, "job 12", "snapshot v3"
+    at: str
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """A snapshot version registered by the snapshot service when it was written (sha256 of its content)."""
+
+    unit_id: int
+    version: int
+    sha256: str
+    taken_by: str
+    taken_at: str
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class UnitContext:
     progress: Mapping[int, Progress]  # the actor's wizard steps in the current round, by step
     now: datetime
     reason: str | None = None
+    snapshots: frozenset[str] = frozenset()  # SHA-256 of the unit's registered snapshots (the store's registry)
 
 
 # ---- guards: named predicates; each returns None when it holds, else what failed -------------------
@@ -95,6 +96,17 @@ def snapshot_pinned(ctx: UnitContext) -> str | None:
     p = ctx.progress.get(3)
     if p is None or not p.snapshot_sha256:
         return "no snapshot reviewed in step 3 Snapshot Validation"
+    if p.snapshot_sha256 not in ctx.snapshots:
+        return f"snapshot {p.snapshot_sha256[:12]}... is not a registered snapshot of unit {ctx.unit.id}"
+    return None
+
+
+def evidence_on_record(ctx: UnitContext) -> str | None:
+    """A COMPLETED step must name the validation run that completed it (no self-reported steps)."""
+    for step, name in WIZARD_STEPS.items():
+        p = ctx.progress.get(step)
+        if p and p.evidence_id is None:
+            return f"step {step} {name} has no validation run on record"
     return None
 
 
@@ -119,6 +131,7 @@ STEPS_COMPLETED = Guard("steps 1-3 COMPLETED", steps_completed)
 NO_FATAL = Guard("no fatal or rule error", no_fatal_or_error)
 WARNINGS_ACK = Guard("warnings acknowledged", warnings_acknowledged)
 SNAPSHOT_PINNED = Guard("snapshot pinned", snapshot_pinned)
+EVIDENCE_ON_RECORD = Guard("steps backed by runs on record", evidence_on_record)
 REASON_GIVEN = Guard("reason required", reason_given)
 EVERY_CERTIFIER = Guard("every certifier certified", every_certifier_certified)
 
@@ -163,7 +176,7 @@ UNIT_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "submit", "Submit Certification to State", "certifier",
         frozenset({S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), after_submit,
-        (WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, NO_FATAL, WARNINGS_ACK,
+        (WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, EVIDENCE_ON_RECORD, NO_FATAL, WARNINGS_ACK,
          SNAPSHOT_PINNED),
     ),
     Transition(

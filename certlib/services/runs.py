@@ -69,19 +69,29 @@ def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
             "failed_rules": [r.id for r in run.rules if r.status != "passed"], "findings": rule_counts(run)}
 
 
+def _put_on_record(ws: Workspace, job: Job, run: RunResult) -> int | None:
+    """Record a state-validation job's run as step-2 evidence of the user who queued it, in the job's
+    round (a job queued in an earlier round backs nothing)."""
+    if not job.user_id or job.unit_id is None or ws.unit(job.unit_id).round != job.round:
+        return None
+    ev = ws.store.record_evidence(job.user_id, job.unit_id, 2, datetime.fromisoformat(job.queued_at), **facts(run),
+                                  source=f"job {job.id} {job.title}")
+    return ev.id
+
+
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
     def state_validation(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         report(0.1, "validating the state copy")
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
             run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
         report(0.9, "rendering the report")
-        return _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
+        result = _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
+        return {**result, "evidence_id": _put_on_record(ws, job, run)}
 
     def snapshot(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         unit = ws.unit(job.unit_id or 0)
         report(0.1, "copying the state's rows")
-        snap = ws.snapshot_store.take(unit.id, ws.state_dir, ws.unit_scope(unit), job.user_id or "system",
-                                      datetime.fromisoformat(job.queued_at))
+        snap = ws.take_snapshot(job.user_id or "system", unit.id, datetime.fromisoformat(job.queued_at))
         report(0.6, "validating the snapshot")
         run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", datetime.now().replace(microsecond=0))
         return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,

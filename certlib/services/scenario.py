@@ -3,8 +3,9 @@
 Why: the demo must show events in every status the help article shows, and its audit chain must
 verify, so nothing is written behind the store's back: people go through ``load_people``, events
 through ``create_event`` / ``publish_event`` / ``close_event``, units through the same transitions a
-user would trigger. A scenario "certify" takes a real snapshot of the unit and records steps 1-3
-as completed history before submitting (the demo's past, not a run of today's rules).
+user would trigger. A scenario "certify" takes a real, registered snapshot of the unit and puts steps
+1-3 on record as history before submitting; those runs say "demo scenario history (no rules were run)"
+so nobody mistakes the demo's past for a run of today's rules.
 """
 
 from __future__ import annotations
@@ -76,11 +77,10 @@ def _play(ws: Workspace, admin: str, event_id: int, a: dict[str, Any], at: datet
 
 def certify_history(ws: Workspace, user: str, unit_id: int, at: datetime) -> None:
     """A past certification: a real snapshot, steps 1-3 recorded COMPLETED, then the store's submit."""
-    unit = ws.unit(unit_id)
-    snap = ws.snapshot_store.take(unit_id, ws.state_dir, ws.unit_scope(unit), user, at)
-    ws.store.log(user, "snapshot taken", at, event_id=unit.event_id, unit_id=unit_id,
-                 details={"version": snap.version, "rows": snap.rows}, snapshot_sha256=snap.sha256)
-    for step in (1, 2):
-        ws.store.record_progress(user, unit_id, step, "COMPLETED", at)
-    ws.store.record_progress(user, unit_id, 3, "COMPLETED", at, snapshot_sha256=snap.sha256)
+    snap = ws.take_snapshot(user, unit_id, at)
+    for step in (1, 2, 3):
+        ev = ws.store.record_evidence(user, unit_id, step, at, fatal_seen=False, error_seen=False, warnings=0,
+                                      snapshot_sha256=snap.sha256 if step == 3 else None,
+                                      source="demo scenario history (no rules were run)")
+        ws.store.record_progress(user, unit_id, step, "COMPLETED", at, evidence_id=ev.id)
     ws.store.submit(user, unit_id, at)

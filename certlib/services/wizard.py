@@ -1,7 +1,8 @@
 """The certification wizard for one (user, unit, round): four steps with real gating (DESIGN §4).
 
-Why: the steps' statuses are what the store's submit guard checks, so every step writes its facts
-through ``store.record_progress`` and every refusal names why. Each step's status comes with the
+Why: the steps' statuses are what the store's submit guard checks, so every step puts the run it
+made on record (``store.record_evidence``) and cites it in ``store.record_progress``; the store copies
+the facts from the run, never from the caller, and every refusal names why. Each step's status comes with the
 reason it is not COMPLETED (derived from the store's progress and the job queue, never guessed).
 Re-running an earlier step sets the later ones back to NOT STARTED.
 
@@ -196,10 +197,12 @@ class Wizard:
     def run_district(self, fmt: str = "html") -> RunResult:
         """Run the event's groups on the district's copy; COMPLETED only without fatal or rule error."""
         run = run_unit(self.ws, self.unit_id, self.ws.district_dir(self.unit.district_number), "district data", self.now)
-        save_report(self.ws, run, f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
-                    tuple(dict.fromkeys((fmt, "json"))))
+        reports = save_report(self.ws, run, f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
+                              tuple(dict.fromkeys((fmt, "json"))))
         f = facts(run)
-        self._record(1, self._status_of(f), **f)
+        ev = self.store.record_evidence(self.user_id, self.unit_id, 1, self.now, **f,
+                                        source=f"district data: {reports['json']}")
+        self._record(1, self._status_of(f), evidence_id=ev.id)
         self._invalidate_after(1)
         return run
 
@@ -233,8 +236,12 @@ class Wizard:
             return job
         mine = self._my_jobs("state_validation")
         if mine and mine[0].id == job.id:
-            f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")} if job.result else {}
-            self._record(2, self._status_of(f), **f)
+            evidence_id = (job.result or {}).get("evidence_id")
+            if evidence_id is None:  # a job from before runs were put on record: queue a new one
+                self._record(2, IN_PROGRESS)
+            else:
+                ev = self.store.evidence(evidence_id)
+                self._record(2, IN_PROGRESS if ev.fatal_seen or ev.error_seen else DONE, evidence_id=evidence_id)
         return job
 
     def report_path(self, job_id: int, fmt: str = "html") -> str:
@@ -268,7 +275,9 @@ class Wizard:
             f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")}
         else:
             f = facts(run_unit(self.ws, self.unit_id, snap.path, f"snapshot v{snap.version}", self.now))
-        self._record(3, self._status_of(f), snapshot_sha256=snap.sha256, **f)
+        ev = self.store.record_evidence(self.user_id, self.unit_id, 3, self.now, **f, snapshot_sha256=snap.sha256,
+                                        source=f"snapshot v{snap.version}")
+        self._record(3, self._status_of(f), evidence_id=ev.id)
         self.store.log(self.user_id, "snapshot reviewed", self.now, event_id=self.event.id, unit_id=self.unit_id,
                        details={"version": snap.version}, snapshot_sha256=snap.sha256)
         return snap
@@ -280,8 +289,7 @@ class Wizard:
         n = 0
         for step, p in self.progress().items():
             if p.warnings and not p.warnings_acknowledged:
-                self._record(step, str(p.status), fatal_seen=p.fatal_seen, error_seen=p.error_seen,
-                             warnings=p.warnings, warnings_acknowledged=True, snapshot_sha256=p.snapshot_sha256)
+                self._record(step, str(p.status), evidence_id=p.evidence_id, warnings_acknowledged=True)
                 n += 1
         return n
 

@@ -224,6 +224,15 @@ class Workspace:
     def snapshots(self, unit_id: int) -> list[Snapshot]:
         return self.snapshot_store.list(unit_id)
 
+    def take_snapshot(self, user: str | User, unit_id: int, now: datetime | None = None) -> Snapshot:
+        """Write a new snapshot version of the unit's state rows and register its SHA-256 in the store
+        (audited); only a registered snapshot can be pinned by step 3 and a submission."""
+        uid, at = _uid(user), clock(now)
+        unit = self.unit(unit_id)
+        snap = self.snapshot_store.take(unit_id, self.state_dir, self.unit_scope(unit), uid, at)
+        self.store.register_snapshot(uid, unit_id, snap.version, snap.sha256, at, details={"rows": snap.rows})
+        return snap
+
     def dashboard_frames(self, today: date | None = None) -> dict[str, Any]:
         """Polars frames ``units`` / ``users`` / ``findings`` for the dashboard (see :mod:`certlib.services.frames`)."""
         from certlib.services.frames import dashboard_frames

@@ -36,8 +36,16 @@ def _v1_initial(conn: sa.Connection) -> None:
         install_audit_guard(conn)
 
 
+def _v2_evidence(conn: sa.Connection) -> None:
+    """Runs on record and the snapshot registry; progress rows name the run that backs them."""
+    schema.metadata.create_all(conn, tables=[schema.evidence, schema.snapshots])
+    if "evidence_id" not in {c["name"] for c in sa.inspect(conn).get_columns("progress")}:
+        conn.exec_driver_sql("ALTER TABLE progress ADD COLUMN evidence_id INTEGER")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial workflow schema", _v1_initial),
+    (2, "evidence and snapshot registry", _v2_evidence),
 ]
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

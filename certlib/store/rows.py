@@ -46,7 +46,7 @@ def progress_from(r: Any) -> Progress:
         user_id=r.user_id, unit_id=r.unit_id, round=r.round, step=r.step, status=StepStatus(r.status),
         fatal_seen=bool(r.fatal_seen), error_seen=bool(r.error_seen), warnings=r.warnings,
         warnings_acknowledged=bool(r.warnings_acknowledged), snapshot_sha256=r.snapshot_sha256,
-        updated_at=r.updated_at,
+        updated_at=r.updated_at, evidence_id=r.evidence_id,
     )
 
 

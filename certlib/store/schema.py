@@ -122,6 +122,34 @@ progress = sa.Table(
     sa.Column("warnings_acknowledged", sa.Boolean, nullable=False, default=False),
     sa.Column("snapshot_sha256", sa.String, nullable=True),
     sa.Column("updated_at", sa.String, nullable=True),
+    sa.Column("evidence_id", sa.Integer, nullable=True),  # v2: the run that backs the step
+)
+
+# v2: the validation runs a step may cite, and the registry of snapshot versions (see store/evidence.py)
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.String, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("step", sa.Integer, nullable=False),
+    sa.Column("fatal_seen", sa.Boolean, nullable=False),
+    sa.Column("error_seen", sa.Boolean, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("snapshot_sha256", sa.String, nullable=True),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("at", sa.String, nullable=False),
+)
+
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), primary_key=True, autoincrement=False),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sha256", sa.String, nullable=False),
+    sa.Column("taken_by", sa.String, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("taken_at", sa.String, nullable=False),
 )
 
 audit = sa.Table(
@@ -170,4 +198,5 @@ alerts = sa.Table(
 sa.Index("ix_units_event", units.c.event_id)
 sa.Index("ix_submissions_unit_round", submissions.c.unit_id, submissions.c.round)
 sa.Index("ix_alerts_user", alerts.c.user_id)
+sa.Index("ix_evidence_unit", evidence.c.unit_id, evidence.c.round)
 sa.Index("ix_memberships_category", memberships.c.category_id)

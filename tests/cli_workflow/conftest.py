@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
 
 from certlib.cli import cli
+from certlib.services import Workspace
 
 PEOPLE = Path(__file__).with_name("people.toml")
-SHA = "0f" * 32
+SAMPLE_STATE = Path(__file__).parents[2] / "sample_data" / "state" / "state"
 
 
 class Certlib:
     """Runs ``certlib --workspace WS ...`` in-process; ``ok`` asserts exit 0, ``refused`` asserts exit 1."""
+
+    env: dict[str, str] = {}  # what the runner adds to the environment (a PostgreSQL URL, say)
 
     def __init__(self, workspace: Path):
         self.workspace = workspace
         self.runner = CliRunner()
 
     def run(self, *args: str, now: str = "2025-07-01T09:00"):
-        return self.runner.invoke(cli, ["--workspace", str(self.workspace), *args], env={"CERTLIB_NOW": now})
+        return self.runner.invoke(cli, ["--workspace", str(self.workspace), *args], env={"CERTLIB_NOW": now, **self.env})
+
+    def open_workspace(self) -> Workspace:
+        with mock.patch.dict(os.environ, self.env):
+            return Workspace.open(self.workspace)
+
+    def setup(self) -> None:
+        """People loaded, the sample state copied in (so a unit can be snapshotted), and the services'
+        first open (it adds their job tables, once per workspace)."""
+        shutil.copytree(SAMPLE_STATE, self.workspace / "data" / "state")
+        counts = self.ok("people", "load", str(PEOPLE), now="2025-06-01T08:00")
+        assert counts == {"districts": 2, "schools": 2, "categories": 2, "users": 8, "memberships": 8}
+        self.open_workspace().close()
 
     def ok(self, *args: str, now: str = "2025-07-01T09:00"):
         result = self.run(*args, "--format", "json", now=now)
@@ -37,18 +56,27 @@ class Certlib:
     def db_bytes(self) -> bytes:
         return (self.workspace / "certlib.db").read_bytes()
 
+    def ready(self, user: str, unit: int, now: str = "2025-07-01T09:00") -> str:
+        """Put ``user``'s steps 1-3 on record as clean runs over a real, registered snapshot of the
+        unit (the wizard's own tests run the rules; these tests are about the workflow CLI)."""
+        at = datetime.fromisoformat(now)
+        with self.open_workspace() as ws:
+            snap = ws.take_snapshot(user, unit, at)
+            for step in (1, 2, 3):
+                ev = ws.store.record_evidence(user, unit, step, at, fatal_seen=False, error_seen=False, warnings=0,
+                                              snapshot_sha256=snap.sha256 if step == 3 else None, source="test")
+                ws.store.record_progress(user, unit, step, "COMPLETED", at, evidence_id=ev.id)
+        return snap.sha256
+
     def certify(self, user: str, unit: int, now: str = "2025-07-01T09:00") -> dict:
-        for step in ("1", "2", "3"):
-            extra = ["--snapshot", SHA] if step == "3" else []
-            self.ok("progress", "record", str(unit), step, "COMPLETED", *extra, "--as", user, now=now)
+        self.ready(user, unit, now)
         return self.ok("submit", str(unit), "--as", user, now=now)
 
 
 @pytest.fixture
 def certlib(tmp_path: Path) -> Certlib:
     c = Certlib(tmp_path / "ws")
-    counts = c.ok("people", "load", str(PEOPLE), now="2025-06-01T08:00")
-    assert counts == {"districts": 2, "schools": 2, "categories": 2, "users": 8, "memberships": 8}
+    c.setup()
     return c
 
 

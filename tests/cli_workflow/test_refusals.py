@@ -42,8 +42,7 @@ PREP = {"missing reason": ["approve", "{unit}", "--as", "state-admin"]}
 @pytest.mark.parametrize(("name", "args", "now", "text"), CASES, ids=[c[0] for c in CASES])
 def test_refusal_exits_1_names_reason_and_changes_nothing(certlib, published, name, args, now, text):
     event_id, unit = published
-    for step in ("1", "2", "3"):  # cert-1 is ready to submit, so only the case's own fault can refuse
-        certlib.ok("progress", "record", str(unit), step, "COMPLETED", "--snapshot", "ab" * 32, "--as", "cert-1")
+    certlib.ready("cert-1", unit)  # cert-1 is ready to submit, so only the case's own fault can refuse
     if name in PREP:
         certlib.ok(*[a.format(unit=unit, event=event_id) for a in PREP[name]])
     before = certlib.db_bytes()

@@ -43,13 +43,16 @@ def test_full_certification_scenario(certlib, published):
     assert (out["status"], out["round"]) == (SENT, 2)
 
     audit = certlib.ok("audit", "list", "--unit", str(unit))
-    assert [(r["action"], r["to_status"]) for r in audit] == [
+    taken = [r for r in audit if r["action"] == "snapshot taken"]
+    assert len(taken) == 4  # each certification took a registered snapshot
+    assert [(r["action"], r["to_status"]) for r in audit if r["action"] != "snapshot taken"] == [
         ("submit", "In Progress"), ("submit", SENT), ("approve", APPROVED),
         ("request_recert_state", "Recertification In Progress"),
         ("submit", "Recertification In Progress"), ("submit", SENT),
         ("request_recert_district", "Recertification Request Sent"), ("deny_request", SENT),
     ]
     assert all(r["snapshot_sha256"] for r in audit if r["action"] == "submit")
+    assert {r["snapshot_sha256"] for r in audit if r["action"] == "submit"} <= {r["snapshot_sha256"] for r in taken}
     verify = certlib.ok("audit", "verify")
     assert verify["ok"] is True and verify["rows"] == 3 + len(audit)  # people load, create, publish + unit rows
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from certlib.cli import cli
-from tests.cli_workflow.conftest import PEOPLE, Certlib
+from tests.cli_workflow.conftest import Certlib
 from tests.cli_workflow.conftest import published as published  # noqa: F401  (fixture, re-exported)
 from tests.cli_workflow.test_scenario import test_full_certification_scenario as scenario
 
@@ -23,18 +22,13 @@ class PgCertlib(Certlib):
     def __init__(self, workspace: Path, url: str):
         super().__init__(workspace)
         self.url = url
-
-    def run(self, *args: str, now: str = "2025-07-01T09:00"):
-        return self.runner.invoke(
-            cli, ["--workspace", str(self.workspace), *args],
-            env={"CERTLIB_NOW": now, "CERTLIB_DATABASE_URL": self.url},
-        )
+        self.env = {"CERTLIB_DATABASE_URL": url}
 
 
 @pytest.fixture
 def certlib(pg, tmp_path: Path) -> PgCertlib:
     c = PgCertlib(tmp_path / "ws", pg.new_database().replace("postgresql+psycopg://", "postgresql://"))
-    c.ok("people", "load", str(PEOPLE), now="2025-06-01T08:00")
+    c.setup()
     return c
 
 

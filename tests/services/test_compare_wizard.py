@@ -77,7 +77,7 @@ def test_reviewer_closes_after_step_3_and_never_submits(ws: Workspace) -> None:
     job = wiz.queue_state_validation()
     ws.run_pending(NOW)
     wiz.open_report(job.id)
-    ws.snapshot_store.take(unit, ws.state_dir, ws.unit_scope(ws.unit(unit)), "ns.cert1", NOW)
+    ws.take_snapshot("ns.cert1", unit, NOW)
     wiz.review_snapshot()  # the state's latest snapshot, taken by someone else, may be reviewed
     wiz.close()
     with pytest.raises(Refused):

@@ -1,27 +1,84 @@
-"""Known hole (reported to the lead): the store's submit guard trusts self-reported progress.
+"""The submit gate holds for every face, not only the wizard's screens.
 
-`certlib progress record` (and ``Store.record_progress``) let a certifier mark steps 1-3 COMPLETED
-with any SHA-256, then `certlib submit` goes through, without running a rule or taking a snapshot.
-The wizard never does this, but the gate must hold for every face. Strict xfail: it flips to a
-failure (to be un-marked) once the store checks the facts itself.
+Before runs were put on record, ``Store.record_progress`` (and a ``certlib progress record`` command)
+took a caller's word that steps 1-3 were COMPLETED, with any SHA-256. Now a COMPLETED step must cite
+a run on record of the same user, unit, round and step with no fatal finding, and step 3's run must
+name a snapshot the snapshot service registered; the submit guard re-checks both.
 """
 
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
+from certlib.cli import cli
 from certlib.errors import Refused
 from certlib.services import Workspace
 
 from .conftest import NOW, eoy_unit
 
 
-@pytest.mark.xfail(strict=True, reason="store.record_progress trusts its caller (foundation); see the issue-5 report")
-def test_submit_without_walking_the_wizard_is_refused(ws: Workspace) -> None:
+def test_self_reported_steps_are_refused(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
-    fake = "a" * 64  # no snapshot has this SHA-256
-    for step in (1, 2):
-        ws.store.record_progress("ns.cert1", unit, step, "COMPLETED", NOW)
-    ws.store.record_progress("ns.cert1", unit, 3, "COMPLETED", NOW, snapshot_sha256=fake)
-    with pytest.raises(Refused):
+    for step in (1, 2, 3):
+        with pytest.raises(Refused, match="COMPLETED only by a validation run on record"):
+            ws.store.record_progress("ns.cert1", unit, step, "COMPLETED", NOW)
+    with pytest.raises(Refused, match="steps 1-3 COMPLETED"):
         ws.store.submit("ns.cert1", unit, NOW)
+
+
+def test_an_invented_snapshot_hash_cannot_be_pinned(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    with pytest.raises(Refused, match="not a registered snapshot of unit"):
+        ws.store.record_evidence("ns.cert1", unit, 3, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                 snapshot_sha256="a" * 64, source="forged")
+
+
+def test_a_snapshot_of_another_unit_cannot_be_pinned(ws: Workspace) -> None:
+    mine, other = eoy_unit(ws, "1071"), eoy_unit(ws, "7988")
+    theirs = ws.take_snapshot("hw.cert1", other, NOW)
+    with pytest.raises(Refused, match=f"not a registered snapshot of unit {mine}"):
+        ws.store.record_evidence("ns.cert1", mine, 3, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                 snapshot_sha256=theirs.sha256, source="borrowed")
+
+
+def test_a_run_with_fatal_findings_cannot_complete_a_step(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    ev = ws.store.record_evidence("ns.cert1", unit, 1, NOW, fatal_seen=True, error_seen=False, warnings=0,
+                                  source="district data")
+    with pytest.raises(Refused, match="reported fatal findings"):
+        ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
+    stored = ws.store.record_progress("ns.cert1", unit, 1, "IN PROGRESS", NOW, evidence_id=ev.id)
+    assert stored.fatal_seen  # the facts come from the run, not from the caller
+
+
+def test_another_users_run_cannot_be_cited(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    ev = ws.store.record_evidence("ns.cert2", unit, 1, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                  source="district data")
+    with pytest.raises(Refused, match=f"run {ev.id} is ns.cert2's step 1"):
+        ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
+
+
+def test_the_cli_has_no_way_to_report_a_step(ws: Workspace) -> None:
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "progress", "record", "1", "1", "COMPLETED",
+                                      "--as", "ns.cert1"])
+    assert result.exit_code == 2 and "No such command 'record'" in result.output
+
+
+def test_the_wizard_walk_cites_its_runs(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz = ws.wizard("ns.cert1", unit, NOW)
+    wiz.run_district()
+    job = wiz.queue_state_validation()
+    ws.run_pending(NOW)
+    wiz.open_report(job.id)
+    wiz.take_snapshot()
+    ws.run_pending(NOW)
+    snap = wiz.review_snapshot()
+    progress = wiz.progress()
+    runs = {step: ws.store.evidence(p.evidence_id) for step, p in progress.items()}
+    assert [r.step for r in runs.values()] == [1, 2, 3] and {r.user_id for r in runs.values()} == {"ns.cert1"}
+    assert runs[2].source.startswith(f"job {job.id} ")
+    assert runs[3].snapshot_sha256 == progress[3].snapshot_sha256 == snap.sha256
+    assert snap.sha256 in {r.sha256 for r in ws.store.snapshot_records(unit)}

@@ -14,8 +14,7 @@ from .conftest import NOW, eoy_unit
 
 
 def _take(ws: Workspace, unit_id: int, who: str = "ns.cert1"):
-    unit = ws.unit(unit_id)
-    return ws.snapshot_store.take(unit_id, ws.state_dir, ws.unit_scope(unit), who, NOW)
+    return ws.take_snapshot(who, unit_id, NOW)  # written, then registered in the store
 
 
 def test_snapshot_manifest_and_verify(ws: Workspace) -> None:
@@ -50,6 +49,8 @@ def test_two_snapshots_at_once_give_two_valid_versions(ws: Workspace) -> None:
     assert sorted(s.version for s in out) == [1, 2]
     assert [s.version for s in ws.snapshots(unit)] == [1, 2]
     assert out[0].sha256 == out[1].sha256  # same data, same content hash
+    registered = ws.store.snapshot_records(unit)
+    assert sorted((r.version, r.taken_by) for r in registered) == sorted((s.version, s.taken_by) for s in out)
 
 
 def test_diff_lists_added_records_after_resync(ws: Workspace) -> None:

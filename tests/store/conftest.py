@@ -99,10 +99,21 @@ def unit_of(store: Store, event_id: int, district: str = "1071", school: str | N
     return next(u.id for u in store.units(event_id) if u.district_number == district and u.school_code == school)
 
 
-def complete_steps(store: Store, user: str, unit_id: int, now: datetime = OPEN, **facts) -> None:
+def register(store: Store, user: str, unit_id: int, now: datetime = OPEN, sha: str = SHA) -> None:
+    """Register a snapshot of the unit with ``sha`` (the snapshot service does this when it writes one)."""
+    if sha not in {r.sha256 for r in store.snapshot_records(unit_id)}:
+        store.register_snapshot(user, unit_id, len(store.snapshot_records(unit_id)) + 1, sha, now)
+
+
+def complete_steps(store: Store, user: str, unit_id: int, now: datetime = OPEN, warnings: int = 0,
+                   warnings_acknowledged: bool = False) -> None:
+    """Put clean runs of steps 1-3 on record for ``user`` and cite them (what the wizard does)."""
+    register(store, user, unit_id, now)
     for step in (1, 2, 3):
-        store.record_progress(user, unit_id, step, "COMPLETED", now, snapshot_sha256=SHA if step == 3 else None,
-                              **facts)
+        ev = store.record_evidence(user, unit_id, step, now, fatal_seen=False, error_seen=False, warnings=warnings,
+                                   snapshot_sha256=SHA if step == 3 else None, source="test run")
+        store.record_progress(user, unit_id, step, "COMPLETED", now, evidence_id=ev.id,
+                              warnings_acknowledged=warnings_acknowledged)
 
 
 @pytest.fixture

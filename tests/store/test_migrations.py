@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from certlib.errors import NotFound, StoreError
+from certlib.errors import NotFound, Refused, StoreError
 from certlib.store import Store
 from certlib.store.migrations import CURRENT_VERSION
 
@@ -19,7 +19,8 @@ def test_new_store_is_migrated_in_wal_with_foreign_keys(tmp_path):
     assert store.version == CURRENT_VERSION
     con = sqlite3.connect(store.location)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version, name FROM schema_version").fetchall() == [(1, "initial workflow schema")]
+    assert con.execute("SELECT version, name FROM schema_version").fetchall() == [
+        (1, "initial workflow schema"), (2, "evidence and snapshot registry")]
     con.close()
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -34,6 +35,33 @@ def test_reopening_writes_nothing(store):
     again.units_for("c1", datetime(2025, 7, 1))
     again.close()
     assert db_bytes(again) == before
+
+
+def test_version_1_store_is_migrated_keeping_its_rows(store, event_unit):
+    """A store written before runs were put on record gains the tables and the progress column; its
+    old self-reported steps stay, but cite no run, so submit refuses them until the wizard re-runs."""
+    if not store.location.endswith(".db"):
+        pytest.skip("the v1 layout is rebuilt with SQLite statements")
+    _, unit = event_unit
+    store.close()
+    con = sqlite3.connect(store.location)
+    for step in (1, 2, 3):
+        con.execute("INSERT INTO progress (unit_id, user_id, round, step, status, fatal_seen, error_seen, warnings, "
+                    "warnings_acknowledged, snapshot_sha256) VALUES (?, 'c1', 1, ?, 'COMPLETED', 0, 0, 0, 0, ?)",
+                    (unit, step, "cd" * 32 if step == 3 else None))
+    con.execute("DROP TABLE evidence")
+    con.execute("DROP TABLE snapshots")
+    con.execute("ALTER TABLE progress DROP COLUMN evidence_id")
+    con.execute("DELETE FROM schema_version WHERE version = 2")
+    con.commit()
+    con.close()
+    again = Store(store.location)
+    assert again.version == CURRENT_VERSION == 2
+    old = again.progress("c1", unit)[1]
+    assert (str(old.status), old.evidence_id) == ("COMPLETED", None)
+    with pytest.raises(Refused, match="step 1 District Validation has no validation run on record"):
+        again.submit("c1", unit, datetime(2025, 7, 1))
+    again.close()
 
 
 def test_newer_schema_is_refused(tmp_path):

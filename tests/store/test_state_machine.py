@@ -70,15 +70,19 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(actor=CERTIFIERS, unit=UNITS, flaw=st.sampled_from(["", "", "", "fatal", "warn"]))
     def walk_wizard(self, actor: str, unit: int, flaw: str) -> None:
+        unit_id = self.units[unit]
+        if SHA not in {r.sha256 for r in self.store.snapshot_records(unit_id)}:
+            self.store.register_snapshot("sa", unit_id, 1, SHA, self.now)
         before = self.store.audit_count()
         try:
             for step in (1, 2, 3):
-                self.store.record_progress(
-                    actor, self.units[unit], step, "COMPLETED", self.now, fatal_seen=flaw == "fatal",
-                    warnings=2 if flaw == "warn" else 0, snapshot_sha256=SHA if step == 3 else None)
+                ev = self.store.record_evidence(
+                    actor, unit_id, step, self.now, fatal_seen=flaw == "fatal", error_seen=False,
+                    warnings=2 if flaw == "warn" else 0, snapshot_sha256=SHA if step == 3 else None, source="walk")
+                self.store.record_progress(actor, unit_id, step, "COMPLETED", self.now, evidence_id=ev.id)
         except Refused:
             pass
-        assert self.store.audit_count() == before  # progress is not an audited transition
+        assert self.store.audit_count() == before  # runs and progress are not audited transitions
 
     @rule(actor=CERTIFIERS, unit=UNITS)
     def certify(self, actor: str, unit: int) -> None:
