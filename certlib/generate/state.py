@@ -43,16 +43,31 @@ class GenerateSummary:
     elapsed_s: float = 0.0
 
 
+def state_only(w: World, kind: str) -> set[tuple]:
+    """Planted keys no district copy can show: an overlap whose two enrollments are in two districts
+    (each district holds only its own row; the state copy holds both)."""
+    if kind != "overlapping_enrollments":
+        return set()
+    tagged = np.flatnonzero(w.e["tag"] == kind)
+    students, districts = w.e["student"][tagged], w.e_dist[tagged]
+    spread = {int(st) for st in np.unique(students) if len(np.unique(districts[students == st])) > 1}
+    return {(int(i),) for i, st in zip(w.e_id[tagged], students, strict=True) if int(st) in spread}
+
+
+def _copy_of(w: World, drift: DriftBuilder, kind: str, key: list, state_keys: set[tuple]) -> str:
+    if not drift.present_in_state(KINDS[kind].table, key):
+        return "district"
+    return "state" if tuple(key) in state_keys else "both"
+
+
 def manifest(w: World, drift: DriftBuilder, seed: int) -> dict:
-    """Planted keys per kind, split by the copies they are in (both, or district only if unsynced)."""
+    """Planted keys per kind, split by the copies they show in: ``both``; ``district`` when the
+    records did not reach the state copy; ``state`` when only the state sees them (see state_only)."""
     entries = []
     for kind, spec in KINDS.items():
-        for copy in ("both", "district"):
-            sel = [
-                k
-                for k in w.planted.get(kind, [])
-                if (copy == "both") == drift.present_in_state(spec.table, k)
-            ]
+        only_state = state_only(w, kind)
+        for copy in ("both", "district", "state"):
+            sel = [k for k in w.planted.get(kind, []) if _copy_of(w, drift, kind, k, only_state) == copy]
             if sel:
                 entries.append(
                     {

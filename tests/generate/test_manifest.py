@@ -8,7 +8,7 @@ import pytest
 from certlib.generate.kinds import KINDS
 
 from .checks import CHECKS
-from .util import read_districts, read_json, read_state
+from .util import each_district, read_districts, read_json, read_state
 
 
 def _planted(manifest, kind, copies):
@@ -28,7 +28,7 @@ def test_manifest_format(state_on):
         assert (d["rule_id"], d["table"], tuple(d["key_columns"])) == spec
         assert d["copy"] in ("both", "district", "state")
     for kind in KINDS:
-        assert len(_planted(m, kind, {"both", "district"})) >= 2, kind
+        assert len(_planted(m, kind, {"both", "district", "state"})) >= 2, kind
     assert any(d["copy"] == "district" for d in m["defects"])
 
 
@@ -36,7 +36,7 @@ def test_manifest_format(state_on):
 def test_definition_finds_exactly_the_planted_keys(state_on, kind):
     out, _ = state_on
     m = read_json(out, "manifest.json")
-    assert CHECKS[kind](read_districts(out)) == _planted(m, kind, {"both", "district"})
+    assert each_district(out, CHECKS[kind]) == _planted(m, kind, {"both", "district"})
     assert CHECKS[kind](read_state(out)) == _planted(m, kind, {"both", "state"})
 
 
@@ -54,8 +54,8 @@ def test_tiny_state_still_plants_every_kind(tmp_path):
 
     generate_state(tmp_path, students=60, districts=2, seed=1)
     m = read_json(tmp_path, "manifest.json")
-    dist, state = read_districts(tmp_path), read_state(tmp_path)
+    state = read_state(tmp_path)
     for kind, check in CHECKS.items():
-        assert len(_planted(m, kind, {"both", "district"})) >= 2, kind
-        assert check(dist) == _planted(m, kind, {"both", "district"}), kind
+        assert len(_planted(m, kind, {"both", "district", "state"})) >= 2, kind
+        assert each_district(tmp_path, check) == _planted(m, kind, {"both", "district"}), kind
         assert check(state) == _planted(m, kind, {"both", "state"}), kind

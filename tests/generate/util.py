@@ -19,5 +19,14 @@ def read_districts(out: Path) -> dict[str, pl.DataFrame]:
     return {t: pl.concat([pl.read_parquet(d / f"{t}.parquet") for d in dirs]) for t in TABLES}
 
 
+def each_district(out: Path, check) -> set:
+    """``check`` run on every district copy on its own, results united: what district runs can see
+    (an overlap across two districts shows in neither)."""
+    found: set = set()
+    for d in sorted((out / "districts").iterdir()):
+        found |= check({t: pl.read_parquet(d / f"{t}.parquet") for t in TABLES})
+    return found
+
+
 def read_json(out: Path, name: str) -> dict:
     return json.loads((out / name).read_text())
