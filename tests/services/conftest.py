@@ -32,3 +32,15 @@ def ws(demo_template, tmp_path) -> Workspace:
 def eoy_unit(ws: Workspace, district: str) -> int:
     return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": "End of Year Attendance"}, NOW)
                 if r["district"] == district)
+
+
+def walk_to_review(ws: Workspace, user: str, unit: int):
+    """Steps 1-3 through the wizard, jobs run in-process; returns (wizard, state job, reviewed snapshot)."""
+    wiz = ws.wizard(user, unit, NOW)
+    wiz.run_district()
+    job = wiz.queue_state_validation()
+    ws.run_pending(NOW)
+    wiz.open_report(job.id)
+    wiz.take_snapshot()
+    ws.run_pending(NOW)
+    return wiz, job, wiz.review_snapshot()

@@ -15,7 +15,7 @@ from certlib.cli import cli
 from certlib.errors import Refused
 from certlib.services import Workspace
 
-from .conftest import NOW, eoy_unit
+from .conftest import NOW, eoy_unit, walk_to_review
 
 
 def test_self_reported_steps_are_refused(ws: Workspace) -> None:
@@ -68,14 +68,7 @@ def test_the_cli_has_no_way_to_report_a_step(ws: Workspace) -> None:
 
 def test_the_wizard_walk_cites_its_runs(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
-    wiz = ws.wizard("ns.cert1", unit, NOW)
-    wiz.run_district()
-    job = wiz.queue_state_validation()
-    ws.run_pending(NOW)
-    wiz.open_report(job.id)
-    wiz.take_snapshot()
-    ws.run_pending(NOW)
-    snap = wiz.review_snapshot()
+    wiz, job, snap = walk_to_review(ws, "ns.cert1", unit)
     progress = wiz.progress()
     runs = {step: ws.store.evidence(p.evidence_id) for step, p in progress.items()}
     assert [r.step for r in runs.values()] == [1, 2, 3] and {r.user_id for r in runs.values()} == {"ns.cert1"}

@@ -10,7 +10,7 @@ import pytest
 from certlib.errors import Refused, SnapshotError
 from certlib.services import Workspace
 
-from .conftest import NOW, eoy_unit
+from .conftest import NOW, eoy_unit, walk_to_review
 
 
 def _take(ws: Workspace, unit_id: int, who: str = "ns.cert1"):
@@ -65,14 +65,7 @@ def test_diff_lists_added_records_after_resync(ws: Workspace) -> None:
 
 def test_submit_refuses_when_the_pinned_snapshot_changed(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
-    wiz = ws.wizard("ns.cert1", unit, NOW)
-    wiz.run_district()
-    job = wiz.queue_state_validation()
-    ws.run_pending(NOW)
-    wiz.open_report(job.id)
-    wiz.take_snapshot()
-    ws.run_pending(NOW)
-    snap = wiz.review_snapshot()
+    wiz, _, snap = walk_to_review(ws, "ns.cert1", unit)
     wiz.acknowledge_warnings()
     (snap.path / "students.parquet").write_bytes(b"tampered")
     with pytest.raises(Refused, match="pinned snapshot is not intact"):
