@@ -260,6 +260,32 @@ def signed_in(picker_element=None, env: Mapping[str, str] | None = None) -> Iden
     return current(picked)
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """Who is using a notebook, as the notebook's first cell needs it: the store's user, or why the
+    notebook must stop (markdown and callout kind)."""
+
+    user: Any | None
+    banner: str
+    stop_message: str = ""
+    stop_kind: str = "warn"
+
+
+def sign_in(picker_element, store, env: Mapping[str, str] | None = None) -> SignIn:
+    """Resolve the identity (picker in demo mode, header or request user when deployed) to a user of
+    the store; an unknown user id stops the notebook with the store's reason."""
+    from certlib.errors import CertlibError
+
+    ident = signed_in(picker_element, env)
+    if not ident.signed_in:
+        return SignIn(None, ident.banner(), ident.banner(), "warn")
+    try:
+        user = store.user(ident.user_id)
+    except CertlibError as err:
+        return SignIn(None, ident.banner(), f"{ident.banner()}: {err}", "danger")
+    return SignIn(user, ident.banner(user.name))
+
+
 def deployment_note(env: Mapping[str, str] | None = None) -> str:
     """One markdown line describing this deployment, for the landing page."""
     e = _env(env)

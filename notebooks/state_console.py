@@ -43,13 +43,10 @@ def _(store):
 
 @app.cell
 def _(store, who, ws):
-    ident = identity.signed_in(who)
-    mo.stop(not ident.signed_in, mo.callout(mo.md(ident.banner()), kind="warn"))
-    me = dash.attempt("sign in", store.user, ident.user_id)
-    mo.stop(not me.ok, mo.callout(mo.md(f"{ident.banner()}: {me.message}"), kind="danger"))
-    user = me.value
-    now = dash.now_for(ws)
-    mo.md(f"{ident.banner(user.name)} · today is **{now:%Y-%m-%d}**")
+    _me = identity.sign_in(who, store)
+    mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
+    user, now = _me.user, dash.now_for(ws)
+    mo.md(f"{_me.banner} · today is **{now:%Y-%m-%d}**")
     return now, user
 
 

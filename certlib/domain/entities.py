@@ -115,7 +115,7 @@ class Event:
 
     def details(self) -> dict[str, Any]:
         """The editable fields as plain JSON-able values."""
-        return {k: _plain(getattr(self, k)) for k in EDITABLE_EVENT_FIELDS}
+        return {k: json_value(getattr(self, k)) for k in EDITABLE_EVENT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,8 @@ class Alert:
     unit_id: int | None = None
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A field value as JSON holds it (dates as ISO strings, tuples as lists): audit details, event rows."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):

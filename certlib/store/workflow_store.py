@@ -40,6 +40,7 @@ from certlib.domain.entities import (
     Unit,
     User,
     coerce_event_fields,
+    json_value,
 )
 from certlib.domain.event_transitions import (
     DELETED,
@@ -186,7 +187,7 @@ class Store:
         with self._write("edit event", actor_id) as conn:
             event = rows.get_event(conn, event_id, lock=True)
             target = self._event_decision(conn, "edit", actor_id, event, now, changes)
-            plain = {k: _plain(v) for k, v in changes.items()}
+            plain = {k: json_value(v) for k, v in changes.items()}
             if event.status == EventStatus.UNPUBLISHED:
                 conn.execute(t.events.update().where(t.events.c.id == event_id).values(
                     **_event_values(coerce_event_fields(changes))))
@@ -623,14 +624,6 @@ class Store:
             raise Refused("alerts sweep", "system", None, "days must be 0 or more")
         with self._write("alerts sweep", "system") as conn:
             return alerts.sweep(conn, now, days)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
 
 
 def _event_values(fields: dict[str, Any]) -> dict[str, Any]:

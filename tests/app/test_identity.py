@@ -57,3 +57,27 @@ def test_can_save_rules_only_in_edit_mode_and_never_read_only():
     assert not ok and "edit mode" in why
     ok, why = ident.can_save_rules("edit", {"CERTLIB_READ_ONLY": "1"})
     assert not ok and "read-only" in why
+
+
+class _Store:
+    def user(self, user_id):
+        from certlib.domain.entities import User
+        from certlib.errors import NotFound
+
+        if user_id != "sa":
+            raise NotFound(f"unknown user {user_id!r}")
+        return User("sa", "State Admin", "state", None)
+
+
+class _Picked:
+    def __init__(self, value):
+        self.value = value
+
+
+def test_sign_in_resolves_the_user_or_says_why_to_stop():
+    ok = ident.sign_in(_Picked("sa"), _Store(), env={})
+    assert ok.user.id == "sa" and "State Admin" in ok.banner and not ok.stop_message
+    nobody = ident.sign_in(_Picked(None), _Store(), env={})
+    assert nobody.user is None and nobody.stop_kind == "warn" and "nobody yet" in nobody.stop_message
+    ghost = ident.sign_in(_Picked("ghost"), _Store(), env={})
+    assert ghost.user is None and ghost.stop_kind == "danger" and "unknown user 'ghost'" in ghost.stop_message
