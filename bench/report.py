@@ -1,18 +1,29 @@
-"""Markdown tables from bench/results/*.json: ``python -m bench.report`` (pasted into bench/README.md)."""
+"""Markdown tables from bench/results/*.json: ``python -m bench.report [--tag T]`` (pasted into
+bench/README.md); with ``--tag`` each part's ``<part>-T.json`` (a ``bench.run --tag T`` run) is read
+instead, falling back to the untagged file for parts that run did not measure."""
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from bench.common import RESULTS
 
+TAG: str | None = None
+
 
 def _load(name: str) -> dict | None:
-    p = RESULTS / f"{name}.json"
-    return json.loads(p.read_text()) if p.is_file() else None
+    for p in ([RESULTS / f"{name}-{TAG}.json"] if TAG else []) + [RESULTS / f"{name}.json"]:
+        if p.is_file():
+            return json.loads(p.read_text())
+    return None
 
 
 def main() -> None:
+    global TAG
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--tag", default=None, help="read <part>-TAG.json where present")
+    TAG = ap.parse_args().tag
     lines: list[str] = []
     w = lines.append
     s = _load("statewide")
