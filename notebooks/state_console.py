@@ -189,7 +189,7 @@ def _(event_id, get_unit_sel, get_version, now, set_unit_sel, store, user):
 
 
 @app.cell
-def _(get_unit_sel, get_version, now, store, units_grid, user):
+def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
     get_version()
     unit_id = get_unit_sel()
     mo.stop(units_grid is None or unit_id is None,
@@ -206,11 +206,18 @@ def _(get_unit_sel, get_version, now, store, units_grid, user):
     })
     _notes = [f"- **{_labels[a]}**: {dash.check_note(unit_checks[a])}" for a in _labels
               if a in unit_checks and dash.check_note(unit_checks[a])]
+    _subs = ws.submission_evidence(unit_id)
+    _bad = [r["certifier"] for r in _subs if not r["files_verified"]]
     mo.vstack([
         mo.md(f"### Unit {unit_id}"),
         unit_reason,
         mo.hstack(list(unit_buttons.elements.values()), justify="start", gap=1),
         mo.md("\n".join(_notes)) if _notes else mo.md(""),
+        mo.md("#### What the submissions of this round rest on"),
+        mo.callout(mo.md(f"**Pinned snapshot changed on disk** for {', '.join(_bad)}: its files no longer match "
+                         "the SHA-256 that was certified."), kind="danger") if _bad else mo.md(""),
+        mo.ui.table(_subs, selection=None, label="Submissions: pinned snapshot, files verified now, runs each step cites")
+        if _subs else mo.md("_No submission in this round yet._"),
     ])
     return unit_buttons, unit_id, unit_reason
 

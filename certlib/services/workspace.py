@@ -31,6 +31,7 @@ from certlib.rules import load_pack
 from certlib.rules.model import Pack
 from certlib.services import compare as cmp
 from certlib.services.events import EventFilters, EventRows, filter_rows, row_of
+from certlib.services.evidence import submission_evidence
 from certlib.services.jobs import Job, JobQueue
 from certlib.services.runs import job_handlers
 from certlib.services.snapshots import Snapshot, Snapshots
@@ -223,6 +224,10 @@ class Workspace:
 
     def snapshots(self, unit_id: int) -> list[Snapshot]:
         return self.snapshot_store.list(unit_id)
+
+    def submission_evidence(self, unit_id: int, round_: int | None = None) -> list[dict[str, Any]]:
+        """Per submission of the round: pinned snapshot version, files verified on disk, runs cited."""
+        return submission_evidence(self, unit_id, round_)
 
     def take_snapshot(self, user: str | User, unit_id: int, now: datetime | None = None) -> Snapshot:
         """Write a new snapshot version of the unit's state rows and register its SHA-256 in the store

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 EVENT = "End of Year Attendance Certification"
 CERTIFIER = "ns.cert1"  # one of two primary certifiers of North Star (1071)
+NOW = dt.datetime(2025, 7, 1, 12)
 
 
 def _heading(page, pattern: str):
@@ -101,13 +102,30 @@ def test_certifier_walks_the_wizard_and_submits(certifier_server, demo_workspace
         store.close()
 
 
-def test_state_console_approves_the_unit(state_server, page):
+def submitted_by(workspace) -> list[str]:
+    """Who submitted the 1071 unit of EVENT in its current round (read straight from the store)."""
+    store = Store.open_workspace(workspace, create=False)
+    try:
+        unit = next(u for u in store.units_for("state.approver", NOW)
+                    if u.event.name == EVENT and u.unit.district_number == "1071")
+        return [s.user_id for s in store.submissions(unit.unit.id, unit.unit.round)]
+    finally:
+        store.close()
+
+
+def test_state_console_approves_the_unit(state_server, demo_workspace, page):
     open_notebook(page, state_server, "state_console", "Certification events")
     _heading(page, "Certification events")
     page.get_by_role("row").filter(has_text=EVENT).first.get_by_role("checkbox").click()
     _heading(page, "^Units$")
     page.get_by_role("row").filter(has_text="1071").filter(has_text="In Progress").first.get_by_role("checkbox").click()
     _heading(page, r"^Unit \d+")
+    _heading(page, "What the submissions of this round rest on")
+    if submitted_by(demo_workspace):  # the certifier test ran first: its submission is listed, files verified
+        assert page.get_by_text("Submissions: pinned snapshot").first.is_visible()
+        assert page.get_by_text("Pinned snapshot changed on disk").count() == 0
+    else:
+        assert page.get_by_text("No submission in this round yet").first.is_visible()
     page.get_by_role("button", name="Approve", exact=True).click()
     _done(page, re.compile(r"approve unit \d+: done"))
     _heading(page, "Event report")

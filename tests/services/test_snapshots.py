@@ -71,3 +71,18 @@ def test_submit_refuses_when_the_pinned_snapshot_changed(ws: Workspace) -> None:
     with pytest.raises(Refused, match="pinned snapshot is not intact"):
         wiz.submit()
     assert str(ws.unit(unit).status) == "In Progress"
+
+
+def test_the_state_sees_what_each_submission_rests_on(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz, job, snap = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    wiz.submit()
+    [row] = ws.submission_evidence(unit)
+    assert (row["certifier"], row["sha256"], row["files_verified"], row["problem"]) == ("ns.cert1", snap.sha256, True, "")
+    assert row["snapshot_version"] == snap.version
+    assert row["step 2 State Validation"].startswith(f"job {job.id} ")
+    assert row["step 3 Snapshot Validation"] == f"snapshot v{snap.version}"
+    (snap.path / "enrollments.parquet").write_bytes(b"changed after submission")
+    [row] = ws.submission_evidence(unit)
+    assert row["files_verified"] is False and "enrollments.parquet changed" in row["problem"]
