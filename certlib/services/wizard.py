@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certlib.domain.statuses import WIZARD_STEPS, StepStatus
@@ -201,7 +202,7 @@ class Wizard:
                               tuple(dict.fromkeys((fmt, "json"))))
         f = facts(run)
         ev = self.store.record_evidence(self.user_id, self.unit_id, 1, self.now, **f,
-                                        source=f"district data: {reports['json']}")
+                                        source=f"district data: report {Path(reports['json']).name}")
         self._record(1, self._status_of(f), evidence_id=ev.id)
         self._invalidate_after(1)
         return run
