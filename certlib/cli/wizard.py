@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from certlib.cli.base import as_option, cli, emit, format_option, now_option, parse_now
-from certlib.errors import NotFound
+from certlib.errors import NotFound, SnapshotError
 from certlib.services import Workspace
 
 
@@ -248,6 +248,22 @@ def snapshot_verify(ctx: click.Context, unit_id: int, version: int, actor: str |
     with _ws(ctx) as ws:
         snap = ws.snapshot_store.read(unit_id, version)
     emit({"unit_id": unit_id, "version": version, "sha256": snap.sha256, "ok": True}, fmt)
+
+
+@cli.command("submissions")
+@click.argument("unit_id", type=int)
+@click.option("--round", "round_", type=int, default=None, help="Default: the unit's current round.")
+@common
+def submissions(ctx: click.Context, unit_id: int, round_: int | None, actor: str | None, fmt: str,
+                now: str | None) -> None:
+    """What each submission of a round rests on: the pinned snapshot (version, files verified now) and
+    the run each step cites. Exit 1 when a pinned snapshot no longer verifies."""
+    with _ws(ctx) as ws:
+        rows = ws.submission_evidence(unit_id, round_)
+    emit(rows, fmt, ["certifier", "submitted_at", "round", "snapshot_version", "files_verified", "problem"])
+    bad = [r["certifier"] for r in rows if not r["files_verified"]]
+    if bad:
+        raise SnapshotError(f"unit {unit_id}: the snapshot pinned by {', '.join(bad)} no longer verifies")
 
 
 @snapshot.command("diff")

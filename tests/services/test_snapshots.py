@@ -86,3 +86,24 @@ def test_the_state_sees_what_each_submission_rests_on(ws: Workspace) -> None:
     (snap.path / "enrollments.parquet").write_bytes(b"changed after submission")
     [row] = ws.submission_evidence(unit)
     assert row["files_verified"] is False and "enrollments.parquet changed" in row["problem"]
+
+
+def test_cli_submissions_lists_the_evidence_and_fails_on_a_changed_snapshot(ws: Workspace) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from certlib.cli import cli
+
+    unit = eoy_unit(ws, "1071")
+    wiz, _, snap = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    wiz.submit()
+    args = ["--workspace", str(ws.root), "submissions", str(unit), "--format", "json"]
+    ok = CliRunner().invoke(cli, args)
+    assert ok.exit_code == 0, ok.output
+    [row] = json.loads(ok.stdout)
+    assert (row["certifier"], row["snapshot_version"], row["files_verified"]) == ("ns.cert1", snap.version, True)
+    (snap.path / "students.parquet").write_bytes(b"x")
+    bad = CliRunner().invoke(cli, args)
+    assert bad.exit_code == 1 and "the snapshot pinned by ns.cert1 no longer verifies" in bad.stderr
