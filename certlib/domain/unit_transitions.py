@@ -38,7 +38,7 @@ class UnitContext:
     progress: Mapping[int, Progress]  # the actor's wizard steps in the current round, by step
     now: datetime
     reason: str | None = None
-    snapshots: frozenset[str] = frozenset()  # SHA-256 of the unit's registered snapshots (the store's registry)
+    snapshots: tuple[str, ...] = ()  # SHA-256 of the unit's registered snapshots by version, latest last
 
 
 # ---- guards: named predicates; each returns None when it holds, else what failed -------------------
@@ -98,6 +98,9 @@ def snapshot_pinned(ctx: UnitContext) -> str | None:
         return "no snapshot reviewed in step 3 Snapshot Validation"
     if p.snapshot_sha256 not in ctx.snapshots:
         return f"snapshot {p.snapshot_sha256[:12]}... is not a registered snapshot of unit {ctx.unit.id}"
+    if p.snapshot_sha256 != ctx.snapshots[-1]:
+        return (f"a newer snapshot of unit {ctx.unit.id} (version {len(ctx.snapshots)}) holds other data than the "
+                "one reviewed in step 3: review the latest snapshot")
     return None
 
 

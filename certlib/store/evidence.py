@@ -61,5 +61,6 @@ def snapshots_of(conn: sa.Connection, unit_id: int) -> list[SnapshotRecord]:
     return [SnapshotRecord(r.unit_id, r.version, r.sha256, r.taken_by, r.taken_at) for r in conn.execute(q)]
 
 
-def registered_shas(conn: sa.Connection, unit_id: int) -> frozenset[str]:
-    return frozenset(s.sha256 for s in snapshots_of(conn, unit_id))
+def registered_shas(conn: sa.Connection, unit_id: int) -> tuple[str, ...]:
+    """The unit's registered snapshot hashes by version, oldest first (the latest is last)."""
+    return tuple(s.sha256 for s in snapshots_of(conn, unit_id))

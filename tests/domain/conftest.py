@@ -64,7 +64,7 @@ def completed_steps(user: str, round_: int = 1, **facts) -> dict[int, Progress]:
 
 def make_ctx(actor: str, status: UnitStatus = UnitStatus.IN_PROGRESS, *, submitted=(), progress=None,
              reason: str | None = "because", now: datetime = NOW, event: Event = EVENT, unit: Unit | None = None,
-             snapshots: frozenset[str] | None = None, **unit_changes) -> UnitContext:
+             snapshots: tuple[str, ...] | None = None, **unit_changes) -> UnitContext:
     user = USERS[actor]
     u = replace(unit or UNIT, status=status, **unit_changes)
     mine = tuple(m for m in MEMBERSHIPS if m.user_id == actor)
@@ -72,7 +72,7 @@ def make_ctx(actor: str, status: UnitStatus = UnitStatus.IN_PROGRESS, *, submitt
         actor=user, event=event, unit=u, role=unit_role(user, mine, event, u), memberships=mine,
         primaries=PRIMARIES, submitted=frozenset(submitted),
         progress=completed_steps(actor) if progress is None else progress, now=now, reason=reason,
-        snapshots=frozenset({SHA}) if snapshots is None else snapshots,
+        snapshots=(SHA,) if snapshots is None else snapshots,
     )
 
 

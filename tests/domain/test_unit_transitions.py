@@ -11,7 +11,7 @@ from certlib.domain import UNIT_TRANSITIONS, UnitStatus, allowed_actions, decide
 from certlib.domain.statuses import EventStatus
 from certlib.errors import Refused
 
-from .conftest import EVENT, NOW, Progress, StepStatus, completed_steps, make_ctx
+from .conftest import EVENT, NOW, SHA, Progress, StepStatus, completed_steps, make_ctx
 
 S = UnitStatus
 ACTOR_FOR_ROLE = {"certifier": "c1", "state approver": "sa"}
@@ -78,7 +78,8 @@ GUARD_CASES = [
     ("submit", dict(actor="c1", progress=completed_steps("c1", warnings=3)), "warnings acknowledged", "3 unacknowledged"),
     ("submit", dict(actor="c1", progress={**completed_steps("c1"), 3: Progress("c1", 3, 1, 3, StepStatus.COMPLETED, evidence_id=3)}),
      "snapshot pinned", "no snapshot"),
-    ("submit", dict(actor="c1", snapshots=frozenset({"cd" * 32})), "snapshot pinned", "not a registered snapshot"),
+    ("submit", dict(actor="c1", snapshots=("cd" * 32,)), "snapshot pinned", "not a registered snapshot"),
+    ("submit", dict(actor="c1", snapshots=(SHA, "cd" * 32)), "snapshot pinned", "a newer snapshot of unit"),
     ("submit", dict(actor="c1", progress=completed_steps("c1", evidence_id=None)), "steps backed by runs on record",
      "step 1 District Validation has no validation run"),
     ("submit", dict(actor="c1", event=replace(EVENT, status=EventStatus.CLOSED)), "event not closed", "Closed"),
@@ -136,3 +137,8 @@ def test_allowed_actions_answers_every_row_with_reasons():
     assert not checks["accept_request"].allowed and "wrong status" in checks["accept_request"].reason
     mine = {c.action: c for c in allowed_actions(make_ctx("c1", now=NOW))}
     assert mine["submit"].allowed and mine["submit"].reason is None
+
+
+def test_a_retake_with_the_same_data_keeps_the_pinned_snapshot_current():
+    """Versions with equal content have equal SHA-256: the pin is still the latest data."""
+    assert decide("submit", make_ctx("c1", snapshots=(SHA, "cd" * 32, SHA))).status == S.IN_PROGRESS

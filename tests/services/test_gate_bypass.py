@@ -75,3 +75,23 @@ def test_the_wizard_walk_cites_its_runs(ws: Workspace) -> None:
     assert runs[2].source.startswith(f"job {job.id} ")
     assert runs[3].snapshot_sha256 == progress[3].snapshot_sha256 == snap.sha256
     assert snap.sha256 in {r.sha256 for r in ws.store.snapshot_records(unit)}
+
+
+def test_a_newer_snapshot_with_other_data_must_be_reviewed_before_submit(ws: Workspace) -> None:
+    import polars as pl
+
+    unit = eoy_unit(ws, "1071")
+    wiz, _, first = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    path = ws.state_dir / "attendance_daily.parquet"  # the state's copy changes after the review...
+    daily = pl.read_parquet(path)
+    drop = daily.filter(pl.col("district_number") == "1071").sort("enrollment_id", "attendance_date").head(1)
+    daily.join(drop, on=["enrollment_id", "attendance_date"], how="anti").write_parquet(path)
+    newer = ws.take_snapshot("ns.cert2", unit, NOW)  # ...and someone snapshots it
+    assert newer.sha256 != first.sha256
+    with pytest.raises(Refused, match="a newer snapshot of unit .* review the latest snapshot"):
+        wiz.submit()
+    assert wiz.steps()[3].reason.startswith("guard 'snapshot pinned' failed")
+    assert wiz.review_snapshot().sha256 == newer.sha256
+    wiz.acknowledge_warnings()
+    assert wiz.submit().round == 1 and ws.store.submissions(unit)[0].snapshot_sha256 == newer.sha256
