@@ -40,21 +40,19 @@ def test_reopening_writes_nothing(store):
 def test_version_1_store_is_migrated_keeping_its_rows(store, event_unit):
     """A store written before runs were put on record gains the tables and the progress column; its
     old self-reported steps stay, but cite no run, so submit refuses them until the wizard re-runs."""
-    if not store.location.endswith(".db"):
-        pytest.skip("the v1 layout is rebuilt with SQLite statements")
+    import sqlalchemy as sa
+
     _, unit = event_unit
+    with store.engine.begin() as conn:  # back to the v1 layout, with v1-style self-reported steps
+        for step in (1, 2, 3):
+            conn.execute(sa.text(
+                "INSERT INTO progress (unit_id, user_id, round, step, status, fatal_seen, error_seen, warnings, "
+                "warnings_acknowledged, snapshot_sha256) VALUES (:u, 'c1', 1, :s, 'COMPLETED', false, false, 0, "
+                "false, :sha)"), {"u": unit, "s": step, "sha": "cd" * 32 if step == 3 else None})
+        for ddl in ("DROP TABLE evidence", "DROP TABLE snapshots", "ALTER TABLE progress DROP COLUMN evidence_id",
+                    "DELETE FROM schema_version WHERE version = 2"):
+            conn.exec_driver_sql(ddl)
     store.close()
-    con = sqlite3.connect(store.location)
-    for step in (1, 2, 3):
-        con.execute("INSERT INTO progress (unit_id, user_id, round, step, status, fatal_seen, error_seen, warnings, "
-                    "warnings_acknowledged, snapshot_sha256) VALUES (?, 'c1', 1, ?, 'COMPLETED', 0, 0, 0, 0, ?)",
-                    (unit, step, "cd" * 32 if step == 3 else None))
-    con.execute("DROP TABLE evidence")
-    con.execute("DROP TABLE snapshots")
-    con.execute("ALTER TABLE progress DROP COLUMN evidence_id")
-    con.execute("DELETE FROM schema_version WHERE version = 2")
-    con.commit()
-    con.close()
     again = Store(store.location)
     assert again.version == CURRENT_VERSION == 2
     old = again.progress("c1", unit)[1]
