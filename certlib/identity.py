@@ -210,14 +210,22 @@ def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | Non
     Returns ``(workspace, None)`` or ``(None, what to do next)`` so a notebook can show an empty
     state instead of a traceback when the demo workspace has not been created yet.
     """
+    from certlib.errors import CertlibError, ReadOnlyError
     from certlib.services import Workspace
 
     path = workspace_dir(env)
     try:
         ws = Workspace.open(path)
+    except ReadOnlyError as err:  # an older database that this read-only deployment may not migrate
+        return None, (f"the workspace at `{path}` needs its database upgraded ({err}). Open it once from a "
+                      f"writable deployment, e.g. `certlib --workspace {path} audit verify`.")
     except Exception as err:  # a CertlibError or a missing directory: say what to do
         return None, _no_workspace(path, err)
-    ws.start()
+    try:
+        ws.start()
+    except CertlibError as err:
+        ws.close()
+        return None, f"the workspace at `{path}` opened but could not start ({err}); try again in a moment."
     return ws, None
 
 

@@ -130,6 +130,7 @@ class Unit:
     round: int = 1
     status_before_request: UnitStatus | None = None  # where a denied district request returns to
     requested_by: str | None = None  # the certifier whose recertification request is pending
+    data_generation: int = 0  # resyncs of its state data so far (runs and snapshots of older data back nothing)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class Progress:
     snapshot_sha256: str | None = None
     updated_at: str | None = None
     evidence_id: int | None = None  # the validation run on record that backs this step (store.record_evidence)
+    data_generation: int | None = None  # the unit's data generation that run read (steps 2-3)
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,9 @@ class Evidence:
     error_seen: bool
     warnings: int
     snapshot_sha256: str | None
-    source: str  # what was validated: the report path, "job 12", "snapshot v3"
+    source: str  # what was validated: the report file, "job 12 ...", "snapshot v3"
     at: str
+    data_generation: int = 0  # the unit's data generation when the run read the state copy
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class SnapshotRecord:
     sha256: str
     taken_by: str
     taken_at: str
+    data_generation: int = 0  # the unit's data generation when the files were copied
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class UnitContext:
     progress: Mapping[int, Progress]  # the actor's wizard steps in the current round, by step
     now: datetime
     reason: str | None = None
-    snapshots: tuple[str, ...] = ()  # SHA-256 of the unit's registered snapshots by version, latest last
+    snapshots: tuple[str, ...] = ()  # SHA-256 of the unit's snapshots of its current state data, latest last
 
 
 # ---- guards: named predicates; each returns None when it holds, else what failed -------------------
@@ -97,10 +97,11 @@ def snapshot_pinned(ctx: UnitContext) -> str | None:
     if p is None or not p.snapshot_sha256:
         return "no snapshot reviewed in step 3 Snapshot Validation"
     if p.snapshot_sha256 not in ctx.snapshots:
-        return f"snapshot {p.snapshot_sha256[:12]}... is not a registered snapshot of unit {ctx.unit.id}"
+        return (f"snapshot {p.snapshot_sha256[:12]}... is not a registered snapshot of unit {ctx.unit.id}'s current "
+                "state data (never registered, or taken before the last resync)")
     if p.snapshot_sha256 != ctx.snapshots[-1]:
-        return (f"a newer snapshot of unit {ctx.unit.id} (version {len(ctx.snapshots)}) holds other data than the "
-                "one reviewed in step 3: review the latest snapshot")
+        return (f"a newer snapshot of unit {ctx.unit.id} holds other data than the one reviewed in step 3: "
+                "review the latest snapshot")
     return None
 
 
@@ -110,6 +111,8 @@ def evidence_on_record(ctx: UnitContext) -> str | None:
         p = ctx.progress.get(step)
         if p and p.evidence_id is None:
             return f"step {step} {name} has no validation run on record"
+        if p and step in (2, 3) and p.data_generation != ctx.unit.data_generation:
+            return f"step {step} {name} read the state copy before its last resync: run it again"
     return None
 
 

@@ -119,9 +119,12 @@ def state_lock(state_dir: Path, shared: bool = False) -> Iterator[None]:
 
 
 def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
-           tables: list[str] | None = None) -> dict[str, int]:
-    """Replace the unit's rows of each state table by the district's; returns rows written per table."""
+           tables: list[str] | None = None, *, locked: bool = False) -> dict[str, int]:
+    """Replace the unit's rows of each state table by the district's; returns rows written per table.
+    ``locked``: the caller already holds :func:`state_lock` exclusively."""
     state_dir = Path(state_dir)
+    if locked:
+        return _resync(pack, district_dir, state_dir, scope, tables)
     with state_lock(state_dir):
         return _resync(pack, district_dir, state_dir, scope, tables)
 

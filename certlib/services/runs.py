@@ -69,24 +69,26 @@ def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
             "failed_rules": [r.id for r in run.rules if r.status != "passed"], "findings": rule_counts(run)}
 
 
-def _put_on_record(ws: Workspace, job: Job, run: RunResult) -> int | None:
-    """Record a state-validation job's run as step-2 evidence of the user who queued it, in the job's
-    round (a job queued in an earlier round backs nothing)."""
-    if not job.user_id or job.unit_id is None or ws.unit(job.unit_id).round != job.round:
+def _put_on_record(ws: Workspace, job: Job, run: RunResult, generation: int) -> int | None:
+    """Record a state-validation job's run as step-2 evidence of the user who queued it. The store
+    refuses it (and the job fails saying why) if the unit has moved to another round since the job
+    was queued, or its state copy was resynced since the run began reading it."""
+    if not job.user_id or job.unit_id is None:
         return None
     ev = ws.store.record_evidence(job.user_id, job.unit_id, 2, datetime.fromisoformat(job.queued_at), **facts(run),
-                                  source=f"job {job.id} {job.title}")
+                                  source=f"job {job.id} {job.title}", round_=job.round, data_generation=generation)
     return ev.id
 
 
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
     def state_validation(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         report(0.1, "validating the state copy")
+        generation = ws.store.data_generation(job.unit_id or 0)  # before the data: a resync meanwhile makes it stale
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
             run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
         report(0.9, "rendering the report")
         result = _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
-        return {**result, "evidence_id": _put_on_record(ws, job, run)}
+        return {**result, "evidence_id": _put_on_record(ws, job, run, generation)}
 
     def snapshot(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         unit = ws.unit(job.unit_id or 0)

@@ -90,6 +90,13 @@ class Wizard:
         out.append(self._step4())
         return out
 
+    def _stale(self, job: Job) -> bool:
+        """Did ``job``'s run read the state copy before its last resync?"""
+        evidence_id = (job.result or {}).get("evidence_id")
+        if evidence_id is None:
+            return False
+        return self.store.evidence(evidence_id).data_generation != self.store.data_generation(self.unit_id)
+
     def _facts_reason(self, p: Any, where: str) -> str | None:
         if p is not None and p.fatal_seen:
             return f"fatal findings in the {where}: fix the data and run again"
@@ -117,6 +124,8 @@ class Wizard:
             why = self._job_reason(jobs, "State Validation")
             if why:
                 return why
+            if self._stale(jobs[0]):
+                return f"the state copy was resynced after {jobs[0].title} ran: queue State Validation again"
             if self.user_id not in jobs[0].opened_by:
                 return f"open the report {jobs[0].title}"
             return self._facts_reason(p, "state data") or "open the latest report"
@@ -260,7 +269,10 @@ class Wizard:
         return job
 
     def latest_snapshot(self) -> Snapshot | None:
-        return self.ws.snapshot_store.latest(self.unit_id)
+        """The unit's latest registered snapshot (verified on read); a version whose registration
+        failed is on disk but is never offered."""
+        records = self.store.snapshot_records(self.unit_id)
+        return self.ws.snapshot_store.read(self.unit_id, records[-1].version) if records else None
 
     def review_snapshot(self, version: int | None = None) -> Snapshot:
         """Review a (verified) snapshot version, default the latest; pins its SHA-256 on step 3."""

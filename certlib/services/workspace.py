@@ -234,8 +234,10 @@ class Workspace:
         (audited); only a registered snapshot can be pinned by step 3 and a submission."""
         uid, at = _uid(user), clock(now)
         unit = self.unit(unit_id)
+        generation = self.store.data_generation(unit_id)  # read before the data: a resync meanwhile makes it stale
         snap = self.snapshot_store.take(unit_id, self.state_dir, self.unit_scope(unit), uid, at)
-        self.store.register_snapshot(uid, unit_id, snap.version, snap.sha256, at, details={"rows": snap.rows})
+        self.store.register_snapshot(uid, unit_id, snap.version, snap.sha256, at, details={"rows": snap.rows},
+                                     data_generation=generation)
         return snap
 
     def dashboard_frames(self, today: date | None = None) -> dict[str, Any]:
@@ -258,15 +260,18 @@ class Workspace:
     def resync(self, user: str | User, unit_id: int, now: datetime | None = None) -> dict[str, int]:
         """Push the district's rows for the unit into the state copy, audited.
 
-        Only someone who may act on the unit (a member in scope, per the store) may resync: the
-        store's ``unit_view`` refuses anyone else, and ``log`` refuses read-only deployments.
+        Only the unit's reviewers and certifiers may resync, while the event is open (the store's
+        ``record_resync`` refuses anyone else before a file is touched). Under the state copy's
+        exclusive lock, the store first bumps the unit's data generation and sets everyone's steps
+        2-3 back (their runs read the old data), then the rows are swapped in.
         """
         uid, at = _uid(user), clock(now)
-        view = self.store.unit_view(uid, unit_id, at)
-        unit = view.unit
+        unit = self.store.unit_view(uid, unit_id, at).unit
         before = cmp.summary(self.compare(unit_id))
-        self.store.log(uid, "resync requested", at, event_id=unit.event_id, unit_id=unit_id,
-                       details={"differences": [r for r in before if any(v for k, v in r.items() if k != "table")]})
-        written = cmp.resync(self.pack, self.district_dir(unit.district_number), self.state_dir, self.unit_scope(unit))
+        differences = [r for r in before if any(v for k, v in r.items() if k != "table")]
+        with cmp.state_lock(self.state_dir):
+            self.store.record_resync(uid, unit_id, at, details={"differences": differences})
+            written = cmp.resync(self.pack, self.district_dir(unit.district_number), self.state_dir,
+                                 self.unit_scope(unit), locked=True)
         self.store.log(uid, "resync", at, event_id=unit.event_id, unit_id=unit_id, details={"rows_written": written})
         return written

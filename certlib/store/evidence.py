@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from certlib.domain.entities import Evidence, SnapshotRecord
+from certlib.domain.entities import Evidence, SnapshotRecord, Unit
 from certlib.domain.statuses import WIZARD_STEPS
 from certlib.errors import NotFound
 from certlib.store import schema as t
@@ -20,14 +20,15 @@ from certlib.store import schema as t
 
 def _evidence(r: sa.Row) -> Evidence:
     return Evidence(r.id, r.unit_id, r.round, r.user_id, r.step, bool(r.fatal_seen), bool(r.error_seen), r.warnings,
-                    r.snapshot_sha256, r.source, r.at)
+                    r.snapshot_sha256, r.source, r.at, r.data_generation)
 
 
 def add(conn: sa.Connection, *, unit_id: int, round_: int, user_id: str, step: int, fatal_seen: bool,
-        error_seen: bool, warnings: int, snapshot_sha256: str | None, source: str, now: datetime) -> Evidence:
+        error_seen: bool, warnings: int, snapshot_sha256: str | None, source: str, now: datetime,
+        data_generation: int) -> Evidence:
     values = {"unit_id": unit_id, "round": round_, "user_id": user_id, "step": step, "fatal_seen": bool(fatal_seen),
               "error_seen": bool(error_seen), "warnings": int(warnings), "snapshot_sha256": snapshot_sha256,
-              "source": source, "at": now.isoformat()}
+              "source": source, "at": now.isoformat(), "data_generation": data_generation}
     new_id = conn.execute(t.evidence.insert().values(**values)).inserted_primary_key[0]
     return get(conn, int(new_id))
 
@@ -50,17 +51,19 @@ def mismatch(ev: Evidence, *, unit_id: int, round_: int, user_id: str, step: int
 
 
 def register_snapshot(conn: sa.Connection, *, unit_id: int, version: int, sha256: str, taken_by: str,
-                      now: datetime) -> SnapshotRecord:
+                      now: datetime, data_generation: int) -> SnapshotRecord:
     conn.execute(t.snapshots.insert().values(unit_id=unit_id, version=version, sha256=sha256, taken_by=taken_by,
-                                             taken_at=now.isoformat()))
-    return SnapshotRecord(unit_id, version, sha256, taken_by, now.isoformat())
+                                             taken_at=now.isoformat(), data_generation=data_generation))
+    return SnapshotRecord(unit_id, version, sha256, taken_by, now.isoformat(), data_generation)
 
 
 def snapshots_of(conn: sa.Connection, unit_id: int) -> list[SnapshotRecord]:
     q = sa.select(t.snapshots).where(t.snapshots.c.unit_id == unit_id).order_by(t.snapshots.c.version)
-    return [SnapshotRecord(r.unit_id, r.version, r.sha256, r.taken_by, r.taken_at) for r in conn.execute(q)]
+    return [SnapshotRecord(r.unit_id, r.version, r.sha256, r.taken_by, r.taken_at, r.data_generation)
+            for r in conn.execute(q)]
 
 
-def registered_shas(conn: sa.Connection, unit_id: int) -> tuple[str, ...]:
-    """The unit's registered snapshot hashes by version, oldest first (the latest is last)."""
-    return tuple(s.sha256 for s in snapshots_of(conn, unit_id))
+def current_shas(conn: sa.Connection, unit: Unit) -> tuple[str, ...]:
+    """Hashes of the unit's snapshots of its current state data (taken since its last resync), by
+    version, oldest first: the latest is last."""
+    return tuple(s.sha256 for s in snapshots_of(conn, unit.id) if s.data_generation == unit.data_generation)

@@ -36,11 +36,19 @@ def _v1_initial(conn: sa.Connection) -> None:
         install_audit_guard(conn)
 
 
+def _add_column(conn: sa.Connection, table: str, column: str, ddl: str) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` unless a database created at this version already has it."""
+    if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+
+
 def _v2_evidence(conn: sa.Connection) -> None:
-    """Runs on record and the snapshot registry; progress rows name the run that backs them."""
+    """Runs on record and the snapshot registry; progress rows name the run that backs them; units
+    count their resyncs (data generation)."""
     schema.metadata.create_all(conn, tables=[schema.evidence, schema.snapshots])
-    if "evidence_id" not in {c["name"] for c in sa.inspect(conn).get_columns("progress")}:
-        conn.exec_driver_sql("ALTER TABLE progress ADD COLUMN evidence_id INTEGER")
+    _add_column(conn, "progress", "evidence_id", "INTEGER")
+    _add_column(conn, "progress", "data_generation", "INTEGER")
+    _add_column(conn, "units", "data_generation", "INTEGER NOT NULL DEFAULT 0")
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [

@@ -37,7 +37,7 @@ def unit_from(r: Any) -> Unit:
         id=r.id, event_id=r.event_id, district_number=r.district_number, school_code=r.school_code or None,
         status=UnitStatus(r.status), round=r.round,
         status_before_request=UnitStatus(r.status_before_request) if r.status_before_request else None,
-        requested_by=r.requested_by,
+        requested_by=r.requested_by, data_generation=r.data_generation,
     )
 
 
@@ -46,7 +46,7 @@ def progress_from(r: Any) -> Progress:
         user_id=r.user_id, unit_id=r.unit_id, round=r.round, step=r.step, status=StepStatus(r.status),
         fatal_seen=bool(r.fatal_seen), error_seen=bool(r.error_seen), warnings=r.warnings,
         warnings_acknowledged=bool(r.warnings_acknowledged), snapshot_sha256=r.snapshot_sha256,
-        updated_at=r.updated_at, evidence_id=r.evidence_id,
+        updated_at=r.updated_at, evidence_id=r.evidence_id, data_generation=r.data_generation,
     )
 
 

@@ -93,6 +93,7 @@ units = sa.Table(
     sa.Column("round", sa.Integer, nullable=False, default=1),
     sa.Column("status_before_request", sa.String, nullable=True),
     sa.Column("requested_by", sa.String, nullable=True),
+    sa.Column("data_generation", sa.Integer, nullable=False, default=0, server_default="0"),  # v2: resyncs so far
     sa.UniqueConstraint("event_id", "district_number", "school_code", name="uq_unit"),
 )
 
@@ -123,6 +124,7 @@ progress = sa.Table(
     sa.Column("snapshot_sha256", sa.String, nullable=True),
     sa.Column("updated_at", sa.String, nullable=True),
     sa.Column("evidence_id", sa.Integer, nullable=True),  # v2: the run that backs the step
+    sa.Column("data_generation", sa.Integer, nullable=True),  # v2: the unit's data generation that run read
 )
 
 # v2: the validation runs a step may cite, and the registry of snapshot versions (see store/evidence.py)
@@ -140,6 +142,7 @@ evidence = sa.Table(
     sa.Column("snapshot_sha256", sa.String, nullable=True),
     sa.Column("source", sa.String, nullable=False),
     sa.Column("at", sa.String, nullable=False),
+    sa.Column("data_generation", sa.Integer, nullable=False),
 )
 
 snapshots = sa.Table(
@@ -150,6 +153,7 @@ snapshots = sa.Table(
     sa.Column("sha256", sa.String, nullable=False),
     sa.Column("taken_by", sa.String, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("taken_at", sa.String, nullable=False),
+    sa.Column("data_generation", sa.Integer, nullable=False),
 )
 
 audit = sa.Table(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,11 +30,8 @@ from certlib.domain.entities import (
     Category,
     District,
     Event,
-    Evidence,
     Membership,
-    Progress,
     School,
-    SnapshotRecord,
     Submission,
     Unit,
     User,
@@ -52,7 +48,7 @@ from certlib.domain.event_transitions import (
 )
 from certlib.domain.guards import ActionCheck
 from certlib.domain.scope import scope_refusal, sees_event, unit_members, unit_role
-from certlib.domain.statuses import WIZARD_STEPS, EventStatus, StepStatus, UnitStatus, UserStatus
+from certlib.domain.statuses import EventStatus, UnitStatus, UserStatus
 from certlib.domain.unit_transitions import UnitContext, allowed_actions, decide
 from certlib.domain.user_status import ROLE_ACTIONS, UserFacts, derive_user_status
 from certlib.errors import CertlibError, DataError, NotFound, Refused
@@ -63,13 +59,13 @@ from certlib.store.connection import make_engine, transaction
 from certlib.store.migrations import migrate
 from certlib.store.readonly import check_writable
 from certlib.store.views import EventView, UnitView
+from certlib.store.wizard_facts import WizardFacts
 
 DB_FILE = "certlib.db"
 DATABASE_URL_ENV = "CERTLIB_DATABASE_URL"
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class Store:
+class Store(WizardFacts):
     """SQLite (or any SQLAlchemy URL) workflow store. Open with :meth:`open_workspace` or a path/URL."""
 
     def __init__(self, path_or_url: str | Path, *, create: bool = True):
@@ -355,7 +351,7 @@ class Store:
             actor=actor, event=event, unit=unit, role=unit_role(actor, mine, event, unit), memberships=mine,
             primaries=members.primaries, submitted=rows.submitted_in_round(conn, unit),
             progress=rows.progress_of(conn, actor_id, unit_id, unit.round), now=now, reason=reason,
-            snapshots=evidence.registered_shas(conn, unit_id),
+            snapshots=evidence.current_shas(conn, unit),
         )
 
     def _view(self, ctx: UnitContext, with_allowed: bool) -> UnitView:
@@ -437,6 +433,7 @@ class Store:
                 conn.execute(t.submissions.insert().values(unit_id=unit_id, round=old.round, user_id=actor_id,
                                                            at=now.isoformat(), snapshot_sha256=snapshot))
                 details["primaries_missing"] = sorted(ctx.primaries - ctx.submitted - {actor_id})
+                details["runs"] = {str(step): p.evidence_id for step, p in sorted(ctx.progress.items())}
             if new.round != old.round:
                 details["new_round"] = new.round
             details["alerts"] = self._transition_alerts(conn, action, ctx, new, now)
@@ -491,90 +488,6 @@ class Store:
         return self.transition("deny_request", actor_id, unit_id, now, reason)
 
     # ---- wizard progress -----------------------------------------------------------------------
-
-    def record_evidence(
-        self, actor_id: str, unit_id: int, step: int, now: datetime, *, fatal_seen: bool, error_seen: bool,
-        warnings: int, source: str, snapshot_sha256: str | None = None,
-    ) -> Evidence:
-        """Put a validation run on record for ``actor_id``'s step (1 district, 2 state, 3 snapshot) in the
-        unit's current round; the services call this where they ran the rules. Step 3 names a snapshot
-        from the registry (:meth:`register_snapshot`); steps 1-2 name none."""
-        action = "record validation run"
-        with self._write(action, actor_id) as conn:
-            ctx = self._context(conn, actor_id, unit_id, now, lock=True)
-            why = _wizard_refusal(ctx, step) or _evidence_refusal(ctx, step, warnings, snapshot_sha256)
-            if why:
-                raise Refused(action, actor_id, ctx.unit.status, why)
-            return evidence.add(conn, unit_id=unit_id, round_=ctx.unit.round, user_id=actor_id, step=step,
-                                fatal_seen=fatal_seen, error_seen=error_seen, warnings=warnings,
-                                snapshot_sha256=snapshot_sha256, source=source, now=now)
-
-    def evidence(self, evidence_id: int) -> Evidence:
-        with self._read() as conn:
-            return evidence.get(conn, evidence_id)
-
-    def register_snapshot(self, actor_id: str, unit_id: int, version: int, sha256: str, now: datetime,
-                          details: dict[str, Any] | None = None) -> SnapshotRecord:
-        """Register a snapshot version the snapshot service has just written, and audit it, in one transaction."""
-        action = "register snapshot"
-        with self._write(action, actor_id) as conn:
-            rows.get_user(conn, actor_id)
-            unit = rows.get_unit(conn, unit_id)
-            if not SHA256.match(sha256 or ""):
-                raise Refused(action, actor_id, unit.status, "sha256 must be 64 lowercase hex digits")
-            if any(r.version == version for r in evidence.snapshots_of(conn, unit_id)):
-                raise Refused(action, actor_id, unit.status, f"unit {unit_id} already has a snapshot version {version}")
-            record = evidence.register_snapshot(conn, unit_id=unit_id, version=version, sha256=sha256,
-                                                taken_by=actor_id, now=now)
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="snapshot taken", event_id=unit.event_id,
-                         unit_id=unit_id, details={"version": version, **(details or {})}, snapshot_sha256=sha256)
-            return record
-
-    def snapshot_records(self, unit_id: int) -> list[SnapshotRecord]:
-        """The unit's registered snapshot versions, oldest first."""
-        with self._read() as conn:
-            return evidence.snapshots_of(conn, unit_id)
-
-    def record_progress(
-        self, actor_id: str, unit_id: int, step: int, status: StepStatus | str, now: datetime, *,
-        evidence_id: int | None = None, warnings_acknowledged: bool = False,
-    ) -> Progress:
-        """Write ``actor_id``'s wizard step (1-3) in the unit's current round (the wizard calls this).
-
-        COMPLETED needs ``evidence_id``: a run on record (:meth:`record_evidence`) of this user, unit,
-        round and step with no fatal finding and no rule error; the step's facts (and step 3's
-        snapshot) are copied from it, never taken from the caller."""
-        action = "record progress"
-        with self._write(action, actor_id) as conn:
-            ctx = self._context(conn, actor_id, unit_id, now, lock=True)
-            why = _wizard_refusal(ctx, step) or _status_refusal(status)
-            ev = None
-            if not why and evidence_id is not None:
-                try:
-                    ev = evidence.get(conn, evidence_id)
-                except NotFound as err:
-                    why = str(err)
-                else:
-                    why = evidence.mismatch(ev, unit_id=unit_id, round_=ctx.unit.round, user_id=actor_id, step=step)
-            if not why and str(status) == StepStatus.COMPLETED.value:
-                why = _completion_refusal(step, ev)
-            if why:
-                raise Refused(action, actor_id, ctx.unit.status, why)
-            key = {"unit_id": unit_id, "user_id": actor_id, "round": ctx.unit.round, "step": step}
-            values = {"status": str(StepStatus(status)), "fatal_seen": bool(ev and ev.fatal_seen),
-                      "error_seen": bool(ev and ev.error_seen), "warnings": ev.warnings if ev else 0,
-                      "warnings_acknowledged": warnings_acknowledged, "evidence_id": evidence_id,
-                      "snapshot_sha256": ev.snapshot_sha256 if ev else None, "updated_at": now.isoformat()}
-            where = sa.and_(*(t.progress.c[k] == v for k, v in key.items()))
-            if conn.execute(t.progress.update().where(where).values(**values)).rowcount == 0:
-                conn.execute(t.progress.insert().values(**key, **values))
-            return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[step]
-
-    def progress(self, user_id: str, unit_id: int, round_: int | None = None) -> dict[int, Progress]:
-        """A user's wizard steps in a round (default: the unit's current round), by step number."""
-        with self._read() as conn:
-            unit = rows.get_unit(conn, unit_id)
-            return rows.progress_of(conn, user_id, unit_id, round_ if round_ is not None else unit.round)
 
     def submissions(self, unit_id: int, round_: int | None = None) -> list[Submission]:
         with self._read() as conn:
@@ -633,52 +546,6 @@ def _event_values(fields: dict[str, Any]) -> dict[str, Any]:
             continue
         out[k] = json.dumps(list(v or ())) if k in ("groups", "districts") else v
     return out
-
-
-def _wizard_refusal(ctx: UnitContext, step: int) -> str | None:
-    """Who may write wizard facts on the unit, and when (the same for runs and step statuses)."""
-    if ctx.role is None:
-        return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
-    if ctx.role.kind not in ("certifier", "reviewer"):
-        return f"missing right: only the unit's reviewers and certifiers walk the wizard; {ctx.actor.id} is {ctx.role.kind}"
-    if ctx.event.status not in (EventStatus.PUBLISHED, EventStatus.UNPUBLISHED_CHANGES):
-        return f"guard 'event not closed' failed: event {ctx.event.id} is {ctx.event.status}"
-    if ctx.now.date() < ctx.event.start_date:
-        return f"guard 'review window open' failed: the event starts {ctx.event.start_date.isoformat()}"
-    if step not in (1, 2, 3):
-        return f"unknown step {step}; wizard steps are 1, 2, 3"
-    return None
-
-
-def _status_refusal(status: Any) -> str | None:
-    if str(status) not in {s.value for s in StepStatus}:
-        return f"unknown step status {status!r}; one of {', '.join(s.value for s in StepStatus)}"
-    return None
-
-
-def _evidence_refusal(ctx: UnitContext, step: int, warnings: int, sha: str | None) -> str | None:
-    if warnings < 0:
-        return "warnings must be 0 or more"
-    if step != 3:
-        return "only step 3 (Snapshot Validation) names a snapshot" if sha is not None else None
-    if sha is None:
-        return "a step 3 run must name the snapshot it validated"
-    if not SHA256.match(sha):
-        return "snapshot_sha256 must be 64 lowercase hex digits"
-    if sha not in ctx.snapshots:
-        return f"snapshot {sha[:12]}... is not a registered snapshot of unit {ctx.unit.id}"
-    return None
-
-
-def _completion_refusal(step: int, ev: Evidence | None) -> str | None:
-    name = f"step {step} {WIZARD_STEPS[step]}"
-    if ev is None:
-        return f"{name} is COMPLETED only by a validation run on record (evidence_id); none was given"
-    if ev.fatal_seen:
-        return f"{name} cannot be COMPLETED: run {ev.id} ({ev.source}) reported fatal findings"
-    if ev.error_seen:
-        return f"{name} cannot be COMPLETED: a rule failed to run in run {ev.id} ({ev.source})"
-    return None
 
 
 __all__ = ["DB_FILE", "Store", "UserStatus", "SAME", "NEW"]

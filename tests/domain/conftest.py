@@ -57,7 +57,7 @@ SHA = "ab" * 32
 def completed_steps(user: str, round_: int = 1, **facts) -> dict[int, Progress]:
     return {
         s: Progress(user, UNIT.id, round_, s, StepStatus.COMPLETED, snapshot_sha256=SHA if s == 3 else None,
-                    **{"evidence_id": s, **facts})
+                    **{"evidence_id": s, "data_generation": 0, **facts})
         for s in (1, 2, 3)
     }
 

@@ -44,3 +44,14 @@ def test_app_start_fails_jobs_of_dead_workers(ws: Workspace) -> None:
 def test_missing_workspace_says_what_to_do(tmp_path) -> None:
     ws, problem = identity.open_workspace({"CERTLIB_WORKSPACE": str(tmp_path / "none")})
     assert ws is None and "certlib demo init --workspace" in problem
+
+
+def test_read_only_app_on_an_older_database_says_how_to_upgrade(ws: Workspace, monkeypatch) -> None:
+    import sqlalchemy as sa
+
+    with ws.store.engine.begin() as conn:  # pretend the database predates migration 2
+        conn.execute(sa.text("DELETE FROM schema_version WHERE version = 2"))
+    ws.close()
+    monkeypatch.setenv("CERTLIB_READ_ONLY", "1")
+    opened, problem = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
+    assert opened is None and "needs its database upgraded" in problem and "writable deployment" in problem

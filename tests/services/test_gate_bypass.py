@@ -95,3 +95,109 @@ def test_a_newer_snapshot_with_other_data_must_be_reviewed_before_submit(ws: Wor
     assert wiz.review_snapshot().sha256 == newer.sha256
     wiz.acknowledge_warnings()
     assert wiz.submit().round == 1 and ws.store.submissions(unit)[0].snapshot_sha256 == newer.sha256
+
+
+def _clean_run(ws: Workspace, user: str, unit: int, step: int, sha: str | None = None):
+    return ws.store.record_evidence(user, unit, step, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                    source="test", snapshot_sha256=sha)
+
+
+@pytest.mark.parametrize("other", ["step", "unit", "round"])
+def test_a_run_cannot_be_cited_for_another_step_unit_or_round(ws: Workspace, other: str) -> None:
+    unit = eoy_unit(ws, "1071")
+    if other == "step":
+        ev = _clean_run(ws, "ns.cert1", unit, 1)
+        with pytest.raises(Refused, match=f"run {ev.id} is ns.cert1's step 1 .* not ns.cert1's step 2"):
+            ws.store.record_progress("ns.cert1", unit, 2, "COMPLETED", NOW, evidence_id=ev.id)
+    elif other == "unit":
+        other_unit = next(r["unit_id"] for r in ws.events_for("ns.cert1", {}, NOW)
+                          if r["district"] == "1071" and r["unit_id"] != unit)
+        ev = _clean_run(ws, "ns.cert1", other_unit, 1)
+        with pytest.raises(Refused, match=f"on unit {other_unit} round 1, not ns.cert1's step 1 on unit {unit}"):
+            ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
+    else:
+        ev = _clean_run(ws, "ns.cert1", unit, 1)
+        ws.store.approve("state.approver", unit, NOW)
+        ws.store.request_recert("state.approver", unit, "totals changed", NOW)  # round 2
+        with pytest.raises(Refused, match="round 1, not ns.cert1's step 1 on unit .* round 2"):
+            ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
+
+
+def test_a_job_that_runs_after_a_recertification_backs_nothing(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz = ws.wizard("ns.cert1", unit, NOW)
+    wiz.run_district()
+    job = wiz.queue_state_validation()  # queued in round 1 ...
+    ws.store.approve("state.approver", unit, NOW)
+    ws.store.request_recert("state.approver", unit, "totals changed", NOW)  # ... the unit is in round 2 when it runs
+    [done] = ws.run_pending(NOW)
+    assert done.id == job.id and done.status == "FAILED"
+    assert "the run was queued in round 1; unit" in done.error and "is in round 2 now" in done.error
+
+
+def test_a_resync_after_the_review_makes_steps_2_and_3_stale(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz, job, snap = walk_to_review(ws, "ns.cert1", unit)
+    other, _, _ = walk_to_review(ws, "ns.cert2", unit)
+    ws.resync("ns.cert2", unit, NOW)
+    for w in (wiz, other):  # everyone's steps 2-3 went back: their runs read the old state copy
+        assert [s.status for s in w.steps()[:3]] == ["COMPLETED", "NOT STARTED", "NOT STARTED"]
+    with pytest.raises(Refused, match="steps 1-3 COMPLETED"):
+        wiz.submit()
+    assert "resynced after" in wiz.steps()[1].reason
+    with pytest.raises(Refused, match="read the state copy before its last resync"):
+        wiz.open_report(job.id)  # the pre-resync report cannot complete step 2 again
+    with pytest.raises(Refused, match="taken before its last resync: take a new one"):
+        ws.store.record_evidence("ns.cert1", unit, 3, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                 source="old snapshot", snapshot_sha256=snap.sha256)
+    audit = [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "resync requested"][-1]
+    assert audit.details["steps_reset_for"] == ["ns.cert1", "ns.cert2"] and audit.details["data_generation"] == 1
+    # walking steps 2-3 again on the resynced copy lets the certifier submit
+    job = wiz.queue_state_validation()
+    ws.run_pending(NOW)
+    wiz.open_report(job.id)
+    wiz.take_snapshot()
+    ws.run_pending(NOW)
+    wiz.review_snapshot()
+    wiz.acknowledge_warnings()
+    assert str(wiz.submit().status) == "In Progress"
+
+
+def test_a_run_of_data_read_before_a_resync_is_refused(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    generation = ws.store.data_generation(unit)  # a job read this generation, then a resync landed
+    ws.resync("ns.cert2", unit, NOW)
+    with pytest.raises(Refused, match="was resynced while the run read it"):
+        ws.store.record_evidence("ns.cert1", unit, 2, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                 source="job", data_generation=generation)
+
+
+def test_an_outsider_cannot_register_or_resync(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    before = ws.store.audit_count()
+    with pytest.raises(Refused, match="outside scope"):
+        ws.store.register_snapshot("hw.cert1", unit, 99, "b" * 64, NOW)
+    with pytest.raises(Refused, match="outside scope"):
+        ws.resync("hw.cert1", unit, NOW)
+    with pytest.raises(Refused, match="missing right"):
+        ws.store.register_snapshot("state.approver", unit, 99, "b" * 64, NOW)
+    assert ws.store.audit_count() == before and ws.store.snapshot_records(unit) == []
+
+
+def test_the_steps_of_a_submission_are_frozen(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz, _, snap = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    wiz.submit()
+    with pytest.raises(Refused, match="already submitted in round 1"):
+        wiz.run_district()
+    with pytest.raises(Refused, match="already submitted in round 1"):
+        ws.store.record_progress("ns.cert1", unit, 2, "NOT STARTED", NOW)
+    ws.resync("ns.cert2", unit, NOW)  # a later resync leaves the submitted user's steps as they were
+    assert [s.status for s in wiz.steps()[:3]] == ["COMPLETED"] * 3
+    [row] = ws.submission_evidence(unit)
+    assert row["sha256"] == snap.sha256 and all(row[f"step {n} {name}"] for n, name in
+                                                ((1, "District Validation"), (2, "State Validation"),
+                                                 (3, "Snapshot Validation")))
+    submit = [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "submit"][-1]
+    assert set(submit.details["runs"]) == {"1", "2", "3"} and all(submit.details["runs"].values())

@@ -55,9 +55,10 @@ def test_two_snapshots_at_once_give_two_valid_versions(ws: Workspace) -> None:
 
 def test_diff_lists_added_records_after_resync(ws: Workspace) -> None:
     unit = eoy_unit(ws, "7988")
-    a = _take(ws, unit)
+    a = _take(ws, unit, "hw.cert1")
     ws.resync("hw.cert1", unit, NOW)
-    b = _take(ws, unit)
+    b = _take(ws, unit, "hw.cert1")
+    assert [(r.version, r.data_generation) for r in ws.store.snapshot_records(unit)] == [(a.version, 0), (b.version, 1)]
     diff = ws.snapshot_store.diff(unit, a.version, b.version)
     assert [1000790] in diff["enrollments"]["added"] and not diff["enrollments"]["removed"]
     assert diff["attendance_daily"]["added"]  # the enrollment's attendance came with it

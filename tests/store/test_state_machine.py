@@ -71,8 +71,11 @@ class WorkflowMachine(RuleBasedStateMachine):
     @rule(actor=CERTIFIERS, unit=UNITS, flaw=st.sampled_from(["", "", "", "fatal", "warn"]))
     def walk_wizard(self, actor: str, unit: int, flaw: str) -> None:
         unit_id = self.units[unit]
-        if SHA not in {r.sha256 for r in self.store.snapshot_records(unit_id)}:
-            self.store.register_snapshot("sa", unit_id, 1, SHA, self.now)
+        try:
+            if SHA not in {r.sha256 for r in self.store.snapshot_records(unit_id)}:
+                self.store.register_snapshot(actor, unit_id, 1, SHA, self.now)  # audited: "snapshot taken"
+        except Refused:
+            return
         before = self.store.audit_count()
         try:
             for step in (1, 2, 3):
