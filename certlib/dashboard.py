@@ -605,6 +605,14 @@ def check_note(check) -> str:
     return "" if check.allowed else (check.reason or "not allowed")
 
 
+def submitted_note(submission) -> str:
+    """The certify app's banner once the user has submitted in this round (their steps are frozen)."""
+    sha = submission.snapshot_sha256 or ""
+    return (f"**You submitted this certification on {submission.at[:16].replace('T', ' ')}** (round {submission.round}, "
+            f"snapshot `{sha[:12]}…`). Your steps are frozen as submitted; the state approves it or sends it "
+            "back for recertification.")
+
+
 def views_frame(views) -> pl.DataFrame:
     """A frame of :class:`certlib.store.views.UnitView` / ``EventView`` objects via their ``as_dict``
     (list and dict values become text)."""

@@ -168,6 +168,7 @@ def _(get_step, get_version, now, store, unit_id, user, wiz):
               f"round {_view.unit.round} · due {wiz.event.end_date}"),
         mo.md(" → ".join(_strip)),
         mo.md(f"Data Validation Groups: {', '.join(wiz.event.groups)}"),
+        mo.callout(mo.md(dash.submitted_note(wiz.submission)), kind="success") if wiz.submission else mo.md(""),
     ])
     return
 
@@ -398,7 +399,7 @@ def _(current_step, get_version, nav, wiz):
     submit = mo.ui.run_button(label="Submit Certification to State", kind="success",
                               disabled=not _checks["submit"].allowed,
                               tooltip=dash.check_note(_checks["submit"]) or None)
-    acknowledge = mo.ui.run_button(label="Acknowledge warnings")
+    acknowledge = mo.ui.run_button(label="Acknowledge warnings", disabled=wiz.submission is not None)
     mo.vstack([
         mo.md("### 4 Certify and Submit to State"),
         mo.md("Verify that every validation shows COMPLETED, acknowledge any warnings, then submit."),

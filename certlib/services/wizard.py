@@ -72,6 +72,11 @@ class Wizard:
         """Jobs and reports are titled ``<event name> DC <event id>.<unit id>.<n>``."""
         return f"{self.event.name} DC {self.event.id}.{self.unit.id}"
 
+    @property
+    def submission(self) -> Any | None:
+        """This user's submission in the current round (its steps are frozen), or None."""
+        return next((s for s in self.store.submissions(self.unit_id, self.round) if s.user_id == self.user_id), None)
+
     def progress(self) -> dict[int, Any]:
         return self.store.progress(self.user_id, self.unit_id)
 
@@ -139,7 +144,7 @@ class Wizard:
         name = STEP_NAMES[4]
         if not self.is_certifier:
             return StepState(4, name, "N/A", "reviewers close the wizard after step 3")
-        if self.user_id in {s.user_id for s in self.store.submissions(self.unit_id, self.round)}:
+        if self.submission is not None:
             return StepState(4, name, DONE, "")
         check = next((c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now) if c.action == "submit"),
                      None)

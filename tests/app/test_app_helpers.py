@@ -94,3 +94,10 @@ def test_rule_save_is_refused_outside_edit_mode(tmp_path, monkeypatch):
     monkeypatch.delenv("CERTLIB_READ_ONLY")
     out = d.attempt("save", d.save_rule, "SELECT 1", pack, rule, "edit")
     assert out.ok and (tmp_path / "NEW-001.sql").read_text() == "SELECT 1\n"
+
+
+def test_submitted_note_names_the_time_round_and_snapshot():
+    from certlib.domain.entities import Submission
+
+    note = d.submitted_note(Submission(7, 2, "ns.cert1", "2025-07-01T10:00:00", "ab" * 32))
+    assert "2025-07-01 10:00" in note and "round 2" in note and "`abababababab…`" in note and "frozen" in note

@@ -86,6 +86,7 @@ def test_certifier_walks_the_wizard_and_submits(certifier_server, demo_workspace
     page.get_by_role("button", name="Submit Certification to State").click()
     _done(page, "Submit Certification to State: done")
     assert page.get_by_text("Certification Complete").first.is_visible()
+    assert page.get_by_text("You submitted this certification on").first.is_visible()  # steps frozen from here
     assert cell_errors(page) == []
     screenshot(page, "certify")
 
