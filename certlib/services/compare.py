@@ -110,9 +110,13 @@ def state_lock(state_dir: Path, shared: bool = False) -> Iterator[None]:
     swaps its unit's rows and writes it back, so two at once would lose one's rows. Readers that
     need every table from one moment (a snapshot, a state validation) hold it ``shared``."""
     state_dir = Path(state_dir).resolve()
+    if shared and (state_dir / JOURNAL).exists():
+        finish_resync(state_dir)  # a resync that died after committing: complete it before reading
     with open(state_dir.parent / f".{state_dir.name}{LOCK}", "a+b") as fh:  # beside it: the copy holds only tables
         fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
+            if shared and (state_dir / JOURNAL).exists():  # it died again meanwhile: never read half a resync
+                raise DataError(f"a resync of {state_dir} is half done (its journal is there): try again")
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)

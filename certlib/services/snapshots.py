@@ -138,8 +138,11 @@ class Snapshots:
     def by_sha(self, unit_id: int, sha256: str) -> Snapshot:
         """The version whose SHA-256 is ``sha256`` (verified), or SnapshotError."""
         for v in self.versions(unit_id):
-            manifest = json.loads((self.root / str(unit_id) / str(v) / MANIFEST).read_text(encoding="utf-8"))
-            if manifest.get("sha256") == sha256:
+            try:
+                manifest = json.loads((self.root / str(unit_id) / str(v) / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # an unreadable manifest names no hash; `read` reports it for that version
+            if isinstance(manifest, dict) and manifest.get("sha256") == sha256:
                 return self.read(unit_id, v)
         raise SnapshotError(f"unit {unit_id}: no snapshot with SHA-256 {sha256[:12]}…")
 

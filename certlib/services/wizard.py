@@ -50,7 +50,12 @@ class Wizard:
     def __init__(self, ws: Workspace, user_id: str, unit_id: int, now: datetime):
         self.ws, self.store, self.user_id, self.unit_id, self.now = ws, ws.store, user_id, unit_id, now
         self.view = self.store.unit_view(user_id, unit_id, now)  # Refused outside the user's scope
-        self.unit, self.event = self.view.unit, self.view.event
+        self.event = self.view.event
+
+    @property
+    def unit(self) -> Any:
+        """The unit as the store has it now (an app keeps a wizard open across a new round)."""
+        return self.store.unit(self.unit_id)
 
     # ---- what the screen shows ---------------------------------------------------------------
 

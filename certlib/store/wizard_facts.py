@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from certlib.domain.entities import Evidence, Progress, SnapshotRecord
 from certlib.domain.scope import scope_refusal
-from certlib.domain.statuses import WIZARD_STEPS, EventStatus, StepStatus
+from certlib.domain.statuses import OPEN_FOR_SUBMISSION, WIZARD_STEPS, EventStatus, StepStatus
 from certlib.domain.unit_transitions import UnitContext
 from certlib.errors import NotFound, Refused
 from certlib.store import audit, evidence, rows
@@ -133,30 +133,58 @@ class WizardFacts:
 
     def record_resync(self, actor_id: str, unit_id: int, now: datetime, details: dict[str, Any] | None = None) -> int:
         """Before the district's rows are pushed into the state copy (the caller holds the copy's
-        exclusive lock): bump the unit's data generation, set steps 2-3 of everyone who has not
-        submitted in this round back to NOT STARTED, and audit "resync requested", in one transaction.
-        Refused (nothing written) for anyone but the unit's reviewers and certifiers of an open event.
-        Returns the new generation."""
+        exclusive lock), in one transaction: bump the data generation of every unit on the district's
+        data (any event, district or school level: they read the same state tables), set steps 2-3
+        back to NOT STARTED for everyone on those units who has not submitted in its current round,
+        and audit "resync requested". Returns this unit's new generation.
+
+        Refused (nothing written) for anyone but the unit's reviewers and certifiers of an open event,
+        and while the unit is not open for submission or someone has submitted in its round: the
+        data would change under a certification that rests on the old snapshot."""
         action = "resync"
         with self._write(action, actor_id) as conn:  # type: ignore[attr-defined]
             ctx = self._context(conn, actor_id, unit_id, now, lock=True)  # type: ignore[attr-defined]
-            why = _wizard_refusal(ctx, 1)
+            why = _wizard_refusal(ctx, 1) or _resync_refusal(ctx)
             if why:
                 raise Refused(action, actor_id, ctx.unit.status, why)
+            reset: dict[int, list[str]] = {}
+            q = sa.select(t.units).where(t.units.c.district_number == ctx.unit.district_number).order_by(t.units.c.id)
+            for unit in [rows.unit_from(r) for r in conn.execute(q)]:
+                conn.execute(t.units.update().where(t.units.c.id == unit.id)
+                             .values(data_generation=unit.data_generation + 1))
+                users = _reset_state_steps(conn, unit, rows.submitted_in_round(conn, unit), now)
+                if users:
+                    reset[unit.id] = users
             gen = ctx.unit.data_generation + 1
-            conn.execute(t.units.update().where(t.units.c.id == unit_id).values(data_generation=gen))
-            stale = sa.and_(t.progress.c.unit_id == unit_id, t.progress.c.round == ctx.unit.round,
-                            t.progress.c.step.in_(STATE_STEPS), t.progress.c.status != StepStatus.NOT_STARTED.value)
-            if ctx.submitted:
-                stale = sa.and_(stale, t.progress.c.user_id.not_in(sorted(ctx.submitted)))
-            reset = sorted({r.user_id for r in conn.execute(sa.select(t.progress.c.user_id).where(stale))})
-            conn.execute(t.progress.update().where(stale).values(
-                status=StepStatus.NOT_STARTED.value, evidence_id=None, fatal_seen=False, error_seen=False,
-                warnings=0, warnings_acknowledged=False, snapshot_sha256=None, data_generation=None,
-                updated_at=now.isoformat()))
             audit.append(conn, at=now.isoformat(), actor=actor_id, action="resync requested", event_id=ctx.event.id,
-                         unit_id=unit_id, details={**(details or {}), "data_generation": gen, "steps_reset_for": reset})
+                         unit_id=unit_id, details={**(details or {}), "data_generation": gen,
+                                                   "steps_reset_for": reset.pop(unit_id, []),
+                                                   "other_units_reset": {str(k): v for k, v in reset.items()}})
             return gen
+
+
+def _reset_state_steps(conn: sa.Connection, unit: Any, submitted: frozenset[str], now: datetime) -> list[str]:
+    """Steps 2-3 of the unit's current round back to NOT STARTED for users who have not submitted."""
+    stale = sa.and_(t.progress.c.unit_id == unit.id, t.progress.c.round == unit.round,
+                    t.progress.c.step.in_(STATE_STEPS), t.progress.c.status != StepStatus.NOT_STARTED.value)
+    if submitted:
+        stale = sa.and_(stale, t.progress.c.user_id.not_in(sorted(submitted)))
+    users = sorted({r.user_id for r in conn.execute(sa.select(t.progress.c.user_id).where(stale))})
+    conn.execute(t.progress.update().where(stale).values(
+        status=StepStatus.NOT_STARTED.value, evidence_id=None, fatal_seen=False, error_seen=False, warnings=0,
+        warnings_acknowledged=False, snapshot_sha256=None, data_generation=None, updated_at=now.isoformat()))
+    return users
+
+
+def _resync_refusal(ctx: UnitContext) -> str | None:
+    if ctx.unit.status not in OPEN_FOR_SUBMISSION:
+        return (f"unit {ctx.unit.id} is {ctx.unit.status}: a resync would change the data under its certification; "
+                "request recertification first")
+    if ctx.submitted:
+        who = ", ".join(sorted(ctx.submitted))
+        return (f"{who} already submitted round {ctx.unit.round} on the current data: finish the round (or have it "
+                "sent back for recertification) before a resync changes the data under that submission")
+    return None
 
 
 def _write_progress(conn: sa.Connection, user_id: str, unit_id: int, round_: int, step: int, status: str,

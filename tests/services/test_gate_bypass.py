@@ -193,7 +193,12 @@ def test_the_steps_of_a_submission_are_frozen(ws: Workspace) -> None:
         wiz.run_district()
     with pytest.raises(Refused, match="already submitted in round 1"):
         ws.store.record_progress("ns.cert1", unit, 2, "NOT STARTED", NOW)
-    ws.resync("ns.cert2", unit, NOW)  # a later resync leaves the submitted user's steps as they were
+    with pytest.raises(Refused, match="already submitted in round 1"):
+        ws.store.record_evidence("ns.cert1", unit, 1, NOW, fatal_seen=False, error_seen=False, warnings=0,
+                                 source="after the fact")
+    with pytest.raises(Refused, match="ns.cert1 already submitted round 1 on the current data"):
+        ws.resync("ns.cert2", unit, NOW)  # the data would change under ns.cert1's submission
+    ws.resync("ns.cert2", _tardiness_unit(ws), NOW)  # another unit on 1071's data: ns.cert1's steps stay
     assert [s.status for s in wiz.steps()[:3]] == ["COMPLETED"] * 3
     [row] = ws.submission_evidence(unit)
     assert row["sha256"] == snap.sha256 and all(row[f"step {n} {name}"] for n, name in
@@ -201,3 +206,86 @@ def test_the_steps_of_a_submission_are_frozen(ws: Workspace) -> None:
                                                  (3, "Snapshot Validation")))
     submit = [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "submit"][-1]
     assert set(submit.details["runs"]) == {"1", "2", "3"} and all(submit.details["runs"].values())
+
+
+def _tardiness_unit(ws: Workspace) -> int:
+    return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": "Student Tardiness"}, NOW)
+                if r["district"] == "1071")
+
+
+def test_a_resync_of_another_unit_on_the_same_data_makes_steps_stale(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz, _, _ = walk_to_review(ws, "ns.cert1", unit)
+    ws.resync("ns.cert2", _tardiness_unit(ws), NOW)  # rewrites district 1071's rows of the state copy
+    assert [s.status for s in wiz.steps()[:3]] == ["COMPLETED", "NOT STARTED", "NOT STARTED"]
+    assert ws.store.data_generation(unit) == 1
+    audit = [r for r in ws.store.audit_rows() if r.action == "resync requested"][-1]
+    assert audit.details["other_units_reset"] == {str(unit): ["ns.cert1"]}
+    with pytest.raises(Refused, match="steps 1-3 COMPLETED"):
+        wiz.submit()
+
+
+def test_no_resync_once_the_unit_went_to_the_state(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    ws.store.approve("state.approver", unit, NOW)
+    with pytest.raises(Refused, match="is Certification Approved by State: a resync would change the data"):
+        ws.resync("ns.reviewer", unit, NOW)
+    with pytest.raises(Refused, match="missing right"):
+        ws.resync("state.approver", eoy_unit(ws, "7988"), NOW)  # the state sees the unit but does not resync
+
+
+def test_a_resync_while_a_state_validation_reads_makes_the_job_fail(ws: Workspace, monkeypatch) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz = ws.wizard("ns.cert1", unit, NOW)
+    wiz.run_district()
+    job = wiz.queue_state_validation()
+    import contextlib
+
+    import certlib.services.runs as runs
+
+    real, landed = runs.state_lock, []
+
+    @contextlib.contextmanager
+    def read_then_resync(state_dir, shared=False):  # the job has read the old data; a resync lands at once
+        with real(state_dir, shared=shared):
+            yield
+        if shared and not landed:
+            landed.append(ws.resync("ns.cert2", unit, NOW))
+
+    monkeypatch.setattr(runs, "state_lock", read_then_resync)
+    [done] = ws.run_pending(NOW)
+    assert landed
+    assert done.id == job.id and done.status == "FAILED" and "resynced while the run read it" in done.error
+
+
+def test_the_wizard_offers_only_registered_snapshots(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    registered = ws.take_snapshot("ns.cert1", unit, NOW)
+    stray = ws.snapshot_store.take(unit, ws.state_dir, ws.unit_scope(ws.unit(unit)), "ns.cert1", NOW)  # never registered
+    assert stray.version > registered.version
+    assert ws.wizard("ns.cert1", unit, NOW).latest_snapshot().version == registered.version
+
+
+def test_a_wizard_kept_open_follows_the_unit_into_a_new_round(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz, _, _ = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    wiz.submit()
+    ws.store.approve("state.approver", unit, NOW)
+    ws.store.request_recert("state.approver", unit, "totals changed", NOW)
+    assert wiz.round == 2 and wiz.submission is None  # the same object, as the app keeps it
+    wiz.run_district()
+    job = wiz.queue_state_validation()
+    [done] = ws.run_pending(NOW)
+    assert done.id == job.id and done.status == "COMPLETED" and done.round == 2
+
+
+def test_a_garbled_manifest_of_another_version_does_not_break_submit_or_evidence(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    junk = ws.take_snapshot("ns.cert1", unit, NOW)
+    (junk.path / "manifest.json").write_text("{not json", encoding="utf-8")
+    wiz, _, snap = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    wiz.submit()
+    [row] = ws.submission_evidence(unit)
+    assert row["files_verified"] and row["sha256"] == snap.sha256
