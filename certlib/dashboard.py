@@ -613,6 +613,21 @@ def submitted_note(submission) -> str:
             "back for recertification.")
 
 
+def submission_alerts(rows: list[dict]) -> list[tuple[str, str]]:
+    """(markdown, callout kind) for the state console over ``Workspace.submission_evidence`` rows:
+    a pinned snapshot whose files changed, and a round whose submissions pin different snapshots."""
+    out = []
+    changed = [r["certifier"] for r in rows if not r["files_verified"]]
+    if changed:
+        out.append((f"**Pinned snapshot changed on disk** for {', '.join(changed)}: its files no longer match the "
+                    "SHA-256 that was certified.", "danger"))
+    pins = {r["sha256"] for r in rows}
+    if len(pins) > 1:
+        out.append((f"The submissions of this round pin **{len(pins)} different snapshots**: the state data changed "
+                    "between them (compare the versions before approving).", "warn"))
+    return out
+
+
 def views_frame(views) -> pl.DataFrame:
     """A frame of :class:`certlib.store.views.UnitView` / ``EventView`` objects via their ``as_dict``
     (list and dict values become text)."""

@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from certlib.errors import CertlibError, ReadOnlyError
+
 Mode = Literal["demo", "deployed"]
 
 AUTH_HEADER_ENV = "CERTLIB_AUTH_HEADER"
@@ -210,8 +212,7 @@ def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | Non
     Returns ``(workspace, None)`` or ``(None, what to do next)`` so a notebook can show an empty
     state instead of a traceback when the demo workspace has not been created yet.
     """
-    from certlib.errors import CertlibError, ReadOnlyError
-    from certlib.services import Workspace
+    from certlib.services import Workspace  # the heavy services only when an app opens a workspace
 
     path = workspace_dir(env)
     try:
@@ -282,8 +283,6 @@ class SignIn:
 def sign_in(picker_element, store, env: Mapping[str, str] | None = None) -> SignIn:
     """Resolve the identity (picker in demo mode, header or request user when deployed) to a user of
     the store; an unknown user id stops the notebook with the store's reason."""
-    from certlib.errors import CertlibError
-
     ident = signed_in(picker_element, env)
     if not ident.signed_in:
         return SignIn(None, ident.banner(), ident.banner(), "warn")

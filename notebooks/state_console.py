@@ -207,19 +207,13 @@ def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
     _notes = [f"- **{_labels[a]}**: {dash.check_note(unit_checks[a])}" for a in _labels
               if a in unit_checks and dash.check_note(unit_checks[a])]
     _subs = ws.submission_evidence(unit_id)
-    _bad = [r["certifier"] for r in _subs if not r["files_verified"]]
-    _pins = sorted({r["sha256"] for r in _subs})
     mo.vstack([
         mo.md(f"### Unit {unit_id}"),
         unit_reason,
         mo.hstack(list(unit_buttons.elements.values()), justify="start", gap=1),
         mo.md("\n".join(_notes)) if _notes else mo.md(""),
         mo.md("#### What the submissions of this round rest on"),
-        mo.callout(mo.md(f"**Pinned snapshot changed on disk** for {', '.join(_bad)}: its files no longer match "
-                         "the SHA-256 that was certified."), kind="danger") if _bad else mo.md(""),
-        mo.callout(mo.md(f"The submissions of this round pin **{len(_pins)} different snapshots**: the state data "
-                         "changed between them (compare the versions before approving)."), kind="warn")
-        if len(_pins) > 1 else mo.md(""),
+        *[mo.callout(mo.md(_text), kind=_kind) for _text, _kind in dash.submission_alerts(_subs)],
         mo.ui.table(_subs, selection=None, label="Submissions: pinned snapshot, files verified now, runs each step cites")
         if _subs else mo.md("_No submission in this round yet._"),
     ])

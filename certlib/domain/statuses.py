@@ -55,3 +55,5 @@ LIVE_EVENT: frozenset[EventStatus] = frozenset({EventStatus.PUBLISHED, EventStat
 
 #: The wizard steps checked before a submission, with their user-visible names.
 WIZARD_STEPS: dict[int, str] = {1: "District Validation", 2: "State Validation", 3: "Snapshot Validation"}
+#: The steps that read the state copy: a resync makes their runs (and step 3's snapshot) stale.
+STATE_STEPS: tuple[int, ...] = (2, 3)

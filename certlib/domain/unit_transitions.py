@@ -18,7 +18,7 @@ from datetime import datetime
 from certlib.domain.entities import Event, Membership, Progress, Unit, User
 from certlib.domain.guards import ActionCheck, Guard
 from certlib.domain.scope import UnitRole, UnitRoleKind, scope_refusal
-from certlib.domain.statuses import LIVE_EVENT, WIZARD_STEPS, StepStatus, UnitStatus
+from certlib.domain.statuses import LIVE_EVENT, STATE_STEPS, WIZARD_STEPS, StepStatus, UnitStatus
 from certlib.errors import Refused
 
 S = UnitStatus
@@ -111,7 +111,7 @@ def evidence_on_record(ctx: UnitContext) -> str | None:
         p = ctx.progress.get(step)
         if p and p.evidence_id is None:
             return f"step {step} {name} has no validation run on record"
-        if p and step in (2, 3) and p.data_generation != ctx.unit.data_generation:
+        if p and step in STATE_STEPS and p.data_generation != ctx.unit.data_generation:
             return f"step {step} {name} read the state copy before its last resync: run it again"
     return None
 

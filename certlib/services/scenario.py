@@ -75,12 +75,20 @@ def _play(ws: Workspace, admin: str, event_id: int, a: dict[str, Any], at: datet
         raise DataError(f"scenario: unknown action {kind!r}")
 
 
-def certify_history(ws: Workspace, user: str, unit_id: int, at: datetime) -> None:
-    """A past certification: a real snapshot, steps 1-3 recorded COMPLETED, then the store's submit."""
+def history_steps(ws: Workspace, user: str, unit_id: int, at: datetime,
+                  source: str = "demo scenario history (no rules were run)") -> str:
+    """Steps 1-3 of a past certification put on record as clean runs (labelled ``source``) over a
+    real, registered snapshot; returns its SHA-256. For the demo's past and for tests of the workflow
+    around the wizard, never for a user's certification."""
     snap = ws.take_snapshot(user, unit_id, at)
     for step in (1, 2, 3):
         ev = ws.store.record_evidence(user, unit_id, step, at, fatal_seen=False, error_seen=False, warnings=0,
-                                      snapshot_sha256=snap.sha256 if step == 3 else None,
-                                      source="demo scenario history (no rules were run)")
+                                      snapshot_sha256=snap.sha256 if step == 3 else None, source=source)
         ws.store.record_progress(user, unit_id, step, "COMPLETED", at, evidence_id=ev.id)
+    return snap.sha256
+
+
+def certify_history(ws: Workspace, user: str, unit_id: int, at: datetime) -> None:
+    """A past certification: a real snapshot, steps 1-3 on record, then the store's submit."""
+    history_steps(ws, user, unit_id, at)
     ws.store.submit(user, unit_id, at)

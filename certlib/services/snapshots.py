@@ -118,10 +118,6 @@ class Snapshots:
     def list(self, unit_id: int) -> list[Snapshot]:
         return [self.read(unit_id, v) for v in self.versions(unit_id)]
 
-    def latest(self, unit_id: int) -> Snapshot | None:
-        versions = self.versions(unit_id)
-        return self.read(unit_id, versions[-1]) if versions else None
-
     def read(self, unit_id: int, version: int) -> Snapshot:
         """Load and verify one version; any changed, missing or extra file raises SnapshotError."""
         path = self.root / str(unit_id) / str(version)

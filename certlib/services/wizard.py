@@ -209,8 +209,9 @@ class Wizard:
                           f"step {step} {STEP_NAMES[step]} is {self._status(step)}: {self._reason(step, self.progress().get(step))}")
 
     @staticmethod
-    def _status_of(f: dict[str, Any]) -> str:
-        return IN_PROGRESS if (f["fatal_seen"] or f["error_seen"]) else DONE
+    def _status_of(run: Any) -> str:
+        """COMPLETED unless the run on record found a fatal finding or a rule failed."""
+        return IN_PROGRESS if (run.fatal_seen or run.error_seen) else DONE
 
     # ---- step 1 --------------------------------------------------------------------------------
 
@@ -222,7 +223,7 @@ class Wizard:
         f = facts(run)
         ev = self.store.record_evidence(self.user_id, self.unit_id, 1, self.now, **f,
                                         source=f"district data: report {Path(reports['json']).name}")
-        self._record(1, self._status_of(f), evidence_id=ev.id)
+        self._record(1, self._status_of(ev), evidence_id=ev.id)
         self._invalidate_after(1)
         return run
 
@@ -260,8 +261,7 @@ class Wizard:
             if evidence_id is None:  # a job from before runs were put on record: queue a new one
                 self._record(2, IN_PROGRESS)
             else:
-                ev = self.store.evidence(evidence_id)
-                self._record(2, IN_PROGRESS if ev.fatal_seen or ev.error_seen else DONE, evidence_id=evidence_id)
+                self._record(2, self._status_of(self.store.evidence(evidence_id)), evidence_id=evidence_id)
         return job
 
     def report_path(self, job_id: int, fmt: str = "html") -> str:
@@ -300,7 +300,7 @@ class Wizard:
             f = facts(run_unit(self.ws, self.unit_id, snap.path, f"snapshot v{snap.version}", self.now))
         ev = self.store.record_evidence(self.user_id, self.unit_id, 3, self.now, **f, snapshot_sha256=snap.sha256,
                                         source=f"snapshot v{snap.version}")
-        self._record(3, self._status_of(f), evidence_id=ev.id)
+        self._record(3, self._status_of(ev), evidence_id=ev.id)
         self.store.log(self.user_id, "snapshot reviewed", self.now, event_id=self.event.id, unit_id=self.unit_id,
                        details={"version": snap.version}, snapshot_sha256=snap.sha256)
         return snap

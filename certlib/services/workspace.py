@@ -260,10 +260,11 @@ class Workspace:
     def resync(self, user: str | User, unit_id: int, now: datetime | None = None) -> dict[str, int]:
         """Push the district's rows for the unit into the state copy, audited.
 
-        Only the unit's reviewers and certifiers may resync, while the event is open (the store's
-        ``record_resync`` refuses anyone else before a file is touched). Under the state copy's
-        exclusive lock, the store first bumps the unit's data generation and sets everyone's steps
-        2-3 back (their runs read the old data), then the rows are swapped in.
+        Only the unit's reviewers and certifiers may resync, while the unit is open for submission
+        and nobody has submitted in its round (the store's ``record_resync`` refuses anyone else
+        before a file is touched). Under the state copy's exclusive lock, the store first bumps the
+        data generation of every unit on the district's data and sets their steps 2-3 back (those
+        runs read the old data), then the rows are swapped in.
         """
         uid, at = _uid(user), clock(now)
         unit = self.store.unit_view(uid, unit_id, at).unit

@@ -21,14 +21,13 @@ import sqlalchemy as sa
 
 from certlib.domain.entities import Evidence, Progress, SnapshotRecord
 from certlib.domain.scope import scope_refusal
-from certlib.domain.statuses import OPEN_FOR_SUBMISSION, WIZARD_STEPS, EventStatus, StepStatus
+from certlib.domain.statuses import OPEN_FOR_SUBMISSION, STATE_STEPS, WIZARD_STEPS, EventStatus, StepStatus
 from certlib.domain.unit_transitions import UnitContext
 from certlib.errors import NotFound, Refused
 from certlib.store import audit, evidence, rows
 from certlib.store import schema as t
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-STATE_STEPS = (2, 3)  # the steps that read the state copy (a resync makes their runs stale)
 
 
 class WizardFacts:

@@ -101,3 +101,12 @@ def test_submitted_note_names_the_time_round_and_snapshot():
 
     note = d.submitted_note(Submission(7, 2, "ns.cert1", "2025-07-01T10:00:00", "ab" * 32))
     assert "2025-07-01 10:00" in note and "round 2" in note and "`abababababab…`" in note and "frozen" in note
+
+
+def test_submission_alerts_flag_changed_files_and_mixed_pins():
+    ok = {"certifier": "a", "files_verified": True, "sha256": "1" * 64}
+    assert d.submission_alerts([ok, {**ok, "certifier": "b"}]) == []
+    changed = d.submission_alerts([ok, {**ok, "certifier": "b", "files_verified": False}])
+    assert [k for _, k in changed] == ["danger"] and "for b:" in changed[0][0]
+    mixed = d.submission_alerts([ok, {**ok, "certifier": "b", "sha256": "2" * 64}])
+    assert [k for _, k in mixed] == ["warn"] and "2 different snapshots" in mixed[0][0]

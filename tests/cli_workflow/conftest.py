@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from certlib.cli import cli
 from certlib.services import Workspace
+from certlib.services.scenario import history_steps
 
 PEOPLE = Path(__file__).with_name("people.toml")
 SAMPLE_STATE = Path(__file__).parents[2] / "sample_data" / "state" / "state"
@@ -59,14 +60,8 @@ class Certlib:
     def ready(self, user: str, unit: int, now: str = "2025-07-01T09:00") -> str:
         """Put ``user``'s steps 1-3 on record as clean runs over a real, registered snapshot of the
         unit (the wizard's own tests run the rules; these tests are about the workflow CLI)."""
-        at = datetime.fromisoformat(now)
         with self.open_workspace() as ws:
-            snap = ws.take_snapshot(user, unit, at)
-            for step in (1, 2, 3):
-                ev = ws.store.record_evidence(user, unit, step, at, fatal_seen=False, error_seen=False, warnings=0,
-                                              snapshot_sha256=snap.sha256 if step == 3 else None, source="test")
-                ws.store.record_progress(user, unit, step, "COMPLETED", at, evidence_id=ev.id)
-        return snap.sha256
+            return history_steps(ws, user, unit, datetime.fromisoformat(now), source="test")
 
     def certify(self, user: str, unit: int, now: str = "2025-07-01T09:00") -> dict:
         self.ready(user, unit, now)

@@ -1,5 +1,5 @@
-"""Opening the workspace as an app does (identity.open_workspace) runs the start-up duties: the
-alerts sweep and the recovery of jobs whose worker died."""
+"""Opening the workspace as an app does (identity.open_workspace) runs the alerts sweep (the
+recovery of jobs whose worker died is tested with the job queue, tests/services/test_jobs.py)."""
 
 from __future__ import annotations
 
@@ -23,22 +23,6 @@ def test_app_start_sweeps_alerts_once(ws: Workspace, monkeypatch) -> None:
     again, _ = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
     assert _overdue(again) == after  # the sweep is idempotent: a second session posts nothing new
     again.close()
-
-
-def test_app_start_fails_jobs_of_dead_workers(ws: Workspace) -> None:
-    import sqlalchemy as sa
-
-    from certlib.services.jobs import jobs_table
-
-    job = ws.queue.enqueue("state_validation", "t DC 1.1", ws.now(), unit_id=None, user_id=None)
-    with ws.store.engine.begin() as conn:  # a worker on this host that no longer exists claimed it
-        conn.execute(sa.update(jobs_table).where(jobs_table.c.id == job.id)
-                     .values(status="RUNNING", pid=2**22 + 12345, host=__import__("socket").gethostname()))
-    ws.close()
-    opened, _ = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
-    got = opened.queue.get(job.id)
-    assert got.status == "FAILED" and got.error
-    opened.close()
 
 
 def test_missing_workspace_says_what_to_do(tmp_path) -> None:
