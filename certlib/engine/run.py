@@ -19,7 +19,8 @@ import polars as pl
 from certlib.engine.base import Engine, Progress
 from certlib.engine.polars_engine import PolarsEngine
 from certlib.engine.results import RunResult
-from certlib.engine.tables import scan_tables
+from certlib.engine.keys import check_keys
+from certlib.engine.tables import apply_scope, scan_tables
 from certlib.errors import RuleError
 from certlib.rules.model import CompiledRule, Pack, Rule
 
@@ -136,6 +137,10 @@ def validate(
     The scope filters every scoped table and is also bound as the ``:district_number`` /
     ``:school_code`` parameter. ``max_results`` defaults to the pack's. Raises :class:`RuleError`
     for unknown groups or rules that do not compile, :class:`DataError` for bad data files.
+
+    The tables the rules read are checked first (:mod:`certlib.engine.keys`): duplicate or NULL
+    declared keys and rows without a district/school become the fatal built-in rule ``SYS-KEY-001``,
+    listed first in the run (only when it finds something).
     """
     unknown = [g for g in (groups or []) if g not in pack.groups]
     if unknown:
@@ -147,7 +152,10 @@ def validate(
     bound: dict[str, Any] = {**DEFAULT_PARAMS, **scope_n, **dict(params or {})}
     rules = pack.rules_in(list(groups) if groups else None)
     compiled = compile_rules(rules, pack, target=runner.dialect, params=bound)
-    frames = scan_tables(data_dir, pack, scope_n or None)
+    whole = scan_tables(data_dir, pack)
+    frames = {name: apply_scope(frame, pack.tables[name], scope_n or None) for name, frame in whole.items()}
+    read = sorted({t for c in compiled for t in c.tables})
+    key_result = check_keys(pack, whole, read, scope_n, rule_ids=[c.rule.id for c in compiled])
     read_tables = getattr(runner, "read_tables", None)  # an engine that reads the files itself (Spark)
     data = read_tables(data_dir, pack, scope_n or None) if read_tables else frames
     run = runner.run(
@@ -155,6 +163,7 @@ def validate(
     )
     return replace(
         run,
+        rules=([key_result] if key_result is not None else []) + list(run.rules),
         title=title or (" / ".join(groups) if groups else pack.name),
         scope_label=scope_label(pack, frames, scope_n),
         source_label=source_label if source_label is not None else str(data_dir),

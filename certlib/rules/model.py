@@ -36,6 +36,7 @@ class TableSchema:
     school_key: str | None = None  # column holding the school code (scope filter)
     student_key: str | None = None  # column holding the student state id
     description: str = ""
+    duplicates_rule: str | None = None  # a pack rule reporting duplicate keys (the built-in check defers to it)
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -58,6 +58,7 @@ def _tables(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dic
             school_key=spec.get("school_key"),
             student_key=spec.get("student_key"),
             description=spec.get("description", ""),
+            duplicates_rule=spec.get("duplicates_rule"),
         )
     return tables
 
