@@ -30,7 +30,10 @@ def _rule(pack: Pack, rule_id: str) -> Rule:
 @rules_group.command("check")
 @rules_option
 def rules_check(rules_dir: Path) -> None:
-    """Load and compile every rule; print diagnostics as file:line:col: level: message."""
+    """Load and compile every rule; print diagnostics as file:line:col: level: message.
+
+    Exits 1 when pack.toml, a rule file or an active rule has an error; problems of inactive rules are
+    listed apart and do not fail the check (they never run)."""
     try:
         pack = load_pack(rules_dir)
     except RuleError as err:
@@ -39,13 +42,23 @@ def rules_check(rules_dir: Path) -> None:
         click.echo(f"{len(err.diagnostics)} error(s) loading {rules_dir}")
         raise SystemExit(1) from None
     found = check_pack(pack)
-    for d in found:
+    inactive_ids = {r.id for r in pack.rules.values() if r.status == "inactive"}
+    active = [d for d in found if d.rule_id not in inactive_ids]
+    inactive = [d for d in found if d.rule_id in inactive_ids]
+    for d in active:
         click.echo(str(d))
-    errors = sum(d.level == "error" for d in found)
-    warnings = len(found) - errors
-    active = sum(r.status == "active" for r in pack.rules.values())
-    click.echo(f"{len(pack.rules)} rules ({active} active) in {len(pack.groups)} groups: "
-               f"{errors} error(s), {warnings} warning(s)")
+    if inactive:
+        click.echo(f"inactive rules ({len(inactive_ids)}; they do not run, so their problems do not fail the check):")
+        for d in inactive:
+            click.echo(f"  {d}")
+    errors = sum(d.level == "error" for d in active)
+    warnings = len(active) - errors
+    inactive_errors = sum(d.level == "error" for d in inactive)
+    n_active = len(pack.rules) - len(inactive_ids)
+    broken = f", {len(pack.broken)} rule file(s) not loaded" if pack.broken else ""
+    click.echo(f"{len(pack.rules)} rules ({n_active} active) in {len(pack.groups)} groups{broken}: "
+               f"{errors} error(s), {warnings} warning(s)"
+               + (f"; inactive rules: {inactive_errors} error(s)" if inactive else ""))
     if errors:
         raise SystemExit(1)
 

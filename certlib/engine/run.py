@@ -18,11 +18,11 @@ import polars as pl
 
 from certlib.engine.base import Engine, Progress
 from certlib.engine.polars_engine import PolarsEngine
-from certlib.engine.results import RunResult
 from certlib.engine.keys import check_keys
+from certlib.engine.results import RuleResult, RunResult
 from certlib.engine.tables import apply_scope, scan_tables
 from certlib.errors import RuleError
-from certlib.rules.model import CompiledRule, Pack, Rule
+from certlib.rules.model import BrokenRule, CompiledRule, Pack, Rule
 
 ENGINES: dict[str, type] = {"polars": PolarsEngine}
 ENGINE_ENV = "CERTLIB_ENGINE"  # the default engine of a deployment ("polars" or "spark")
@@ -60,34 +60,60 @@ def normalize_scope(scope: Mapping[str, str] | None) -> dict[str, str]:
     return out
 
 
-def compile_rules(
+def compile_each(
     rules: Sequence[Rule], pack: Pack, *, target: str = "polars", params: Mapping[str, Any] | None = None
-) -> list[CompiledRule]:
-    """Compile every rule; one :class:`RuleError` carrying every error diagnostic if any rule is broken."""
+) -> list[CompiledRule | RuleError]:
+    """Compile every rule on its own: the compiled rule, or the :class:`RuleError` that refused it."""
     from certlib.rules import compile_rule  # the compiler lives beside the loader; imported late
 
-    compiled: list[CompiledRule] = []
-    problems: list = []
-    messages: list[str] = []
+    out: list[CompiledRule | RuleError] = []
     for rule in rules:
         try:
             c = compile_rule(rule, pack, target=target, params=dict(params or {}))
         except RuleError as err:
-            problems.extend(err.diagnostics)
-            messages.append(f"{rule.id}: {err}")
+            out.append(err)
             continue
         errors = [d for d in c.diagnostics if getattr(d, "level", "") == "error"]
-        if errors:
-            problems.extend(errors)
-            messages.extend(str(d) for d in errors)
-            continue
-        compiled.append(c)
-    if messages:
+        out.append(RuleError("; ".join(str(d) for d in errors), errors) if errors else c)
+    return out
+
+
+def compile_rules(
+    rules: Sequence[Rule], pack: Pack, *, target: str = "polars", params: Mapping[str, Any] | None = None
+) -> list[CompiledRule]:
+    """Compile every rule; one :class:`RuleError` carrying every error diagnostic if any rule is broken."""
+    outcomes = compile_each(rules, pack, target=target, params=params)
+    refused = [(rule, o) for rule, o in zip(rules, outcomes, strict=True) if isinstance(o, RuleError)]
+    if refused:
         raise RuleError(
-            f"{len(messages)} rule problem{'s' if len(messages) != 1 else ''}:\n  " + "\n  ".join(messages),
-            problems,
+            f"{len(refused)} rule problem{'s' if len(refused) != 1 else ''}:\n  "
+            + "\n  ".join(f"{rule.id}: {err}" for rule, err in refused),
+            [d for _, err in refused for d in err.diagnostics],
         )
-    return compiled
+    return [o for o in outcomes if not isinstance(o, RuleError)]
+
+
+def rule_error_result(rule: Rule | BrokenRule, message: str) -> RuleResult:
+    """The report entry of a rule that could not run (refused by the compiler or a broken file): an
+    ``error`` result, which blocks certification like any rule error."""
+    is_rule = isinstance(rule, Rule)
+    return RuleResult(
+        id=rule.id,
+        title=rule.title if is_rule else f"{rule.path.name} (not loaded)",
+        severity=rule.severity if is_rule else "fatal",
+        groups=tuple(rule.groups),
+        dataset=(rule.dataset or rule.title) if is_rule else rule.path.name,
+        status="error",
+        count=0,
+        rows=pl.DataFrame(),
+        truncated=False,
+        elapsed_ms=0.0,
+        error=message,
+        description=rule.description if is_rule else "",
+        resolution=rule.resolution if is_rule else "Fix the rule file; 'certlib rules check' names the problem.",
+        key_columns=tuple(rule.keys) if is_rule else (),
+        max_results=rule.max_results if is_rule else None,
+    )
 
 
 def scope_label(pack: Pack, frames: Mapping[str, pl.LazyFrame], scope: Mapping[str, str]) -> str:
@@ -135,8 +161,10 @@ def validate(
     """Run the pack's active rules (of ``groups``, default all) on ``data_dir`` for one scope.
 
     The scope filters every scoped table and is also bound as the ``:district_number`` /
-    ``:school_code`` parameter. ``max_results`` defaults to the pack's. Raises :class:`RuleError`
-    for unknown groups or rules that do not compile, :class:`DataError` for bad data files.
+    ``:school_code`` parameter. ``max_results`` defaults to the pack's. Every rule runs on its own
+    account: one the compiler refuses, and a rule file the loader left out (``Pack.broken``), is an
+    ``error`` result in the report (which blocks certification) and the rest still run. Raises
+    :class:`RuleError` for unknown groups, :class:`DataError` for bad data files.
 
     The tables the rules read are checked first (:mod:`certlib.engine.keys`): duplicate or NULL
     declared keys and rows without a district/school become the fatal built-in rule ``SYS-KEY-001``,
@@ -151,7 +179,8 @@ def validate(
     scope_n = normalize_scope(scope)
     bound: dict[str, Any] = {**DEFAULT_PARAMS, **scope_n, **dict(params or {})}
     rules = pack.rules_in(list(groups) if groups else None)
-    compiled = compile_rules(rules, pack, target=runner.dialect, params=bound)
+    outcomes = compile_each(rules, pack, target=runner.dialect, params=bound)
+    compiled = [o for o in outcomes if isinstance(o, CompiledRule)]
     whole = scan_tables(data_dir, pack)
     frames = {name: apply_scope(frame, pack.tables[name], scope_n or None) for name, frame in whole.items()}
     read = sorted({t for c in compiled for t in c.tables})
@@ -161,9 +190,13 @@ def validate(
     run = runner.run(
         compiled, data, max_results=pack.max_results if max_results is None else max_results, progress=progress
     )
+    ran = iter(run.rules)
+    results = [next(ran) if isinstance(o, CompiledRule) else rule_error_result(rule, f"the rule does not compile: {o}")
+               for rule, o in zip(rules, outcomes, strict=True)]
+    results += [rule_error_result(b, f"the rule file is not loaded: {b.message}") for b in pack.broken_in(groups)]
     return replace(
         run,
-        rules=([key_result] if key_result is not None else []) + list(run.rules),
+        rules=([key_result] if key_result is not None else []) + results,
         title=title or (" / ".join(groups) if groups else pack.name),
         scope_label=scope_label(pack, frames, scope_n),
         source_label=source_label if source_label is not None else str(data_dir),

@@ -458,8 +458,8 @@ def lineage(compiled: CompiledRule) -> dict[str, tuple[str, ...]]:
 
 
 def check_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> list[Diagnostic]:
-    """Compile every rule of a pack; every diagnostic found (errors and warnings)."""
-    found: list[Diagnostic] = []
+    """Every diagnostic of a pack (errors and warnings): its broken rule files, then each rule compiled."""
+    found: list[Diagnostic] = list(pack.problems)
     for rule in pack.rules.values():
         try:
             compiled = compile_rule(rule, pack, params=params)

@@ -1,7 +1,10 @@
 """Parse a rule file's leading ``-- key: value`` comment header into a :class:`Rule`.
 
-The header ends at the first line that is not a ``--`` comment. A line of ``--`` followed by two or
-more spaces continues the previous key. ``group`` may repeat.
+The header is the leading run of ``-- key: value`` lines (free ``--`` comment lines before the first
+key are a prologue and skipped). A line of ``--`` followed by two or more spaces continues the previous
+key. ``group`` may repeat. The header ends at the first line that is neither a known key nor a
+continuation: a later ``-- Note: ...`` or any comment is part of the SQL, just a comment. Only a
+near-miss of a known key (``-- titel: ...``) is refused, with a did-you-mean.
 
 >>> r = parse_rule_text("-- id: X-1\\n-- title: T\\n-- severity: info\\n-- group: G\\n"
 ...                     "-- description: d\\n-- resolution: r\\nSELECT 1 AS k FROM t", None)
@@ -11,6 +14,7 @@ more spaces continues the previous key. ``group`` may repeat.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -26,6 +30,12 @@ def _diag(path: Path | None, line: int, message: str, code: str = "metadata", hi
     return Diagnostic(None, str(path) if path else None, line, 1, "error", code, message, hint)
 
 
+def _near_key(key: str) -> str | None:
+    """A known metadata key that ``key`` is a typo of (``titel`` -> ``title``), if any."""
+    close = difflib.get_close_matches(key, REQUIRED + OPTIONAL, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
 def parse_header(text: str, path: Path | None) -> tuple[dict[str, list[str]], dict[str, int], int, list[Diagnostic]]:
     """Return (values per key, first line per key, 1-based line where the SQL starts, diagnostics)."""
     values: dict[str, list[str]] = {}
@@ -35,30 +45,35 @@ def parse_header(text: str, path: Path | None) -> tuple[dict[str, list[str]], di
     lines = text.splitlines()
     sql_start = len(lines) + 1
     for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip()
-        if not line.strip():
-            if last is None and not values:
+        line = raw.strip()
+        if not line:
+            if not values:
                 continue  # blank lines before the header
             sql_start = number
             break
-        if not line.lstrip().startswith("--"):
+        if not line.startswith("--"):
             sql_start = number
             break
-        line = line.lstrip()
-        cont = _CONTINUATION.match(line)
+        cont = _CONTINUATION.match(raw.lstrip().rstrip())
         if cont and last is not None:
             values[last][-1] = f"{values[last][-1]} {cont.group(1).strip()}".strip()
             continue
         m = _KEY_LINE.match(line)
-        if not m:
-            last = None  # a free comment line; not metadata
-            continue
-        key, value = m.group(1).lower(), m.group(2).strip()
-        if key not in REQUIRED and key not in OPTIONAL:
-            problems.append(_diag(path, number, f"unknown metadata key {key!r}",
-                                  hint="known keys: " + ", ".join(REQUIRED + OPTIONAL)))
-            last = None
-            continue
+        key = m.group(1).lower() if m else None
+        if key is not None and key not in REQUIRED and key not in OPTIONAL:
+            near = _near_key(key)
+            if near is not None:
+                problems.append(_diag(path, number, f"unknown metadata key {key!r}", hint=f"did you mean {near!r}?"))
+                last = None
+                continue
+            key = None  # "-- Note: ..." is a comment, not metadata
+        if key is None:
+            if not values:
+                last = None
+                continue  # a free comment before the first key (prologue)
+            sql_start = number  # the header ends; the rest (comments included) is the SQL
+            break
+        value = m.group(2).strip()  # type: ignore[union-attr]
         if key in values and key != "group":
             problems.append(_diag(path, number, f"metadata key {key!r} given twice"))
         values.setdefault(key, []).append(value)
@@ -72,9 +87,13 @@ def parse_rule_text(text: str, path: Path | None) -> Rule:
     from certlib.errors import RuleError
 
     values, lines_of, sql_start, problems = parse_header(text, path)
+    lines = text.splitlines()
+    ended = lines[sql_start - 1].strip() if sql_start <= len(lines) else ""
+    ended_hint = (f"the header ends at line {sql_start} ({ended[:40]!r} is not a metadata key); "
+                  "put every key before it" if ended.startswith("--") else None)
     for key in REQUIRED:
         if not values.get(key) or not any(v.strip() for v in values[key]):
-            problems.append(_diag(path, 1, f"missing required metadata '-- {key}: ...'"))
+            problems.append(_diag(path, 1, f"missing required metadata '-- {key}: ...'", hint=ended_hint))
     severity = (values.get("severity") or [""])[0].lower()
     if values.get("severity") and severity not in SEVERITIES:
         problems.append(_diag(path, lines_of["severity"], f"severity {severity!r} is not one of fatal, warning, info"))

@@ -78,6 +78,23 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class BrokenRule:
+    """A rule file the loader could not take (bad header, duplicate id, unknown group, not UTF-8).
+
+    The rest of the pack loads without it; ``validate`` reports it as a rule error in every run of
+    its groups (every run when its groups are unknown), so a certification never passes over it."""
+
+    id: str  # the id from its header, else the file's stem
+    path: Path
+    groups: tuple[str, ...]  # () when the header did not say (the file is then in every run)
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def message(self) -> str:
+        return "; ".join(str(d) for d in self.diagnostics if d.level == "error")
+
+
+@dataclass(frozen=True)
 class Pack:
     name: str
     root: Path
@@ -86,6 +103,18 @@ class Pack:
     tables: dict[str, TableSchema]
     groups: dict[str, Group]
     rules: dict[str, Rule]  # by id, in file order
+    broken: tuple[BrokenRule, ...] = ()  # rule files left out, each with its diagnostics
+
+    @property
+    def problems(self) -> list[Diagnostic]:
+        """Every diagnostic of the rule files left out of the pack."""
+        return [d for b in self.broken for d in b.diagnostics]
+
+    def broken_in(self, groups: list[str] | tuple[str, ...] | None = None) -> list[BrokenRule]:
+        """The broken rule files a run of ``groups`` (default all) would have included."""
+        wanted = set(groups) if groups else None
+        return [b for b in self.broken if wanted is None or not b.groups or wanted & set(b.groups)
+                or not (set(b.groups) & set(self.groups))]
 
     def rules_in(self, groups: list[str] | tuple[str, ...] | None = None, active_only: bool = True) -> list[Rule]:
         wanted = set(groups) if groups else None

@@ -8,11 +8,12 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 from certlib.errors import RuleError
 from certlib.rules.header import parse_rule_text
-from certlib.rules.model import COLUMN_TYPES, Column, Diagnostic, Group, Pack, Rule, TableSchema
+from certlib.rules.model import COLUMN_TYPES, BrokenRule, Column, Diagnostic, Group, Pack, Rule, TableSchema
 
 DEFAULT_PACK = Path(__file__).resolve().parents[2] / "rules"
 
@@ -78,8 +79,59 @@ def _groups(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dic
     return groups
 
 
-def load_pack(root: str | Path = DEFAULT_PACK) -> Pack:
-    """Read a pack; raises RuleError whose diagnostics name every bad file and line."""
+def _header_guess(text: str, key: str) -> list[str]:
+    """The values of ``-- key:`` lines in a file whose header did not parse (for a broken rule's id/groups)."""
+    from certlib.rules.header import parse_header
+
+    values, _, _, _ = parse_header(text, None)
+    return [v.strip() for v in values.get(key, []) if v.strip()]
+
+
+def _rule_files(root: Path, groups: dict[str, Group]) -> tuple[dict[str, Rule], list[BrokenRule]]:
+    """Every ``*.sql`` file: the rules that load, and the files that do not (each with its diagnostics)."""
+    loaded: list[tuple[Rule, Path]] = []
+    broken: list[BrokenRule] = []
+    for sql_path in sorted(root.glob("*.sql")):
+        try:
+            text = sql_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            broken.append(BrokenRule(sql_path.stem, sql_path, (), (_err(sql_path, f"not UTF-8 text: {err.reason}"),)))
+            continue
+        try:
+            rule = parse_rule_text(text, sql_path)
+        except RuleError as err:
+            ids = _header_guess(text, "id")
+            broken.append(BrokenRule(ids[0] if ids else sql_path.stem, sql_path, tuple(_header_guess(text, "group")),
+                                     tuple(replace(d, rule_id=d.rule_id or (ids[0] if ids else None))
+                                           for d in err.diagnostics)))
+            continue
+        unknown = [Diagnostic(rule.id, str(sql_path), _line_of(text, g), 1, "error", "unknown-group",
+                              f"group {g!r} is not declared in pack.toml", hint="declared: " + ", ".join(groups))
+                   for g in rule.groups if g not in groups]
+        if unknown:
+            broken.append(BrokenRule(rule.id, sql_path, rule.groups, tuple(unknown)))
+            continue
+        loaded.append((rule, sql_path))
+    by_id: dict[str, list[Path]] = {}
+    for rule, path in loaded:
+        by_id.setdefault(rule.id, []).append(path)
+    rules: dict[str, Rule] = {}
+    for rule, path in loaded:
+        paths = by_id[rule.id]
+        if len(paths) > 1:  # which file is the real one cannot be told: neither runs, each is reported
+            others = ", ".join(str(p) for p in paths if p != path)
+            broken.append(BrokenRule(rule.id, path, rule.groups, (Diagnostic(
+                rule.id, str(path), 1, 1, "error", "duplicate-id", f"rule id {rule.id!r} is also used by {others}",
+                hint="ids are never reused: give one of the files a new id"),)))
+            continue
+        rules[rule.id] = rule
+    return rules, broken
+
+
+def load_pack(root: str | Path = DEFAULT_PACK, *, strict: bool = False) -> Pack:
+    """Read a pack. A broken ``pack.toml`` raises RuleError whose diagnostics name every bad line; a
+    broken rule file (bad header, duplicate id, unknown group) is left out and listed in
+    ``Pack.broken`` — or, with ``strict``, raises like pack.toml problems."""
     root = Path(root)
     toml_path = root / "pack.toml"
     if not toml_path.is_file():
@@ -93,27 +145,9 @@ def load_pack(root: str | Path = DEFAULT_PACK) -> Pack:
     problems: list[Diagnostic] = []
     tables = _tables(raw, toml_path, text, problems)
     groups = _groups(raw, toml_path, text, problems)
-    rules: dict[str, Rule] = {}
-    for sql_path in sorted(root.glob("*.sql")):
-        try:
-            rule = parse_rule_text(sql_path.read_text(encoding="utf-8"), sql_path)
-        except RuleError as err:
-            problems.extend(err.diagnostics)
-            continue
-        except UnicodeDecodeError as err:
-            problems.append(_err(sql_path, f"not UTF-8 text: {err.reason}"))
-            continue
-        if rule.id in rules:
-            first = rules[rule.id].path
-            problems.append(Diagnostic(rule.id, str(sql_path), 1, 1, "error", "duplicate-id",
-                                       f"rule id {rule.id!r} is already used by {first}"))
-            continue
-        for g in rule.groups:
-            if g not in groups:
-                problems.append(Diagnostic(rule.id, str(sql_path), _line_of(sql_path.read_text(), g), 1, "error",
-                                           "unknown-group", f"group {g!r} is not declared in pack.toml",
-                                           hint="declared: " + ", ".join(groups)))
-        rules[rule.id] = rule
+    rules, broken = _rule_files(root, groups)
+    if strict:
+        problems.extend(d for b in broken for d in b.diagnostics)
     if problems:
         raise RuleError(
             f"rule pack {root} has {len(problems)} problem(s):\n  " + "\n  ".join(str(p) for p in problems),
@@ -127,4 +161,5 @@ def load_pack(root: str | Path = DEFAULT_PACK) -> Pack:
         tables=tables,
         groups=groups,
         rules=rules,
+        broken=tuple(broken),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -71,7 +72,8 @@ def test_unknown_group_and_scope_are_refused(district_pack, data_dir, compiler):
         validate(district_pack, data_dir, scope={"county": "1"})
 
 
-def test_every_compile_problem_is_reported_at_once(district_pack, data_dir, monkeypatch):
+def test_a_rule_that_does_not_compile_is_a_rule_error_and_the_rest_run(district_pack, data_dir, monkeypatch, rules):
+
     def compile_rule(rule, pack, target="polars", params=None):
         diag = Diagnostic(rule.id, f"{rule.id}.sql", 3, 7, "error", "unknown-column", "unknown column 'x'")
         if rule.id == "EOY-001":
@@ -80,12 +82,25 @@ def test_every_compile_problem_is_reported_at_once(district_pack, data_dir, monk
             from certlib.rules.model import CompiledRule
 
             return CompiledRule(rule=rule, sql="", dialect="polars", tables=(), key_columns=(), diagnostics=(diag,))
-        raise AssertionError("INFO-001 compiles")  # never reached below
+        return rules.info
 
     monkeypatch.setattr(certlib.rules, "compile_rule", compile_rule, raising=False)
-    with pytest.raises(RuleError) as err:
-        validate(replace(district_pack, rules={k: v for k, v in district_pack.rules.items() if k != "INFO-001"}), data_dir)
-    assert "2 rule problems" in str(err.value)
-    assert "EOY-001: syntax error at 1:1" in str(err.value)
-    assert "ENR-005.sql:3:7: error: unknown column 'x'" in str(err.value)
-    assert len(err.value.diagnostics) == 2
+    run = validate(district_pack, data_dir)
+    assert [(r.id, r.status) for r in run.rules] == [(r.id, "error" if r.id != "INFO-001" else "failed")
+                                                     for r in district_pack.rules.values()]
+    assert "syntax error at 1:1" in run.rule("EOY-001").error
+    assert "ENR-005.sql:3:7: error: unknown column 'x'" in run.rule("ENR-005").error
+    assert run.rule("INFO-001").count == 5 and run.blocking  # a rule error blocks certification
+
+
+def test_a_rule_file_left_out_of_the_pack_is_a_rule_error_of_its_groups(district_pack, data_dir, compiler):
+    from certlib.rules.model import BrokenRule
+
+    diag = Diagnostic("DUP-1", "dup.sql", 1, 1, "error", "duplicate-id", "rule id 'DUP-1' is also used by x.sql")
+    bad = BrokenRule("DUP-1", Path("dup.sql"), ("End of Year Attendance",), (diag,))
+    typo = BrokenRule("TYPO-1", Path("typo.sql"), ("Enrolment",), (diag,))  # an undeclared group: in every run
+    pack = replace(district_pack, broken=(bad, typo))
+    assert [r.id for r in validate(pack, data_dir, groups=["Enrollment"]).rules] == ["ENR-005", "INFO-001", "TYPO-1"]
+    run = validate(pack, data_dir, groups=["End of Year Attendance"])
+    assert run.rule("DUP-1").status == "error" and "also used by x.sql" in run.rule("DUP-1").error
+    assert run.blocking

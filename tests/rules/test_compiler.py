@@ -155,20 +155,52 @@ def _pack_with(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize("name", sorted(LOADER_CASES))
 def test_loader_errors_name_file_and_line(tmp_path: Path, name: str):
     text, message = LOADER_CASES[name]
-    root = _pack_with(tmp_path, {"X-1.sql": text})
-    with pytest.raises(RuleError) as err:
-        load_pack(root)
+    ok = ("-- id: OK-1\n-- title: t\n-- severity: info\n-- group: Enrollment\n-- description: d\n"
+          "-- resolution: r\nSELECT enrollment_id FROM enrollments")
+    root = _pack_with(tmp_path, {"X-1.sql": text, "OK-1.sql": ok})
+    pack = load_pack(root)  # the broken file is left out; the rest of the pack loads
+    assert list(pack.rules) == ["OK-1"] and [b.path.name for b in pack.broken] == ["X-1.sql"]
+    assert message in pack.broken[0].message
+    assert all(d.file == str(root / "X-1.sql") and d.line for d in pack.problems)
+    with pytest.raises(RuleError) as err:  # strict loading refuses the pack, naming file and line
+        load_pack(root, strict=True)
     assert message in str(err.value)
     assert all(d.file == str(root / "X-1.sql") and d.line for d in err.value.diagnostics)
 
 
-def test_duplicate_rule_ids_are_refused(tmp_path: Path):
+def test_duplicate_rule_ids_are_reported_per_file_and_the_rest_loads(tmp_path: Path):
     text = ("-- id: X-1\n-- title: t\n-- severity: info\n-- group: Enrollment\n-- description: d\n"
             "-- resolution: r\nSELECT enrollment_id FROM enrollments")
-    root = _pack_with(tmp_path, {"a.sql": text, "b.sql": text})
+    root = _pack_with(tmp_path, {"a.sql": text, "b.sql": text, "c.sql": text.replace("X-1", "X-2")})
+    pack = load_pack(root)
+    assert list(pack.rules) == ["X-2"]
+    dupes = [d for d in pack.problems if d.code == "duplicate-id"]
+    assert sorted(Path(d.file).name for d in dupes) == ["a.sql", "b.sql"]
+    assert str(root / "b.sql") in next(d.message for d in dupes if d.file == str(root / "a.sql"))
+
+
+HEADER = "-- id: X-1\n-- title: t\n-- severity: info\n-- group: Enrollment\n-- description: d\n-- resolution: r\n"
+
+
+def test_a_comment_after_the_header_is_just_a_comment():
+    rule = parse_rule_text(HEADER + "-- Note: school_year is the ending year\n-- see the manual\n"
+                           "SELECT enrollment_id FROM enrollments -- trailing: comment\n", None)
+    assert rule.sql.startswith("-- Note: school_year") and rule.sql_line == 7
+    compiled = compile_sql(rule.sql, PACK, rule=rule)
+    assert compiled.key_columns == ("enrollment_id",)
+
+
+def test_a_prologue_comment_before_the_header_is_skipped():
+    rule = parse_rule_text("-- Copyright: the state\n-- a free line\n" + HEADER + "SELECT 1", None)
+    assert rule.id == "X-1" and rule.sql == "SELECT 1"
+
+
+def test_a_key_after_a_comment_is_not_metadata_and_the_message_says_where_the_header_ended():
     with pytest.raises(RuleError) as err:
-        load_pack(root)
-    assert any(d.code == "duplicate-id" for d in err.value.diagnostics)
+        parse_rule_text("-- id: X-1\n-- title: t\n-- Author: me\n-- severity: info\n-- group: Enrollment\n"
+                        "-- description: d\n-- resolution: r\nSELECT 1", None)
+    missing = [d for d in err.value.diagnostics if "severity" in d.message]
+    assert missing and "the header ends at line 3" in (missing[0].hint or "")
 
 
 def test_header_continuation_lines_and_multiple_groups():
