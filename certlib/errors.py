@@ -63,3 +63,7 @@ class JobError(CertlibError):
 
 class SnapshotError(CertlibError):
     """A snapshot is missing, incomplete or fails verification."""
+
+
+class ConfigError(CertlibError):
+    """A deployment setting (a ``CERTLIB_*`` variable) has a value certlib cannot use; names it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 from certlib.cli.base import cli
+from certlib.config import configure_logging
 
 # Command modules; each registers its commands on import.
 _MODULES = ["workflow", "rules", "data", "generate", "wizard"]
@@ -18,6 +19,7 @@ for _name in _MODULES:
 
 
 def main() -> None:
+    configure_logging()
     cli(prog_name="certlib")
 
 

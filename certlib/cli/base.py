@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
 
+from certlib.config import parse_time, settings
 from certlib.errors import CertlibError
 
 
@@ -25,15 +25,12 @@ class CertlibGroup(click.Group):
 
 
 def default_workspace() -> Path:
-    return Path(os.environ.get("CERTLIB_WORKSPACE", "workspace"))
+    return settings().workspace
 
 
 def parse_now(value: str | None) -> datetime:
-    """`--now` / CERTLIB_NOW lets tests and demos move the clock; ISO date or datetime."""
-    raw = value or os.environ.get("CERTLIB_NOW")
-    if not raw:
-        return datetime.now().replace(microsecond=0)
-    return datetime.fromisoformat(raw)
+    """`--now` / CERTLIB_NOW lets tests and demos move the clock; ISO date (00:00 of that day) or datetime."""
+    return settings().clock(parse_time(value, "--now") if value else None)
 
 
 @click.group(cls=CertlibGroup)

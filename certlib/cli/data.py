@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from certlib.cli.base import cli
+from certlib.config import settings
 from certlib.errors import CertlibError, RuleError
 
 #: parameters with a non-string type; any other ``--param k=v`` is bound as a string
@@ -68,8 +69,8 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 
 @cli.command("validate")
 @click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=Path("rules"), show_default=True,
-    help="Rule pack directory.",
+    "--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
+    show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.",
 )
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="Data directory.")
 @click.option("--group", "groups", multiple=True, help="Validation group to run (repeatable; default all).")
@@ -149,8 +150,8 @@ def _rules_group() -> click.Group:
 
 @click.command("test")
 @click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=Path("rules"), show_default=True,
-    help="Rule pack directory.",
+    "--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
+    show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.",
 )
 @click.option("-k", "match", default=None, help="Only cases whose id (RULE-ID::name) contains this.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the cases that pass.")

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from certlib.cli.base import cli, emit, format_option
+from certlib.config import settings
 from certlib.errors import NotFound, RuleError
-from certlib.rules import DEFAULT_PACK, check_pack, compile_rule, load_pack
+from certlib.rules import check_pack, compile_rule, load_pack
 from certlib.rules.model import Pack, Rule
 
-rules_option = click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=DEFAULT_PACK,
-                            show_default="the repository's rules/", help="Rule pack directory.")
+rules_option = click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
+                            show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.")
 
 
 @cli.group("rules")

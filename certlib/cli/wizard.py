@@ -210,13 +210,16 @@ def jobs_run(ctx: click.Context, actor: str | None, fmt: str, now: str | None) -
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between polls.")
 @click.pass_context
 def worker(ctx: click.Context, once: bool, poll: float) -> None:
-    """A worker process: marks dead workers' jobs FAILED, then runs queued jobs."""
+    """A worker process: marks dead workers' jobs FAILED, then runs queued jobs (each logged)."""
+    import logging
     import time
 
+    log = logging.getLogger("certlib.worker")
     with _ws(ctx) as ws:
+        log.info("worker on %s: polling for queued jobs every %ss", ws.root, poll)
         while True:
             for j in ws.run_pending():
-                click.echo(f"job {j.id} {j.title}: {j.status}" + (f" ({j.error})" if j.error else ""))
+                log.info("job %s %s: %s%s", j.id, j.title, j.status, f" ({j.error})" if j.error else "")
             if once:
                 return
             time.sleep(poll)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from certlib.config import settings
 from certlib.rules.model import SEVERITIES
 
 Status = Literal["passed", "failed", "error"]
@@ -77,7 +78,7 @@ class RunResult:
     title: str = "Validation report"
     scope_label: str = ""
     source_label: str = ""
-    generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    generated_at: datetime = field(default_factory=lambda: settings().clock())
     params: dict[str, Any] = field(default_factory=dict)
     engine: str = "polars"
     elapsed_ms: float = 0.0

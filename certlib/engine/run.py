@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -16,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from certlib.config import settings
 from certlib.engine.base import Engine, Progress
 from certlib.engine.polars_engine import PolarsEngine
 from certlib.engine.keys import check_keys
@@ -175,7 +175,7 @@ def validate(
         raise RuleError(
             f"unknown validation group {unknown[0]!r}: the pack has {', '.join(sorted(pack.groups)) or 'none'}"
         )
-    runner = make_engine(engine or os.environ.get(ENGINE_ENV) or "polars")
+    runner = make_engine(engine or settings().engine)
     scope_n = normalize_scope(scope)
     bound: dict[str, Any] = {**DEFAULT_PARAMS, **scope_n, **dict(params or {})}
     rules = pack.rules_in(list(groups) if groups else None)
@@ -200,6 +200,6 @@ def validate(
         title=title or (" / ".join(groups) if groups else pack.name),
         scope_label=scope_label(pack, frames, scope_n),
         source_label=source_label if source_label is not None else str(data_dir),
-        generated_at=now or datetime.now().replace(microsecond=0),
+        generated_at=settings().clock(now),
         params=bound,
     )

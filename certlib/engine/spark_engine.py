@@ -12,7 +12,6 @@ The session: ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002``) or ``CER
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from certlib.config import settings
 from certlib.engine.base import Progress, effective_limit
 from certlib.engine.results import RuleResult, RunResult
 from certlib.engine.spark_sql import frame_schema, repair
@@ -53,11 +53,11 @@ def spark_session(master: str | None = None) -> Any:
     ``CERTLIB_SPARK_MASTER`` or ``local[2]`` (small shuffles, no UI: a laptop or a test run)."""
     from pyspark.sql import SparkSession
 
-    remote = os.environ.get("SPARK_REMOTE")
+    remote = settings().spark_remote
     if remote and master is None:
         spark = SparkSession.builder.remote(remote).getOrCreate()
     else:
-        master = master or os.environ.get(MASTER_ENV) or "local[2]"
+        master = master or settings().spark_master or "local[2]"
         builder = SparkSession.builder.master(master).appName("certlib")
         if master.startswith("local"):
             for key, value in _LOCAL_CONF.items():
@@ -77,7 +77,7 @@ class SparkEngine:
 
     def __init__(self, spark: Any = None, parallel: int | None = None):
         self._spark = spark
-        self.parallel = parallel or int(os.environ.get(PARALLEL_ENV, "4"))
+        self.parallel = parallel or settings().spark_parallel
 
     @property
     def spark(self) -> Any:

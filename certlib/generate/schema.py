@@ -12,7 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-PACK_TOML = Path(__file__).resolve().parents[2] / "rules" / "pack.toml"
+from certlib.config import package_data
+
+PACK_TOML = package_data("rules") / "pack.toml"
 
 TYPE_MAP: dict[str, pl.DataType] = {
     "string": pl.String(),

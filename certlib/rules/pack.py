@@ -11,11 +11,12 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
+from certlib.config import package_data
 from certlib.errors import RuleError
 from certlib.rules.header import parse_rule_text
 from certlib.rules.model import COLUMN_TYPES, BrokenRule, Column, Diagnostic, Group, Pack, Rule, TableSchema
 
-DEFAULT_PACK = Path(__file__).resolve().parents[2] / "rules"
+DEFAULT_PACK = package_data("rules")  # the pack installed with certlib (the repository's rules/)
 
 
 def _err(path: Path, message: str, line: int | None = None, hint: str | None = None) -> Diagnostic:

@@ -10,6 +10,7 @@ reason, never left stuck.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import threading
@@ -21,11 +22,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from certlib.config import settings, wall_time
 from certlib.errors import CertlibError, NotFound
 from certlib.store.connection import transaction
 from certlib.store.readonly import check_writable, is_read_only
 
 QUEUED, RUNNING, COMPLETED, FAILED = "QUEUED", "RUNNING", "COMPLETED", "FAILED"
+log = logging.getLogger(__name__)
 
 _meta = sa.MetaData()
 jobs_table = sa.Table(
@@ -122,7 +125,7 @@ def _job(r: Any) -> Job:
 
 def _beat() -> str:
     """A heartbeat time stamp: real UTC time (never the demo clock)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return wall_time(UTC).isoformat(timespec="seconds")
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -150,7 +153,7 @@ class JobQueue:
                     conn.execute(sa.text(f"ALTER TABLE {jobs_table.name} ADD COLUMN heartbeat_at VARCHAR"))
                 conn.execute(versions_table.delete().where(versions_table.c.part == "jobs"))
                 conn.execute(versions_table.insert().values(part="jobs", version=JOBS_SCHEMA_VERSION,
-                                                            applied_at=datetime.now().isoformat(timespec="seconds")))
+                                                            applied_at=wall_time().isoformat(timespec="seconds")))
 
     def enqueue(self, kind: str, title_prefix: str, now: datetime, *, unit_id: int | None = None,
                 user_id: str | None = None, round_: int | None = None, params: Mapping[str, Any] | None = None) -> Job:
@@ -246,12 +249,13 @@ class JobQueue:
             result = handler(job, report)
         except Exception as err:  # noqa: BLE001 - a job's failure is data, not a crash of the worker
             text = str(err) if isinstance(err, CertlibError) else f"{type(err).__name__}: {err}"
+            log.warning("job %s %s failed: %s", job.id, job.title, text, exc_info=not isinstance(err, CertlibError))
             self._update(job.id, status=FAILED, error=text, message="failed",
-                         finished_at=(now or datetime.now()).isoformat(),
+                         finished_at=settings().clock(now).isoformat(),
                          result=json.dumps({"traceback": traceback.format_exc(limit=5)}))
         else:
             self._update(job.id, status=COMPLETED, progress=1.0, message="done",
-                         finished_at=(now or datetime.now()).isoformat(), result=json.dumps(dict(result), default=str))
+                         finished_at=settings().clock(now).isoformat(), result=json.dumps(dict(result), default=str))
         finally:
             stop.set()
             with _ACTIVE_LOCK:
@@ -262,7 +266,7 @@ class JobQueue:
         """Run queued jobs in this process until none is left (or ``limit``); returns them."""
         done: list[Job] = []
         while limit is None or len(done) < limit:
-            job = self.claim(now or datetime.now())
+            job = self.claim(settings().clock(now))
             if job is None:
                 break
             done.append(self.run_one(job, handlers, now))
@@ -276,8 +280,8 @@ class JobQueue:
             while not stop.wait(HEARTBEAT_EVERY):
                 try:
                     self._update(job_id, heartbeat_at=_beat())
-                except Exception:  # noqa: BLE001 - a missed beat is retried; the job itself decides its fate
-                    pass
+                except Exception as err:  # noqa: BLE001 - a missed beat is retried; the job itself decides its fate
+                    log.warning("job %s: heartbeat not written (%s); retrying", job_id, err)
 
         threading.Thread(target=beat, name=f"certlib-job-{job_id}-heartbeat", daemon=True).start()
         return stop
@@ -290,7 +294,7 @@ class JobQueue:
         whatever the demo clock says) — a worker on another host sharing a PostgreSQL store, or a
         hung one.
         """
-        host, limit = socket.gethostname(), datetime.now(UTC) - stale_after
+        host, limit = socket.gethostname(), wall_time(UTC) - stale_after
         found = []
         for j in self.list(status=RUNNING):
             where, beat = self._host(j.id), self._beat_of(j.id)

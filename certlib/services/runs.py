@@ -85,7 +85,7 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "validating the state copy")
         generation = ws.store.data_generation(job.unit_id or 0)  # before the data: a resync meanwhile makes it stale
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
-            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", datetime.now().replace(microsecond=0))
+            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", ws.now())
         report(0.9, "rendering the report")
         result = _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
         return {**result, "evidence_id": _put_on_record(ws, job, run, generation)}
@@ -95,7 +95,7 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "copying the state's rows")
         snap = ws.take_snapshot(job.user_id or "system", unit.id, datetime.fromisoformat(job.queued_at))
         report(0.6, "validating the snapshot")
-        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", datetime.now().replace(microsecond=0))
+        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", ws.now())
         return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,
                 "rows": snap.rows}
 

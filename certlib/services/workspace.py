@@ -16,7 +16,7 @@ Why: the faces (CLI, notebooks) talk to one object opened on a directory (like d
 
 from __future__ import annotations
 
-import os
+import logging
 import shutil
 import threading
 from collections.abc import Mapping
@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from certlib.config import configure_logging, package_data, settings
 from certlib.domain.entities import Unit, User
 from certlib.errors import NotFound
 from certlib.rules import load_pack
@@ -38,20 +39,17 @@ from certlib.services.snapshots import Snapshot, Snapshots
 from certlib.store import Store
 from certlib.store.readonly import is_read_only
 
-REPO = Path(__file__).resolve().parents[2]
-WORKSPACE_ENV = "CERTLIB_WORKSPACE"
+log = logging.getLogger(__name__)
 
 
 def default_path() -> Path:
-    return Path(os.environ.get(WORKSPACE_ENV) or "workspace")
+    """``CERTLIB_WORKSPACE`` or ``./workspace`` (see :mod:`certlib.config`)."""
+    return settings().workspace
 
 
 def clock(now: datetime | None = None) -> datetime:
     """``now``, else ``CERTLIB_NOW``, else the real time (demos and tests pin the clock)."""
-    if now is not None:
-        return now
-    raw = os.environ.get("CERTLIB_NOW", "").strip()
-    return datetime.fromisoformat(raw) if raw else datetime.now().replace(microsecond=0)
+    return settings().clock(now)
 
 
 def _uid(user: str | User) -> str:
@@ -64,7 +62,7 @@ class Workspace:
     def __init__(self, root: Path, store: Store, pack_dir: Path | None = None):
         self.root = Path(root)
         self.store = store
-        self.pack_dir = Path(pack_dir) if pack_dir else REPO / "rules"
+        self.pack_dir = Path(pack_dir) if pack_dir else settings().rules
         self.queue = JobQueue(store.engine)
 
     # ---- opening ------------------------------------------------------------------------------
@@ -73,7 +71,7 @@ class Workspace:
     def open(cls, path: str | Path | None = None, *, pack_dir: Path | None = None) -> Workspace:
         """Open an existing workspace (``CERTLIB_WORKSPACE`` by default); NotFound when absent."""
         root = Path(path) if path is not None else default_path()
-        if not (root / "certlib.db").exists() and not os.environ.get("CERTLIB_DATABASE_URL"):  # else PostgreSQL
+        if not (root / "certlib.db").exists() and not settings().database_url:  # else PostgreSQL
             raise NotFound(f"no workspace at {root} (certlib.db missing): run `certlib demo init --workspace {root}`")
         ws = cls(root, Store.open_workspace(root, create=False), pack_dir)
         if not is_read_only():
@@ -98,11 +96,11 @@ class Workspace:
         if (root / "certlib.db").exists():
             raise NotFound(f"{root} already holds a workspace; remove it first")
         ws = cls.create(root)
-        src = Path(sample) if sample else REPO / "sample_data" / "state"
+        src = Path(sample) if sample else package_data("sample_data") / "state"
         shutil.copytree(src / "state", ws.state_dir, dirs_exist_ok=True)
         shutil.copytree(src / "districts", ws.data_dir / "districts", dirs_exist_ok=True)
         at = clock(now)
-        load_scenario(ws, Path(scenario) if scenario else REPO / "sample_data" / "scenario", at)
+        load_scenario(ws, Path(scenario) if scenario else package_data("sample_data") / "scenario", at)
         ws.store.sweep_alerts(at)  # due-soon / overdue alerts as of the demo's clock
         return ws
 
@@ -202,6 +200,7 @@ class Workspace:
 
     def start(self, now: datetime | None = None, days: int = 7) -> dict[str, Any]:
         """What an app or worker does on start-up: fail jobs of dead workers, run the alerts sweep."""
+        configure_logging()
         at = clock(now)
         if is_read_only():
             return {"recovered": [], "alerts": None}
@@ -216,7 +215,7 @@ class Workspace:
                 try:
                     self.run_pending()
                 except Exception:  # noqa: BLE001 - keep the worker alive; each job records its own failure
-                    pass
+                    log.exception("job worker of %s: running the queued jobs failed; retrying in %ss", self.root, poll)
                 stop.wait(poll)
 
         threading.Thread(target=loop, name="certlib-jobs", daemon=True).start()

@@ -7,10 +7,11 @@ each recorded in ``schema_version``. Opening a current database writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 
+from certlib.config import wall_time
 from certlib.errors import StoreError
 from certlib.store import schema
 from certlib.store.connection import transaction
@@ -84,7 +85,7 @@ def migrate(engine: sa.Engine) -> int:
             apply(conn)
             conn.execute(
                 schema.schema_version.insert().values(
-                    version=number, name=name, applied_at=datetime.now(UTC).isoformat(timespec="seconds")
+                    version=number, name=name, applied_at=wall_time(UTC).isoformat(timespec="seconds")
                 )
             )
             version = number

@@ -13,7 +13,6 @@ transaction, so nothing is written.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from certlib.config import settings
 from certlib.domain.entities import (
     EDITABLE_EVENT_FIELDS,
     Alert,
@@ -82,7 +82,7 @@ class Store(WizardFacts):
     def open_workspace(cls, workspace: str | Path, *, create: bool = True) -> Store:
         """The store of a workspace directory: ``<workspace>/certlib.db``, or the server database named
         by ``CERTLIB_DATABASE_URL`` (e.g. ``postgresql://...``) when that is set."""
-        url = os.environ.get(DATABASE_URL_ENV, "").strip()
+        url = settings().database_url
         if url:
             return cls(url, create=create)
         ws = Path(workspace)

@@ -91,6 +91,6 @@ def test_certlib_worker_process_runs_the_queue(ws: Workspace) -> None:
     job = _ready_for_step2(ws, "ns.cert1", unit).queue_state_validation()
     certlib = Path(sys.executable).with_name("certlib")
     out = subprocess.run([str(certlib), "--workspace", str(ws.root), "worker", "--once"], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+                         text=True, timeout=120, check=True).stderr  # the worker logs (stderr)
     assert f"job {job.id} {job.title}: COMPLETED" in out
     assert ws.queue.get(job.id).status == "COMPLETED"
