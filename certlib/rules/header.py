@@ -21,7 +21,7 @@ from pathlib import Path
 from certlib.rules.model import SEVERITIES, Diagnostic, Rule
 
 REQUIRED = ("id", "title", "severity", "group", "description", "resolution")
-OPTIONAL = ("external_id", "status", "max_results", "dialect", "tables", "dataset", "keys")
+OPTIONAL = ("external_id", "status", "max_results", "dialect", "tables", "dataset", "keys", "error_message")
 _KEY_LINE = re.compile(r"^--\s?([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
 _CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
 
@@ -140,4 +140,5 @@ def parse_rule_text(text: str, path: Path | None) -> Rule:
         tables=listed("tables"),
         dataset=one("dataset"),
         keys=listed("keys"),
+        error_message=one("error_message"),
     )

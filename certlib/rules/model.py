@@ -75,6 +75,7 @@ class Rule:
     tables: tuple[str, ...] = ()  # as declared in the header (optional); the compiler finds the real ones
     dataset: str | None = None  # report "Dataset" label; defaults to the title
     keys: tuple[str, ...] = ()  # override of the record-key columns (e.g. for an aggregate rule)
+    error_message: str | None = None  # the catalog's message per finding (DataChecker's ErrorMessage)
 
 
 @dataclass(frozen=True)
