@@ -91,6 +91,21 @@ def rules_compile(rules_dir: Path, dialect: str, rule_id: str) -> None:
     click.echo(compiled.sql)
 
 
+@rules_group.command("functions")
+@format_option
+@click.option("--dialect", default=None, help="Only what rules in this source dialect may use.")
+def rules_functions(fmt: str, dialect: str | None) -> None:
+    """The function and operator catalog: what rules may use, from which dialects, and how it is translated."""
+    from certlib.rules.catalog import SOURCE_DIALECTS, catalog_rows
+
+    if dialect is not None and dialect.lower() not in SOURCE_DIALECTS:
+        raise click.BadParameter(f"{dialect!r} is not a supported rule dialect ({', '.join(SOURCE_DIALECTS)})",
+                                 param_hint="--dialect")
+    rows = catalog_rows(dialect.lower() if dialect else None)
+    emit(rows if fmt == "json" else [{k: r[k] for k in ("name", "kind", "dialects", "translation")} for r in rows],
+         fmt)
+
+
 @rules_group.command("lineage")
 @rules_option
 @format_option

@@ -30,6 +30,7 @@ import polars as pl
 
 from certlib.engine.base import Progress, effective_limit
 from certlib.engine.results import RuleResult, RunResult
+from certlib.rules.catalog import check_target_sql
 from certlib.rules.model import CompiledRule
 
 COUNT = "__certlib_count__"
@@ -101,6 +102,7 @@ def _sortable(dtype: pl.DataType) -> bool:
 def _plan(ctx: pl.SQLContext, compiled: CompiledRule, limit: int | None) -> _Planned:
     t0 = perf_counter()
     try:
+        check_target_sql(compiled.sql, "polars")  # the allowlist again, on exactly what polars receives
         frame = ctx.execute(compiled.sql, eager=False)
         schema = frame.collect_schema()
         keys = [k for k in compiled.key_columns if k in schema]

@@ -22,6 +22,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.annotate_types import annotate_types
 
+from certlib.rules.catalog import check_target_sql
+
 _INTS = (exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT)
 _FLOATS = (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL)
 
@@ -66,9 +68,16 @@ def _fix(node: exp.Expression) -> exp.Expression:
 
 
 def repair(sql: str, schema: Mapping[str, Mapping[str, str]]) -> str:
-    """``sql`` (Spark SQL) with the constructs above rewritten; ``schema`` is {table: {column: type}}."""
+    """``sql`` (Spark SQL) with the constructs above rewritten; ``schema`` is {table: {column: type}}.
+
+    The result is checked against Spark's allowlist (:func:`certlib.rules.catalog.check_target_sql`) just
+    before it is handed to Spark: ``reflect``, ``java_method``, ``input_file_name`` and anything else
+    outside the catalog raise :class:`~certlib.errors.RuleError` instead of running."""
+    check_target_sql(sql, "spark")
     tree = annotate_types(sqlglot.parse_one(sql, read="spark"), schema={k: dict(v) for k, v in schema.items()})
-    return tree.transform(_fix, copy=False).sql(dialect="spark")
+    out = tree.transform(_fix, copy=False).sql(dialect="spark")
+    check_target_sql(out, "spark")
+    return out
 
 
 def frame_schema(frames: Mapping[str, object]) -> dict[str, dict[str, str]]:

@@ -28,9 +28,11 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 
 from certlib.errors import RuleError
+from certlib.rules.catalog import check_catalog, target_problems
 from certlib.rules.decorrelate import decorrelate_exists
 from certlib.rules.decorrelate_scalar import decorrelate_scalar
 from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
+from certlib.rules.normalize import normalize
 from certlib.rules.polars_dialect import Polars
 from certlib.rules.rewrites import as_diagnostics, rewrite_for_polars
 from certlib.rules.safety import check_read_only
@@ -308,9 +310,33 @@ def _polars_refusal(sql: str, pack: Pack) -> str | None:
     try:
         # collect (not only the schema): some type errors (EXTRACT of an integer) surface only then
         pl.SQLContext(empty_frames(pack), eager=False).execute(sql).collect()
-    except Exception as err:  # polars raises several error types for unsupported SQL
+    except (Exception, BaseException) as err:  # polars raises several error types; a Rust panic is a BaseException
+        if isinstance(err, KeyboardInterrupt | SystemExit):
+            raise
         text = str(err).split("Resolved plan")[0].strip()
         text = re.sub(r":\s*Query \{.*", "", text, flags=re.S)  # drop polars' dump of the parsed query
+        return (text.splitlines() or [type(err).__name__])[0][:300]
+    return None
+
+
+_SAMPLES: dict[str, dict[str, pl.DataFrame]] = {}
+
+
+def _sample_refusal(sql: str, pack: Pack) -> str | None:
+    """Run the polars SQL once on the adversarial sample (:mod:`certlib.rules.sample`); polars' complaint,
+    or None when it runs. What raises here would raise on some district's data at run time."""
+    from certlib.rules.sample import adversarial_frames
+
+    key = repr(pack.tables)
+    if key not in _SAMPLES:
+        _SAMPLES.clear()
+        _SAMPLES[key] = adversarial_frames(pack)
+    try:
+        pl.SQLContext(_SAMPLES[key], eager=False).execute(sql).collect()
+    except (Exception, BaseException) as err:  # a Rust panic is a BaseException
+        if isinstance(err, KeyboardInterrupt | SystemExit):
+            raise
+        text = str(err).split("Resolved plan")[0].strip()
         return (text.splitlines() or [type(err).__name__])[0][:300]
     return None
 
@@ -323,6 +349,18 @@ def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
     out_sql = rewritten.sql(dialect=Polars)
     if problems:
         return out_sql
+    out_sql = _planned_sql(typed, out_sql, pack, ctx)
+    if out_sql and not any(d.level == "error" for d in ctx.diagnostics):
+        failure = _sample_refusal(out_sql, pack)
+        if failure:
+            ctx.error("fails-at-run-time", f"the rule fails on data it can meet (NULLs, blank or non-numeric text, "
+                      f"extreme numbers, boundary dates): {failure}",
+                      hint="guard conversions of text (e.g. CASE WHEN s ~ '^[0-9]+$' THEN ... END) and keep "
+                           "arithmetic within range; certlib refuses at check time what would fail at run time")
+    return out_sql
+
+
+def _planned_sql(typed: exp.Expression, out_sql: str, pack: Pack, ctx: _Ctx) -> str:
     refusal = _polars_refusal(out_sql, pack)
     if refusal:
         columns = {t.name: list(t.column_names) for t in pack.tables.values()}
@@ -338,8 +376,11 @@ def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
             if _polars_refusal(second_sql, pack) is None:
                 return second_sql
     if refusal:
+        correlated = any(True for _ in typed.find_all(exp.Exists, exp.Subquery))
         ctx.error("untranslatable", f"polars cannot run this query: {refusal}",
-                  hint="rewrite the construct, e.g. a LEFT JOIN ... IS NULL instead of a correlated subquery")
+                  hint=("polars cannot plan this correlated subquery: write it as a LEFT JOIN ... IS NULL "
+                        "(NOT EXISTS) or a grouped join" if correlated and re.search(r"correlat|subquer", refusal, re.I)
+                        else "certlib refuses what it cannot run exactly: rewrite the construct named above"))
     return out_sql
 
 
@@ -369,6 +410,14 @@ def compile_sql(
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail("the rule reads unknown tables")
     tree = _bind(tree, bound_params, ctx)
+    try:
+        as_of = _coerce_param("as_of_date", bound_params["as_of_date"])
+    except (TypeError, ValueError):
+        as_of = DEFAULT_PARAMS["as_of_date"]
+    tree = normalize(tree, as_of if isinstance(as_of, date) else DEFAULT_PARAMS["as_of_date"])
+    ctx.diagnostics.extend(as_diagnostics(check_catalog(tree, dialect), ctx.locate, rule_id, file))
+    if any(d.level == "error" for d in ctx.diagnostics):
+        raise ctx.fail("the rule uses constructs outside certlib's catalog")
     _check_columns(tree, pack, ctx)
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail("the rule has column errors")
@@ -405,6 +454,10 @@ def compile_sql(
         except Exception as err:
             ctx.error("untranslatable", f"cannot print for {target}: {err}")
             out_sql = ""
+    if out_sql and not any(d.level == "error" for d in ctx.diagnostics):
+        for problem in target_problems(out_sql, target):
+            ctx.error("target-allowlist", f"the SQL printed for {target} is refused: {problem}",
+                      hint="report this: the compiler printed something outside the target's allowlist")
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail(f"the rule cannot be compiled for {target}")
 

@@ -38,6 +38,7 @@ class Polars(Postgres):
             exp.DType.TEXT: "VARCHAR",
             exp.DType.DOUBLE: "DOUBLE",
             exp.DType.FLOAT: "FLOAT",
+            exp.DType.INT128: "INT128",
         }
         TRANSFORMS = {
             **Postgres.Generator.TRANSFORMS,

@@ -185,7 +185,8 @@ def rewrite_for_polars(tree: exp.Expression, dialect: str = "postgres") -> tuple
     """Rewrite a typed tree (parsed in ``dialect``) for polars; returns the new tree and the constructs
     it had to refuse."""
     problems: list[Problem] = []
-    return tree.transform(_rewriter(problems, dialect.lower()), copy=True), problems
+    out = tree.transform(_rewriter(problems, dialect.lower()), copy=True)
+    return typed_rewrites(out, dialect.lower(), problems), problems
 
 
 def as_diagnostics(problems: list[Problem], locate, rule_id: str | None, file: str | None) -> list[Diagnostic]:
@@ -194,3 +195,147 @@ def as_diagnostics(problems: list[Problem], locate, rule_id: str | None, file: s
         line, col = locate(node)
         out.append(Diagnostic(rule_id, file, line, col, "error", code, message, hint))
     return out
+
+
+# --- typed rewrites (issue 13): integer widths, joins on null-safe equality, substrings, regexes ---------
+
+#: functions whose polars result is a small or unsigned integer (EXTRACT: i8, LENGTH / STRPOS: u32), so
+#: ``MONTH(d) * 100 + DAY(d)`` overflows and ``LENGTH(s) - 10`` wraps around; SQL engines answer BIGINT
+_SMALL_INT_FUNCS = (exp.Extract, exp.Year, exp.Month, exp.Day, exp.Length, exp.StrPosition)
+
+
+def _bigint(node: exp.Expression) -> exp.Expression:
+    out = exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
+    out.type = exp.DataType.build("BIGINT")
+    return out
+
+
+def _ascii_regex(pattern: str) -> str | None:
+    """``pattern`` with \\d \\w \\s \\b made ASCII-only (RE2/DuckDB semantics; polars' are Unicode), or
+    None when a construct cannot be translated (a negated class escape inside ``[...]``)."""
+    out, i, in_class = [], 0, False
+    outside = {"d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]",
+               "s": "[\\t\\n\\f\\r ]", "S": "[^\\t\\n\\f\\r ]", "b": "(?-u:\\b)", "B": "(?-u:\\B)"}
+    inside = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if in_class and nxt in inside:
+                out.append(inside[nxt])
+            elif in_class and nxt in "DWSbB":
+                return None
+            elif not in_class and nxt in outside:
+                out.append(outside[nxt])
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+            out.append(ch)
+            i += 1
+            if i < len(pattern) and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < len(pattern) and pattern[i] == "]":
+                out.append("\\]")
+                i += 1
+            continue
+        if ch == "[" and in_class and pattern[i:i + 2] == "[:":
+            end = pattern.find(":]", i)
+            if end < 0:
+                return None
+            out.append(pattern[i:end + 2])
+            i = end + 2
+            continue
+        if ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _regex(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
+    pattern = node.expression
+    flags = node.args.get("flag")
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+        problems.append((node, "untranslatable", "a regular expression must be a string literal "
+                         f"({node.sql()}): engines differ in what \\d, \\w, \\s match",
+                         "write the pattern as a literal, e.g. s ~ '^[0-9]+$'"))
+        return node
+    prefix = "(?i)" if isinstance(node, exp.RegexpILike) else ""
+    if flags is not None:
+        if not (isinstance(flags, exp.Literal) and flags.is_string and set(flags.this) <= set("ic")):
+            problems.append((node, "untranslatable", f"regular expression flags {flags.sql()} cannot be translated",
+                             "only the flags 'i' (ignore case) and 'c' (case-sensitive) are supported"))
+            return node
+        for f in flags.this:  # the last of i / c wins, as in DuckDB and PostgreSQL
+            prefix = "(?i)" if f == "i" else ""
+    translated = _ascii_regex(pattern.this)
+    if translated is None:
+        problems.append((node, "untranslatable", f"the regular expression {pattern.sql()} cannot be translated",
+                         "write \\D, \\W, \\S outside a [...] class, or list the characters"))
+        return node
+    if node.args.get("full_match"):  # Snowflake's REGEXP_LIKE / RLIKE match the whole string
+        translated = f"^(?:{translated})$"
+    out = exp.RegexpLike(this=node.this, expression=exp.Literal.string(prefix + translated))
+    out.type = exp.DataType.build("BOOLEAN")
+    return out
+
+
+def _substring(node: exp.Substring, dialect: str, problems: list[Problem]) -> None:
+    start, length = node.args.get("start"), node.args.get("length")
+
+    def literal_int(e: exp.Expression | None) -> int | None:
+        if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal) and e.this.is_int:
+            return -int(e.this.this)
+        return int(e.this) if isinstance(e, exp.Literal) and e.is_int else None
+
+    s = literal_int(start) if start is not None else 1
+    n = literal_int(length) if length is not None else 0
+    if s is None or (length is not None and n is None):
+        problems.append((node, "untranslatable", f"{node.sql()}: SUBSTRING with a computed start or length is not "
+                         "translated (engines differ below 1 and for negative lengths)",
+                         "use integer literals, e.g. SUBSTRING(s, 1, 3)"))
+    elif n is not None and n < 0:
+        problems.append((node, "untranslatable", f"{node.sql()}: a negative SUBSTRING length is an error in "
+                         "PostgreSQL and differs elsewhere", "use a length >= 0"))
+    elif s < 1 and dialect not in ("postgres", "tsql"):
+        problems.append((node, "untranslatable", f"{node.sql()}: a start below 1 counts from the end of the string in "
+                         f"{dialect} (PostgreSQL and T-SQL count a window before the first character)",
+                         "use RIGHT(s, n) semantics explicitly, e.g. SUBSTRING(s, LENGTH(s) - 2, 3), or a start >= 1"))
+
+
+def _join_null_safe(tree: exp.Expression) -> None:
+    """``JOIN ... ON a IS NOT DISTINCT FROM b`` plans wrongly (or panics) in polars when combined with
+    other conditions: written as ``(a = b OR (a IS NULL AND b IS NULL))``, which is the same."""
+    for join in list(tree.find_all(exp.Join)):
+        on = join.args.get("on")
+        if on is None:
+            continue
+        for eq in list(on.find_all(exp.NullSafeEQ)):
+            a, b = eq.this, eq.expression
+            both_null = exp.and_(exp.Is(this=a.copy(), expression=exp.Null()),
+                                 exp.Is(this=b.copy(), expression=exp.Null()))
+            eq.replace(exp.paren(exp.or_(exp.EQ(this=a.copy(), expression=b.copy()), exp.paren(both_null))))
+
+
+def typed_rewrites(tree: exp.Expression, dialect: str, problems: list[Problem]) -> exp.Expression:
+    """Rewrites decided by the annotated types, applied bottom-up after :func:`rewrite_for_polars`'s."""
+    _join_null_safe(tree)
+    for node in list(tree.find_all(exp.RegexpLike, exp.RegexpILike)):
+        new = _regex(node, problems)
+        if new is not node:
+            node.replace(new)
+    for node in list(tree.find_all(exp.Substring)):
+        _substring(node, dialect, problems)
+    for node in list(tree.find_all(exp.Sum)):
+        arg = node.this
+        if _is(arg, _INTEGER) or (isinstance(arg, exp.Distinct) is False and _is(arg, _INTEGER)):
+            node.set("this", exp.Cast(this=arg.copy(), to=exp.DataType.build("INT128")))
+    for node in list(tree.find_all(*_SMALL_INT_FUNCS)):
+        if isinstance(node.parent, exp.Cast) and node.parent.to.is_type(exp.DType.BIGINT):
+            continue
+        node.replace(_bigint(node.copy()))
+    return tree
