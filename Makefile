@@ -18,7 +18,7 @@ TEST_NEEDS := chromium postgresql java
 # `make run` needs Java only when the deployment runs rules on Spark.
 RUN_NEEDS := $(if $(filter spark,$(CERTLIB_ENGINE)),java)
 
-.PHONY: run test install workspace bench lint clean system-deps-run system-deps-test
+.PHONY: run test install workspace bench lint clean system-deps-run system-deps-test fuzz
 
 $(PY):
 	@$(SYSTEM_DEPS) venv
@@ -55,6 +55,10 @@ test: system-deps-test $(STAMP)
 	@$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "certlib: pytest collected no tests (PYTEST_ARGS=$(PYTEST_ARGS)): nothing was tested" >&2; fi; \
 	exit $$rc
+
+# the rule compiler's random differential fuzzer (docs/fuzzing.md); FUZZ_ARGS="--all-knobs" adds the open classes
+fuzz: $(STAMP)
+	$(PY) -m tests.rules.fuzz --queries 10000 $(FUZZ_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
