@@ -226,8 +226,8 @@ class Gen:
     # -- literals
     def literal(self, typ: str) -> E:
         k = self.knobs
-        if self.chance(4):
-            return E(exp.Null(), typ)
+        if self.chance(4):  # an untyped NULL where only a date fits is refused by DuckDB/PostgreSQL: typed
+            return E(exp.cast(exp.Null(), exp.DType.DATE) if typ == DATE else exp.Null(), typ)
         if typ == INT:
             pool = [0, 1, 2, 3, -1, 7, 10, 12, 100]
             big_pool = [2**31 - 1, -(2**31), 2**63 - 1, -(2**63) + 1, 10**12]
