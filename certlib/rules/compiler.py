@@ -34,7 +34,7 @@ from certlib.rules.decorrelate_scalar import decorrelate_scalar
 from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
 from certlib.rules.normalize import normalize
 from certlib.rules.polars_dialect import Polars
-from certlib.rules.rewrites import as_diagnostics, rewrite_for_polars
+from certlib.rules.rewrites import as_diagnostics, portable_regex, rewrite_for_polars
 from certlib.rules.safety import check_read_only
 
 DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
@@ -449,8 +449,11 @@ def compile_sql(
     if target == "polars":
         out_sql = _to_polars(typed, pack, ctx) if not any(d.level == "error" for d in ctx.diagnostics) else ""
     else:
+        problems: list = []
+        portable = portable_regex(typed.copy(), problems)
+        ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, ctx.rule_id, ctx.file))
         try:
-            out_sql = typed.sql(dialect=target, unsupported_level=sqlglot.ErrorLevel.RAISE)
+            out_sql = portable.sql(dialect=target, unsupported_level=sqlglot.ErrorLevel.RAISE)
         except Exception as err:
             ctx.error("untranslatable", f"cannot print for {target}: {err}")
             out_sql = ""

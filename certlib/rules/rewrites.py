@@ -321,13 +321,20 @@ def _join_null_safe(tree: exp.Expression) -> None:
             eq.replace(exp.paren(exp.or_(exp.EQ(this=a.copy(), expression=b.copy()), exp.paren(both_null))))
 
 
-def typed_rewrites(tree: exp.Expression, dialect: str, problems: list[Problem]) -> exp.Expression:
-    """Rewrites decided by the annotated types, applied bottom-up after :func:`rewrite_for_polars`'s."""
-    _join_null_safe(tree)
+def portable_regex(tree: exp.Expression, problems: list[Problem]) -> exp.Expression:
+    """Every regex predicate as a plain ``RegexpLike`` with an inline ``(?i)`` and ASCII classes: the one
+    form polars (Rust regex) and Spark (Java regex) read alike; flags and ``~*`` are not dropped."""
     for node in list(tree.find_all(exp.RegexpLike, exp.RegexpILike)):
         new = _regex(node, problems)
         if new is not node:
             node.replace(new)
+    return tree
+
+
+def typed_rewrites(tree: exp.Expression, dialect: str, problems: list[Problem]) -> exp.Expression:
+    """Rewrites decided by the annotated types, applied bottom-up after :func:`rewrite_for_polars`'s."""
+    _join_null_safe(tree)
+    portable_regex(tree, problems)
     for node in list(tree.find_all(exp.Substring)):
         _substring(node, dialect, problems)
     for node in list(tree.find_all(exp.Sum)):
