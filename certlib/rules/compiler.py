@@ -11,7 +11,6 @@ dialect). A plan on empty typed frames proves polars accepts the result before a
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 from collections import OrderedDict
@@ -26,12 +25,20 @@ from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
+from sqlglot.schema import MappingSchema
 
 from certlib.errors import RuleError
 from certlib.rules.catalog import check_catalog, target_problems
 from certlib.rules.decorrelate import decorrelate_exists
 from certlib.rules.decorrelate_scalar import decorrelate_scalar
 from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
+from certlib.rules.names import (
+    did_you_mean,
+    resolve_columns,
+    resolve_tables,
+    same_column,
+    split_schema_tables,
+)
 from certlib.rules.normalize import normalize
 from certlib.rules.polars_dialect import Polars
 from certlib.rules.rewrites import as_diagnostics, portable_regex, rewrite_for_polars
@@ -48,6 +55,12 @@ POLARS_TYPES = {"string": pl.String, "int": pl.Int64, "float": pl.Float64, "date
 
 def sqlglot_schema(pack: Pack) -> dict[str, dict[str, str]]:
     return {t.name: {c.name: SQL_TYPES[c.type] for c in t.columns} for t in pack.tables.values()}
+
+
+def _exact_schema(pack: Pack, dialect: str) -> MappingSchema:
+    """The pack's tables for sqlglot with their declared names, not normalized: the tree's references were
+    resolved to exactly these names (:mod:`certlib.rules.names`)."""
+    return MappingSchema(sqlglot_schema(pack), dialect=dialect, normalize=False)
 
 
 def empty_frames(pack: Pack) -> dict[str, pl.LazyFrame]:
@@ -94,14 +107,6 @@ class _Ctx:
         return RuleError(f"{summary}: " + "; ".join(str(d) for d in errors), self.diagnostics)
 
 
-def _did_you_mean(name: str, options) -> str | None:
-    close = difflib.get_close_matches(name.lower(), [o.lower() for o in options], n=1, cutoff=0.6)
-    if not close:
-        return None
-    original = next(o for o in options if o.lower() == close[0])
-    return f"did you mean {original!r}?"
-
-
 def _parse(sql: str, dialect: str, ctx: _Ctx) -> exp.Expression | None:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
@@ -131,24 +136,6 @@ def _parse(sql: str, dialect: str, ctx: _Ctx) -> exp.Expression | None:
     return statements[0]
 
 
-def _check_tables(tree: exp.Expression, pack: Pack, ctx: _Ctx) -> dict[str, str]:
-    """Every table must be a pack table or a CTE; returns alias -> pack table for lineage."""
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    known = {name.lower(): name for name in pack.tables}
-    for table in tree.find_all(exp.Table):
-        if not isinstance(table.this, exp.Identifier):
-            continue  # table functions are the safety check's business
-        name = table.name.lower()
-        if name in cte_names:
-            continue
-        if name not in known:
-            ctx.error("unknown-table", f"unknown table {table.name!r}", table,
-                      hint=_did_you_mean(table.name, list(pack.tables)) or "tables: " + ", ".join(pack.tables))
-        elif table.name != known[name]:
-            table.set("this", exp.to_identifier(known[name]))
-    return known
-
-
 def _literal(value: Any) -> exp.Expression:
     if isinstance(value, bool):
         return exp.Boolean(this=value)
@@ -169,8 +156,13 @@ def _coerce_param(name: str, value: Any) -> Any:
     return value
 
 
+def _param_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 def _bind(tree: exp.Expression, params: Mapping[str, Any], ctx: _Ctx) -> exp.Expression:
-    """Replace ``:name`` (or ``@name``) placeholders by typed literals in the tree — never by text."""
+    """Replace ``:name`` (or T-SQL's ``@name``) placeholders by typed literals in the tree — never by text.
+    Names match ignoring case and underscores: ``@SchoolYear`` is ``:school_year``."""
 
     def visit(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder | exp.Parameter):
@@ -179,9 +171,12 @@ def _bind(tree: exp.Expression, params: Mapping[str, Any], ctx: _Ctx) -> exp.Exp
                 ctx.error("parameter", "positional parameters ('?') are not supported", node,
                           hint="use :school_year, :as_of_date, :district_number or :school_code")
                 return node
+            sign = "@" if isinstance(node, exp.Parameter) else ":"
+            if name not in params:  # @SchoolYear, :SchoolYear -> school_year (case and underscores ignored)
+                name = next((k for k in params if _param_key(k) == _param_key(name)), name)
             if name not in params:
-                ctx.error("parameter", f"unknown parameter :{name}", node,
-                          hint=_did_you_mean(name, KNOWN_PARAMS) or "known: " + ", ".join(KNOWN_PARAMS))
+                ctx.error("parameter", f"unknown parameter {sign}{name}", node,
+                          hint=did_you_mean(name, KNOWN_PARAMS) or "known: " + ", ".join(KNOWN_PARAMS))
                 return node
             try:
                 return _literal(_coerce_param(name, params[name]))
@@ -194,59 +189,6 @@ def _bind(tree: exp.Expression, params: Mapping[str, Any], ctx: _Ctx) -> exp.Exp
     return tree.transform(visit, copy=False)
 
 
-def _check_columns(tree: exp.Expression, pack: Pack, ctx: _Ctx) -> None:
-    """Unknown and ambiguous columns, with a did-you-mean, found scope by scope before qualification."""
-    schema = {t.lower(): [c.name for c in s.columns] for t, s in pack.tables.items()}
-    for scope in traverse_scope(tree):
-        sources: dict[str, list[str] | None] = {}  # alias -> columns (None: unknown, e.g. a derived table)
-        for alias, source in scope.sources.items():
-            if isinstance(source, exp.Table):
-                sources[alias] = schema.get(source.name.lower())
-            elif isinstance(source, Scope):
-                try:
-                    sources[alias] = list(source.expression.named_selects)
-                except Exception:
-                    sources[alias] = None
-        select_aliases = set()
-        if isinstance(scope.expression, exp.Select):
-            select_aliases = {e.alias for e in scope.expression.expressions if e.alias}
-        for column in scope.columns:
-            name = column.name
-            if not name or name == "*":
-                continue
-            if isinstance(scope.expression, exp.Select) and column.find_ancestor(exp.Select) is not scope.expression:
-                continue  # sqlglot lists a subquery's unqualified columns in the outer scope too; its own scope checks them
-            if column.table:
-                cols = sources.get(column.table)
-                if column.table not in sources:
-                    if scope.is_correlated_subquery or scope.parent:
-                        continue  # a correlated reference resolved in an outer scope
-                    ctx.error("unknown-table", f"unknown table or alias {column.table!r} in {column.sql()}",
-                              column, hint=_did_you_mean(column.table, list(sources)))
-                elif cols is not None and name.lower() not in (c.lower() for c in cols):
-                    ctx.error("unknown-column", f"unknown column {name!r} in {column.table!r}", column,
-                              hint=_did_you_mean(name, cols) or "columns: " + ", ".join(cols))
-                continue
-            owners = [a for a, cols in sources.items() if cols is not None and name.lower() in
-                      (c.lower() for c in cols)]
-            if len(owners) > 1:
-                ctx.error("ambiguous-column", f"column {name!r} is ambiguous: it is in {', '.join(sorted(owners))}",
-                          column, hint=f"qualify it, e.g. {sorted(owners)[0]}.{name}")
-            elif not owners and name not in select_aliases and all(c is not None for c in sources.values()):
-                outer = scope.parent
-                found_outside = False
-                while outer is not None and not found_outside:
-                    for src in outer.sources.values():
-                        if isinstance(src, exp.Table) and name.lower() in (
-                                c.lower() for c in (schema.get(src.name.lower()) or [])):
-                            found_outside = True
-                    outer = outer.parent
-                if not found_outside:
-                    everything = sorted({c for cols in sources.values() if cols for c in cols})
-                    ctx.error("unknown-column", f"unknown column {name!r}", column,
-                              hint=_did_you_mean(name, everything) or None)
-
-
 def _pack_case(tree: exp.Expression, dialect: str) -> exp.Expression:
     """Dialects that fold unquoted names to upper case (Snowflake, Oracle) leave ``ENROLLMENT_ID`` after
     qualification; the pack's (and polars') names are lower case, and unquoted names are case-insensitive
@@ -256,7 +198,7 @@ def _pack_case(tree: exp.Expression, dialect: str) -> exp.Expression:
     if Dialect.get_or_raise(dialect).NORMALIZATION_STRATEGY is not NormalizationStrategy.UPPERCASE:
         return tree
     for ident in tree.find_all(exp.Identifier):
-        if not ident.quoted:
+        if not ident.quoted and not ident.meta.get("case_sensitive"):  # declared names keep their case
             ident.set("this", ident.this.lower())
     return tree
 
@@ -286,6 +228,41 @@ def _main_table(tree: exp.Expression, pack: Pack) -> str | None:
             continue
         return None
     return None
+
+
+def _record_keys(outputs: tuple[str, ...], declared: tuple[str, ...], table_name: str | None, pack: Pack,
+                 ctx: _Ctx, tree: exp.Expression, *, strict: bool) -> tuple[str, ...]:
+    """The output columns that identify a finding: the rule's ``-- keys:``, else its main table's keys, else
+    the student / school / district key columns of the pack it returns (in its output order). Names compare
+    case-insensitively; the output's spelling is kept (the report links findings by it)."""
+
+    def found(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        hit = {n: next((o for o in outputs if same_column(o, n)), None) for n in names}
+        return [o for o in hit.values() if o is not None], [n for n, o in hit.items() if o is None]
+
+    complain = ctx.error if strict else ctx.warn
+    if declared:
+        keys, missing = found(declared)
+        if missing:
+            complain("missing-keys", f"the query must return its declared key column(s) {', '.join(missing)}", tree,
+                     hint="add them to the SELECT list, or change the rule's '-- keys:' line")
+        return tuple(keys) if not missing else declared
+    main = tuple(pack.tables[table_name].keys) if table_name else ()
+    keys, missing = found(main)
+    if main and not missing:
+        return tuple(keys)
+    roles = {role: {c.lower() for c in cols} for role, cols in pack.identity_columns.items()}
+    returned = tuple(o for o in outputs if any(o.lower() in cols for cols in roles.values()))
+    if any(o.lower() in roles["student"] | roles["school"] for o in returned):  # a district alone is no record
+        return returned
+    if main:
+        named = ", ".join(dict.fromkeys(c for role in ("student", "school") for c in pack.identity_columns[role]))
+        complain("missing-keys", f"the query must return the record key column(s) {', '.join(missing)} of "
+                 f"{table_name}" + (f", or a student or school key ({named})" if named else ""), tree,
+                 hint="add them to the SELECT list, or declare the rule's keys with '-- keys: a, b'")
+        return main
+    ctx.warn("no-keys", "cannot tell which columns identify a record; declare '-- keys: ...'", tree)
+    return ()
 
 
 def _lineage(tree: exp.Expression, pack: Pack) -> dict[str, tuple[str, ...]]:
@@ -406,7 +383,7 @@ def compile_sql(
     ctx.diagnostics.extend(check_read_only(tree, pack.tables, ctx.locate, rule_id, file))
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail("the rule is not a read-only query")
-    _check_tables(tree, pack, ctx)
+    tree = resolve_tables(tree, pack, dialect, ctx.error)
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail("the rule reads unknown tables")
     tree = _bind(tree, bound_params, ctx)
@@ -418,11 +395,11 @@ def compile_sql(
     ctx.diagnostics.extend(as_diagnostics(check_catalog(tree, dialect), ctx.locate, rule_id, file))
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail("the rule uses constructs outside certlib's catalog")
-    _check_columns(tree, pack, ctx)
+    tree = resolve_columns(tree, pack, dialect, ctx.error)
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail("the rule has column errors")
 
-    schema = sqlglot_schema(pack)
+    schema = _exact_schema(pack, dialect)
     try:
         qualified = qualify(tree.copy(), schema=schema, dialect=dialect, quote_identifiers=False,
                             validate_qualify_columns=True, identify=False)
@@ -436,15 +413,8 @@ def compile_sql(
 
     table_name = _main_table(typed, pack)
     outputs = tuple(typed.named_selects) if isinstance(typed, exp.Query) else ()
-    declared_keys = tuple(rule.keys) if rule and rule.keys else ()
-    keys: tuple[str, ...] = declared_keys or (tuple(pack.tables[table_name].keys) if table_name else ())
-    missing = [k for k in keys if k not in outputs]
-    if missing:
-        (ctx.error if rule is not None else ctx.warn)("missing-keys", f"the query must return the record key column(s) {', '.join(missing)}"
-                  + (f" of {table_name}" if table_name and not declared_keys else ""), tree,
-                  hint="add them to the SELECT list, or declare the rule's keys with '-- keys: a, b'")
-    if not keys:
-        ctx.warn("no-keys", "cannot tell which columns identify a record; declare '-- keys: ...'", tree)
+    keys = _record_keys(outputs, tuple(rule.keys) if rule and rule.keys else (), table_name, pack, ctx,
+                        tree, strict=rule is not None)
 
     if target == "polars":
         out_sql = _to_polars(typed, pack, ctx) if not any(d.level == "error" for d in ctx.diagnostics) else ""
@@ -452,6 +422,7 @@ def compile_sql(
         problems: list = []
         portable = portable_regex(typed.copy(), problems)
         ctx.diagnostics.extend(as_diagnostics(problems, ctx.locate, ctx.rule_id, ctx.file))
+        portable = split_schema_tables(portable, pack)
         try:
             out_sql = portable.sql(dialect=target, unsupported_level=sqlglot.ErrorLevel.RAISE)
         except Exception as err:

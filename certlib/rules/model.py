@@ -27,7 +27,11 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSchema:
-    """One dataset table as declared in pack.toml ``[tables.<name>]``."""
+    """One dataset table as declared in pack.toml ``[tables.<name>]`` (or ``[tables."<schema>.<name>"]``).
+
+    ``name`` is the pack's key for the table: ``enrollments``, or ``edfi.Student`` for a table in a schema
+    (then ``schema`` is ``edfi`` and ``bare_name`` is ``Student``). Names keep the case they are declared
+    with; rules match them as their dialect resolves identifiers (:mod:`certlib.rules.names`)."""
 
     name: str
     columns: tuple[Column, ...]
@@ -37,9 +41,16 @@ class TableSchema:
     student_key: str | None = None  # column holding the student state id
     description: str = ""
     duplicates_rule: str | None = None  # a pack rule reporting duplicate keys (the built-in check defers to it)
+    schema: str | None = None  # the schema the table lives in (``edfi``), None for a pack without schemas
+    file: str | None = None  # data file path (relative, without extension) when not <schema>/<name>
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def bare_name(self) -> str:
+        """The table's name without its schema (``Student`` for ``edfi.Student``)."""
+        return self.name[len(self.schema) + 1:] if self.schema else self.name
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -105,6 +116,19 @@ class Pack:
     groups: dict[str, Group]
     rules: dict[str, Rule]  # by id, in file order
     broken: tuple[BrokenRule, ...] = ()  # rule files left out, each with its diagnostics
+    default_schema: str | None = None  # unqualified table names in rules resolve in this schema
+
+    @property
+    def identity_columns(self) -> dict[str, tuple[str, ...]]:
+        """The student / school / district key columns the pack declares, by role (a rule may return
+        these instead of its main table's keys)."""
+        out: dict[str, list[str]] = {"district": [], "school": [], "student": []}
+        for table in self.tables.values():
+            for role in out:
+                column = getattr(table, f"{role}_key")
+                if column and column not in out[role]:
+                    out[role].append(column)
+        return {role: tuple(cols) for role, cols in out.items()}
 
     @property
     def problems(self) -> list[Diagnostic]:

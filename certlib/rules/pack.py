@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -30,10 +31,31 @@ def _line_of(text: str, needle: str) -> int | None:
     return None
 
 
+_PLAIN_NAME = re.compile(r"^[^.\s\"`\[\]]+$")
+
+
+def _table_name(key: str, spec: dict, path: Path, line: int | None, problems: list[Diagnostic]) -> tuple[str, str | None]:
+    """``[tables."edfi.Student"]`` or ``[tables.Student]`` with ``schema = "edfi"`` -> (``edfi.Student``,
+    ``edfi``); a plain ``[tables.enrollments]`` -> (``enrollments``, None)."""
+    schema = spec.get("schema")
+    if "." in key:
+        if schema:
+            problems.append(_err(path, f"table {key!r}: give the schema in the name or as 'schema', not both", line))
+        schema, _, bare = key.partition(".")
+    else:
+        bare = key
+    for part in ([schema] if schema else []) + [bare]:
+        if not isinstance(part, str) or not _PLAIN_NAME.match(part):
+            problems.append(_err(path, f"table {key!r}: {part!r} is not a plain name (no dots, blanks, quotes)", line,
+                                 hint='write [tables."<schema>.<table>"] or [tables.<table>] with schema = "<schema>"'))
+    return (f"{schema}.{bare}" if schema else bare), (schema or None)
+
+
 def _tables(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dict[str, TableSchema]:
     tables: dict[str, TableSchema] = {}
-    for name, spec in (raw.get("tables") or {}).items():
-        line = _line_of(text, f"[tables.{name}]")
+    for key, spec in (raw.get("tables") or {}).items():
+        line = _line_of(text, f"[tables.{key}]") or _line_of(text, f'[tables."{key}"]')
+        name, schema = _table_name(key, spec, path, line, problems)
         cols_raw = spec.get("columns") or {}
         if not cols_raw:
             problems.append(_err(path, f"table {name!r} declares no columns", line))
@@ -44,14 +66,27 @@ def _tables(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dic
                 problems.append(_err(path, f"table {name!r} column {col!r}: unknown type {typ!r}", line,
                                      hint="types: " + ", ".join(COLUMN_TYPES)))
             columns.append(Column(col, typ))
+        folded: dict[str, str] = {}
+        for col in cols_raw:
+            if col.lower() in folded:  # rules and data files match names case-insensitively
+                problems.append(_err(path, f"table {name!r}: columns {folded[col.lower()]!r} and {col!r} differ only "
+                                           "in case", line, hint="rename one: names are matched case-insensitively"))
+            folded.setdefault(col.lower(), col)
         names = {c.name for c in columns}
         keys = tuple(spec.get("keys") or ())
         for role in ("district_key", "school_key", "student_key"):
             if spec.get(role) and spec[role] not in names:
-                problems.append(_err(path, f"table {name!r}: {role} {spec[role]!r} is not a column", line))
-        for key in keys:
-            if key not in names:
-                problems.append(_err(path, f"table {name!r}: key {key!r} is not a column", line))
+                problems.append(_err(path, f"table {name!r}: {role} {spec[role]!r} is not a column", line,
+                                     hint=_column_hint(spec[role], names)))
+        for k in keys:
+            if k not in names:
+                problems.append(_err(path, f"table {name!r}: key {k!r} is not a column", line,
+                                     hint=_column_hint(k, names)))
+        clash = next((t for t in tables if t.lower() == name.lower()), None)
+        if clash is not None:
+            problems.append(_err(path, f"tables {clash!r} and {name!r} differ only in case", line,
+                                 hint="table names are matched case-insensitively"))
+            continue
         tables[name] = TableSchema(
             name=name,
             columns=tuple(columns),
@@ -61,8 +96,15 @@ def _tables(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dic
             student_key=spec.get("student_key"),
             description=spec.get("description", ""),
             duplicates_rule=spec.get("duplicates_rule"),
+            schema=schema,
+            file=spec.get("file"),
         )
     return tables
+
+
+def _column_hint(name: str, names: set[str]) -> str | None:
+    same = [n for n in names if n.lower() == name.lower()]
+    return f"did you mean {same[0]!r}? (pack.toml names are exact)" if same else None
 
 
 def _groups(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dict[str, Group]:
@@ -145,6 +187,12 @@ def load_pack(root: str | Path = DEFAULT_PACK, *, strict: bool = False) -> Pack:
         raise RuleError(f"{toml_path}: {err}", [_err(toml_path, str(err), line)]) from None
     problems: list[Diagnostic] = []
     tables = _tables(raw, toml_path, text, problems)
+    default_schema = raw.get("default_schema")
+    if default_schema is not None and not any(t.schema == default_schema for t in tables.values()):
+        problems.append(_err(toml_path, f"default_schema {default_schema!r} holds no table of the pack",
+                             _line_of(text, "default_schema"),
+                             hint="schemas: " + (", ".join(sorted({t.schema for t in tables.values() if t.schema}))
+                                                 or "none (declare [tables.\"<schema>.<table>\"])")))
     groups = _groups(raw, toml_path, text, problems)
     rules, broken = _rule_files(root, groups)
     if strict:
@@ -163,4 +211,5 @@ def load_pack(root: str | Path = DEFAULT_PACK, *, strict: bool = False) -> Pack:
         groups=groups,
         rules=rules,
         broken=tuple(broken),
+        default_schema=default_schema,
     )

@@ -2,7 +2,8 @@
 
 Rules are authored by state staff and run next to district data, so the compiler treats their SQL
 as untrusted: no DML/DDL/commands anywhere (also inside CTEs), no ``SELECT INTO``, no table
-functions (``read_csv('/etc/passwd')``), no tables outside the pack.
+functions (``read_csv('/etc/passwd')``). Tables outside the pack (other schemas, databases) are refused
+when names are resolved (:mod:`certlib.rules.names`).
 
 >>> import sqlglot
 >>> [d.code for d in check_read_only(sqlglot.parse_one("SELECT * FROM read_csv('/etc/passwd')"), {})]
@@ -76,7 +77,4 @@ def check_read_only(tree: exp.Expression, tables: dict[str, TableSchema], locate
         elif isinstance(node, exp.Func) and _name(node).lower().startswith(_FORBIDDEN_FUNCTION_PREFIXES):
             err(node, "table-function", f"function {_name(node)}(...) is not allowed in a rule",
                 "rules may not read files or other databases")
-        elif isinstance(node, exp.Table) and (node.args.get("db") or node.args.get("catalog")):
-            err(node, "unknown-table", f"table {node.sql()} names a schema or database",
-                "use the pack's table names without a schema")
     return problems
