@@ -33,6 +33,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from certlib.rules.model import Diagnostic
+from certlib.rules.plan_rewrites import plan_rewrites
 
 Problem = tuple[exp.Expression, str, str, str | None]  # node, code, message, hint
 
@@ -186,7 +187,8 @@ def rewrite_for_polars(tree: exp.Expression, dialect: str = "postgres") -> tuple
     it had to refuse."""
     problems: list[Problem] = []
     out = tree.transform(_rewriter(problems, dialect.lower()), copy=True)
-    return typed_rewrites(out, dialect.lower(), problems), problems
+    out = typed_rewrites(out, dialect.lower(), problems)
+    return (plan_rewrites(out) if not problems else out), problems
 
 
 def as_diagnostics(problems: list[Problem], locate, rule_id: str | None, file: str | None) -> list[Diagnostic]:
