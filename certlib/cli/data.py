@@ -57,6 +57,13 @@ def parse_scope(value: str | None) -> dict[str, str] | None:
     return {key.strip(): code.strip()}
 
 
+def data_source(value: str) -> str | Path:
+    """``--data``: a directory (Path) or a database URL (kept as text)."""
+    from certlib.engine.database import is_database_url
+
+    return value if is_database_url(value) else Path(value)
+
+
 def _format_for(fmt: str | None, output: Path | None) -> str:
     from certlib.reports import FORMATS
 
@@ -72,7 +79,8 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
     "--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
     show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.",
 )
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="Data directory.")
+@click.option("--data", "data_dir", required=True, callback=lambda _c, _p, v: data_source(v),
+              help="Data directory, or a database: postgresql://user@host/db.")
 @click.option("--group", "groups", multiple=True, help="Validation group to run (repeatable; default all).")
 @click.option("--scope", "scope", default=None, help="district=<number> or school=<code>.")
 @click.option("--param", "params", multiple=True, help="Rule parameter key=value (repeatable).")
@@ -87,7 +95,7 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
               help="Engine (default: $CERTLIB_ENGINE, else polars).")
 def validate_cmd(
     rules_dir: Path,
-    data_dir: Path,
+    data_dir: Path | str,
     groups: tuple[str, ...],
     scope: str | None,
     params: tuple[str, ...],

@@ -17,11 +17,12 @@ import polars as pl
 
 from certlib.config import settings
 from certlib.engine.base import Engine, Progress
-from certlib.engine.polars_engine import PolarsEngine
+from certlib.engine.database import is_database_url, redact
 from certlib.engine.keys import check_keys
+from certlib.engine.polars_engine import PolarsEngine
 from certlib.engine.results import RuleResult, RunResult
 from certlib.engine.tables import apply_scope, scan_tables
-from certlib.errors import RuleError
+from certlib.errors import DataError, RuleError
 from certlib.rules.model import BrokenRule, CompiledRule, Pack, Rule
 
 ENGINES: dict[str, type] = {"polars": PolarsEngine}
@@ -146,7 +147,7 @@ def _lookup_name(pack: Pack, frames: Mapping[str, pl.LazyFrame], key: str, value
 
 def validate(
     pack: Pack,
-    data_dir: str | Path,
+    data_dir: str | Path,  # a data directory or a postgresql:// URL
     groups: Sequence[str] | None = None,
     scope: Mapping[str, str] | None = None,
     params: Mapping[str, Any] | None = None,
@@ -181,11 +182,13 @@ def validate(
     rules = pack.rules_in(list(groups) if groups else None)
     outcomes = compile_each(rules, pack, target=runner.dialect, params=bound)
     compiled = [o for o in outcomes if isinstance(o, CompiledRule)]
-    whole = scan_tables(data_dir, pack)
+    whole = scan_tables(data_dir, pack, candidates=scope_n or None)
     frames = {name: apply_scope(frame, pack.tables[name], scope_n or None) for name, frame in whole.items()}
     read = sorted({t for c in compiled for t in c.tables})
     key_result = check_keys(pack, whole, read, scope_n, rule_ids=[c.rule.id for c in compiled])
     read_tables = getattr(runner, "read_tables", None)  # an engine that reads the files itself (Spark)
+    if read_tables and is_database_url(data_dir):
+        raise DataError(f"the {runner.name} engine reads data files; read a database with the polars engine")
     data = read_tables(data_dir, pack, scope_n or None) if read_tables else frames
     run = runner.run(
         compiled, data, max_results=pack.max_results if max_results is None else max_results, progress=progress
@@ -199,7 +202,7 @@ def validate(
         rules=([key_result] if key_result is not None else []) + results,
         title=title or (" / ".join(groups) if groups else pack.name),
         scope_label=scope_label(pack, frames, scope_n),
-        source_label=source_label if source_label is not None else str(data_dir),
+        source_label=source_label if source_label is not None else redact(str(data_dir)),
         generated_at=settings().clock(now),
         params=bound,
     )

@@ -1,7 +1,11 @@
 """Scan a data directory into typed, scoped LazyFrames, one per table declared in the pack.
 
-A data directory holds ``<table>.parquet`` (preferred) or ``<table>.csv`` per declared table. Every
-frame comes out with exactly the declared columns and types, so rules can trust the schema. Bad input
+A data directory holds ``<table>.parquet`` (preferred) or ``<table>.csv`` per declared table; a table in a
+schema is ``<schema>/<table>.parquet`` (``edfi/Student.parquet``) or ``<schema>.<table>.parquet``, or the
+path its ``file`` key gives. File names and headers match the declared names case-insensitively (an exact
+match wins; two candidates differing only in case are an error). Every frame comes out with exactly the
+declared columns (declared spelling) and types, so rules can trust the schema. A ``postgresql://`` URL
+instead of a directory reads the tables from a database (:mod:`certlib.engine.database`). Bad input
 fails early with a :class:`~certlib.errors.DataError` naming the file, the column and the first bad
 value, found cheaply:
 
@@ -57,13 +61,24 @@ def empty_frame(table: TableSchema) -> pl.DataFrame:
 
 
 def scan_tables(
-    data_dir: str | Path, pack: Pack, scope: Mapping[str, str] | None = None
+    data_dir: str | Path, pack: Pack, scope: Mapping[str, str] | None = None, *,
+    candidates: Mapping[str, str] | None = None,
 ) -> dict[str, pl.LazyFrame]:
-    """Scan every declared table of ``pack`` under ``data_dir``; return ``{table: LazyFrame}``.
+    """Scan every declared table of ``pack`` under ``data_dir`` (or read it from the database a
+    ``postgresql://`` URL names, :mod:`certlib.engine.database`); return ``{table: LazyFrame}``.
+
+    ``scope`` keeps the rows of that scope. ``candidates`` (a scope) says the caller needs no rows but that
+    scope's and those with NULL in its columns: a database reads only those (files are scanned lazily, and
+    polars pushes the later filters into the scan itself).
 
     >>> frames = scan_tables("sample_data/state", pack, scope={"district_number": "1071"})  # doctest: +SKIP
     >>> frames["enrollments"].collect()                                                     # doctest: +SKIP
     """
+    from certlib.engine.database import is_database_url, read_tables
+
+    if is_database_url(data_dir):
+        read = read_tables(str(data_dir), pack, candidates or scope)
+        return {name: apply_scope(frame, pack.tables[name], scope) for name, frame in read.items()}
     root = Path(data_dir)
     if not root.is_dir():
         raise DataError(f"{root}: data directory does not exist")
@@ -97,13 +112,76 @@ def apply_scope(frame: pl.LazyFrame, table: TableSchema, scope: Mapping[str, str
     return frame
 
 
+def data_file(root: Path, table: TableSchema) -> Path:
+    """The table's file in ``root``: ``<file>`` (the pack's flat mapping), else ``<schema>/<table>`` or
+    ``<schema>.<table>`` for a table in a schema, else ``<table>``; ``.parquet`` before ``.csv``. Names match
+    case-insensitively (an exact match wins; two that differ only in case are an error)."""
+    if table.file:
+        stems = [table.file]
+    elif table.schema:
+        stems = [f"{table.schema}/{table.bare_name}", f"{table.schema}.{table.bare_name}"]
+    else:
+        stems = [table.name]
+    for stem in stems:
+        for ext in (".parquet", ".csv"):
+            found = _find_path(root, stem + ext)
+            if found is not None:
+                return found
+    first = root / f"{stems[0]}.parquet"
+    raise DataError(f"{first}: missing data file for table {table.name!r} (no .parquet or .csv"
+                    + (f"; also looked for {', '.join(s + '.*' for s in stems[1:])}" if len(stems) > 1 else "") + ")")
+
+
+def _find_path(root: Path, relative: str) -> Path | None:
+    """``root/relative`` with every part matched case-insensitively (exact first)."""
+    current = root
+    for part in Path(relative).parts:
+        exact = current / part
+        if exact.exists():
+            current = exact
+            continue
+        if not current.is_dir():
+            return None
+        same = sorted(p for p in current.iterdir() if p.name.lower() == part.lower())
+        if len(same) > 1:
+            raise DataError(f"{current}: {', '.join(p.name for p in same)} differ only in case; which is "
+                            f"{part!r} cannot be told")
+        if not same:
+            return None
+        current = same[0]
+    return current if current.is_file() else None
+
+
+def match_columns(where: object, table: TableSchema, present: list[str]) -> dict[str, str]:
+    """declared column -> the column of the file (or database table) holding it: the same name, else the one
+    name that differs from it only in case. Missing and ambiguous columns are errors naming ``where``."""
+    mapping: dict[str, str] = {}
+    missing: list[str] = []
+    for column in table.column_names:
+        if column in present:
+            mapping[column] = column
+            continue
+        same = [p for p in present if p.lower() == column.lower()]
+        if len(same) > 1:
+            raise DataError(f"{where}: columns {', '.join(repr(c) for c in same)} all match column {column!r} "
+                            f"declared for table {table.name!r} (names are matched case-insensitively)")
+        if same:
+            mapping[column] = same[0]
+        else:
+            missing.append(column)
+    if missing:
+        raise DataError(
+            f"{where}: column {missing[0]!r} declared for table {table.name!r} is missing"
+            + (f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else "")
+        )
+    return mapping
+
+
 def _scan_one(root: Path, table: TableSchema) -> pl.LazyFrame:
-    parquet, csv = root / f"{table.name}.parquet", root / f"{table.name}.csv"
-    if parquet.is_file():
-        return _scan_parquet(parquet, table)
-    if csv.is_file():
-        return _read_csv(csv, table).lazy()
-    raise DataError(f"{parquet}: missing data file for table {table.name!r} (no .parquet or .csv)")
+    path = data_file(root, table)
+    if path.suffix.lower() == ".parquet":
+        return _scan_parquet(path, table)
+    return _read_csv(path, table).lazy()
 
 
 def _scan_parquet(path: Path, table: TableSchema) -> pl.LazyFrame:
@@ -111,19 +189,26 @@ def _scan_parquet(path: Path, table: TableSchema) -> pl.LazyFrame:
         stored = pl.read_parquet_schema(path)
     except Exception as err:  # noqa: BLE001 - any unreadable file is a data error
         raise DataError(f"{path}: cannot read parquet metadata: {err}") from err
-    _check_columns(path, table, list(stored))
-    frame = pl.scan_parquet(path)
+    mapping = match_columns(path, table, list(stored))
+    frame = pl.scan_parquet(path).select([pl.col(mapping[c]).alias(c) for c in table.column_names])
+    return cast_to_declared(frame, table, path, row_word="row")
+
+
+def cast_to_declared(frame: pl.LazyFrame, table: TableSchema, where: object, row_word: str = "row") -> pl.LazyFrame:
+    """``frame`` (declared column names, any stored types) with the declared types; the first value that does
+    not convert is a :class:`DataError` naming ``where``, the column, the value and its row."""
+    stored = frame.collect_schema()
     casts = []
     for column in table.columns:
         want, have = POLARS_TYPES[column.type], stored[column.name]
         if have == want:
             continue
         if not _widening(have, want):
-            bad = _first_bad_value(pl.scan_parquet(path).select(column.name), column.name, want)
+            bad = _first_bad_value(frame.select(column.name), column.name, want)
             if bad is not None:
-                raise _bad_value(path, column.name, column.type, bad[0], f"row {bad[1] + 1}")
+                raise _bad_value(where, column.name, column.type, bad[0], f"{row_word} {bad[1] + 1}")
         casts.append(_cast(column.name, want, have))
-    frame = frame.select([c.name for c in table.columns])
+    frame = frame.select(list(table.column_names))
     return frame.with_columns(casts) if casts else frame
 
 
@@ -134,31 +219,29 @@ def _read_csv(path: Path, table: TableSchema) -> pl.DataFrame:
         header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
     except Exception as err:  # noqa: BLE001
         raise DataError(f"{path}: cannot read CSV header: {err}") from err
-    _check_columns(path, table, header)
-    names = [c.name for c in table.columns]
+    mapping = match_columns(path, table, header)
+    names = [mapping[c.name] for c in table.columns]
+    # booleans are read as text and converted by certlib: 0/1, true/false, Y/N (polars reads only true/false)
+    dtypes = {mapping[c.name]: (pl.String() if c.type == "bool" else POLARS_TYPES[c.type]) for c in table.columns}
     try:
-        frame = pl.read_csv(
-            path, columns=names, schema_overrides=polars_schema(table), infer_schema=False, try_parse_dates=False
-        )
+        frame = pl.read_csv(path, columns=names, schema_overrides=dtypes, infer_schema=False, try_parse_dates=False)
     except Exception as err:  # noqa: BLE001 - locate the bad value below, else report polars' message
         text = pl.read_csv(path, columns=names, infer_schema=False)
         for column in table.columns:
             if column.type == "string":
                 continue
-            bad = _first_bad_value(text.lazy(), column.name, POLARS_TYPES[column.type])
+            bad = _first_bad_value(text.lazy(), mapping[column.name], POLARS_TYPES[column.type])
             if bad is not None:
-                raise _bad_value(path, column.name, column.type, bad[0], f"line {bad[1] + 2}") from err
+                raise _bad_value(path, mapping[column.name], column.type, bad[0], f"line {bad[1] + 2}") from err
         raise DataError(f"{path}: cannot read CSV with the declared types: {err}") from err
-    return frame.select(names)
-
-
-def _check_columns(path: Path, table: TableSchema, present: list[str]) -> None:
-    missing = [c for c in table.column_names if c not in present]
-    if missing:
-        raise DataError(
-            f"{path}: column {missing[0]!r} declared for table {table.name!r} is missing"
-            + (f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else "")
-        )
+    frame = frame.select([pl.col(mapping[c]).alias(c) for c in table.column_names])
+    bools = [c.name for c in table.columns if c.type == "bool"]
+    for name in bools:
+        bad = _first_bad_value(frame.lazy(), name, pl.Boolean())
+        if bad is not None:
+            raise _bad_value(path, mapping[name], "bool", bad[0], f"line {bad[1] + 2}",
+                             hint="a bool column holds true/false, 1/0, Y/N or yes/no")
+    return frame.with_columns([_parse(n, pl.Boolean(), pl.String()).alias(n) for n in bools]) if bools else frame
 
 
 def _widening(have: pl.DataType, want: pl.DataType) -> bool:
@@ -188,6 +271,8 @@ def _parse(column: str, want: pl.DataType, have: pl.DataType | None = None) -> p
             low = col.str.strip_chars().str.to_lowercase()
             return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False).otherwise(None)
         return col.str.strip_chars().cast(want, strict=False)
+    if want == pl.Boolean() and have.is_numeric():  # a bit column: 0 or 1, nothing else
+        return pl.when(col == 1).then(True).when(col == 0).then(False).otherwise(None)
     if want == pl.Int64() and have.is_float():  # 1.5 must not silently become 1
         return pl.when(col == col.floor()).then(col.cast(want, strict=False)).otherwise(None)
     return col.cast(want, strict=False)
@@ -215,5 +300,9 @@ def _first_bad_value(frame: pl.LazyFrame, column: str, want: pl.DataType) -> tup
     return bad[column][0], int(bad["__row"][0])
 
 
-def _bad_value(path: Path, column: str, type_name: str, value: object, where: str) -> DataError:
-    return DataError(f"{path}: column {column!r} holds {value!r} ({where}), which is not a valid {type_name}")
+def _bad_value(path: object, column: str, type_name: str, value: object, where: str,
+               hint: str | None = None) -> DataError:
+    if hint is None and type_name == "bool":
+        hint = "a bool column holds true/false, 1/0, Y/N or yes/no"
+    return DataError(f"{path}: column {column!r} holds {value!r} ({where}), which is not a valid {type_name}"
+                     + (f" ({hint})" if hint else ""))
