@@ -24,6 +24,9 @@ CERTLIB_AUTH_HEADER        take the user id from this trusted request header (de
 CERTLIB_IDENTITY           ``request``: take the user from the ASGI request (deployed mode)
 CERTLIB_DEMO_USER          preselect this user in the demo's "signed in as" picker
 CERTLIB_LOG_LEVEL          ``DEBUG``/``INFO`` (default)/``WARNING``/``ERROR``
+CERTLIB_RUN_TIMEOUT        seconds a run of rules or a rule-lab query may take (default 600; 0 = no bound)
+CERTLIB_RUN_MEMORY         megabytes of memory that run may use (default 8192; 0 = no bound)
+CERTLIB_RUN_MAX_ROWS       rows one rule's result may reach before it is stopped (default 10000000; 0 = none)
 =========================  =============================================================================
 
 >>> s = Settings.from_env({"CERTLIB_NOW": "2025-07-01", "CERTLIB_READ_ONLY": "Yes", "CERTLIB_WORKSPACE": "/srv/ws"})
@@ -54,7 +57,8 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 #: every variable :meth:`Settings.from_env` reads
 KNOWN = ("CERTLIB_WORKSPACE", "CERTLIB_DATABASE_URL", "CERTLIB_READ_ONLY", "CERTLIB_NOW", "CERTLIB_RULES",
          "CERTLIB_ENGINE", "CERTLIB_SPARK_MASTER", "CERTLIB_SPARK_PARALLEL", "CERTLIB_AUTH_HEADER",
-         "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "SPARK_REMOTE")
+         "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "CERTLIB_RUN_TIMEOUT", "CERTLIB_RUN_MEMORY",
+         "CERTLIB_RUN_MAX_ROWS", "SPARK_REMOTE")
 #: CERTLIB_* names that belong to the tooling around certlib, not to a deployment
 _TOOLING = ("CERTLIB_CHROMIUM", "CERTLIB_DEPS_DRY_RUN", "CERTLIB_DEPS_ASSUME_MISSING")
 
@@ -103,6 +107,18 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name}={env[name]!r} is not a yes/no value (use 1/true/yes/on or 0/false/no/off)")
 
 
+def _bound(env: Mapping[str, str], name: str, default: int) -> int | None:
+    """A positive whole number; ``0`` (or ``off``/``none``) turns the bound off."""
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("0", "off", "none"):
+        return None
+    if not raw.isdigit() or len(raw) > 15:
+        raise ConfigError(f"{name}={env[name]!r} is not a whole number (0 turns the bound off)")
+    return int(raw)
+
+
 def _text(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
 
@@ -124,6 +140,9 @@ class Settings:
     identity: str | None = None
     demo_user: str | None = None
     log_level: str = "INFO"
+    run_timeout: float | None = 600.0  # seconds; None = unbounded (see certlib.engine.bounds)
+    run_memory_mb: int | None = 8192
+    run_max_rows: int | None = 10_000_000
     unknown: tuple[str, ...] = ()  # CERTLIB_* names set but not known (a typo, say): logged at start
 
     @classmethod
@@ -158,6 +177,9 @@ class Settings:
             identity=identity,
             demo_user=_text(env, "CERTLIB_DEMO_USER"),
             log_level=level,
+            run_timeout=_bound(env, "CERTLIB_RUN_TIMEOUT", 600),
+            run_memory_mb=_bound(env, "CERTLIB_RUN_MEMORY", 8192),
+            run_max_rows=_bound(env, "CERTLIB_RUN_MAX_ROWS", 10_000_000),
             unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN
                                  and k not in _TOOLING)),
         )

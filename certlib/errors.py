@@ -57,6 +57,19 @@ class DataError(CertlibError):
     """A data file is missing or bad; the message names the file and the column."""
 
 
+class LimitExceeded(CertlibError):
+    """A run crossed a bound (time, memory, result rows) or was stopped; the message names what was
+    running, the bound and the setting that sets it (see :mod:`certlib.engine.bounds`)."""
+
+    def __init__(self, message: str, label: str = "", bound: str = ""):
+        self.label = label
+        self.bound = bound  # "time", "memory", "rows" or "stopped"
+        super().__init__(message)
+
+    def __reduce__(self):  # pickles across the bounded worker's pipe
+        return (type(self), (str(self), self.label, self.bound))
+
+
 class JobError(CertlibError):
     """A queued job failed; the message says why."""
 

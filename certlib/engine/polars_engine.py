@@ -15,6 +15,12 @@ How a run goes:
    split in halves and each half collected again, down to single rules, so the failing rule becomes
    an ``error`` result and the others still produce results (still batched with their neighbours).
 
+Bounds (:mod:`certlib.engine.bounds`): a rule's result is cut at ``rows + 1`` rows inside its plan (a
+slice polars pushes into joins), and one over the row bound is an ``error`` naming the bound. When a
+time or memory bound is set, the whole run happens in a bounded worker process; if that process is
+stopped (a runaway join), every rule is run again alone within the same bounds so that only the
+runaway one becomes an ``error`` result ("rule X was stopped: it needed more than ... MB").
+
 Time per rule (``elapsed_ms``): its own planning time plus an equal share of the batch collect
 (``collect_ms / rules_in_batch``) — a batch has no per-rule clock, and shared scans make any finer
 split arbitrary. After a failed batch, the share is that of the (smaller) batch that succeeded.
@@ -29,7 +35,9 @@ from time import perf_counter
 import polars as pl
 
 from certlib.engine.base import Progress, effective_limit
+from certlib.engine.bounds import Bounds, in_bounded_child, report, run_bounded
 from certlib.engine.results import RuleResult, RunResult
+from certlib.errors import LimitExceeded
 from certlib.rules.catalog import check_target_sql
 from certlib.rules.model import CompiledRule
 
@@ -46,6 +54,7 @@ class _Planned:
     limit: int | None
     plan_ms: float
     error: str | None = None
+    row_bound: int | None = None
 
 
 class PolarsEngine:
@@ -53,6 +62,9 @@ class PolarsEngine:
 
     name = "polars"
     dialect = "polars"
+
+    def __init__(self, bounds: Bounds | None = None):
+        self.bounds = bounds  # None: the deployment's (CERTLIB_RUN_*), read at each run
 
     def run(
         self,
@@ -62,20 +74,34 @@ class PolarsEngine:
         max_results: int | None = None,
         progress: Progress | None = None,
     ) -> RunResult:
+        bounds = self.bounds if self.bounds is not None else Bounds.from_settings()
+        if not bounds.isolated or in_bounded_child() or not compiled_rules:
+            return _run_here(compiled_rules, tables, max_results, progress, bounds.rows)
         started = perf_counter()
-        total = len(compiled_rules) + 1
-        ctx = pl.SQLContext({name: frame.lazy() for name, frame in tables.items()})
-        planned: list[_Planned] = []
-        for i, compiled in enumerate(compiled_rules):
-            planned.append(_plan(ctx, compiled, effective_limit(compiled, max_results)))
+        lazy = {name: frame.lazy() for name, frame in tables.items()}
+
+        def forward(message: tuple) -> None:
             if progress:
-                progress(i + 1, total, compiled.rule.id)
+                progress(*message)
+
+        try:
+            return run_bounded(_run_reporting, list(compiled_rules), lazy, max_results, bounds.rows, bounds=bounds,
+                               label=f"the run of {len(compiled_rules)} rules", on_message=forward)
+        except LimitExceeded:
+            pass
+        # the batch was stopped: run each rule alone within the same bounds, so only the runaway fails
+        results: list[RuleResult] = []
+        for i, compiled in enumerate(compiled_rules):
+            try:
+                one = run_bounded(_run_reporting, [compiled], lazy, max_results, bounds.rows, None, bounds=bounds,
+                                  label=f"rule {compiled.rule.id}")
+                results.extend(one.rules)
+            except LimitExceeded as err:
+                results.append(_stopped(compiled, effective_limit(compiled, max_results), str(err)))
+            if progress:
+                progress(i + 1, len(compiled_rules) + 1, compiled.rule.id)
         if progress:
-            progress(total - 1, total, "collecting")
-        outputs = _collect(planned)
-        if progress:
-            progress(total, total, "done")
-        results = [_result(p, outputs.get(i)) for i, p in enumerate(planned)]
+            progress(len(compiled_rules) + 1, len(compiled_rules) + 1, "done")
         return RunResult(rules=results, engine=self.name, elapsed_ms=_ms(started))
 
     def explain(self, compiled_rules: Sequence[CompiledRule], tables: Mapping[str, pl.LazyFrame]) -> str:
@@ -83,6 +109,47 @@ class PolarsEngine:
         ctx = pl.SQLContext({name: frame.lazy() for name, frame in tables.items()})
         frames = [p.frame for p in (_plan(ctx, c, None) for c in compiled_rules) if p.frame is not None]
         return pl.explain_all(frames, optimizations=_OPTIMIZATIONS)
+
+
+def _run_here(
+    compiled_rules: Sequence[CompiledRule],
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    max_results: int | None,
+    progress: Progress | None,
+    row_bound: int | None,
+) -> RunResult:
+    """Plan and collect every rule in this process (see the module docstring)."""
+    started = perf_counter()
+    total = len(compiled_rules) + 1
+    ctx = pl.SQLContext({name: frame.lazy() for name, frame in tables.items()})
+    planned: list[_Planned] = []
+    for i, compiled in enumerate(compiled_rules):
+        planned.append(_plan(ctx, compiled, effective_limit(compiled, max_results), row_bound))
+        if progress:
+            progress(i + 1, total, compiled.rule.id)
+    if progress:
+        progress(total - 1, total, "collecting")
+    outputs = _collect(planned)
+    if progress:
+        progress(total, total, "done")
+    results = [_result(p, outputs.get(i)) for i, p in enumerate(planned)]
+    return RunResult(rules=results, engine=PolarsEngine.name, elapsed_ms=_ms(started))
+
+
+def _run_reporting(
+    compiled_rules: list[CompiledRule],
+    tables: Mapping[str, pl.LazyFrame],
+    max_results: int | None,
+    row_bound: int | None,
+    progress: bool | None = True,
+) -> RunResult:
+    """:func:`_run_here` inside a bounded worker: progress goes back to the caller as messages."""
+    return _run_here(compiled_rules, tables, max_results, (lambda *m: report(m)) if progress else None, row_bound)
+
+
+def _stopped(compiled: CompiledRule, limit: int | None, message: str) -> RuleResult:
+    """The ``error`` result of a rule its bounded worker stopped."""
+    return _result(_Planned(compiled, None, None, limit, 0.0, message), None)
 
 
 def _ms(since: float) -> float:
@@ -99,12 +166,14 @@ def _sortable(dtype: pl.DataType) -> bool:
     return not (dtype.is_nested() or isinstance(dtype, pl.Object))
 
 
-def _plan(ctx: pl.SQLContext, compiled: CompiledRule, limit: int | None) -> _Planned:
+def _plan(ctx: pl.SQLContext, compiled: CompiledRule, limit: int | None, row_bound: int | None = None) -> _Planned:
     t0 = perf_counter()
     try:
         check_target_sql(compiled.sql, "polars")  # the allowlist again, on exactly what polars receives
         frame = ctx.execute(compiled.sql, eager=False)
         schema = frame.collect_schema()
+        if row_bound is not None:  # one row past the bound tells it was crossed; polars pushes the slice down
+            frame = frame.head(row_bound + 1)
         keys = [k for k in compiled.key_columns if k in schema]
         order = keys + [c for c in schema.names() if c not in keys]
         order = [c for c in order if _sortable(schema[c])]
@@ -116,7 +185,7 @@ def _plan(ctx: pl.SQLContext, compiled: CompiledRule, limit: int | None) -> _Pla
                 shaped = shaped.sort(order, nulls_last=True, maintain_order=True)
             if limit is not None:
                 shaped = shaped.head(limit)
-        return _Planned(compiled, shaped, schema, limit, _ms(t0))
+        return _Planned(compiled, shaped, schema, limit, _ms(t0), row_bound=row_bound)
     except Exception as err:  # noqa: BLE001 - any planning failure is this rule's error result
         return _Planned(compiled, None, None, limit, _ms(t0), _error_text(err))
 
@@ -173,6 +242,9 @@ def _result(p: _Planned, output: tuple[pl.DataFrame | None, float, str | None] |
             status="error", count=0, rows=pl.DataFrame(), truncated=False, error=error or "no result", **common
         )
     count = int(frame[COUNT][0]) if frame.height else 0
+    if p.row_bound is not None and count > p.row_bound:
+        message = Bounds(rows=p.row_bound).rows_message(f"rule {rule.id}")
+        return RuleResult(status="error", count=0, rows=pl.DataFrame(), truncated=False, error=message, **common)
     if p.limit == 0:
         rows = pl.DataFrame(schema=p.schema)
     else:
