@@ -43,6 +43,8 @@ from certlib.rules.normalize import normalize
 from certlib.rules.polars_dialect import Polars
 from certlib.rules.rewrites import as_diagnostics, portable_regex, rewrite_for_polars
 from certlib.rules.safety import check_read_only
+from certlib.rules.translate import typed_pass
+from certlib.rules.tsql import tsql_semantics
 
 DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
 KNOWN_PARAMS = ("school_year", "as_of_date", "district_number", "school_code")
@@ -410,6 +412,11 @@ def compile_sql(
         raise ctx.fail("the rule has column errors") from None
     qualified = _pack_case(qualified, dialect)
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
+    typed, typed_problems = typed_pass(typed, dialect)  # literal typing, date arithmetic, daily functions
+    ctx.diagnostics.extend(as_diagnostics(typed_problems, ctx.locate, rule_id, file))
+    if dialect == "tsql":  # SQL Server's string comparison, for every target (issue 13 class 8)
+        typed, tsql_problems = tsql_semantics(typed)
+        ctx.diagnostics.extend(as_diagnostics(tsql_problems, ctx.locate, rule_id, file))
 
     table_name = _main_table(typed, pack)
     outputs = tuple(typed.named_selects) if isinstance(typed, exp.Query) else ()

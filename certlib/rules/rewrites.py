@@ -34,6 +34,7 @@ from sqlglot import exp
 
 from certlib.rules.model import Diagnostic
 from certlib.rules.plan_rewrites import plan_rewrites
+from certlib.rules.translate import polars_pass
 
 Problem = tuple[exp.Expression, str, str, str | None]  # node, code, message, hint
 
@@ -187,6 +188,7 @@ def rewrite_for_polars(tree: exp.Expression, dialect: str = "postgres") -> tuple
     it had to refuse."""
     problems: list[Problem] = []
     out = tree.transform(_rewriter(problems, dialect.lower()), copy=True)
+    out = polars_pass(out, problems)  # certlib/rules/translate.py: LOWER, LEFT/RIGHT, REPLACE for polars
     out = typed_rewrites(out, dialect.lower(), problems)
     return (plan_rewrites(out) if not problems else out), problems
 
@@ -311,7 +313,10 @@ def _substring(node: exp.Substring, dialect: str, problems: list[Problem]) -> No
 
 def _join_null_safe(tree: exp.Expression) -> None:
     """``JOIN ... ON a IS NOT DISTINCT FROM b`` plans wrongly (or panics) in polars when combined with
-    other conditions: written as ``(a = b OR (a IS NULL AND b IS NULL))``, which is the same."""
+    other conditions: written as ``(a = b OR (a IS NULL AND b IS NULL))``, which is the same where the
+    condition is not negated; under a ``NOT`` (a ``NOT EXISTS`` condition the decorrelator moved into a
+    join) as ``((a = b AND a IS NOT NULL AND b IS NOT NULL) OR (a IS NULL AND b IS NULL))``, never NULL
+    like the original."""
     for join in list(tree.find_all(exp.Join)):
         on = join.args.get("on")
         if on is None:
@@ -320,7 +325,19 @@ def _join_null_safe(tree: exp.Expression) -> None:
             a, b = eq.this, eq.expression
             both_null = exp.and_(exp.Is(this=a.copy(), expression=exp.Null()),
                                  exp.Is(this=b.copy(), expression=exp.Null()))
-            eq.replace(exp.paren(exp.or_(exp.EQ(this=a.copy(), expression=b.copy()), exp.paren(both_null))))
+            equal: exp.Expression = exp.EQ(this=a.copy(), expression=b.copy())
+            negated = any(isinstance(p, exp.Not) for p in _ancestors(eq, on))
+            if negated:  # NULL = x is NULL, and NOT NULL is NULL: the never-NULL form under a NOT
+                equal = exp.paren(exp.and_(equal, exp.not_(exp.Is(this=a.copy(), expression=exp.Null())),
+                                           exp.not_(exp.Is(this=b.copy(), expression=exp.Null()))))
+            eq.replace(exp.paren(exp.or_(equal, exp.paren(both_null))))
+
+
+def _ancestors(node: exp.Expression, stop: exp.Expression):
+    p = node.parent
+    while p is not None and p is not stop:
+        yield p
+        p = p.parent
 
 
 def portable_regex(tree: exp.Expression, problems: list[Problem]) -> exp.Expression:

@@ -36,8 +36,49 @@ CASES: dict[str, list[tuple[str, ...]]] = {
         ("tsql", "SELECT enrollment_id FROM enrollments WHERE grade IN ('05', '12') OR exit_code IS NULL"),
         ("snowflake", "SELECT enrollment_id FROM enrollments WHERE grade >= '05' AND grade <= '09'"),
         ("spark", "SELECT enrollment_id FROM enrollments WHERE grade > '05' OR school_year < 2025"),
+        # a quoted ISO date against a date, a quoted integer against an integer
+        ("postgres", "SELECT enrollment_id FROM enrollments WHERE COALESCE(end_date, '2099-12-31') > start_date "
+                     "AND start_date >= '2024-09-01' OR school_year = '2025'"),
+        ("tsql", "SELECT enrollment_id, DATEDIFF(day, '2024-09-01', start_date) AS d FROM enrollments "
+                 "WHERE school_year IN ('2024', '2025') AND start_date BETWEEN '1000-01-01' AND '9000-01-01'"),
         ("duckdb", "SELECT enrollment_id FROM enrollments WHERE grade = ANY (SELECT low_grade FROM schools)"),
         ("postgres", "SELECT school_code, calendar_date FROM calendar_days WHERE instructional IS NOT TRUE"),
+    ],
+    "case_mapping": [
+        ("postgres", "SELECT district_number, local_student_id, LOWER(last_name) AS l FROM students "
+                     "WHERE LOWER(first_name) LIKE 'a%' OR LOWER(last_name) = 'ß'"),
+        ("duckdb", "SELECT district_number, local_student_id, LOWER(last_name) AS l FROM students"),
+        ("snowflake", "SELECT district_number, local_student_id, LOWER(last_name) AS l FROM students"),
+        ("spark", "SELECT district_number, local_student_id, LOWER(last_name) AS l FROM students"),
+        ("tsql", "SELECT district_number, local_student_id, LOWER(last_name) AS l FROM students",
+         "SELECT district_number, local_student_id, LOWER(last_name) AS l FROM students"),
+    ],
+    "string_functions": [
+        ("postgres", "SELECT district_number, local_student_id, LEFT(last_name, 2) AS a, RIGHT(last_name, 0) AS b, "
+                     "RIGHT(first_name, 3) AS b3, REPLACE(last_name, 'a', 'ä') AS c, last_name || '-' || first_name AS d "
+                     "FROM students"),
+        ("duckdb", "SELECT district_number, local_student_id, CONTAINS(last_name, 'a') AS c, "
+                   "REPLACE(last_name, '.', '$0') AS r FROM students WHERE NOT CONTAINS(first_name, 'x')"),
+        ("snowflake", "SELECT district_number, local_student_id, LEFT(last_name, 1) AS a FROM students "
+                      "WHERE CONTAINS(last_name, 'a')",
+         "SELECT district_number, local_student_id, LEFT(last_name, 1) AS a FROM students "
+         "WHERE CONTAINS(last_name, 'a')"),
+        ("spark", "SELECT district_number, local_student_id, RIGHT(last_name, 2) AS a, last_name || 'x' AS b "
+                  "FROM students"),
+        ("tsql", "SELECT district_number, local_student_id, LEFT(last_name, 1) AS a, RIGHT(last_name, 2) AS b, "
+                 "REPLACE(last_name, '-', '') AS c FROM students",
+         "SELECT district_number, local_student_id, LEFT(last_name, 1) AS a, RIGHT(last_name, 2) AS b, "
+         "REPLACE(last_name, '-', '') AS c FROM students"),
+    ],
+    # SQL Server's default collation, written by hand for DuckDB: NOCASE, trailing blanks cut
+    "tsql_strings": [
+        ("tsql", "SELECT enrollment_id FROM enrollments WHERE exit_code = 'e1' OR LEN(exit_code) = 1 "
+                 "OR exit_code LIKE 'X%'",
+         "SELECT enrollment_id FROM enrollments WHERE rtrim(exit_code, ' ') = 'e1' COLLATE NOCASE "
+         "OR LENGTH(rtrim(exit_code, ' ')) = 1 OR rtrim(exit_code, ' ') ILIKE 'X%'"),
+        ("tsql", "SELECT e.enrollment_id FROM enrollments e JOIN students s ON s.last_name = e.exit_code",
+         "SELECT e.enrollment_id FROM enrollments e JOIN students s "
+         "ON rtrim(s.last_name, ' ') = rtrim(e.exit_code, ' ') COLLATE NOCASE"),
     ],
     "join_not_distinct": [
         ("postgres", "SELECT e.enrollment_id, s.school_name FROM enrollments e JOIN schools s "
@@ -114,12 +155,32 @@ CASES: dict[str, list[tuple[str, ...]]] = {
                  " AS m, DATEADD(day, 3, start_date) AS a FROM enrollments WHERE YEAR(start_date) BETWEEN 1000 AND 9000"),
         ("spark", "SELECT enrollment_id, DATEDIFF(end_date, start_date) AS d FROM enrollments"),
         ("snowflake", "SELECT enrollment_id, DATEDIFF(year, start_date, end_date) AS d FROM enrollments"),
+        ("duckdb", "SELECT enrollment_id, DAYOFWEEK(start_date) AS w, ISODOW(start_date) AS i FROM enrollments"),
+        ("spark", "SELECT enrollment_id, DAYOFWEEK(start_date) AS w FROM enrollments",
+         "SELECT enrollment_id, DAYOFWEEK(start_date) + 1 AS w FROM enrollments"),
+        ("snowflake", "SELECT enrollment_id, DAYOFWEEK(start_date) AS w, DAYOFWEEKISO(start_date) AS i FROM enrollments",
+         "SELECT enrollment_id, DAYOFWEEK(start_date) AS w, ISODOW(start_date) AS i FROM enrollments"),
     ],
     "date_arith": [
         ("postgres", "SELECT iep_id FROM special_ed WHERE annual_review_date + INTERVAL '365 days' < :as_of_date "
                      "AND annual_review_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'"),
         ("duckdb", "SELECT enrollment_id, start_date - 7 AS b FROM enrollments "
                    "WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'"),
+        # negative counts (written by hand for DuckDB: sqlglot printed INTERVAL (-3) DAY as + 3 days)
+        ("duckdb", "SELECT enrollment_id, DATE_ADD(start_date, INTERVAL (-3) DAY) AS a, start_date + INTERVAL '-1 month'"
+                   " AS m FROM enrollments WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'",
+         "SELECT enrollment_id, start_date - INTERVAL 3 DAY AS a, start_date - INTERVAL 1 MONTH AS m FROM enrollments "
+         "WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'"),
+        ("tsql", "SELECT enrollment_id, DATEADD(day, -3, start_date) AS a, DATEADD(month, -1, start_date) AS m "
+                 "FROM enrollments WHERE start_date BETWEEN '1000-01-01' AND '9000-01-01'",
+         "SELECT enrollment_id, start_date - INTERVAL 3 DAY AS a, start_date - INTERVAL 1 MONTH AS m FROM enrollments "
+         "WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'"),
+        ("postgres", "SELECT enrollment_id, start_date + INTERVAL '-3 days' AS a FROM enrollments "
+                     "WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'",
+         "SELECT enrollment_id, start_date - INTERVAL 3 DAY AS a FROM enrollments "
+         "WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'"),
+        ("snowflake", "SELECT enrollment_id, DATEADD(day, -3, start_date) AS a FROM enrollments "
+                      "WHERE start_date BETWEEN DATE '1000-01-01' AND DATE '9000-01-01'"),
     ],
     "clock": [
         ("postgres", "SELECT enrollment_id FROM enrollments WHERE start_date < CURRENT_DATE"),

@@ -769,15 +769,44 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
             node.set("this", exp.func("TRUNC", node.this))
         if node.to.is_type(exp.DType.FLOAT):
             node.set("to", exp.DataType.build("DOUBLE"))  # T-SQL's FLOAT is FLOAT(53), 8 bytes
-    for node in list(tree.find_all(exp.Like)):
-        node.replace(exp.ILike(this=node.this, expression=node.expression))
+    def fold(n: exp.Expression) -> exp.Expression:
+        return exp.func("LOWER", exp.func("RTRIM", n))
+
+    # grouping and ordering compare as '=' / '<' do (SQL Server: case-insensitive, trailing blanks ignored);
+    # DuckDB's nocase collation does not reach window PARTITION BY / ORDER BY nor trailing blanks
+    for window in list(tree.find_all(exp.Window)):
+        window.set("partition_by", [fold(p) if is_str(p) else p for p in window.args.get("partition_by") or []])
+        for ordered in (window.args["order"].expressions if window.args.get("order") else []):
+            if is_str(ordered.this):
+                ordered.set("this", fold(ordered.this))
+    for count in list(tree.find_all(exp.Count)):
+        if isinstance(count.this, exp.Distinct):
+            count.this.set("expressions", [fold(e) if is_str(e) else e for e in count.this.expressions])
+    for select in list(tree.find_all(exp.Select)):  # GROUP BY / DISTINCT: the key without trailing blanks
+        group = select.args.get("group")
+        keys = [g for g in (group.expressions if group else []) if is_str(g)]
+        if select.args.get("distinct"):
+            keys += [e.unalias() for e in select.selects if is_str(e.unalias())]
+        for key in keys:
+            for node in [n for n in select.walk() if n == key and not isinstance(n.parent, exp.Func)
+                         and n.find_ancestor(exp.Select) is select]:
+                node.replace(exp.func("RTRIM", node.copy()))
+    for node in list(tree.find_all(exp.Like)):  # trailing blanks of the matched value are ignored too
+        node.replace(exp.ILike(this=exp.func("RTRIM", node.this), expression=node.expression))
     return tree
 
 
+def _bind_clock(tree: exp.Expression) -> exp.Expression:
+    """The oracle reads CURRENT_DATE as the run's as-of date too (certlib binds it; documented)."""
+    as_of = exp.cast(exp.Literal.string(PARAMS["as_of_date"].isoformat()), exp.DType.DATE)
+    return tree.transform(lambda n: as_of.copy() if isinstance(n, exp.CurrentDate) else n)
+
+
 def oracle_sql(text: str, dialect: str) -> str:
-    if dialect == "duckdb":
-        return text
     tree = sqlglot.parse_one(text, read=dialect)
+    if dialect == "duckdb":
+        return _bind_clock(tree).sql(dialect="duckdb") if any(True for _ in tree.find_all(exp.CurrentDate)) else text
+    tree = _bind_clock(tree)
     typed = annotate_types(qualify(tree, schema=SQL_SCHEMA, dialect=dialect, quote_identifiers=False),
                            schema=SQL_SCHEMA, dialect=dialect)
     if dialect == "tsql":
@@ -809,8 +838,12 @@ def _norm(v: Any) -> Any:
     return repr(v)
 
 
-def multiset(rows) -> Counter:
-    return Counter(tuple(_norm(v) for v in r) for r in rows)
+def multiset(rows, fold: bool = False) -> Counter:
+    """Rows as a multiset of normalized values; ``fold``: strings compared case-insensitively without
+    trailing blanks (SQL Server shows any one spelling of a case-insensitive group: the tsql oracle)."""
+    def norm(v):
+        return v.rstrip(" ").lower() if fold and isinstance(v, str) else _norm(v)
+    return Counter(tuple(norm(v) for v in r) for r in rows)
 
 
 @dataclass
@@ -870,13 +903,14 @@ def run_one(tree: exp.Expression, dialect: str, seed: int, knobs: Knobs) -> Outc
     except (Exception, _Panic) as err:  # an internal error of the compiler is a finding too
         return Outcome(dialect, "runtime", f"compile crashed: {type(err).__name__}: {str(err)[:200]}", text, "", oracle)
     con = duck(seed, profile, knobs.overflow, dialect == "tsql")
+    fold = dialect == "tsql" and knobs.tsql_collation
     try:
-        expected = multiset(con.execute(oracle).fetchall())
+        expected = multiset(con.execute(oracle).fetchall(), fold)
     except Exception as err:
         expected = None
         oracle_err = f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"
     try:
-        got = multiset(pl.SQLContext(data, eager=False).execute(compiled.sql).collect().rows())
+        got = multiset(pl.SQLContext(data, eager=False).execute(compiled.sql).collect().rows(), fold)
     except (Exception, _Panic) as err:
         if expected is None:
             return Outcome(dialect, "both_raise", oracle_err, text, compiled.sql, oracle)
