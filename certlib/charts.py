@@ -43,7 +43,8 @@ USER_STATUS_COLORS: dict[str, str] = {
     "Incomplete - Overdue": "#de2d26",
     "Recertification Request Pending": "#fd8d3c",
     "Certification Complete": "#6baed6",
-    "Complete": "#31a354",
+    "Open": "#fdd0a2",
+    "Closed": "#31a354",
     "N/A": "#d9d9d9",
 }
 #: Severity colours of findings (fatal blocks, warning must be acknowledged, info is a listing).

@@ -283,7 +283,7 @@ def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     u = with_overdue(units, today)
     certifiers = users.filter(pl.col("role").str.to_lowercase().str.contains("certifier"))
     per_unit = certifiers.group_by("unit_id").agg(
-        certified=pl.col("user_status").is_in(["Certification Complete", "Complete"]).sum().cast(pl.Int64),
+        certified=(pl.col("user_status") == "Certification Complete").sum().cast(pl.Int64),
         certifiers=pl.len().cast(pl.Int64),
     )
     statuses = users.group_by("unit_id").agg(user_statuses=pl.col("user_status").unique().sort())
@@ -517,7 +517,7 @@ def latest_report_html(ws, unit_id: int) -> str | None:
 
 
 USER_STATUSES = ["Certification Incomplete", "Incomplete - Overdue", "Certification Complete",
-                 "Recertification Request Pending", "Complete", "N/A"]
+                 "Recertification Request Pending", "Open", "Closed", "N/A"]  # the domain's UserStatus words
 UNIT_STATUSES = ["In Progress", "Certification Sent to State", "Certification Approved by State",
                  "Recertification Request Sent", "Recertification In Progress"]
 

@@ -168,6 +168,9 @@ def _(get_step, get_version, now, store, unit_id, user, wiz):
               f"round {_view.unit.round} · due {wiz.event.end_date}"),
         mo.md(" → ".join(_strip)),
         mo.md(f"Data Validation Groups: {', '.join(wiz.event.groups)}"),
+        mo.callout(mo.md("**Review Data**: your part here is done (or the unit went on, is overdue or the event "
+                         "closed); the reports and snapshots below are read-only."), kind="info")
+        if wiz.reviewing else mo.md(""),
         mo.callout(mo.md(dash.submitted_note(wiz.submission)), kind="success") if wiz.submission else mo.md(""),
     ])
     return
@@ -192,15 +195,18 @@ def _(get_step, get_version, wiz):
 
 
 @app.cell
-def _(current_step, nav_buttons, set_step, set_unit_sel, wiz):
+def _(current_step, nav_buttons, set_note, set_step, set_unit_sel, set_version, wiz):
     _pressed = [k for k, v in nav_buttons.value.items() if v]
     mo.stop(not _pressed)
-    _go = {
-        "previous": lambda: set_step(current_step - 1),
-        "cancel": lambda: set_unit_sel(None),
-        "forward": lambda: set_step(current_step + 1) if current_step < wiz.last_step else set_unit_sel(None),
-    }
-    _go[_pressed[0]]()
+    if _pressed[0] == "forward":  # Next, or a reviewer's Close (recorded by the wizard service)
+        _fwd = dash.attempt(wiz.forward_label(current_step), wiz.forward, current_step)
+        if current_step >= wiz.last_step:
+            set_note(_fwd)
+        if _fwd.ok:
+            set_step(_fwd.value) if _fwd.value else set_unit_sel(None)
+        set_version(lambda v: v + 1)
+    else:
+        {"previous": lambda: set_step(current_step - 1), "cancel": lambda: set_unit_sel(None)}[_pressed[0]]()
     return
 
 
@@ -219,10 +225,10 @@ def report_panel(run, key: str):
 
 
 @app.cell
-def _(current_step):
+def _(current_step, wiz):
     mo.stop(current_step != 1)
     district_format = mo.ui.dropdown(dash.REPORT_FORMATS, value="html", label="Format (Required)")
-    district_run = mo.ui.run_button(label="Generate Report", kind="success")
+    district_run = mo.ui.run_button(label="Generate Report", kind="success", disabled=wiz.reviewing)
     mo.vstack([
         mo.md("### 1 District Validation — Validate Data in District Database"),
         mo.md("- Run the validation report for the groups listed above\n- Verify the data in the report\n"
@@ -260,10 +266,13 @@ def _(current_step, get_reports, get_version, nav, unit_id):
 def _(current_step, get_version, wiz):
     get_version()
     mo.stop(current_step != 2)
-    state_run = mo.ui.run_button(label="Generate Report", kind="success")
+    wizard_checks = wiz.checks()
+    state_run = mo.ui.run_button(label="Generate Report", kind="success", disabled=wiz.reviewing)
     refresh_jobs = mo.ui.run_button(label="Refresh")
-    resync = mo.ui.run_button(label="Resync district data to the state", kind="warn")
-    return refresh_jobs, resync, state_run
+    resync = mo.ui.run_button(label="Resync district data to the state", kind="warn",
+                              disabled=not wizard_checks["resync"].allowed,
+                              tooltip=dash.check_note(wizard_checks["resync"]) or None)
+    return refresh_jobs, resync, state_run, wizard_checks
 
 
 @app.cell
@@ -288,7 +297,8 @@ def _(refresh_jobs, resync, set_note, set_version, wiz):
 
 
 @app.cell
-def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, state_run, unit_id, wiz):
+def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, state_run, unit_id, wiz,
+      wizard_checks):
     get_version()
     mo.stop(current_step != 2)
     _jobs = dash.jobs_frame(wiz, "state validation")
@@ -309,6 +319,8 @@ def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, 
             mo.ui.table(dash.compare_frame(_cmp.value), selection=None, show_download=False) if _cmp.ok
             else mo.md(_cmp.message),
             resync,
+            mo.md(f"_Resync is disabled: {dash.check_note(wizard_checks['resync'])}_")
+            if not wizard_checks["resync"].allowed else mo.md(""),
         ])}),
         nav,
     ])
@@ -350,10 +362,10 @@ def _(current_step, get_reports, get_version, unit_id):
 
 
 @app.cell
-def _(current_step, get_version):
+def _(current_step, get_version, wiz):
     get_version()
     mo.stop(current_step != 3)
-    take_snapshot = mo.ui.run_button(label="Take / Retake State Snapshot", kind="success")
+    take_snapshot = mo.ui.run_button(label="Take / Retake State Snapshot", kind="success", disabled=wiz.reviewing)
     refresh_snaps = mo.ui.run_button(label="Refresh")
     return refresh_snaps, take_snapshot
 

@@ -29,10 +29,11 @@ class UnitStatus(StrEnum):
 
 
 class UserStatus(StrEnum):
-    """A user's status on one unit; derived, never stored (DESIGN §3.3)."""
+    """A user's status on one unit; derived, never stored (DESIGN §3.3, as the article's grids show it)."""
 
-    NA = "N/A"
-    COMPLETE = "Complete"
+    NA = "N/A"  # state users: they walk no wizard on a unit
+    OPEN = "Open"  # a reviewer who has not closed the wizard in the current round
+    CLOSED = "Closed"  # a reviewer who closed it after step 3
     RECERT_PENDING = "Recertification Request Pending"
     CERTIFIED = "Certification Complete"
     OVERDUE = "Incomplete - Overdue"
@@ -57,3 +58,10 @@ LIVE_EVENT: frozenset[EventStatus] = frozenset({EventStatus.PUBLISHED, EventStat
 WIZARD_STEPS: dict[int, str] = {1: "District Validation", 2: "State Validation", 3: "Snapshot Validation"}
 #: The steps that read the state copy: a resync makes their runs (and step 3's snapshot) stale.
 STATE_STEPS: tuple[int, ...] = (2, 3)
+
+
+class RowAction(StrEnum):
+    """The action button of a row of the events grid besides "View" (DESIGN §3.3)."""
+
+    START = "Start Certification"
+    REVIEW = "Review Data"

@@ -65,8 +65,19 @@ class Wizard:
 
     @property
     def is_certifier(self) -> bool:
-        """The domain offers "Start Certification" to certifiers, "Review Data" to reviewers."""
-        return "Start Certification" in self.view.buttons
+        """Certifiers go on to step 4 and submit; reviewers close the wizard after step 3."""
+        return self.role == "certifier"
+
+    @property
+    def mode(self) -> str:
+        """The row's action the domain derived: "Start Certification" while the user can still act,
+        "Review Data" once their part is done, the unit went on, it is overdue or the event closed
+        (the app then shows the reports and snapshots without the buttons that change anything)."""
+        return self.store.unit_view(self.user_id, self.unit_id, self.now).buttons[-1]
+
+    @property
+    def reviewing(self) -> bool:
+        return self.mode != "Start Certification"
 
     @property
     def round(self) -> int:
@@ -148,6 +159,9 @@ class Wizard:
     def _step4(self) -> StepState:
         name = STEP_NAMES[4]
         if not self.is_certifier:
+            closing = self.progress().get(4)
+            if closing is not None and str(closing.status) == DONE:
+                return StepState(4, name, "CLOSED", "")
             return StepState(4, name, "N/A", "reviewers close the wizard after step 3")
         if self.submission is not None:
             return StepState(4, name, DONE, "")
@@ -165,16 +179,30 @@ class Wizard:
     def forward_label(self, step: int) -> str:
         return "Next" if step < self.last_step else "Close"
 
+    def forward(self, step: int) -> int | None:
+        """What the forward button does at ``step``: the next step's number, or None when the wizard is
+        left — a reviewer's Close after step 3 is recorded (Closed) unless they are only reviewing data."""
+        if step < self.last_step:
+            return step + 1
+        if not self.is_certifier and not self.reviewing:
+            self.close()
+        return None
+
     def next_check(self, step: int) -> tuple[bool, str]:
         """May the user move past ``step``? (it must be COMPLETED in this round), and why not."""
         if step >= 4:
             return False, ""
+        if self.reviewing:  # Review Data: the user looks through the steps, nothing is written
+            return True, ""
         state = self.steps()[step - 1]
         return (True, "") if state.status == DONE else (False, f"step {step} {state.name} is {state.status}: {state.reason}")
 
     def checks(self) -> dict[str, Any]:
-        """``{action: ActionCheck}`` of the unit for this user (submit, request_recert...)."""
-        return {c.action: c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now)}
+        """``{action: ActionCheck}`` for this user: the unit's transitions (submit, request_recert...) and
+        the wizard's rights (run_report, take_snapshot, review_snapshot, resync, close)."""
+        out = {c.action: c for c in self.store.allowed_wizard_actions(self.user_id, self.unit_id, self.now)}
+        out.update({c.action: c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now)})
+        return out
 
     def request_recert(self, reason: str) -> Any:
         return self.store.request_recert(self.user_id, self.unit_id, reason, self.now)
@@ -327,8 +355,7 @@ class Wizard:
         return self.store.submit(self.user_id, self.unit_id, self.now)
 
     def close(self) -> list[StepState]:
-        """Leave the wizard; reviewers are done once step 3 is COMPLETED (refused before)."""
-        self._require("close", 3)
-        self.store.log(self.user_id, "wizard closed", self.now, event_id=self.event.id, unit_id=self.unit_id,
-                       details={"round": self.round, "role": self.role})
+        """A reviewer is done once step 3 is COMPLETED: Close (their user status is Closed from here).
+        Refused for certifiers (they submit) and before step 3, naming why."""
+        self.store.record_close(self.user_id, self.unit_id, self.now)
         return self.steps()

@@ -27,7 +27,7 @@ from typing import Any
 
 from certlib.config import configure_logging, package_data, settings
 from certlib.domain.entities import Unit, User
-from certlib.errors import NotFound
+from certlib.errors import NotFound, Refused
 from certlib.rules import load_pack
 from certlib.rules.model import Pack
 from certlib.services import compare as cmp
@@ -259,14 +259,18 @@ class Workspace:
     def resync(self, user: str | User, unit_id: int, now: datetime | None = None) -> dict[str, int]:
         """Push the district's rows for the unit into the state copy, audited.
 
-        Only the unit's reviewers and certifiers may resync, while the unit is open for submission
-        and nobody has submitted in its round (the store's ``record_resync`` refuses anyone else
-        before a file is touched). Under the state copy's exclusive lock, the store first bumps the
+        Only the unit's certifiers may resync (the domain's wizard rights: reviewers can only view
+        event data), within their scope, while the unit is open for submission and nobody has
+        submitted in its round: refused before anything is compared, and again by the store's
+        ``record_resync`` under the lock before a file is touched. Under the state copy's exclusive lock, the store first bumps the
         data generation of every unit on the district's data and sets their steps 2-3 back (those
         runs read the old data), then the rows are swapped in.
         """
         uid, at = _uid(user), clock(now)
         unit = self.store.unit_view(uid, unit_id, at).unit
+        check = next(c for c in self.store.allowed_wizard_actions(uid, unit_id, at) if c.action == "resync")
+        if not check.allowed:
+            raise Refused("resync", uid, str(unit.status), check.reason or "not allowed")
         before = cmp.summary(self.compare(unit_id))
         differences = [r for r in before if any(v for k, v in r.items() if k != "table")]
         with cmp.state_lock(self.state_dir):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from certlib.domain.entities import Alert, Category, District, Event, Membership, Progress, School, Unit, User
 from certlib.domain.statuses import EventStatus, StepStatus, UnitStatus
+from certlib.domain.wizard_rights import CLOSE_STEP
 from certlib.errors import NotFound
 from certlib.store import schema as t
 
@@ -115,6 +116,20 @@ def submitted_by_unit(conn: sa.Connection, units: list[Unit]) -> dict[int, froze
         if current[r.unit_id] == r.round:
             found[r.unit_id].add(r.user_id)
     return {k: frozenset(v) for k, v in found.items()}
+
+
+def closed_by_unit(conn: sa.Connection, units: list[Unit], user_id: str) -> dict[int, dict[int, Progress]]:
+    """The user's Close rows (wizard step 4 progress) in each unit's current round, for many units at once."""
+    if not units:
+        return {}
+    current = {u.id: u.round for u in units}
+    q = sa.select(t.progress).where(t.progress.c.user_id == user_id, t.progress.c.step == CLOSE_STEP,
+                                    t.progress.c.unit_id.in_(list(current)))
+    out: dict[int, dict[int, Progress]] = {}
+    for p in (progress_from(r) for r in conn.execute(q)):
+        if current[p.unit_id] == p.round:
+            out[p.unit_id] = {CLOSE_STEP: p}
+    return out
 
 
 def progress_of(conn: sa.Connection, user_id: str, unit_id: int, round_: int) -> dict[int, Progress]:

@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from certlib.domain.entities import Evidence, Progress, SnapshotRecord
-from certlib.domain.scope import scope_refusal
-from certlib.domain.statuses import OPEN_FOR_SUBMISSION, STATE_STEPS, WIZARD_STEPS, EventStatus, StepStatus
+from certlib.domain.statuses import STATE_STEPS, WIZARD_STEPS, StepStatus
 from certlib.domain.unit_transitions import UnitContext
+from certlib.domain.wizard_rights import CLOSE_STEP, wizard_refusal
 from certlib.errors import NotFound, Refused
 from certlib.store import audit, evidence, rows
 from certlib.store import schema as t
@@ -74,7 +74,7 @@ class WizardFacts:
         action = "register snapshot"
         with self._write(action, actor_id) as conn:  # type: ignore[attr-defined]
             ctx = self._context(conn, actor_id, unit_id, now, lock=True)  # type: ignore[attr-defined]
-            why = _wizard_refusal(ctx, 3)
+            why = _wizard_refusal(ctx, 3, "take_snapshot")
             if not why and not SHA256.match(sha256 or ""):
                 why = "sha256 must be 64 lowercase hex digits"
             if not why and any(r.version == version for r in evidence.snapshots_of(conn, unit_id)):
@@ -122,7 +122,26 @@ class WizardFacts:
                 raise Refused(action, actor_id, ctx.unit.status, why)
             _write_progress(conn, actor_id, unit_id, ctx.unit.round, step, str(StepStatus(status)), now, ev,
                             warnings_acknowledged)
+            if str(status) != StepStatus.COMPLETED.value:  # a step taken up again: the Close no longer holds
+                _reopen(conn, actor_id, unit_id, ctx.unit.round, now)
             return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[step]
+
+    def record_close(self, actor_id: str, unit_id: int, now: datetime) -> Progress:
+        """A reviewer closes the wizard after step 3 (DESIGN §4): recorded as their step-4 progress row
+        of the current round (their user status is Closed from here) and audited "wizard closed".
+        Refused by the domain's wizard rights for anyone else (certifiers finish by submitting) and
+        before step 3 is COMPLETED. Taking a step up again, a resync or a new round makes them Open."""
+        action = "close wizard"
+        with self._write(action, actor_id) as conn:  # type: ignore[attr-defined]
+            ctx = self._context(conn, actor_id, unit_id, now, lock=True)  # type: ignore[attr-defined]
+            why = wizard_refusal("close", ctx)
+            if why:
+                raise Refused(action, actor_id, ctx.unit.status, why)
+            _write_progress(conn, actor_id, unit_id, ctx.unit.round, CLOSE_STEP, StepStatus.COMPLETED.value, now,
+                            None, False)
+            audit.append(conn, at=now.isoformat(), actor=actor_id, action="wizard closed", event_id=ctx.event.id,
+                         unit_id=unit_id, details={"round": ctx.unit.round, "role": ctx.role.kind if ctx.role else ""})
+            return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[CLOSE_STEP]
 
     def progress(self, user_id: str, unit_id: int, round_: int | None = None) -> dict[int, Progress]:
         """A user's wizard steps in a round (default: the unit's current round), by step number."""
@@ -137,13 +156,15 @@ class WizardFacts:
         back to NOT STARTED for everyone on those units who has not submitted in its current round,
         and audit "resync requested". Returns this unit's new generation.
 
-        Refused (nothing written) for anyone but the unit's reviewers and certifiers of an open event,
-        and while the unit is not open for submission or someone has submitted in its round: the
-        data would change under a certification that rests on the old snapshot."""
+        Refused (nothing written) for anyone but the unit's certifiers (the domain's wizard rights:
+        reviewers can only view event data) of an open event, and while the unit is not open for
+        submission or someone has submitted in its round: the data would change under a
+        certification that rests on the old snapshot. A reviewer who had closed the wizard on a unit
+        whose data changed is Open again (their closure is reset with steps 2-3)."""
         action = "resync"
         with self._write(action, actor_id) as conn:  # type: ignore[attr-defined]
             ctx = self._context(conn, actor_id, unit_id, now, lock=True)  # type: ignore[attr-defined]
-            why = _wizard_refusal(ctx, 1) or _resync_refusal(ctx)
+            why = wizard_refusal("resync", ctx)
             if why:
                 raise Refused(action, actor_id, ctx.unit.status, why)
             reset: dict[int, list[str]] = {}
@@ -163,9 +184,11 @@ class WizardFacts:
 
 
 def _reset_state_steps(conn: sa.Connection, unit: Any, submitted: frozenset[str], now: datetime) -> list[str]:
-    """Steps 2-3 of the unit's current round back to NOT STARTED for users who have not submitted."""
+    """Steps 2-3 (and a reviewer's Close) of the unit's current round back to NOT STARTED for users who
+    have not submitted."""
     stale = sa.and_(t.progress.c.unit_id == unit.id, t.progress.c.round == unit.round,
-                    t.progress.c.step.in_(STATE_STEPS), t.progress.c.status != StepStatus.NOT_STARTED.value)
+                    t.progress.c.step.in_((*STATE_STEPS, CLOSE_STEP)),
+                    t.progress.c.status != StepStatus.NOT_STARTED.value)
     if submitted:
         stale = sa.and_(stale, t.progress.c.user_id.not_in(sorted(submitted)))
     users = sorted({r.user_id for r in conn.execute(sa.select(t.progress.c.user_id).where(stale))})
@@ -175,15 +198,13 @@ def _reset_state_steps(conn: sa.Connection, unit: Any, submitted: frozenset[str]
     return users
 
 
-def _resync_refusal(ctx: UnitContext) -> str | None:
-    if ctx.unit.status not in OPEN_FOR_SUBMISSION:
-        return (f"unit {ctx.unit.id} is {ctx.unit.status}: a resync would change the data under its certification; "
-                "request recertification first")
-    if ctx.submitted:
-        who = ", ".join(sorted(ctx.submitted))
-        return (f"{who} already submitted round {ctx.unit.round} on the current data: finish the round (or have it "
-                "sent back for recertification) before a resync changes the data under that submission")
-    return None
+
+def _reopen(conn: sa.Connection, user_id: str, unit_id: int, round_: int, now: datetime) -> None:
+    """A reviewer's Close of the round back to NOT STARTED (they are Open again)."""
+    conn.execute(t.progress.update().where(
+        t.progress.c.unit_id == unit_id, t.progress.c.user_id == user_id, t.progress.c.round == round_,
+        t.progress.c.step == CLOSE_STEP, t.progress.c.status != StepStatus.NOT_STARTED.value,
+    ).values(status=StepStatus.NOT_STARTED.value, updated_at=now.isoformat()))
 
 
 def _write_progress(conn: sa.Connection, user_id: str, unit_id: int, round_: int, step: int, status: str,
@@ -198,16 +219,12 @@ def _write_progress(conn: sa.Connection, user_id: str, unit_id: int, round_: int
         conn.execute(t.progress.insert().values(**key, **values))
 
 
-def _wizard_refusal(ctx: UnitContext, step: int) -> str | None:
-    """Who may write wizard facts on the unit, and when (the same for runs, snapshots and steps)."""
-    if ctx.role is None:
-        return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
-    if ctx.role.kind not in ("certifier", "reviewer"):
-        return f"missing right: only the unit's reviewers and certifiers walk the wizard; {ctx.actor.id} is {ctx.role.kind}"
-    if ctx.event.status not in (EventStatus.PUBLISHED, EventStatus.UNPUBLISHED_CHANGES):
-        return f"guard 'event not closed' failed: event {ctx.event.id} is {ctx.event.status}"
-    if ctx.now.date() < ctx.event.start_date:
-        return f"guard 'review window open' failed: the event starts {ctx.event.start_date.isoformat()}"
+def _wizard_refusal(ctx: UnitContext, step: int, action: str | None = None) -> str | None:
+    """Who may write wizard facts on the unit, and when: the domain's wizard rights (a run of step 1-2
+    is "run_report", step 3 "review_snapshot") plus the step number."""
+    why = wizard_refusal(action or ("review_snapshot" if step == 3 else "run_report"), ctx)
+    if why:
+        return why
     if step not in (1, 2, 3):
         return f"unknown step {step}; wizard steps are 1, 2, 3"
     return None

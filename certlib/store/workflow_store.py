@@ -48,9 +48,10 @@ from certlib.domain.event_transitions import (
 )
 from certlib.domain.guards import ActionCheck
 from certlib.domain.scope import scope_refusal, sees_event, unit_members, unit_role
-from certlib.domain.statuses import EventStatus, UnitStatus, UserStatus
+from certlib.domain.statuses import LIVE_EVENT, EventStatus, StepStatus, UnitStatus, UserStatus
 from certlib.domain.unit_transitions import UnitContext, allowed_actions, decide
-from certlib.domain.user_status import ROLE_ACTIONS, UserFacts, derive_user_status
+from certlib.domain.user_status import UserFacts, derive_user_status, row_buttons
+from certlib.domain.wizard_rights import CLOSE_STEP, allowed_wizard_actions
 from certlib.errors import CertlibError, DataError, NotFound, Refused
 from certlib.store import alerts, audit, evidence, people, rows
 from certlib.store import schema as t
@@ -360,11 +361,14 @@ class Store(WizardFacts):
             kind, primary = role, False
         else:
             kind, primary = ctx.role.kind, ctx.role.primary
+        closing = ctx.progress.get(CLOSE_STEP)
         facts = UserFacts(kind or "", ctx.unit.status, ctx.unit.requested_by == ctx.actor.id,
-                          ctx.actor.id in ctx.submitted, ctx.now.date() > ctx.event.end_date)
+                          ctx.actor.id in ctx.submitted, ctx.now.date() > ctx.event.end_date,
+                          closed=closing is not None and closing.status == StepStatus.COMPLETED,
+                          event_live=ctx.event.status in LIVE_EVENT, started=ctx.now.date() >= ctx.event.start_date)
         return UnitView(
             unit=ctx.unit, event=ctx.event, role=kind, primary=primary, user_status=derive_user_status(facts),
-            buttons=ROLE_ACTIONS.get(kind or "", ("View",)), submitted=ctx.submitted, primaries=ctx.primaries,
+            buttons=row_buttons(facts), submitted=ctx.submitted, primaries=ctx.primaries,
             allowed=tuple(allowed_actions(ctx)) if with_allowed else (),
         )
 
@@ -383,6 +387,12 @@ class Store(WizardFacts):
         with self._read() as conn:
             return allowed_actions(self._context(conn, actor_id, unit_id, now))
 
+    def allowed_wizard_actions(self, actor_id: str, unit_id: int, now: datetime) -> list[ActionCheck]:
+        """What ``actor_id`` may do in the unit's wizard now (run reports, snapshots, resync, Close), and
+        why not: the domain's wizard rights (:mod:`certlib.domain.wizard_rights`)."""
+        with self._read() as conn:
+            return allowed_wizard_actions(self._context(conn, actor_id, unit_id, now))
+
     def units_for(self, actor_id: str, now: datetime, event_id: int | None = None) -> list[UnitView]:
         """Every unit ``actor_id`` sees (through a matching membership), ordered by event then unit."""
         with self._read() as conn:
@@ -400,12 +410,14 @@ class Store(WizardFacts):
                 cat_ms = rows.memberships_of(conn, category_id=event.category_id)
                 units = self._units_of(conn, event.id)
                 submitted = rows.submitted_by_unit(conn, units)
+                closed = rows.closed_by_unit(conn, units, actor_id)
                 for unit in units:
                     role = unit_role(actor, mine, event, unit)
                     if role is None and not (actor.is_state and "read" in actor.rights):
                         continue
                     members = unit_members(users, cat_ms, event, unit)
-                    ctx = UnitContext(actor, event, unit, role, mine, members.primaries, submitted[unit.id], {}, now)
+                    ctx = UnitContext(actor, event, unit, role, mine, members.primaries, submitted[unit.id],
+                                      closed.get(unit.id, {}), now)
                     out.append(self._view(ctx, with_allowed=False))
             return out
 

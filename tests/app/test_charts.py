@@ -127,3 +127,11 @@ def test_kpi_numbers():
     assert k["Units"].as_stat_kwargs()["bordered"] is True
     empty = charts.kpi_numbers(f.head(0))
     assert [x.value for x in empty] == ["0", "0", "–", "–", "0"]
+
+
+def test_every_user_status_word_has_a_colour_and_a_filter_entry():
+    from certlib.dashboard import USER_STATUSES
+    from certlib.domain import UserStatus
+
+    assert set(charts.USER_STATUS_COLORS) == {s.value for s in UserStatus}
+    assert set(USER_STATUSES) == {s.value for s in UserStatus}

@@ -44,7 +44,7 @@ def test_frames_from_workspace_follow_the_workflow(tmp_path):
     row = f.units.filter(pl.col("unit_id") == unit.id).row(0, named=True)
     assert row["unit_status"] == "Certification Approved by State" and row["school_name"] == "North Star 7-8"
     assert row["approved_at"] == NOW + dt.timedelta(hours=1)
-    assert f.users.filter(pl.col("unit_id") == unit.id)["user_status"].to_list() == ["Complete"]
+    assert f.users.filter(pl.col("unit_id") == unit.id)["user_status"].to_list() == ["Certification Complete"]
     k = {x.label: x.value for x in d.kpis(f.units, dt.date(2025, 7, 2))}
     assert k["Approved"] == "50%" and k["Overdue units"] == "1"
     table = d.events_table(f.units, f.users, dt.date(2025, 7, 2))

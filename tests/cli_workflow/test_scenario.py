@@ -20,10 +20,10 @@ def test_full_certification_scenario(certlib, published):
     assert certlib.certify("cert-1", unit)["status"] == "In Progress"
     assert statuses(certlib, "cert-1", unit) == ("Certification Complete", "In Progress")
     assert certlib.certify("cert-2", unit)["status"] == SENT
-    assert statuses(certlib, "rev-1", unit) == ("N/A", SENT)
+    assert statuses(certlib, "rev-1", unit) == ("Open", SENT)
 
     assert certlib.ok("approve", str(unit), "--as", "state-admin")["status"] == APPROVED
-    assert statuses(certlib, "cert-1", unit) == ("Complete", APPROVED)
+    assert statuses(certlib, "cert-1", unit) == ("Certification Complete", APPROVED)
 
     out = certlib.ok("recert", "request", str(unit), "--reason", "enrollment counts differ", "--as", "state-admin")
     assert (out["status"], out["round"]) == ("Recertification In Progress", 2)

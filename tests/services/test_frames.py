@@ -35,7 +35,7 @@ def test_users_frame_derives_overdue_from_the_clock(ws: Workspace) -> None:
     # past the due date: whoever has not submitted is overdue (one certifier did submit in the scenario)
     assert "Incomplete - Overdue" in set(certs["user_status"])
     assert set(certs["user_status"]) <= {"Incomplete - Overdue", "Certification Complete"}
-    assert set(users.filter(pl.col("role") == "reviewer")["user_status"]) == {"N/A"}
+    assert set(users.filter(pl.col("role") == "reviewer")["user_status"]) == {"Open"}
 
 
 def test_findings_and_latest_report_come_from_the_latest_state_validation(ws: Workspace) -> None:

@@ -229,6 +229,8 @@ def test_no_resync_once_the_unit_went_to_the_state(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
     ws.store.approve("state.approver", unit, NOW)
     with pytest.raises(Refused, match="is Certification Approved by State: a resync would change the data"):
+        ws.resync("ns.cert2", unit, NOW)
+    with pytest.raises(Refused, match="missing right: .* needs the certifier role"):
         ws.resync("ns.reviewer", unit, NOW)
     with pytest.raises(Refused, match="missing right"):
         ws.resync("state.approver", eoy_unit(ws, "7988"), NOW)  # the state sees the unit but does not resync

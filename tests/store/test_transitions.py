@@ -23,7 +23,7 @@ def status_of(store, user, unit_id, now=OPEN):
 def test_full_path_with_derived_user_statuses(store, event_unit):
     _, unit = event_unit
     assert status_of(store, "c1", unit) == (UserStatus.INCOMPLETE, S.IN_PROGRESS)
-    assert status_of(store, "r1", unit) == (UserStatus.NA, S.IN_PROGRESS)
+    assert status_of(store, "r1", unit) == (UserStatus.OPEN, S.IN_PROGRESS)
     complete_steps(store, "c1", unit)
     assert store.submit("c1", unit, OPEN).status == S.IN_PROGRESS
     assert status_of(store, "c1", unit) == (UserStatus.CERTIFIED, S.IN_PROGRESS)
@@ -33,7 +33,7 @@ def test_full_path_with_derived_user_statuses(store, event_unit):
     assert [s.snapshot_sha256 for s in store.submissions(unit)] == [SHA, SHA]
     assert status_of(store, "cs", unit) == (UserStatus.INCOMPLETE, S.SENT)  # secondary not required
     store.approve("sa", unit, OPEN)
-    assert status_of(store, "c1", unit) == (UserStatus.COMPLETE, S.APPROVED)
+    assert status_of(store, "c1", unit) == (UserStatus.CERTIFIED, S.APPROVED)
     store.request_recert("c2", unit, "late enrollments found", OPEN)
     assert status_of(store, "c2", unit) == (UserStatus.RECERT_PENDING, S.RECERT_REQUESTED)
     assert status_of(store, "c1", unit) == (UserStatus.CERTIFIED, S.RECERT_REQUESTED)

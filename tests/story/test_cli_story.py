@@ -112,6 +112,25 @@ def certify(run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Cal
     assert out["steps"][3]["status"] == "COMPLETED"
 
 
+def review(run: Cli, user: str, unit_id: int) -> None:
+    """A reviewer runs the reports and reviews a snapshot (steps 1-3), is refused a resync naming the
+    missing right (the state copy is left as it was), then Closes."""
+    u = str(unit_id)
+    run("wizard", "run-step", u, "1", as_=user)
+    out = run("wizard", "run-step", u, "2", as_=user)
+    run("wizard", "open-report", u, str(out["job"]), as_=user)
+    run("wizard", "take-snapshot", u, as_=user)
+    out = run("wizard", "review-snapshot", u, as_=user)
+    assert steps(out) == ["COMPLETED", "COMPLETED", "COMPLETED", "N/A"]
+    before = run("compare", u, as_=user)
+    refused = run("resync", u, as_=user, ok=False)
+    assert "missing right" in refused and "needs the certifier role" in refused
+    assert "reviewers can only view event data" in refused
+    assert run("compare", u, as_=user) == before
+    out = run("wizard", "close", u, as_=user)
+    assert out["closed"] is True and steps(out)[3] == "CLOSED"
+
+
 def test_district_level_story(run: Cli) -> None:
     ev = run("events", "create", "--name", EVENT, "--year", "2025", "--category", "ATT", "--level", "district",
              "--group", "End of Year Attendance", "--start", "2025-06-20", "--opens", "2025-06-25",
@@ -120,14 +139,21 @@ def test_district_level_story(run: Cli) -> None:
     ns = unit_of(run, "ns.cert1")["unit_id"]
     hw = unit_of(run, "hw.cert1")["unit_id"]
     assert user_status(run, "ns.cert1") == "Certification Incomplete"
-    assert user_status(run, "ns.reviewer") == "N/A"
+    assert user_status(run, "ns.reviewer") == "Open"
+    assert unit_of(run, "ns.cert1")["actions"] == ["View", "Start Certification"]
+    assert unit_of(run, "ns.reviewer")["actions"] == ["View", "Start Certification"]
 
-    # a reviewer walks steps 1-3 and closes; refused before step 3
+    # a reviewer walks steps 1-3 and closes (refused before step 3); a resync is the certifiers' (issue 16.2)
     assert "step 3" in run("wizard", "close", str(ns), as_="ns.reviewer", ok=False)
+    review(run, "ns.reviewer", ns)
+    assert user_status(run, "ns.reviewer") == "Closed"
+    assert unit_of(run, "ns.reviewer")["actions"] == ["View", "Review Data"]
+    assert "certifiers finish the wizard by submitting" in run("wizard", "close", str(ns), as_="ns.cert1", ok=False)
 
     # round 1: North Star's two primaries, then Hawthorne's (after a resync)
     certify(run, "ns.cert1", ns)
     assert user_status(run, "ns.cert1") == "Certification Complete"
+    assert unit_of(run, "ns.cert1")["actions"] == ["View", "Review Data"]  # their part is done
     assert user_status(run, "ns.cert2") == "Certification Incomplete"
     assert unit_status(run, ns) == "In Progress"
     certify(run, "ns.cert2", ns)
@@ -138,12 +164,16 @@ def test_district_level_story(run: Cli) -> None:
     for unit in (ns, hw):
         run("approve", str(unit), as_="state.approver")
         assert unit_status(run, unit) == "Certification Approved by State"
-    assert user_status(run, "ns.cert1") == "Complete"
+    assert user_status(run, "ns.cert1") == "Certification Complete"  # the article's words after approval
+    assert unit_of(run, "ns.cert1")["actions"] == ["View", "Review Data"]
+    assert user_status(run, "ns.reviewer") == "Closed"
 
     # the state sends North Star back: a new round, everyone certifies again
     run("recert", "request", str(ns), "--reason", "ADA totals changed after audit", as_="state.approver")
     assert unit_status(run, ns) == "Recertification In Progress"
     assert user_status(run, "ns.cert1") == "Certification Incomplete"
+    assert unit_of(run, "ns.cert1")["actions"] == ["View", "Start Certification"]
+    assert user_status(run, "ns.reviewer") == "Open"  # a new round: the reviewer reviews again
     out = run("wizard", "status", str(ns), as_="ns.cert1")
     assert out["round"] == 2 and steps(out)[:3] == ["NOT STARTED"] * 3
     certify(run, "ns.cert1", ns)
@@ -160,7 +190,7 @@ def test_district_level_story(run: Cli) -> None:
     certify(run, "ns.cert2", ns)
     run("approve", str(ns), as_="state.approver")
     assert unit_status(run, ns) == "Certification Approved by State"
-    assert user_status(run, "ns.cert1") == "Complete"
+    assert user_status(run, "ns.cert1") == "Certification Complete"
     assert run("audit", "verify")["ok"] is True
 
     # every certification pinned a snapshot that still verifies
@@ -192,7 +222,7 @@ def test_school_level_story(run: Cli) -> None:
         assert unit_status(run, unit) == "Certification Sent to State"
         run("approve", str(unit), as_="state.admin")
         assert unit_status(run, unit) == "Certification Approved by State"
-    assert user_status(run, "li.hs.cert", SCHOOL_EVENT) == "Complete"
+    assert user_status(run, "li.hs.cert", SCHOOL_EVENT) == "Certification Complete"
 
     run("recert", "request", str(hs), "--reason", "calendar amended", as_="state.admin")
     assert unit_status(run, hs) == "Recertification In Progress"

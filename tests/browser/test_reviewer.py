@@ -1,0 +1,96 @@
+"""A district reviewer in a real browser (issue 16 items 2-4): the events grid shows Open and Start
+Certification; at step 2 the resync button is disabled naming the missing right (a resync changes
+data: certifiers only); Close after step 3 is recorded, the row then reads Closed and Review Data.
+
+The reviewer's steps 1-3 are walked through the services first (what the certifier test clicks);
+this test clicks what only a reviewer sees. Its own workspace, so the session's stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from certlib.services import Workspace
+from tests.browser.conftest import (
+    MarimoServer,
+    cell_errors,
+    make_demo_workspace,
+    open_notebook,
+    screenshot,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+EVENT = "End of Year Attendance Certification"
+REVIEWER = "ns.reviewer"
+NOW = dt.datetime(2025, 7, 1, 10)
+
+
+@pytest.fixture(scope="module")
+def reviewer_ws(tmp_path_factory):
+    root = make_demo_workspace(tmp_path_factory.mktemp("reviewer") / "workspace")
+    with Workspace.open(root) as ws:
+        unit = next(v.unit.id for v in ws.units_for(REVIEWER, NOW) if v.event.name == EVENT)
+        wiz = ws.wizard(REVIEWER, unit, NOW)
+        wiz.run_district()
+        job = wiz.queue_state_validation()
+        ws.run_pending(NOW)
+        wiz.open_report(job.id)
+        wiz.take_snapshot()
+        ws.run_pending(NOW)
+        wiz.review_snapshot()
+        assert [s.status for s in wiz.steps()][:3] == ["COMPLETED"] * 3
+    return root, unit
+
+
+@pytest.fixture(scope="module")
+def reviewer_server(reviewer_ws):
+    server = MarimoServer(reviewer_ws[0], env={"CERTLIB_DEMO_USER": REVIEWER})
+    yield server
+    server.stop()
+
+
+def _heading(page, pattern: str):
+    page.get_by_role("heading", name=re.compile(pattern)).first.wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def test_reviewer_is_refused_a_resync_and_closes_the_wizard(reviewer_server, reviewer_ws, page):
+    root, unit = reviewer_ws
+    open_notebook(page, reviewer_server, "certify", "Certification Event Details")
+    _heading(page, "Certification Event Details")
+    row = page.get_by_role("row").filter(has_text=EVENT).filter(has_text="In Progress")
+    assert "Open" in row.inner_text() and "Start Certification" in row.inner_text()
+    row.get_by_role("checkbox").click()
+
+    _heading(page, "1 District Validation")
+    page.get_by_role("button", name="Next", exact=True).click()
+    _heading(page, "2 State Validation")
+    page.get_by_text("Compare district and state data").first.click()
+    wait_idle(page)
+    resync = page.get_by_role("button", name="Resync district data to the state")
+    assert resync.is_disabled()
+    note = page.get_by_text(re.compile("Resync is disabled: missing right: .* needs the certifier role"))
+    note.first.wait_for(state="attached")
+    assert "reviewers can only view event data" in note.first.text_content()
+    screenshot(page, "reviewer-step2-resync-refused")
+    page.get_by_role("button", name="Next", exact=True).click()
+
+    _heading(page, "3 Snapshot Validation")
+    page.get_by_role("button", name="Close", exact=True).click()
+    page.get_by_text("Close: done").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_text("Select an event above to open its certification wizard").first.wait_for(timeout=60_000)
+    row = page.get_by_role("row").filter(has_text=EVENT).filter(has_text="In Progress")
+    assert "Closed" in row.inner_text() and "Review Data" in row.inner_text()
+    assert cell_errors(page) == []
+    screenshot(page, "reviewer-closed")
+
+    with Workspace.open(root) as ws:
+        view = ws.store.unit_view(REVIEWER, unit, NOW)
+        assert (str(view.user_status), view.buttons) == ("Closed", ("View", "Review Data"))
+        assert [r.action for r in ws.store.audit_rows(unit_id=unit)][-1] == "wizard closed"
