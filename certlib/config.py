@@ -17,6 +17,10 @@ CERTLIB_DATABASE_URL       the workflow store on a database server (``postgresql
 CERTLIB_READ_ONLY          ``1``/``true``/``yes``/``on``: every mutation is refused
 CERTLIB_NOW                pin the clock: an ISO datetime, or a bare date meaning that day at 00:00
 CERTLIB_RULES              the rule pack directory (default: the pack installed with certlib)
+CERTLIB_STATE_DATA         the state's copy of the data the wizard validates: a directory or a
+                           ``postgresql://`` URL (default ``<workspace>/data/state``)
+CERTLIB_DISTRICT_DATA      each district's copy: a directory or URL where ``{district}`` stands for the
+                           district number (default ``<workspace>/data/districts/{district}``)
 CERTLIB_ENGINE             ``polars`` (default) or ``spark``
 CERTLIB_SPARK_MASTER       Spark master URL (default ``local[2]``); ``SPARK_REMOTE`` selects Spark Connect
 CERTLIB_SPARK_PARALLEL     Spark rules in flight at once (default 4)
@@ -56,6 +60,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 #: every variable :meth:`Settings.from_env` reads
 KNOWN = ("CERTLIB_WORKSPACE", "CERTLIB_DATABASE_URL", "CERTLIB_READ_ONLY", "CERTLIB_NOW", "CERTLIB_RULES",
+         "CERTLIB_STATE_DATA", "CERTLIB_DISTRICT_DATA",
          "CERTLIB_ENGINE", "CERTLIB_SPARK_MASTER", "CERTLIB_SPARK_PARALLEL", "CERTLIB_AUTH_HEADER",
          "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "CERTLIB_RUN_TIMEOUT", "CERTLIB_RUN_MEMORY",
          "CERTLIB_RUN_MAX_ROWS", "SPARK_REMOTE")
@@ -143,6 +148,8 @@ class Settings:
     run_timeout: float | None = 600.0  # seconds; None = unbounded (see certlib.engine.bounds)
     run_memory_mb: int | None = 8192
     run_max_rows: int | None = 10_000_000
+    state_data: str | None = None  # a directory or postgresql:// URL; None: <workspace>/data/state
+    district_data: str | None = None  # the same with {district}; None: <workspace>/data/districts/{district}
     unknown: tuple[str, ...] = ()  # CERTLIB_* names set but not known (a typo, say): logged at start
 
     @classmethod
@@ -180,6 +187,8 @@ class Settings:
             run_timeout=_bound(env, "CERTLIB_RUN_TIMEOUT", 600),
             run_memory_mb=_bound(env, "CERTLIB_RUN_MEMORY", 8192),
             run_max_rows=_bound(env, "CERTLIB_RUN_MAX_ROWS", 10_000_000),
+            state_data=_text(env, "CERTLIB_STATE_DATA"),
+            district_data=_text(env, "CERTLIB_DISTRICT_DATA"),
             unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN
                                  and k not in _TOOLING)),
         )

@@ -57,11 +57,10 @@ def parse_scope(value: str | None) -> dict[str, str] | None:
     return {key.strip(): code.strip()}
 
 
-def data_source(value: str) -> str | Path:
-    """``--data``: a directory (Path) or a database URL (kept as text)."""
-    from certlib.engine.database import is_database_url
+def _data_source(value: str) -> str | Path:
+    from certlib.engine.database import data_source
 
-    return value if is_database_url(value) else Path(value)
+    return data_source(value)
 
 
 def _format_for(fmt: str | None, output: Path | None) -> str:
@@ -79,7 +78,7 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
     "--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
     show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.",
 )
-@click.option("--data", "data_dir", required=True, callback=lambda _c, _p, v: data_source(v),
+@click.option("--data", "data_dir", required=True, callback=lambda _c, _p, v: _data_source(v),
               help="Data directory, or a database: postgresql://user@host/db.")
 @click.option("--group", "groups", multiple=True, help="Validation group to run (repeatable; default all).")
 @click.option("--scope", "scope", default=None, help="district=<number> or school=<code>.")

@@ -1,7 +1,7 @@
 """A live database as a data source: a pack's tables read from PostgreSQL into polars.
 
 ``--data postgresql://user@host:5432/ods`` (or the wizard's ``CERTLIB_STATE_DATA`` /
-``CERTLIB_DISTRICT_DATA``) reads every declared table of the pack from the database with the **ADBC**
+``CERTLIB_DISTRICT_DATA``, see :mod:`certlib.config`) reads every declared table of the pack from the database with the **ADBC**
 PostgreSQL driver (``adbc-driver-postgresql``, the Arrow project's libpq-based driver): rows arrive as Arrow
 columns that polars takes without a copy, the driver ships as a wheel with libpq inside (nothing to install
 on the machine), and — what decided it over connectorx — it binds query parameters, so the scope filter is
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import polars as pl
 
@@ -36,6 +37,11 @@ _SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "postgresql
 def is_database_url(source: object) -> bool:
     """Whether a ``--data`` value names a database rather than a directory."""
     return isinstance(source, str) and source.lower().startswith(_SCHEMES)
+
+
+def data_source(value: str | Path) -> str | Path:
+    """A configured data location: a database URL kept as text, anything else a directory."""
+    return str(value) if is_database_url(str(value)) else Path(value)
 
 
 def redact(url: str) -> str:
@@ -106,6 +112,8 @@ def read_tables(url: str, pack: Pack, scope: Mapping[str, str] | None = None) ->
     frames: dict[str, pl.LazyFrame] = {}
     with _connect(url) as con:
         with con.cursor() as cur:
+            # every table from one moment, and nothing written: one read-only repeatable-read transaction
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             catalog = _catalog(cur)
             for name in sorted(pack.tables):
                 table = pack.tables[name]
@@ -139,4 +147,4 @@ def read_tables(url: str, pack: Pack, scope: Mapping[str, str] | None = None) ->
     return frames
 
 
-__all__ = ["is_database_url", "read_tables", "redact"]
+__all__ = ["data_source", "is_database_url", "read_tables", "redact"]

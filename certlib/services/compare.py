@@ -24,7 +24,8 @@ from typing import Any
 import polars as pl
 
 from certlib.engine import scan_tables
-from certlib.engine.tables import apply_scope
+from certlib.engine.database import is_database_url, redact
+from certlib.engine.tables import apply_scope, data_file
 from certlib.errors import DataError
 from certlib.rules.model import Pack
 
@@ -108,7 +109,12 @@ LOCK = ".resync.lock"
 def state_lock(state_dir: Path, shared: bool = False) -> Iterator[None]:
     """One resync at a time per state copy, across threads and processes: each one reads a table,
     swaps its unit's rows and writes it back, so two at once would lose one's rows. Readers that
-    need every table from one moment (a snapshot, a state validation) hold it ``shared``."""
+    need every table from one moment (a snapshot, a state validation) hold it ``shared``. A state copy
+    in a database needs no file lock: it is read in one read-only REPEATABLE READ transaction (and a
+    resync, which writes files, refuses it)."""
+    if is_database_url(state_dir):
+        yield
+        return
     state_dir = Path(state_dir).resolve()
     if shared and (state_dir / JOURNAL).exists():
         finish_resync(state_dir)  # a resync that died after committing: complete it before reading
@@ -122,10 +128,19 @@ def state_lock(state_dir: Path, shared: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def writable_state(state_dir: Path | str) -> None:
+    """Refuse a resync into a state copy that is a database (a resync writes the state's data files)."""
+    if is_database_url(state_dir):
+        raise DataError(f"the state copy is the database {redact(str(state_dir))}: a resync writes the state's "
+                        "data files, so it is not available; load the district's corrections into the state "
+                        "database, then run the state validation again")
+
+
 def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
            tables: list[str] | None = None, *, locked: bool = False) -> dict[str, int]:
     """Replace the unit's rows of each state table by the district's; returns rows written per table.
     ``locked``: the caller already holds :func:`state_lock` exclusively."""
+    writable_state(state_dir)
     state_dir = Path(state_dir)
     if locked:
         return _resync(pack, district_dir, state_dir, scope, tables)
@@ -141,10 +156,10 @@ def _resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str,
     written: dict[str, int] = {}
     try:
         for name in tables or scoped_tables(pack):
-            target = state_dir / f"{name}.parquet"
-            if not target.exists():
-                raise DataError(f"{target}: resync writes parquet state tables only; this one is missing")
             table = pack.tables[name]
+            target = data_file(state_dir, table)
+            if target.suffix.lower() != ".parquet":
+                raise DataError(f"{target}: resync writes parquet state tables only; this one is missing")
             current = pl.read_parquet(target)
             in_scope = apply_scope(current.lazy().with_row_index("__row"), table, scope).select("__row").collect()
             rest = current.with_row_index("__row").join(in_scope, on="__row", how="anti").drop("__row")
@@ -171,7 +186,9 @@ JOURNAL = ".resync-journal.json"
 
 def finish_resync(state_dir: Path) -> int:
     """Complete a committed resync (replace what its journal lists, then drop the journal); returns
-    how many files were moved. Harmless when there is no journal."""
+    how many files were moved. Harmless when there is no journal (or the copy is a database)."""
+    if is_database_url(state_dir):
+        return 0
     journal = Path(state_dir) / JOURNAL
     if not journal.exists():
         return 0

@@ -27,6 +27,7 @@ from typing import Any
 
 from certlib.config import configure_logging, package_data, settings
 from certlib.domain.entities import Unit, User
+from certlib.engine.database import data_source
 from certlib.errors import NotFound, Refused
 from certlib.rules import load_pack
 from certlib.rules.model import Pack
@@ -97,7 +98,7 @@ class Workspace:
             raise NotFound(f"{root} already holds a workspace; remove it first")
         ws = cls.create(root)
         src = Path(sample) if sample else package_data("sample_data") / "state"
-        shutil.copytree(src / "state", ws.state_dir, dirs_exist_ok=True)
+        shutil.copytree(src / "state", ws.data_dir / "state", dirs_exist_ok=True)
         shutil.copytree(src / "districts", ws.data_dir / "districts", dirs_exist_ok=True)
         at = clock(now)
         load_scenario(ws, Path(scenario) if scenario else package_data("sample_data") / "scenario", at)
@@ -120,10 +121,18 @@ class Workspace:
         return self.root / "data"
 
     @property
-    def state_dir(self) -> Path:
-        return self.data_dir / "state"
+    def state_dir(self) -> Path | str:
+        """The state's copy: ``CERTLIB_STATE_DATA`` (a directory or a ``postgresql://`` URL), else
+        ``<ws>/data/state``."""
+        configured = settings().state_data
+        return data_source(configured) if configured else self.data_dir / "state"
 
-    def district_dir(self, district_number: str) -> Path:
+    def district_dir(self, district_number: str) -> Path | str:
+        """The district's copy: ``CERTLIB_DISTRICT_DATA`` with ``{district}`` filled in, else
+        ``<ws>/data/districts/<n>``."""
+        configured = settings().district_data
+        if configured:
+            return data_source(configured.replace("{district}", district_number))
         return self.data_dir / "districts" / district_number
 
     @property
@@ -267,6 +276,7 @@ class Workspace:
         runs read the old data), then the rows are swapped in.
         """
         uid, at = _uid(user), clock(now)
+        cmp.writable_state(self.state_dir)  # before anything is recorded
         unit = self.store.unit_view(uid, unit_id, at).unit
         check = next(c for c in self.store.allowed_wizard_actions(uid, unit_id, at) if c.action == "resync")
         if not check.allowed:

@@ -16,7 +16,15 @@ from certlib.engine.run import validate
 from certlib.errors import DataError
 from certlib.rules import load_pack, transpile
 from certlib.rules.datachecker import import_datachecker
-from tests.catalog.edfi_data import CASES, COLLECTION, ODS_SCHEMA, duckdb_counts, load_postgres, ods_frames, write_data_dir
+from tests.catalog.edfi_data import (
+    CASES,
+    COLLECTION,
+    ODS_SCHEMA,
+    duckdb_counts,
+    load_postgres,
+    ods_frames,
+    write_data_dir,
+)
 
 PARAMS = {"school_year": 2025}
 
