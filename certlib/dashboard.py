@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields
 import polars as pl
 
 from certlib.charts import Kpi, kpi_numbers
+from certlib.config import settings
 
 DONE = ["Certification Sent to State", "Certification Approved by State"]
 
@@ -444,10 +445,10 @@ class DashboardFrames:
     findings: pl.DataFrame
 
 
-def frames_from_workspace(ws, today: dt.date | None = None) -> DashboardFrames:
-    """The three input frames from the workspace façade (``ws.dashboard_frames``), conformed to this
-    module's schemas."""
-    raw = ws.dashboard_frames(today)
+def frames_from_workspace(ws, today: dt.date | None, viewer) -> DashboardFrames:
+    """The three input frames from the workspace façade (``ws.dashboard_frames``) for ``viewer`` (only
+    the units inside their data scope), conformed to this module's schemas."""
+    raw = ws.dashboard_frames(today, viewer)
     return DashboardFrames(
         units=conform(raw.get("units"), UNIT_SCHEMA),
         users=conform(raw.get("users"), USER_SCHEMA),
@@ -457,16 +458,7 @@ def frames_from_workspace(ws, today: dt.date | None = None) -> DashboardFrames:
 
 
 def today_for(ws) -> dt.date:
-    """The workspace's "today" (the demo scenario may pin a clock), else the real date."""
-    for name in ("today", "now"):
-        fn = getattr(ws, name, None)
-        if fn is None:
-            continue
-        value = fn() if callable(fn) else fn
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
+    """The workspace's "today" (the demo scenario pins the clock)."""
     return now_for(ws).date()
 
 
@@ -489,31 +481,11 @@ def for_event(frames: DashboardFrames, event_id: int | None) -> DashboardFrames:
                            frames.findings.join(ids, on="unit_id", how="semi"))
 
 
-def latest_report_html(ws, unit_id: int) -> str | None:
+def latest_report_html(ws, unit_id: int, viewer) -> str | None:
     """HTML of the latest report of a unit (state validation or snapshot), or None when the unit
-    has no report yet. Uses the façade's ``latest_report(unit_id)``."""
-    fn = getattr(ws, "latest_report", None)
-    if fn is None and getattr(ws, "jobs", None) is not None:  # the façade's job list: latest COMPLETED report
-        from pathlib import Path
-
-        done = [j for j in ws.jobs(unit_id) if j.status == "COMPLETED" and (j.result or {}).get("reports", {}).get("html")]
-        if not done:
-            return None
-        latest = max(done, key=lambda j: (j.finished_at or j.queued_at, j.id))
-        path = Path(latest.result["reports"]["html"])
-        return path.read_text(encoding="utf-8") if path.exists() else None
-    if fn is None:
-        return None
-    rep = fn(unit_id)
-    if rep is None:
-        return None
-    if isinstance(rep, str):
-        return rep
-    for attr in ("html", "render_html"):
-        v = getattr(rep, attr, None)
-        if v is not None:
-            return v() if callable(v) else v
-    return str(rep)
+    has no report yet; refused for a unit outside ``viewer``'s data scope (``ws.latest_report``)."""
+    rep = ws.latest_report(unit_id, viewer)
+    return None if rep is None else rep.html
 
 
 USER_STATUSES = ["Certification Incomplete", "Incomplete - Overdue", "Certification Complete",
@@ -526,7 +498,7 @@ def due_range(units: pl.DataFrame) -> tuple[dt.date, dt.date]:
     """(earliest, latest) due date: the neutral values of the "Due Date After/Before" pickers."""
     dues = units["due_date"].drop_nulls() if "due_date" in units.columns else pl.Series([], dtype=pl.Date)
     if dues.len() == 0:
-        today = dt.date.today()
+        today = settings().clock().date()
         return today, today
     return dues.min(), dues.max()  # type: ignore[return-value]
 
@@ -544,24 +516,8 @@ def neutral_filters(units: pl.DataFrame) -> EventFilters:
 
 
 def now_for(ws) -> dt.datetime:
-    """The workspace's "now" (the demo scenario may pin a clock), else ``CERTLIB_NOW`` (as the CLI's
-    ``--now``), else the real time (to the second)."""
-    for name in ("now", "today"):
-        fn = getattr(ws, name, None)
-        if fn is None:
-            continue
-        value = fn() if callable(fn) else fn
-        if isinstance(value, dt.datetime):
-            return value.replace(microsecond=0)
-        if isinstance(value, dt.date):
-            return dt.datetime.combine(value, dt.time(12, 0))
-    import os
-
-    raw = os.environ.get("CERTLIB_NOW", "").strip()
-    if raw:
-        value = dt.datetime.fromisoformat(raw)
-        return value if len(raw) > 10 else dt.datetime.combine(value.date(), dt.time(12, 0))
-    return dt.datetime.now().replace(microsecond=0)
+    """The workspace's "now" (``CERTLIB_NOW`` pins it in demos and tests; see :mod:`certlib.config`)."""
+    return ws.now().replace(microsecond=0)
 
 
 def store_of(ws):
@@ -737,12 +693,8 @@ LAB_DIALECTS = ["postgres", "tsql", "mysql", "oracle", "duckdb", "snowflake", "b
 
 
 def pack_dir(env=None) -> str:
-    """The rule pack directory: ``CERTLIB_RULES`` or the repository's ``rules/``."""
-    import os
-    from pathlib import Path
-
-    e = os.environ if env is None else env
-    return e.get("CERTLIB_RULES") or str(Path(__file__).resolve().parents[1] / "rules")
+    """The rule pack directory: ``CERTLIB_RULES`` or the pack installed with certlib."""
+    return str(settings(env).rules)
 
 
 def lab_pack(ws=None):
@@ -846,51 +798,19 @@ def lineage_frame(compiled) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"table": pl.String, "columns": pl.String})
 
 
-def data_sources(ws=None) -> dict[str, str]:
-    """Data directories the lab can run on: the workspace's state copy and district copies (or the
-    sample state's), label → path."""
-    from pathlib import Path
+def data_sources(ws, user) -> dict[str, str]:
+    """Data directories ``user`` may run the lab on, label → path (:func:`certlib.services.lab.lab_sources`)."""
+    from certlib.services.lab import lab_sources
 
-    roots = []
-    for attr in ("data_dir", "data_root", "root", "path"):
-        v = getattr(ws, attr, None) if ws is not None else None
-        if v is not None:
-            roots.append(Path(v))
-    roots.append(Path(__file__).resolve().parents[1] / "sample_data" / "state")
-    out: dict[str, str] = {}
-    for root in roots:
-        for base in (root, root / "data"):
-            state = base / "state"
-            if state.is_dir() and not out:
-                out["Demo state — the state's copy"] = str(state)
-                dist = base / "districts"
-                if dist.is_dir():
-                    for d in sorted(p for p in dist.iterdir() if p.is_dir()):
-                        out[f"District {d.name} — the district's own copy"] = str(d)
-    return out
+    return lab_sources(ws, user)
 
 
-@dataclass(frozen=True)
-class LabRun:
-    count: int
-    shown: int
-    elapsed_ms: float
-    rows: pl.DataFrame
-    status: str
-    error: str | None
-    truncated: bool
+def lab_run(ws, user, compiled, pack, data_dir: str, scope: dict | None = None, max_results: int = 1000):
+    """Run one compiled rule for ``user`` on a data directory, every table cut to their data scope and
+    then to ``scope`` (the lab's optional narrowing) — :func:`certlib.services.lab.run_rule`."""
+    from certlib.services.lab import run_rule
 
-
-def lab_run(compiled, pack, data_dir: str, scope: dict | None = None, max_results: int = 1000) -> LabRun:
-    """Run one compiled rule on a data directory (optionally scoped) and time it."""
-    from time import perf_counter
-
-    from certlib.engine import PolarsEngine, scan_tables
-
-    started = perf_counter()
-    frames = scan_tables(data_dir, pack, {k: v for k, v in (scope or {}).items() if v} or None)
-    r = PolarsEngine().run([compiled], frames, max_results=max_results).rules[0]
-    return LabRun(r.count, r.shown, (perf_counter() - started) * 1000, r.rows, r.status, r.error, r.truncated)
+    return run_rule(ws, user, compiled, pack, data_dir, scope, max_results)
 
 
 def lab_fixtures(pack, rule) -> pl.DataFrame:
@@ -1027,7 +947,7 @@ def date_bounds(dates: pl.Series) -> tuple[dt.date, dt.date]:
     """(min, max) of a date series — the neutral values of a pair of date filters; today when empty."""
     d = dates.drop_nulls()
     if d.len() == 0:
-        today = dt.date.today()
+        today = settings().clock().date()
         return today, today
     return d.min(), d.max()  # type: ignore[return-value]
 

@@ -27,12 +27,13 @@ it is tested without a server.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from certlib.errors import CertlibError, ReadOnlyError
+from certlib.config import Settings, settings
+from certlib.domain.scope import DataScope, app_refusal, data_scope
+from certlib.errors import CertlibError, NotFound, ReadOnlyError
 
 Mode = Literal["demo", "deployed"]
 
@@ -42,6 +43,13 @@ READ_ONLY_ENV = "CERTLIB_READ_ONLY"
 DEMO_USER_ENV = "CERTLIB_DEMO_USER"
 
 DEMO_LABEL = "DEMO — not signed in: pick whose shoes to stand in"
+
+
+def _plain(text: str | None) -> str | None:
+    """Text from a request as it may appear in a one-line markdown banner: no markup, one line."""
+    if text is None:
+        return None
+    return " ".join(text.translate({ord(c): None for c in "`*<>[]#|\\"}).split())[:80] or "?"
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ class Identity:
     def banner(self, user_name: str | None = None) -> str:
         """A one-line markdown description for the top of every notebook."""
         ro = " · **read-only deployment**" if self.read_only else ""
-        who = user_name or self.user_id
+        who = _plain(user_name or self.user_id)
         if self.mode == "demo":
             return f"**Demo mode** — acting as **{who or 'nobody yet'}** (not authenticated){ro}"
         if who is None:
@@ -75,25 +83,18 @@ class Identity:
         return f"Signed in as **{who}** ({self.source}){ro}"
 
 
-def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if env is None else env
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+def _settings(env: Mapping[str, str] | None) -> Settings:
+    return settings(env)
 
 
 def read_only(env: Mapping[str, str] | None = None) -> bool:
     """True when ``CERTLIB_READ_ONLY`` is set to 1/true/yes/on."""
-    return _truthy(_env(env).get(READ_ONLY_ENV))
+    return _settings(env).read_only
 
 
 def mode(env: Mapping[str, str] | None = None) -> Mode:
     """``"deployed"`` when an auth header or request identity is configured, else ``"demo"``."""
-    e = _env(env)
-    if e.get(AUTH_HEADER_ENV, "").strip() or e.get(IDENTITY_ENV, "").strip().lower() == "request":
-        return "deployed"
-    return "demo"
+    return _settings(env).mode
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -136,12 +137,12 @@ def resolve(env: Mapping[str, str] | None = None, request: Any = None, picked: s
     is the demo picker's value and is ignored in deployed mode — a deployed app never trusts a
     user id chosen in the page.
     """
-    e = _env(env)
-    ro = read_only(e)
-    if mode(e) == "demo":
-        user = picked or e.get(DEMO_USER_ENV) or None
+    s = _settings(env)
+    ro = s.read_only
+    if s.mode == "demo":
+        user = picked or s.demo_user or None
         return Identity("demo", user, "demo", True, ro, None if user else "pick a demo user")
-    header = e.get(AUTH_HEADER_ENV, "").strip()
+    header = s.auth_header
     if header:
         value = header_value(request, header)
         if value:
@@ -182,6 +183,9 @@ __all__ = [
     "IDENTITY_ENV",
     "READ_ONLY_ENV",
     "Identity",
+    "SignIn",
+    "landing",
+    "not_signed_in",
     "can_save_rules",
     "current",
     "header_value",
@@ -189,6 +193,7 @@ __all__ = [
     "read_only",
     "request_user",
     "resolve",
+    "sign_in",
 ]
 
 
@@ -201,7 +206,7 @@ WORKSPACE_ENV = "CERTLIB_WORKSPACE"
 
 def workspace_dir(env: Mapping[str, str] | None = None) -> str:
     """The workspace directory of this deployment: ``CERTLIB_WORKSPACE`` or ``./workspace``."""
-    return _env(env).get(WORKSPACE_ENV) or os.path.abspath("workspace")
+    return str(_settings(env).workspace.absolute())
 
 
 def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | None]:
@@ -256,7 +261,7 @@ def picker(users, levels: tuple[str, ...] | None = None, env: Mapping[str, str] 
 
     options = user_options(users, levels)
     first = next(iter(options), None)
-    preset = _env(env).get(DEMO_USER_ENV)
+    preset = _settings(env).demo_user
     value = next((k for k, v in options.items() if v == preset), first)
     return mo.ui.dropdown(options=options, value=value, label="DEMO · signed in as", searchable=True)
 
@@ -271,35 +276,72 @@ def signed_in(picker_element=None, env: Mapping[str, str] | None = None) -> Iden
 
 @dataclass(frozen=True)
 class SignIn:
-    """Who is using a notebook, as the notebook's first cell needs it: the store's user, or why the
-    notebook must stop (markdown and callout kind)."""
+    """Who is using a notebook, as the notebook's first cell needs it: the store's user and the rows
+    of data they may read (:func:`certlib.domain.scope.data_scope`), or why the notebook must stop
+    (markdown and callout kind) — then ``user`` is None and ``scope`` reads nothing."""
 
     user: Any | None
     banner: str
     stop_message: str = ""
     stop_kind: str = "warn"
+    scope: DataScope = DataScope(False)
 
 
-def sign_in(picker_element, store, env: Mapping[str, str] | None = None) -> SignIn:
+def _shown(user_id: str) -> str:
+    """A user id as it may appear in a page: inline code, without backticks or line breaks."""
+    return "`" + " ".join(user_id.replace("`", "'").split())[:80] + "`"
+
+
+def sign_in(picker_element, store, env: Mapping[str, str] | None = None, app: str | None = None) -> SignIn:
     """Resolve the identity (picker in demo mode, header or request user when deployed) to a user of
-    the store; an unknown user id stops the notebook with the store's reason."""
+    the store, then check that this user may open ``app`` (:data:`certlib.domain.scope.APP_ACCESS`).
+
+    Nobody identified → *Not signed in*; an id the store does not know → *Unknown user*; a user the
+    app is not for → *Not available*. In each case the notebook stops and shows nothing else.
+    """
     ident = signed_in(picker_element, env)
     if not ident.signed_in:
-        return SignIn(None, ident.banner(), ident.banner(), "warn")
+        return SignIn(None, ident.banner(), f"{ident.banner()}. Nothing is shown until you sign in.", "warn")
     try:
         user = store.user(ident.user_id)
+    except NotFound:  # the store's message would echo the raw id: say it once, sanitised
+        return SignIn(None, ident.banner(), f"**Unknown user** {_shown(str(ident.user_id))}: this workspace "
+                      "has no such user, so nothing is shown.", "danger")
     except CertlibError as err:
         return SignIn(None, ident.banner(), f"{ident.banner()}: {err}", "danger")
-    return SignIn(user, ident.banner(user.name))
+    why = app_refusal(user, app) if app else ""
+    if why:
+        return SignIn(None, ident.banner(user.name), f"**Not available to you** — {why}.", "danger")
+    return SignIn(user, ident.banner(user.name), scope=data_scope(user))
+
+
+def landing(store, env: Mapping[str, str] | None = None) -> SignIn:
+    """The landing page's sign-in: in demo mode nobody needs to be picked yet (each app has its
+    picker), so it never stops; a deployed landing page stops like any app (:func:`sign_in`)."""
+    if _settings(env).mode == "demo":
+        return SignIn(None, resolve(env, None, None).banner())
+    return sign_in(None, store, env, app="home")
+
+
+def not_signed_in(env: Mapping[str, str] | None = None, request: Any = None) -> str:
+    """The *Not signed in* page (markdown) of a deployed app whose request names nobody, else "".
+
+    Every app calls this first, before it opens the workspace, so an anonymous request reads
+    nothing. ``request`` None reads the running app's request (``mo.app_meta().request``).
+    """
+    ident = resolve(env, request, None) if request is not None or env is not None else current(None)
+    if ident.signed_in or ident.show_picker:
+        return ""
+    return f"{ident.banner()}. Nothing is shown until you sign in."
 
 
 def deployment_note(env: Mapping[str, str] | None = None) -> str:
     """One markdown line describing this deployment, for the landing page."""
-    e = _env(env)
-    ro = " **Read-only deployment:** every change is refused." if read_only(e) else ""
-    if mode(e) == "demo":
+    s = _settings(env)
+    ro = " **Read-only deployment:** every change is refused." if s.read_only else ""
+    if s.mode == "demo":
         return ("**Demo mode** — not authenticated: each app has a clearly labelled *signed in as* picker "
                 "of the demo scenario's users." + ro)
-    header = e.get(AUTH_HEADER_ENV, "").strip()
+    header = s.auth_header
     how = f"the `{header}` header set by the auth proxy" if header else "the request's authenticated user"
     return f"Signed-in users are identified by {how}." + ro

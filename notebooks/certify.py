@@ -23,6 +23,8 @@ def _():
 
 @app.cell
 def _():
+    _nobody = identity.not_signed_in()
+    mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
     ws, ws_problem = identity.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
     store = dash.store_of(ws)
@@ -45,7 +47,7 @@ def _(store):
 
 @app.cell
 def _(store, who, ws):
-    _me = identity.sign_in(who, store)
+    _me = identity.sign_in(who, store, app="certify")
     mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
     user, now = _me.user, dash.now_for(ws)
     mo.md(f"{_me.banner} · today is **{now:%Y-%m-%d}**")

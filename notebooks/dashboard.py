@@ -25,12 +25,30 @@ def _():
 
 @app.cell
 def _():
+    _nobody = identity.not_signed_in()
+    mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
     ws, ws_problem = identity.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
+    return (ws,)
+
+
+@app.cell
+def _(ws):
+    who = identity.picker(ws.users(), levels=("state",))
+    who
+    return (who,)
+
+
+@app.cell
+def _(who, ws):
+    _me = identity.sign_in(who, ws, app="dashboard")
+    mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
+    user = _me.user
     with mo.status.spinner(title="Reading the workspace…"):
         today = dash.today_for(ws)
-        frames = dash.frames_from_workspace(ws, today)
-    return frames, today, ws
+        frames = dash.frames_from_workspace(ws, today, user)
+    mo.md(f"{_me.banner} · showing **{_me.scope.describe()}** · today is **{today:%Y-%m-%d}**")
+    return frames, today, user
 
 
 @app.cell
@@ -160,12 +178,12 @@ def _(events, page_no, page_size, table_filters, view):
 
 
 @app.cell
-def _(events_grid, ws):
+def _(events_grid, user, ws):
     picked = events_grid.value
     mo.stop(picked is None or len(picked) == 0,
             mo.md("_Select a unit in the table to see its latest report._"))
     unit_id = int(picked["unit_id"][0])
-    report_html = dash.latest_report_html(ws, unit_id)
+    report_html = dash.latest_report_html(ws, unit_id, user)
     mo.vstack([
         mo.md(f"### Latest report of unit {unit_id}"),
         mo.iframe(report_html, height="520px") if report_html else mo.callout(

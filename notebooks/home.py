@@ -27,6 +27,18 @@ def _():
 
 @app.cell
 def _():
+    _nobody = identity.not_signed_in()
+    mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
+    ws, ws_problem = identity.open_workspace()
+    mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
+    _me = identity.landing(ws)
+    mo.stop(bool(_me.stop_message), mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
+    signed_in = _me.banner
+    return (signed_in, ws)
+
+
+@app.cell
+def _(signed_in):
     apps = [
         ("dashboard.py", "Analyst dashboard",
          "State analysts (read-only): progress of every district and school, who is overdue, "
@@ -48,15 +60,15 @@ def _():
         )
         for file, title, text in apps
     ]
-    mo.vstack([mo.hstack(cards[:2], widths="equal"), mo.hstack(cards[2:], widths="equal")])
+    mo.vstack([mo.md(signed_in), mo.hstack(cards[:2], widths="equal"), mo.hstack(cards[2:], widths="equal")])
     return
 
 
 @app.cell
-def _():
+def _(ws):
     mo.md(
         f"""
-        Workspace: `{identity.workspace_dir()}` · deployment: **{identity.mode()}**. See the README's *Deploy* section to serve these apps behind an authenticating proxy.
+        Workspace: `{ws.root}` · deployment: **{identity.mode()}**. See the README's *Deploy* section to serve these apps behind an authenticating proxy.
         """
     ).style({"color": "#666", "font-size": "0.9em"})
     return

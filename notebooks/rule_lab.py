@@ -25,14 +25,39 @@ def _():
 
 @app.cell
 def _():
-    ws, _problem = identity.open_workspace()
+    _nobody = identity.not_signed_in()
+    mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
+    ws, ws_problem = identity.open_workspace()
+    mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
+    return (ws,)
+
+
+@app.cell
+def _(ws):
+    who = identity.picker(ws.users(), levels=("state",))
+    who
+    return (who,)
+
+
+@app.cell
+def _(who, ws):
+    _me = identity.sign_in(who, ws, app="rule_lab")
+    mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
+    user = _me.user
+    mo.md(f"{_me.banner} · runs read **{_me.scope.describe()}**")
+    return (user,)
+
+
+@app.cell
+def _(user, ws):
+    mo.stop(user is None)
     with mo.status.spinner(title="Loading the rule pack…"):
         pack = dash.lab_pack(ws)
     rule_pick = mo.ui.dropdown(dash.rule_options(pack), value="➕ New rule", label="Open a rule", searchable=True)
     source_dialect = mo.ui.dropdown(dash.LAB_DIALECTS, value=pack.dialect, label="Rule dialect")
     mo.hstack([rule_pick, source_dialect, mo.md(f"pack: **{pack.name}** · {len(pack.rules)} rules")],
               justify="start", gap=2)
-    return pack, rule_pick, source_dialect, ws
+    return pack, rule_pick, source_dialect
 
 
 @app.cell
@@ -101,15 +126,15 @@ def _(lab, pack, params, target_dialect):
 
 
 @app.cell
-def _(lab, ws):
+def _(lab, user, ws):
     mo.stop(not lab.ok)
-    _sources = dash.data_sources(ws)
+    _sources = dash.data_sources(ws, user)
     mo.stop(not _sources, mo.callout(
         mo.md("No data to run on: create the demo workspace (`make run` or `certlib demo init`) or "
               "generate a state with `certlib generate --out sample_data/state`."), kind="warn"))
     source = mo.ui.dropdown(_sources, value=next(iter(_sources)), label="Run on")
-    scope_district = mo.ui.text(label="Scope: district number", placeholder="all")
-    scope_school = mo.ui.text(label="Scope: school code", placeholder="all")
+    scope_district = mo.ui.text(label="Narrow to district number", placeholder="all in your scope")
+    scope_school = mo.ui.text(label="Narrow to school code", placeholder="all in your scope")
     run_button = mo.ui.run_button(label="Run rule", kind="success")
     mo.vstack([mo.md("## Run"), mo.hstack([source, scope_district, scope_school, run_button],
                                           justify="start", gap=2)])
@@ -117,10 +142,10 @@ def _(lab, ws):
 
 
 @app.cell
-def _(lab, pack, run_button, scope_district, scope_school, source):
+def _(lab, pack, run_button, scope_district, scope_school, source, user, ws):
     mo.stop(not run_button.value, mo.md("_Press **Run rule** to run it on the chosen data._"))
     with mo.status.spinner(title="Running the rule…"):
-        result = dash.attempt("run", dash.lab_run, lab.compiled, pack, source.value,
+        result = dash.attempt("run", dash.lab_run, ws, user, lab.compiled, pack, source.value,
                               {"district_number": scope_district.value.strip(),
                                "school_code": scope_school.value.strip()})
     mo.stop(not result.ok, mo.callout(mo.md(result.message), kind="danger"))

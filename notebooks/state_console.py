@@ -23,6 +23,8 @@ def _():
 
 @app.cell
 def _():
+    _nobody = identity.not_signed_in()
+    mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
     ws, ws_problem = identity.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
     store = dash.store_of(ws)
@@ -43,7 +45,7 @@ def _(store):
 
 @app.cell
 def _(store, who, ws):
-    _me = identity.sign_in(who, store)
+    _me = identity.sign_in(who, store, app="state_console")
     mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
     user, now = _me.user, dash.now_for(ws)
     mo.md(f"{_me.banner} · today is **{now:%Y-%m-%d}**")
@@ -51,8 +53,9 @@ def _(store, who, ws):
 
 
 @app.cell
-def _(get_version, store):
+def _(get_version, store, user):
     get_version()
+    mo.stop(user is None)
     members = dash.members_frame(store.users(), store.memberships())
     categories = dash.views_frame({"id": c.id, "name": c.name} for c in store.categories())
     mo.accordion({
@@ -90,7 +93,8 @@ def _(get_event_sel, get_version, now, set_event_sel, store, user):
 
 
 @app.cell
-def _(store, ws):
+def _(store, user, ws):
+    mo.stop(user is None)
     _cats = {f"{c.name} ({c.id})": c.id for c in store.categories()}
     create_form = mo.ui.dictionary({
         "name": mo.ui.text(label="Event name", full_width=True),
@@ -233,10 +237,10 @@ def _(now, set_note, set_version, store, unit_buttons, unit_id, unit_reason, use
 
 
 @app.cell
-def _(event, event_id, get_version, now, ws):
+def _(event, event_id, get_version, now, user, ws):
     get_version()
     with mo.status.spinner(title="Building the event report…"):
-        _frames = dash.for_event(dash.frames_from_workspace(ws, now.date()), event_id)
+        _frames = dash.for_event(dash.frames_from_workspace(ws, now.date(), user), event_id)
         report = dash.event_report(_frames.units, _frames.users, now.date())
     _html = dash.report_html(report, f"{event.name} — event report", f"as of {now:%Y-%m-%d}")
     mo.vstack([

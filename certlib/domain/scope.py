@@ -1,4 +1,5 @@
-"""Visibility and scope: which units a user sees and acts on, and through which membership.
+"""Visibility and scope: which units a user sees and acts on, and through which membership; which apps
+a user may open and which rows of the state's data they may read (:func:`data_scope`).
 
 A user sees a unit only through a category membership that matches the event's category, level and
 scope (DESIGN §3.4). State members (approver/reviewer) cover every unit of their category; district
@@ -126,3 +127,94 @@ def sees_event(user: User, memberships: Iterable[Membership], event: Event, unit
         return False
     ms = list(memberships)
     return any(unit_role(user, ms, event, u) is not None for u in units)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a signed-in person may read in the apps: which apps, and which rows of the state's data
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataScope:
+    """The rows of the state's data a user may read: every row (``everything``), one district's,
+    some schools of one district's, or nothing (``district_number`` None and not ``everything``).
+
+    >>> data_scope(User("sa", "Sam", "state")).everything
+    True
+    >>> data_scope(User("nc", "Nora", "district", "1071")).as_filter()
+    {'district_number': '1071'}
+    >>> data_scope(User("hs", "Hope", "school", "9604", "0688")).covers("9604", "8816")
+    False
+    >>> data_scope(User("x", "No org", "district")).covers("1071", None)
+    False
+    """
+
+    everything: bool
+    district_number: str | None = None
+    school_codes: tuple[str, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and self.district_number is None
+
+    def as_filter(self) -> dict[str, str]:
+        """The scope as the engine's scan filter (``{}`` for everything). A scope of several schools
+        filters the district only: use :meth:`covers` (or the frames' school column) for the rest."""
+        if self.everything or self.district_number is None:
+            return {}
+        out = {"district_number": self.district_number}
+        if len(self.school_codes) == 1:
+            out["school_code"] = self.school_codes[0]
+        return out
+
+    def covers(self, district_number: str | None, school_code: str | None = None) -> bool:
+        """Whether a row of ``district_number`` (and ``school_code``, None for district-wide rows)
+        is inside the scope. A school-scoped user does not see district-wide rows."""
+        if self.everything:
+            return True
+        if self.district_number is None or district_number != self.district_number:
+            return False
+        return not self.school_codes or school_code in self.school_codes
+
+    def describe(self) -> str:
+        if self.everything:
+            return "every district"
+        if self.district_number is None:
+            return "no data"
+        schools = f", school {', '.join(self.school_codes)}" if self.school_codes else ""
+        return f"district {self.district_number}{schools}"
+
+
+def data_scope(user: User) -> DataScope:
+    """What ``user`` may read of the state's data: state users everything; district users their
+    district; school users their school; anyone without an organisation nothing."""
+    if user.is_state:
+        return DataScope(True)
+    if not user.district_number:
+        return DataScope(False)
+    if user.level == "school":
+        return DataScope(False, user.district_number, (user.school_code,) if user.school_code else ("",))
+    return DataScope(False, user.district_number)
+
+
+AppName = Literal["home", "dashboard", "certify", "rule_lab", "state_console"]
+
+#: which levels of user may open each app (what they see inside is further limited by :func:`data_scope`)
+APP_ACCESS: dict[str, frozenset[str]] = {
+    "home": frozenset({"state", "district", "school"}),
+    "dashboard": frozenset({"state", "district", "school"}),
+    "certify": frozenset({"state", "district", "school"}),
+    "rule_lab": frozenset({"state", "district", "school"}),
+    "state_console": frozenset({"state"}),
+}
+
+
+def app_refusal(user: User, app: str) -> str:
+    """Why ``user`` may not open ``app`` ("" when they may). An app not in :data:`APP_ACCESS` is closed."""
+    levels = APP_ACCESS.get(app)
+    if levels is None:
+        return f"unknown app {app!r}"
+    if user.level in levels:
+        return ""
+    who = " or ".join(sorted(levels))
+    return f"this app is for {who} users; {user.id} is a {user.level} user"

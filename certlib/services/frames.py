@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from certlib.domain.entities import User
+from certlib.domain.scope import DataScope, data_scope
+from certlib.errors import Refused
 from certlib.services.jobs import COMPLETED
 
 if TYPE_CHECKING:
@@ -113,13 +116,26 @@ def finding_rows(ws: Workspace, units: list[dict[str, Any]]) -> list[dict[str, A
     return rows
 
 
-def dashboard_frames(ws: Workspace, today: date | None = None) -> dict[str, pl.DataFrame]:
-    """``{"units", "users", "findings"}`` as polars frames (schemas :data:`UNITS`, :data:`USERS`, :data:`FINDINGS`)."""
+def in_scope(units: list[dict[str, Any]], scope: DataScope | None) -> list[dict[str, Any]]:
+    """The unit rows inside ``scope`` (all of them when ``scope`` is None: a caller with no viewer,
+    such as the CLI's state-wide commands)."""
+    if scope is None:
+        return units
+    return [u for u in units if scope.covers(u["district_number"], u["school_code"])]
+
+
+def dashboard_frames(ws: Workspace, today: date | None = None, viewer: User | None = None) -> dict[str, pl.DataFrame]:
+    """``{"units", "users", "findings"}`` as polars frames (schemas :data:`UNITS`, :data:`USERS`, :data:`FINDINGS`).
+
+    With a ``viewer`` every frame holds only the units inside their data scope
+    (:func:`certlib.domain.scope.data_scope`: a district user sees their district, state users all).
+    """
     now = datetime.combine(today, time(12)) if today is not None else ws.now()
-    units = unit_rows(ws, now)
+    units = in_scope(unit_rows(ws, now), None if viewer is None else data_scope(viewer))
+    ids = {u["unit_id"] for u in units}
     return {
         "units": pl.DataFrame(units, schema=UNITS),
-        "users": pl.DataFrame(member_rows(ws, now), schema=USERS),
+        "users": pl.DataFrame([m for m in member_rows(ws, now) if m["unit_id"] in ids], schema=USERS),
         "findings": pl.DataFrame(finding_rows(ws, units), schema=FINDINGS),
     }
 
@@ -140,8 +156,14 @@ class LatestReport:
         return Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else None
 
 
-def latest_report(ws: Workspace, unit_id: int) -> LatestReport | None:
-    """The unit's latest COMPLETED state-validation or snapshot report, or None."""
+def latest_report(ws: Workspace, unit_id: int, viewer: User | None = None) -> LatestReport | None:
+    """The unit's latest COMPLETED state-validation or snapshot report, or None. With a ``viewer``, a
+    unit outside their data scope is refused (:class:`certlib.errors.Refused`)."""
+    if viewer is not None:
+        unit = ws.unit(unit_id)
+        if not data_scope(viewer).covers(unit.district_number, unit.school_code or None):
+            raise Refused("view report", viewer.id, None,
+                          f"outside scope: unit {unit_id} is not in {data_scope(viewer).describe()}")
     for job in ws.queue.list(unit_id=unit_id, status=COMPLETED):  # newest first
         files = (job.result or {}).get("reports") or {}
         if files:

@@ -248,17 +248,22 @@ class Workspace:
                                      data_generation=generation)
         return snap
 
-    def dashboard_frames(self, today: date | None = None) -> dict[str, Any]:
-        """Polars frames ``units`` / ``users`` / ``findings`` for the dashboard (see :mod:`certlib.services.frames`)."""
+    def dashboard_frames(self, today: date | None = None, viewer: str | User | None = None) -> dict[str, Any]:
+        """Polars frames ``units`` / ``users`` / ``findings`` for the dashboard, limited to ``viewer``'s
+        data scope when given (see :mod:`certlib.services.frames`)."""
         from certlib.services.frames import dashboard_frames
 
-        return dashboard_frames(self, today)
+        return dashboard_frames(self, today, self._viewer(viewer))
 
-    def latest_report(self, unit_id: int) -> Any:
-        """The unit's latest COMPLETED state-validation or snapshot report (``.html``, ``.files``), or None."""
+    def latest_report(self, unit_id: int, viewer: str | User | None = None) -> Any:
+        """The unit's latest COMPLETED state-validation or snapshot report (``.html``, ``.files``), or
+        None; refused when the unit is outside ``viewer``'s data scope."""
         from certlib.services.frames import latest_report
 
-        return latest_report(self, unit_id)
+        return latest_report(self, unit_id, self._viewer(viewer))
+
+    def _viewer(self, viewer: str | User | None) -> User | None:
+        return self.user(viewer) if isinstance(viewer, str) else viewer
 
     def compare(self, unit_id: int) -> dict[str, dict[str, Any]]:
         """District copy vs state copy for the unit, per table (see :func:`certlib.services.compare.compare`)."""

@@ -80,4 +80,4 @@ def test_sign_in_resolves_the_user_or_says_why_to_stop():
     nobody = ident.sign_in(_Picked(None), _Store(), env={})
     assert nobody.user is None and nobody.stop_kind == "warn" and "nobody yet" in nobody.stop_message
     ghost = ident.sign_in(_Picked("ghost"), _Store(), env={})
-    assert ghost.user is None and ghost.stop_kind == "danger" and "unknown user 'ghost'" in ghost.stop_message
+    assert ghost.user is None and ghost.stop_kind == "danger" and "Unknown user** `ghost`" in ghost.stop_message

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from certlib import dashboard as d
+from certlib.errors import Refused
 from certlib.services import Workspace
 from certlib.store import Store
 
@@ -35,11 +37,11 @@ def test_frames_from_workspace_follow_the_workflow(tmp_path):
     e = s.create_event("sa", NOW, name="Fall ANB", reporting_year=2025, category_id="ATT", level="school",
                        groups=["Enrollment"], start_date="2025-06-15", certification_opens="2025-06-20",
                        end_date="2025-06-30")
-    assert d.frames_from_workspace(ws, NOW.date()).units.height == 0  # unpublished events are not on the dashboard
+    assert d.frames_from_workspace(ws, NOW.date(), "sa").units.height == 0  # unpublished events are not on the dashboard
     s.publish_event("sa", e.id, NOW)
     unit = next(u for u in s.units(e.id) if u.school_code == "0588")
     s.approve("sa", unit.id, NOW + dt.timedelta(hours=1))
-    f = d.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date())
+    f = d.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date(), "sa")
     assert f.units.height == 2 and f.units.columns[: len(d.UNIT_SCHEMA)] == list(d.UNIT_SCHEMA)
     row = f.units.filter(pl.col("unit_id") == unit.id).row(0, named=True)
     assert row["unit_status"] == "Certification Approved by State" and row["school_name"] == "North Star 7-8"
@@ -49,6 +51,15 @@ def test_frames_from_workspace_follow_the_workflow(tmp_path):
     assert k["Approved"] == "50%" and k["Overdue units"] == "1"
     table = d.events_table(f.units, f.users, dt.date(2025, 7, 2))
     assert set(table["School Name"]) == {"North Star 7-8", "Elm Elementary"}
+    # a district user's frames hold their district only: units, members and findings
+    mine = d.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date(), "c1")
+    assert set(mine.units["district_number"]) == {"1071"} and mine.units.height == 1
+    assert set(mine.users["unit_id"]) <= set(mine.units["unit_id"])
+    assert set(d.events_table(mine.units, mine.users, dt.date(2025, 7, 2))["School Name"]) == {"North Star 7-8"}
+    other = f.units.filter(pl.col("district_number") == "2002")["unit_id"][0]
+    with pytest.raises(Refused, match="outside scope"):
+        d.latest_report_html(ws, int(other), ws.user("c1"))
+    assert d.latest_report_html(ws, unit.id, ws.user("c1")) is None  # in scope: no report yet
 
 
 def test_my_events_and_messages_frames(tmp_path):

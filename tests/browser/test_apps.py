@@ -21,7 +21,7 @@ def _units_matching(page) -> int:
 
 
 def test_home_links_the_four_apps(served, page):
-    open_notebook(page, served, "home", "Data certification for state education agencies")
+    open_notebook(page, served, "home", "Open analyst dashboard")
     for title in ("Analyst dashboard", "Certify", "Rule lab", "State console"):
         assert page.get_by_role("link", name=title).first.is_visible()
     assert page.get_by_text("Demo mode").first.is_visible()
