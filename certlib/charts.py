@@ -307,3 +307,41 @@ __all__ = [
     "progress_chart",
     "status_bars",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Error counts over time (run history)
+# ---------------------------------------------------------------------------------------------
+
+
+def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = "district",
+                title: str | None = None) -> alt.LayerChart:
+    """Open error counts (fatal + warning findings not excepted) per day, one line per district or rule,
+    with a rule at the due date: which districts are converging before it.
+
+    ``frame`` columns (one row per day × series, from :func:`certlib.services.history.trend_series`):
+    ``day`` (date), ``series`` (district "1071 North Star..." or rule id), ``count`` (int).
+    Selection: point on ``series`` (bound to the legend).
+    """
+    _require(frame, ["day", "series", "count"], "trend_lines")
+    pick = alt.selection_point(name=SELECTION, fields=["series"], bind="legend")
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title="run date"),
+            y=alt.Y("count:Q", title="open errors", scale=alt.Scale(zero=True)),
+            color=alt.Color("series:N", title="district" if by == "district" else "rule"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.25)),
+            tooltip=[alt.Tooltip("day:T", title="date"), "series:N", alt.Tooltip("count:Q", title="open errors")],
+        )
+        .add_params(pick)
+    )
+    layers: list[alt.Chart] = [lines]
+    if due_date is not None:
+        due = pl.DataFrame({"day": [due_date], "label": [f"due {due_date.isoformat()}"]})
+        layers.append(alt.Chart(due).mark_rule(color="#cb181d", strokeDash=[6, 3], size=2).encode(x="day:T"))
+        layers.append(alt.Chart(due).mark_text(align="left", dx=4, dy=-6, color="#cb181d")
+                      .encode(x="day:T", y=alt.value(8), text="label:N"))
+    heading = title or f"Open errors over time by {'district' if by == 'district' else 'rule'}"
+    return alt.layer(*layers).properties(width=_WIDTH, height=240, title=heading)

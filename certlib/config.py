@@ -31,6 +31,8 @@ CERTLIB_LOG_LEVEL          ``DEBUG``/``INFO`` (default)/``WARNING``/``ERROR``
 CERTLIB_RUN_TIMEOUT        seconds a run of rules or a rule-lab query may take (default 600; 0 = no bound)
 CERTLIB_RUN_MEMORY         megabytes of memory that run may use (default 8192; 0 = no bound)
 CERTLIB_RUN_MAX_ROWS       rows one rule's result may reach before it is stopped (default 10000000; 0 = none)
+CERTLIB_ATTESTATION        the statement a certifier attests to on submit (default:
+                           :data:`DEFAULT_ATTESTATION`); recorded with each submission
 =========================  =============================================================================
 
 >>> s = Settings.from_env({"CERTLIB_NOW": "2025-07-01", "CERTLIB_READ_ONLY": "Yes", "CERTLIB_WORKSPACE": "/srv/ws"})
@@ -63,8 +65,11 @@ KNOWN = ("CERTLIB_WORKSPACE", "CERTLIB_DATABASE_URL", "CERTLIB_READ_ONLY", "CERT
          "CERTLIB_STATE_DATA", "CERTLIB_DISTRICT_DATA",
          "CERTLIB_ENGINE", "CERTLIB_SPARK_MASTER", "CERTLIB_SPARK_PARALLEL", "CERTLIB_AUTH_HEADER",
          "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "CERTLIB_RUN_TIMEOUT", "CERTLIB_RUN_MEMORY",
-         "CERTLIB_RUN_MAX_ROWS", "SPARK_REMOTE")
+         "CERTLIB_RUN_MAX_ROWS", "CERTLIB_ATTESTATION", "SPARK_REMOTE")
 #: CERTLIB_* names that belong to the tooling around certlib, not to a deployment
+#: what a certifier attests to on submit unless CERTLIB_ATTESTATION says otherwise
+DEFAULT_ATTESTATION = ("I certify that, to the best of my knowledge, the data of this submission is complete and "
+                       "accurate, and that the findings left in it are explained or excepted by the state.")
 _TOOLING = ("CERTLIB_CHROMIUM", "CERTLIB_DEPS_DRY_RUN", "CERTLIB_DEPS_ASSUME_MISSING")
 
 Mode = Literal["demo", "deployed"]
@@ -150,6 +155,7 @@ class Settings:
     run_max_rows: int | None = 10_000_000
     state_data: str | None = None  # a directory or postgresql:// URL; None: <workspace>/data/state
     district_data: str | None = None  # the same with {district}; None: <workspace>/data/districts/{district}
+    attestation: str = DEFAULT_ATTESTATION
     unknown: tuple[str, ...] = ()  # CERTLIB_* names set but not known (a typo, say): logged at start
 
     @classmethod
@@ -189,6 +195,7 @@ class Settings:
             run_max_rows=_bound(env, "CERTLIB_RUN_MAX_ROWS", 10_000_000),
             state_data=_text(env, "CERTLIB_STATE_DATA"),
             district_data=_text(env, "CERTLIB_DISTRICT_DATA"),
+            attestation=_text(env, "CERTLIB_ATTESTATION") or DEFAULT_ATTESTATION,
             unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN
                                  and k not in _TOOLING)),
         )

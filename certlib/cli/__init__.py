@@ -12,7 +12,7 @@ from certlib.cli.base import cli
 from certlib.config import configure_logging
 
 # Command modules; each registers its commands on import.
-_MODULES = ["workflow", "rules", "data", "generate", "wizard", "importers"]
+_MODULES = ["workflow", "rules", "data", "generate", "wizard", "importers", "history"]
 
 for _name in _MODULES:
     importlib.import_module(f"certlib.cli.{_name}")

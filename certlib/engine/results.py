@@ -43,6 +43,7 @@ class RuleResult:
     resolution: str = ""
     key_columns: tuple[str, ...] = ()
     max_results: int | None = None
+    excepted: int = 0  # findings covered by a state-approved exception (see certlib.services.exceptions)
 
     @property
     def shown(self) -> int:
@@ -51,8 +52,13 @@ class RuleResult:
 
     @property
     def blocking(self) -> bool:
-        """A fatal rule with findings, or any rule that errored, blocks certification."""
-        return self.status == "error" or (self.status == "failed" and self.severity == "fatal")
+        """A fatal rule with findings not all excepted, or any rule that errored, blocks certification."""
+        return self.status == "error" or (self.status == "failed" and self.severity == "fatal" and self.open > 0)
+
+    @property
+    def open(self) -> int:
+        """Findings not covered by an approved exception."""
+        return max(self.count - self.excepted, 0)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,9 @@ def _summary(run: RunResult, ids: dict[str, str]) -> str:
         '<div class="status blocking">Fatal findings or rule errors: these must be resolved before certifying.</div>'
         if run.blocking
         else '<div class="status clear">No fatal findings and no rule errors.</div>'
+        if not any(r.excepted and r.severity == "fatal" for r in run.rules)
+        else '<div class="status clear">No fatal findings left open (the others are excepted by the state) '
+        "and no rule errors.</div>"
     )
     rows = []
     for r in in_report_order(run):
@@ -136,6 +139,9 @@ def _section(r: RuleResult, anchor: str) -> str:
         outcome = f"<p>{r.count} records ({r.shown} of {r.count} shown).</p>"
     else:
         outcome = f"<p>{r.count} record{'s' if r.count != 1 else ''}.</p>"
+    if r.excepted:
+        outcome += (f'<p class="excepted">{r.excepted} of {r.count} excepted by the state '
+                    "(approved exceptions; see the exception column).</p>")
     details = ""
     if r.description:
         details += f"<dt>Description</dt><dd>{_e(r.description)}</dd>"

@@ -20,6 +20,7 @@ def rule_dict(r: RuleResult) -> dict[str, Any]:
         "dataset": r.dataset,
         "status": r.status,
         "count": r.count,
+        "excepted": r.excepted,
         "shown": r.shown,
         "truncated": r.truncated,
         "max_results": r.max_results,

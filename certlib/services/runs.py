@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from certlib.engine.results import RunResult
 from certlib.engine.run import validate
 from certlib.reports import render
+from certlib.services import history
 from certlib.services.compare import state_lock
+from certlib.services.exceptions import apply_exceptions
 
 if TYPE_CHECKING:
     from certlib.services.jobs import Job
@@ -25,20 +27,31 @@ if TYPE_CHECKING:
 
 
 def facts(run: RunResult) -> dict[str, Any]:
-    """``fatal_seen``, ``error_seen``, ``warnings`` (warning rules with findings) of a run."""
+    """``fatal_seen``, ``error_seen``, ``warnings`` (warning rules with findings) of a run. Findings
+    covered by a state-approved exception (``RuleResult.excepted``) neither block nor need acknowledging."""
     return {
-        "fatal_seen": any(r.status == "failed" and r.severity == "fatal" for r in run.rules),
+        "fatal_seen": any(r.status == "failed" and r.severity == "fatal" and r.open for r in run.rules),
         "error_seen": any(r.status == "error" for r in run.rules),
-        "warnings": sum(1 for r in run.rules if r.status == "failed" and r.severity == "warning"),
+        "warnings": sum(1 for r in run.rules if r.status == "failed" and r.severity == "warning" and r.open),
     }
 
 
-def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: datetime) -> RunResult:
-    """The unit's event's validation groups on ``data_dir``, scoped to the unit."""
+def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: datetime, *, copy: str | None = None,
+             user_id: str | None = None, step: int | None = None, data_generation: int | None = None,
+             snapshot_sha256: str | None = None, round_: int | None = None) -> RunResult:
+    """The unit's event's validation groups on ``data_dir``, scoped to the unit, with the unit's
+    state-approved exceptions in force on ``now`` applied (excepted findings neither block nor need
+    acknowledging). With ``copy`` ("district" or "state") the run goes into the unit's history
+    (every rule's count, the listed record keys; see :mod:`certlib.services.history`)."""
     unit = ws.unit(unit_id)
     event = ws.store.event(unit.event_id)
-    return validate(ws.pack, data_dir, groups=list(event.groups) or None, scope=ws.unit_scope(unit),
-                    title=event.name, source_label=source, now=now)
+    run = validate(ws.pack, data_dir, groups=list(event.groups) or None, scope=ws.unit_scope(unit),
+                   title=event.name, source_label=source, now=now)
+    run = apply_exceptions(run, ws.store.exceptions(unit_id), now.date())
+    if copy is not None:
+        history.record(ws, unit_id, run, now, copy=copy, source=source, user_id=user_id, step=step,
+                       data_generation=data_generation, snapshot_sha256=snapshot_sha256, round_=round_)
+    return run
 
 
 def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ...] = ("html", "json")) -> dict[str, str]:
@@ -80,12 +93,18 @@ def _put_on_record(ws: Workspace, job: Job, run: RunResult, generation: int) -> 
     return ev.id
 
 
+def snap_generation(ws: Workspace, unit_id: int, version: int) -> int | None:
+    """The data generation a registered snapshot version was taken at (None if unregistered)."""
+    return next((r.data_generation for r in ws.store.snapshot_records(unit_id) if r.version == version), None)
+
+
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
     def state_validation(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         report(0.1, "validating the state copy")
         generation = ws.store.data_generation(job.unit_id or 0)  # before the data: a resync meanwhile makes it stale
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
-            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", ws.now())
+            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", ws.now(), copy="state",
+                           user_id=job.user_id, step=2, data_generation=generation, round_=job.round)
         report(0.9, "rendering the report")
         result = _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
         return {**result, "evidence_id": _put_on_record(ws, job, run, generation)}
@@ -95,7 +114,9 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "copying the state's rows")
         snap = ws.take_snapshot(job.user_id or "system", unit.id, datetime.fromisoformat(job.queued_at))
         report(0.6, "validating the snapshot")
-        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", ws.now())
+        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", ws.now(), copy="state",
+                       user_id=job.user_id, step=3, data_generation=snap_generation(ws, unit.id, snap.version),
+                       snapshot_sha256=snap.sha256, round_=job.round)
         return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,
                 "rows": snap.rows}
 

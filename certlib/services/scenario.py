@@ -11,11 +11,12 @@ so nobody mistakes the demo's past for a run of today's rules.
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certlib.errors import DataError
+from certlib.store.history import RuleCount
 
 if TYPE_CHECKING:
     from certlib.services.workspace import Workspace
@@ -33,17 +34,57 @@ def load_scenario(ws: Workspace, folder: Path, now: datetime) -> dict[str, int]:
     ws.store.load_people(people, created)
     admin = spec["state_user"]
     actions: list[tuple[datetime, int, dict[str, Any], int]] = []
+    events: dict[str, int] = {}
     for i, e in enumerate(spec.get("events", [])):
         fields = {k: v for k, v in e.items() if k != "actions"}
         event = ws.store.create_event(admin, created, **fields)
+        events[event.name] = event.id
         for j, a in enumerate(e.get("actions", [])):
             actions.append((_at(a["at"]), i * 1000 + j, a, event.id))
+    history = folder / "history.toml"
+    if history.exists():
+        for j, a in enumerate(tomllib.loads(history.read_text(encoding="utf-8")).get("actions", [])):
+            event_id = events[a["event"]] if "event" in a else 0
+            actions.append((_at(a["at"]), 10**6 + j, a, event_id))
     actions.sort(key=lambda x: (x[0], x[1]))
+    requests: list[int] = []
     for at, _, action, event_id in actions:
         if at > now:
             continue  # the scenario's future stays unplayed when the demo's clock is earlier
-        _play(ws, admin, event_id, action, at)
+        if action["action"] in HISTORY_ACTIONS:
+            _play_history(ws, event_id, action, at, requests)
+        else:
+            _play(ws, admin, event_id, action, at)
     return {"events": len(spec.get("events", [])), "actions": len(actions)}
+
+
+HISTORY_ACTIONS = ("run", "request_exception", "approve_exception", "reject_exception")
+DEMO_HISTORY = "demo scenario history (no rules were run)"
+
+
+def _play_history(ws: Workspace, event_id: int, a: dict[str, Any], at: datetime, requests: list[int]) -> None:
+    kind, who = a["action"], a["by"]
+    if kind == "run":
+        unit_id = _unit_id(ws, event_id, a)
+        event = ws.store.event(event_id)
+        findings = {rule: list(keys) for rule, keys in a.get("findings", {}).items()}
+        unknown = sorted(set(findings) - set(ws.pack.rules))
+        if unknown:
+            raise DataError(f"scenario history: unknown rule(s) {', '.join(unknown)} at {a['at']}")
+        counts = [RuleCount(r.id, r.severity, "failed" if findings.get(r.id) else "passed", len(findings.get(r.id, [])),
+                            len(findings.get(r.id, []))) for r in ws.pack.rules_in(list(event.groups))]
+        ws.store.record_run(unit_id, at, copy=a.get("copy", "district"), source=DEMO_HISTORY, rules=counts,
+                            findings=findings, user_id=who, step=1 if a.get("copy", "district") == "district" else 2)
+    elif kind == "request_exception":
+        e = ws.exceptions.request(who, _unit_id(ws, event_id, a), a["rule"], a.get("record"), a["reason"], at)
+        requests.append(e.id)
+    elif kind in ("approve_exception", "reject_exception"):
+        exc_id = requests[int(a["request"]) - 1]
+        if kind == "approve_exception":
+            expires = date.fromisoformat(str(a["expires"])) if a.get("expires") else None
+            ws.exceptions.approve(who, exc_id, a["reason"], at, expires)
+        else:
+            ws.exceptions.reject(who, exc_id, a["reason"], at)
 
 
 def _unit_id(ws: Workspace, event_id: int, action: dict[str, Any]) -> int:

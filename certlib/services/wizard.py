@@ -23,7 +23,7 @@ from certlib.domain.statuses import WIZARD_STEPS, StepStatus
 from certlib.engine.results import RunResult
 from certlib.errors import NotFound, Refused, SnapshotError
 from certlib.services.jobs import COMPLETED, Job
-from certlib.services.runs import facts, run_unit, save_report
+from certlib.services.runs import facts, run_unit, save_report, snap_generation
 from certlib.services.snapshots import Snapshot
 
 if TYPE_CHECKING:
@@ -245,7 +245,8 @@ class Wizard:
 
     def run_district(self, fmt: str = "html") -> RunResult:
         """Run the event's groups on the district's copy; COMPLETED only without fatal or rule error."""
-        run = run_unit(self.ws, self.unit_id, self.ws.district_dir(self.unit.district_number), "district data", self.now)
+        run = run_unit(self.ws, self.unit_id, self.ws.district_dir(self.unit.district_number), "district data", self.now,
+                       copy="district", user_id=self.user_id, step=1)
         reports = save_report(self.ws, run, f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
                               tuple(dict.fromkeys((fmt, "json"))))
         f = facts(run)
@@ -325,7 +326,9 @@ class Wizard:
         if job is not None and job.result:
             f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")}
         else:
-            f = facts(run_unit(self.ws, self.unit_id, snap.path, f"snapshot v{snap.version}", self.now))
+            f = facts(run_unit(self.ws, self.unit_id, snap.path, f"snapshot v{snap.version}", self.now, copy="state",
+                               user_id=self.user_id, step=3, snapshot_sha256=snap.sha256,
+                               data_generation=snap_generation(self.ws, self.unit_id, snap.version)))
         ev = self.store.record_evidence(self.user_id, self.unit_id, 3, self.now, **f, snapshot_sha256=snap.sha256,
                                         source=f"snapshot v{snap.version}")
         self._record(3, self._status_of(ev), evidence_id=ev.id)

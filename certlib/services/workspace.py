@@ -34,6 +34,8 @@ from certlib.rules.model import Pack
 from certlib.services import compare as cmp
 from certlib.services.events import EventFilters, EventRows, filter_rows, row_of
 from certlib.services.evidence import submission_evidence
+from certlib.services.exceptions import Exceptions
+from certlib.services.history import History
 from certlib.services.jobs import Job, JobQueue
 from certlib.services.runs import job_handlers
 from certlib.services.snapshots import Snapshot, Snapshots
@@ -149,6 +151,16 @@ class Workspace:
 
     def now(self) -> datetime:
         return clock()
+
+    @cached_property
+    def history(self) -> History:
+        """Run history and trends of the units (see :mod:`certlib.services.history`)."""
+        return History(self)
+
+    @cached_property
+    def exceptions(self) -> Exceptions:
+        """Notes and state-approved exceptions (see :mod:`certlib.services.exceptions`)."""
+        return Exceptions(self)
 
     # ---- people, events, units, messages (thin over the store) -----------------------------------
 

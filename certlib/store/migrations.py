@@ -52,9 +52,17 @@ def _v2_evidence(conn: sa.Connection) -> None:
     _add_column(conn, "units", "data_generation", "INTEGER NOT NULL DEFAULT 0")
 
 
+def _v3_history(conn: sa.Connection) -> None:
+    """Run history (every rule's count of every unit run, the findings' record keys), notes,
+    exceptions and attestations (issue 18)."""
+    schema.metadata.create_all(conn, tables=[schema.runs, schema.run_rules, schema.run_findings, schema.notes,
+                                             schema.rule_exceptions, schema.attestations])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial workflow schema", _v1_initial),
     (2, "evidence and snapshot registry", _v2_evidence),
+    (3, "run history, notes, exceptions, attestations", _v3_history),
 ]
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

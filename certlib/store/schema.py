@@ -199,8 +199,94 @@ alerts = sa.Table(
     sa.Column("dedupe_key", sa.String, nullable=True, unique=True),
 )
 
+# v3 (issue 18): run history. Every validation run of a unit with every rule's count (zeros included)
+# and the record keys of the findings it listed, so trends and new / still there / fixed are facts.
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.String, nullable=True),  # who ran it (None: the system)
+    sa.Column("step", sa.Integer, nullable=True),  # the wizard step it backs, if any
+    sa.Column("copy", sa.String, nullable=False),  # "district" or "state" (snapshots are of the state copy)
+    sa.Column("scope", sa.String, nullable=False),  # JSON {"district": ..., "school": ...}
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("data_generation", sa.Integer, nullable=False),
+    sa.Column("at", sa.String, nullable=False),  # the workflow clock
+    sa.Column("evidence_id", sa.Integer, nullable=True),
+    sa.Column("snapshot_sha256", sa.String, nullable=True),
+)
+
+run_rules = sa.Table(
+    "run_rules",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True, autoincrement=False),
+    sa.Column("rule_id", sa.String, primary_key=True),
+    sa.Column("severity", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),  # passed / failed / error
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("listed", sa.Integer, nullable=False),  # record keys kept (count when not truncated)
+    sa.Column("excepted", sa.Integer, nullable=False, default=0, server_default="0"),
+)
+
+run_findings = sa.Table(
+    "run_findings",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True, autoincrement=False),
+    sa.Column("rule_id", sa.String, primary_key=True),
+    sa.Column("record_key", sa.String, primary_key=True),
+)
+
+# v3: notes on a finding (rule + record key) or a rule of a unit's report, and exception requests
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("rule_id", sa.String, nullable=False),
+    sa.Column("record_key", sa.String, nullable=True),  # None: a note on the rule
+    sa.Column("text", sa.String, nullable=False),
+    sa.Column("author", sa.String, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("at", sa.String, nullable=False),
+)
+
+rule_exceptions = sa.Table(
+    "rule_exceptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("rule_id", sa.String, nullable=False),
+    sa.Column("severity", sa.String, nullable=False),
+    sa.Column("record_key", sa.String, nullable=True),  # None: the whole rule (never for a fatal rule)
+    sa.Column("status", sa.String, nullable=False),  # requested / approved / rejected
+    sa.Column("requested_by", sa.String, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("requested_at", sa.String, nullable=False),
+    sa.Column("request_reason", sa.String, nullable=False),
+    sa.Column("decided_by", sa.String, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("decided_at", sa.String, nullable=True),
+    sa.Column("decision_reason", sa.String, nullable=True),
+    sa.Column("expires_on", sa.Date, nullable=True),
+)
+
+# v3: what a certifier attested to when submitting (one per submission)
+attestations = sa.Table(
+    "attestations",
+    metadata,
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), primary_key=True, autoincrement=False),
+    sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.String, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("statement", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("at", sa.String, nullable=False),
+)
+
 sa.Index("ix_units_event", units.c.event_id)
 sa.Index("ix_submissions_unit_round", submissions.c.unit_id, submissions.c.round)
 sa.Index("ix_alerts_user", alerts.c.user_id)
 sa.Index("ix_evidence_unit", evidence.c.unit_id, evidence.c.round)
 sa.Index("ix_memberships_category", memberships.c.category_id)
+sa.Index("ix_runs_unit", runs.c.unit_id, runs.c.copy, runs.c.id)
+sa.Index("ix_notes_unit", notes.c.unit_id)
+sa.Index("ix_rule_exceptions_unit", rule_exceptions.c.unit_id, rule_exceptions.c.rule_id)

@@ -57,6 +57,7 @@ from certlib.store import alerts, audit, evidence, people, rows
 from certlib.store import schema as t
 from certlib.store.audit import AuditRow, VerifyResult
 from certlib.store.connection import make_engine, transaction
+from certlib.store.history import HistoryFacts
 from certlib.store.migrations import migrate
 from certlib.store.readonly import check_writable
 from certlib.store.views import EventView, UnitView
@@ -66,7 +67,7 @@ DB_FILE = "certlib.db"
 DATABASE_URL_ENV = "CERTLIB_DATABASE_URL"
 
 
-class Store(WizardFacts):
+class Store(WizardFacts, HistoryFacts):
     """SQLite (or any SQLAlchemy URL) workflow store. Open with :meth:`open_workspace` or a path/URL."""
 
     def __init__(self, path_or_url: str | Path, *, create: bool = True):
@@ -423,8 +424,12 @@ class Store(WizardFacts):
 
     # ---- unit transitions ----------------------------------------------------------------------
 
-    def transition(self, action: str, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
-        """Run one unit action (see :data:`certlib.domain.UNIT_TRANSITIONS`) in one transaction."""
+    def transition(self, action: str, actor_id: str, unit_id: int, now: datetime, reason: str | None = None,
+                   *, title: str | None = None) -> Unit:
+        """Run one unit action (see :data:`certlib.domain.UNIT_TRANSITIONS`) in one transaction.
+
+        A submit also records the certifier's attestation: the deployment's statement
+        (``CERTLIB_ATTESTATION``), their name and ``title``."""
         with self._write(action, actor_id) as conn:
             ctx = self._context(conn, actor_id, unit_id, now, reason, lock=True)
             new = decide(action, ctx)
@@ -446,6 +451,7 @@ class Store(WizardFacts):
                                                            at=now.isoformat(), snapshot_sha256=snapshot))
                 details["primaries_missing"] = sorted(ctx.primaries - ctx.submitted - {actor_id})
                 details["runs"] = {str(step): p.evidence_id for step, p in sorted(ctx.progress.items())}
+                details["attestation"] = _attest(conn, ctx, title, now)
             if new.round != old.round:
                 details["new_round"] = new.round
             details["alerts"] = self._transition_alerts(conn, action, ctx, new, now)
@@ -480,8 +486,8 @@ class Store(WizardFacts):
                                text=f"{alerts.STATE_NAME} denied the recertification request for Data Certification Event: {name}: {ctx.reason}", **common)
         return 0
 
-    def submit(self, actor_id: str, unit_id: int, now: datetime) -> Unit:
-        return self.transition("submit", actor_id, unit_id, now)
+    def submit(self, actor_id: str, unit_id: int, now: datetime, title: str | None = None) -> Unit:
+        return self.transition("submit", actor_id, unit_id, now, title=title)
 
     def approve(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
         return self.transition("approve", actor_id, unit_id, now, reason)
@@ -549,6 +555,15 @@ class Store(WizardFacts):
             raise Refused("alerts sweep", "system", None, "days must be 0 or more")
         with self._write("alerts sweep", "system") as conn:
             return alerts.sweep(conn, now, days)
+
+
+def _attest(conn: sa.Connection, ctx: UnitContext, title: str | None, now: datetime) -> dict[str, str]:
+    """Record what the certifier attests to with the submission (inside the submit transaction)."""
+    values = {"statement": settings().attestation, "name": ctx.actor.name, "title": (title or "").strip(),
+              "at": now.isoformat()}
+    conn.execute(t.attestations.insert().values(unit_id=ctx.unit.id, round=ctx.unit.round, user_id=ctx.actor.id,
+                                                **values))
+    return values
 
 
 def _event_values(fields: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from certlib.errors import NotFound, Refused, StoreError
 from certlib.store import Store
-from certlib.store.migrations import CURRENT_VERSION
+from certlib.store.migrations import CURRENT_VERSION, MIGRATIONS
 
 from .conftest import db_bytes
 
@@ -19,8 +19,9 @@ def test_new_store_is_migrated_in_wal_with_foreign_keys(tmp_path):
     assert store.version == CURRENT_VERSION
     con = sqlite3.connect(store.location)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version, name FROM schema_version").fetchall() == [
-        (1, "initial workflow schema"), (2, "evidence and snapshot registry")]
+    assert con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall() == [
+        (n, name) for n, name, _ in MIGRATIONS]
+    assert [n for n, _, _ in MIGRATIONS] == list(range(1, CURRENT_VERSION + 1))
     con.close()
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -54,7 +55,7 @@ def test_version_1_store_is_migrated_keeping_its_rows(store, event_unit):
             conn.exec_driver_sql(ddl)
     store.close()
     again = Store(store.location)
-    assert again.version == CURRENT_VERSION == 2
+    assert again.version == CURRENT_VERSION
     old = again.progress("c1", unit)[1]
     assert (str(old.status), old.evidence_id) == ("COMPLETED", None)
     with pytest.raises(Refused, match="step 1 District Validation has no validation run on record"):

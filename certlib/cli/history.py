@@ -1,0 +1,159 @@
+"""CLI commands of issue 18: run history, notes and exceptions, bulk actions, unit timeline,
+certificate. Each command is a few lines over :class:`certlib.services.Workspace`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from certlib.cli.base import as_option, cli, emit, format_option, now_option, parse_now
+from certlib.errors import ConfigError, NotFound
+from certlib.services import Workspace
+
+
+def _ws(ctx: click.Context) -> Workspace:
+    return Workspace.open(Path(ctx.obj["workspace"]))
+
+
+def _actor(actor: str | None) -> str:
+    if not actor:
+        raise NotFound("no acting user: pass --as USER_ID")
+    return actor
+
+
+def common(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--as, --format and --now on every command."""
+    return as_option(format_option(now_option(click.pass_context(f))))
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option}={value!r} is not an ISO date (e.g. 2025-08-31)") from None
+
+
+# ---- run history --------------------------------------------------------------------------------
+
+HISTORY_COLUMNS = ["run", "at", "copy", "user", "step", "generation", "fatal", "warning", "info", "excepted",
+                   "errors", "new", "still there", "fixed", "unknown", "source"]
+RULE_COLUMNS = ["run", "at", "copy", "user", "rule", "severity", "status", "count", "excepted", "new",
+                "still there", "fixed", "unknown", "source"]
+
+
+@cli.command("history")
+@click.argument("unit_id", type=int)
+@click.option("--rule", "rule", default=None, help="Only this rule: its count in every run.")
+@click.option("--changes", "changes", is_flag=True,
+              help="Per rule and record key: new / still there / fixed in the latest run (or --run).")
+@click.option("--run", "run_id", type=int, default=None, help="With --changes: this run instead of the latest.")
+@click.option("--copy", "copy", type=click.Choice(["district", "state"]), default=None,
+              help="With --changes: the latest run of this copy.")
+@common
+def history(ctx: click.Context, unit_id: int, rule: str | None, changes: bool, run_id: int | None, copy: str | None,
+            actor: str | None, fmt: str, now: str | None) -> None:
+    """A unit's validation runs: open findings per severity (or one rule's count), and how many are
+    new / still there / fixed since the previous run of the same copy."""
+    with _ws(ctx) as ws:
+        if changes:
+            rows = [c.as_dict() for c in ws.history.changes(_actor(actor), unit_id, parse_now(now), run_id, rule, copy)]
+            emit(rows, fmt, ["rule_id", "record_key", "change"])
+            return
+        rows = ws.history.runs(_actor(actor), unit_id, parse_now(now), rule)
+    emit(rows, fmt, RULE_COLUMNS if rule else HISTORY_COLUMNS)
+
+
+# ---- notes and exceptions -------------------------------------------------------------------------
+
+
+@cli.group()
+def notes() -> None:
+    """Notes on a finding (rule + record key) or a rule of a unit's report."""
+
+
+@notes.command("add")
+@click.argument("unit_id", type=int)
+@click.option("--rule", "rule", required=True)
+@click.option("--record", "record", default=None, help="The finding's record key, e.g. 'enrollment_id=300004'.")
+@click.option("--text", "text", required=True)
+@common
+def notes_add(ctx: click.Context, unit_id: int, rule: str, record: str | None, text: str, actor: str | None,
+              fmt: str, now: str | None) -> None:
+    with _ws(ctx) as ws:
+        note = ws.exceptions.note(_actor(actor), unit_id, rule, text, parse_now(now), record)
+    emit(note.as_dict(), fmt)
+
+
+@notes.command("list")
+@click.argument("unit_id", type=int)
+@click.option("--rule", "rule", default=None)
+@common
+def notes_list(ctx: click.Context, unit_id: int, rule: str | None, actor: str | None, fmt: str, now: str | None) -> None:
+    with _ws(ctx) as ws:
+        rows = [n.as_dict() for n in ws.exceptions.notes(_actor(actor), unit_id, parse_now(now), rule)]
+    emit(rows, fmt, ["id", "at", "author", "rule_id", "record_key", "text"])
+
+
+@cli.group()
+def exceptions() -> None:
+    """Exceptions on findings: a district member requests, the state approver approves or rejects."""
+
+
+EXCEPTION_COLUMNS = ["id", "status", "in_force", "unit_id", "event", "district", "rule_id", "severity", "record_key",
+                     "requested_by", "request_reason", "decided_by", "decision_reason", "expires_on"]
+
+
+@exceptions.command("request")
+@click.argument("unit_id", type=int)
+@click.option("--rule", "rule", required=True)
+@click.option("--record", "record", default=None,
+              help="The finding's record key ('enrollment_id=300004'); omit for the whole (non-fatal) rule.")
+@click.option("--reason", "reason", default=None, help="Why the finding is right as it is (required).")
+@common
+def exceptions_request(ctx: click.Context, unit_id: int, rule: str, record: str | None, reason: str | None,
+                       actor: str | None, fmt: str, now: str | None) -> None:
+    with _ws(ctx) as ws:
+        e = ws.exceptions.request(_actor(actor), unit_id, rule, record, reason or "", parse_now(now))
+    emit(e.as_dict(), fmt)
+
+
+@exceptions.command("approve")
+@click.argument("exception_id", type=int)
+@click.option("--reason", "reason", default=None, help="Why (required).")
+@click.option("--expires", "expires", default=None, help="Last day the exception holds (ISO date).")
+@common
+def exceptions_approve(ctx: click.Context, exception_id: int, reason: str | None, expires: str | None,
+                       actor: str | None, fmt: str, now: str | None) -> None:
+    with _ws(ctx) as ws:
+        e = ws.exceptions.approve(_actor(actor), exception_id, reason, parse_now(now), _date(expires, "--expires"))
+    emit(e.as_dict(), fmt)
+
+
+@exceptions.command("reject")
+@click.argument("exception_id", type=int)
+@click.option("--reason", "reason", default=None, help="Why (required).")
+@common
+def exceptions_reject(ctx: click.Context, exception_id: int, reason: str | None, actor: str | None, fmt: str,
+                      now: str | None) -> None:
+    with _ws(ctx) as ws:
+        e = ws.exceptions.reject(_actor(actor), exception_id, reason, parse_now(now))
+    emit(e.as_dict(), fmt)
+
+
+@exceptions.command("list")
+@click.option("--unit", "unit_id", type=int, default=None)
+@click.option("--status", "status", type=click.Choice(["requested", "approved", "rejected"]), default=None,
+              help="'requested': the pending requests (the state's list).")
+@common
+def exceptions_list(ctx: click.Context, unit_id: int | None, status: str | None, actor: str | None, fmt: str,
+                    now: str | None) -> None:
+    """Exception requests on the units the user sees."""
+    with _ws(ctx) as ws:
+        rows = ws.exceptions.list(_actor(actor), parse_now(now), unit_id, status)
+    emit(rows, fmt, EXCEPTION_COLUMNS)
