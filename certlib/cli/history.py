@@ -157,3 +157,82 @@ def exceptions_list(ctx: click.Context, unit_id: int | None, status: str | None,
     with _ws(ctx) as ws:
         rows = ws.exceptions.list(_actor(actor), parse_now(now), unit_id, status)
     emit(rows, fmt, EXCEPTION_COLUMNS)
+
+
+# ---- bulk actions -------------------------------------------------------------------------------
+
+
+@cli.group()
+def bulk() -> None:
+    """Bulk actions: each unit (or message) on its own; the answer lists accepted / refused with why."""
+
+
+def _bulk_out(rows: list[Any], fmt: str) -> None:
+    emit([r.as_dict() for r in rows], fmt, ["id", "result", "status", "reason"])
+
+
+@bulk.command("approve")
+@click.argument("unit_ids", type=int, nargs=-1, required=True)
+@click.option("--reason", "reason", default=None, help="Optional note on every approval.")
+@common
+def bulk_approve(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str,
+                 now: str | None) -> None:
+    """Approve many units (state approver): each its own audited transaction."""
+    with _ws(ctx) as ws:
+        _bulk_out(ws.bulk(_actor(actor), "approve", list(unit_ids), parse_now(now), reason), fmt)
+
+
+@bulk.command("recert")
+@click.argument("unit_ids", type=int, nargs=-1, required=True)
+@click.option("--reason", "reason", default=None, help="Why (required).")
+@common
+def bulk_recert(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str,
+                now: str | None) -> None:
+    """Send many units back for recertification (state approver): each its own audited transaction."""
+    with _ws(ctx) as ws:
+        _bulk_out(ws.bulk(_actor(actor), "request_recert", list(unit_ids), parse_now(now), reason), fmt)
+
+
+@bulk.command("read")
+@click.argument("message_ids", type=int, nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every unread message of the user.")
+@common
+def bulk_read(ctx: click.Context, message_ids: tuple[int, ...], all_: bool, actor: str | None, fmt: str,
+              now: str | None) -> None:
+    """Mark many of the user's messages read."""
+    if not message_ids and not all_:
+        raise NotFound("name the messages to mark read, or pass --all")
+    with _ws(ctx) as ws:
+        _bulk_out(ws.mark_read_many(_actor(actor), None if all_ else list(message_ids)), fmt)
+
+
+# ---- timeline and certificate ---------------------------------------------------------------------
+
+
+@cli.command("timeline")
+@click.argument("unit_id", type=int)
+@common
+def timeline(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
+    """The unit's audit history: who did what, when, from → to, why, what a submission rests on."""
+    with _ws(ctx) as ws:
+        rows = ws.timeline(_actor(actor), unit_id, parse_now(now))
+    emit(rows, fmt, ["at", "who", "action", "from", "to", "reason", "what", "rests_on"])
+
+
+@cli.command("certificate")
+@click.argument("unit_id", type=int)
+@click.option("--round", "round_", type=int, default=None, help="Default: the unit's current round.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the HTML here (default: stdout).")
+@common
+def certificate(ctx: click.Context, unit_id: int, round_: int | None, output: Path | None, actor: str | None,
+                fmt: str, now: str | None) -> None:
+    """The printable HTML certificate of a unit's round: unit, round, pinned snapshot SHA-256, the runs
+    it rests on, attestations and the approval."""
+    with _ws(ctx) as ws:
+        html = ws.certificate(_actor(actor), unit_id, parse_now(now), round_)
+    if output is None:
+        click.echo(html)
+        return
+    output.write_text(html, encoding="utf-8")
+    emit({"certificate": str(output), "unit_id": unit_id}, fmt)

@@ -94,13 +94,16 @@ def wizard_run_step(ctx: click.Context, unit_id: int, step: int, report_fmt: str
     extra: dict[str, Any] = {}
     if step == 1:
         run = wiz.run_district(report_fmt)
-        extra = {"counts": run.counts_by_severity, "blocking": run.blocking}
+        extra = {"counts": run.counts_by_severity, "blocking": run.blocking,
+                 "excepted": sum(r.excepted for r in run.rules), "since_last_run": wiz.change_counts("district")}
     else:
         job = wiz.queue_state_validation() if step == 2 else wiz.take_snapshot()
         if wait:
             ws.run_pending(parse_now(now))
         job = ws.queue.get(job.id)
         extra = {"job": job.id, "title": job.title, "job_status": job.status, **({"error": job.error} if job.error else {})}
+        if job.status == "COMPLETED":
+            extra["since_last_run"] = wiz.change_counts("state")
     _out(wiz, fmt, extra)
 
 
@@ -153,11 +156,13 @@ def wizard_acknowledge(ctx: click.Context, unit_id: int, actor: str | None, fmt:
 
 @wizard.command("submit")
 @click.argument("unit_id", type=int)
+@click.option("--title", "title", default=None, help="Your title, recorded with the attestation.")
 @common
-def wizard_submit(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
-    """Submit the certification to the state (the store's guards decide)."""
+def wizard_submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | None, fmt: str,
+                  now: str | None) -> None:
+    """Submit the certification to the state (the store's guards decide); records your attestation."""
     _ws_, wiz = _wiz(ctx, actor, unit_id, now)
-    unit = wiz.submit()
+    unit = wiz.submit(title)
     _out(wiz, fmt, {"unit_status": str(unit.status)})
 
 

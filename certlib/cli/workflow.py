@@ -209,13 +209,15 @@ def _transition(ctx: click.Context, action: str, unit_id: int, actor: str | None
 
 @cli.command("submit")
 @click.argument("unit_id", type=int)
+@click.option("--title", "title", default=None, help="Your title, recorded with the attestation.")
 @common
-def submit(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
+def submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | None, fmt: str, now: str | None) -> None:
     """Submit Certification to State (certifier; steps 1-3 COMPLETED in this round).
 
-    The wizard's step 4: the pinned snapshot's files are verified first, then the store's guards decide."""
+    The wizard's step 4: the pinned snapshot's files are verified first, then the store's guards decide.
+    The submission records the attestation (CERTLIB_ATTESTATION, your name and --title)."""
     with Workspace.open(Path(ctx.obj["workspace"])) as ws:
-        unit = ws.wizard(_actor(actor), unit_id, parse_now(now)).submit()
+        unit = ws.wizard(_actor(actor), unit_id, parse_now(now)).submit(title)
     emit({"action": "submit", **_unit_out(unit)}, fmt)
 
 

@@ -38,18 +38,21 @@ def facts(run: RunResult) -> dict[str, Any]:
 
 def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: datetime, *, copy: str | None = None,
              user_id: str | None = None, step: int | None = None, data_generation: int | None = None,
-             snapshot_sha256: str | None = None, round_: int | None = None) -> RunResult:
+             snapshot_sha256: str | None = None, round_: int | None = None, at: datetime | None = None) -> RunResult:
     """The unit's event's validation groups on ``data_dir``, scoped to the unit, with the unit's
     state-approved exceptions in force on ``now`` applied (excepted findings neither block nor need
     acknowledging). With ``copy`` ("district" or "state") the run goes into the unit's history
-    (every rule's count, the listed record keys; see :mod:`certlib.services.history`)."""
+    (every rule's count, the listed record keys; see :mod:`certlib.services.history`). ``at`` is the
+    workflow clock the run belongs to (a queued job: when it was queued; default ``now``): the day
+    exceptions must be in force on and the history entry's time."""
     unit = ws.unit(unit_id)
     event = ws.store.event(unit.event_id)
     run = validate(ws.pack, data_dir, groups=list(event.groups) or None, scope=ws.unit_scope(unit),
                    title=event.name, source_label=source, now=now)
-    run = apply_exceptions(run, ws.store.exceptions(unit_id), now.date())
+    at = now if at is None else at
+    run = apply_exceptions(run, ws.store.exceptions(unit_id), at.date())
     if copy is not None:
-        history.record(ws, unit_id, run, now, copy=copy, source=source, user_id=user_id, step=step,
+        history.record(ws, unit_id, run, at, copy=copy, source=source, user_id=user_id, step=step,
                        data_generation=data_generation, snapshot_sha256=snapshot_sha256, round_=round_)
     return run
 
@@ -104,7 +107,8 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         generation = ws.store.data_generation(job.unit_id or 0)  # before the data: a resync meanwhile makes it stale
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
             run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", ws.now(), copy="state",
-                           user_id=job.user_id, step=2, data_generation=generation, round_=job.round)
+                           user_id=job.user_id, step=2, data_generation=generation, round_=job.round,
+                           at=datetime.fromisoformat(job.queued_at))
         report(0.9, "rendering the report")
         result = _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
         return {**result, "evidence_id": _put_on_record(ws, job, run, generation)}
@@ -116,7 +120,7 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.6, "validating the snapshot")
         run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", ws.now(), copy="state",
                        user_id=job.user_id, step=3, data_generation=snap_generation(ws, unit.id, snap.version),
-                       snapshot_sha256=snap.sha256, round_=job.round)
+                       snapshot_sha256=snap.sha256, round_=job.round, at=datetime.fromisoformat(job.queued_at))
         return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,
                 "rows": snap.rows}
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from certlib.domain.history import change_counts
 from certlib.domain.statuses import WIZARD_STEPS, StepStatus
 from certlib.engine.results import RunResult
 from certlib.errors import NotFound, Refused, SnapshotError
@@ -207,6 +208,15 @@ class Wizard:
     def request_recert(self, reason: str) -> Any:
         return self.store.request_recert(self.user_id, self.unit_id, reason, self.now)
 
+    def changes(self, copy: str = "district", rule: str | None = None) -> list[Any]:
+        """Per rule and record key of the unit's latest run of ``copy`` ("district": step 1, "state": the
+        state job and snapshots): new / still there / fixed since the run of that copy before it."""
+        return self.ws.history.changes(self.user_id, self.unit_id, self.now, rule=rule, copy=copy)
+
+    def change_counts(self, copy: str = "district") -> dict[str, int]:
+        """How many findings of the latest run of ``copy`` are new / still there / fixed / unknown."""
+        return change_counts(self.changes(copy))
+
     def compare(self) -> dict[str, dict[str, Any]]:
         return self.ws.compare(self.unit_id)
 
@@ -347,15 +357,16 @@ class Wizard:
                 n += 1
         return n
 
-    def submit(self) -> Any:
-        """Submit through the store (its guards decide), after re-verifying the pinned snapshot."""
+    def submit(self, title: str | None = None) -> Any:
+        """Submit through the store (its guards decide), after re-verifying the pinned snapshot; the
+        store records the attestation (the deployment's statement, this user's name and ``title``)."""
         p = self.progress().get(3)
         if p is not None and p.snapshot_sha256:
             try:
                 self.ws.snapshot_store.by_sha(self.unit_id, p.snapshot_sha256)
             except SnapshotError as err:
                 raise Refused("submit", self.user_id, str(self.unit.status), f"the pinned snapshot is not intact: {err}") from err
-        return self.store.submit(self.user_id, self.unit_id, self.now)
+        return self.store.submit(self.user_id, self.unit_id, self.now, title=title)
 
     def close(self) -> list[StepState]:
         """A reviewer is done once step 3 is COMPLETED: Close (their user status is Closed from here).

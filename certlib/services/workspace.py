@@ -260,6 +260,32 @@ class Workspace:
                                      data_generation=generation)
         return snap
 
+    def bulk(self, user: str | User, action: str, unit_ids: list[int], now: datetime | None = None,
+             reason: str | None = None) -> list[Any]:
+        """State bulk "approve" / "request_recert": one transaction per unit, a per-unit outcome list."""
+        from certlib.services.bulk import bulk_transition
+
+        return bulk_transition(self, _uid(user), action, unit_ids, clock(now), reason)
+
+    def mark_read_many(self, user: str | User, alert_ids: list[int] | None = None) -> list[Any]:
+        """Mark many messages read (default: every unread one); a per-message outcome list."""
+        from certlib.services.bulk import mark_read
+
+        return mark_read(self, _uid(user), alert_ids)
+
+    def timeline(self, user: str | User, unit_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The unit's audit history as timeline entries (see :mod:`certlib.services.timeline`)."""
+        from certlib.services.timeline import unit_timeline
+
+        return unit_timeline(self, _uid(user), unit_id, clock(now))
+
+    def certificate(self, user: str | User, unit_id: int, now: datetime | None = None,
+                    round_: int | None = None) -> str:
+        """The printable HTML certificate of the unit's round (see :mod:`certlib.services.certificate`)."""
+        from certlib.services.certificate import certificate_html
+
+        return certificate_html(self, _uid(user), unit_id, clock(now), round_)
+
     def dashboard_frames(self, today: date | None = None, viewer: str | User | None = None) -> dict[str, Any]:
         """Polars frames ``units`` / ``users`` / ``findings`` for the dashboard, limited to ``viewer``'s
         data scope when given (see :mod:`certlib.services.frames`)."""

@@ -145,7 +145,7 @@ def test_json_schema_is_stable(run):
     assert doc["generated_at"] == "2025-07-30T13:00:37"
     item = doc["rules"][0]
     assert set(item) == {
-        "id", "title", "severity", "groups", "dataset", "status", "count", "shown", "truncated", "max_results",
+        "id", "title", "severity", "groups", "dataset", "status", "count", "excepted", "shown", "truncated", "max_results",
         "elapsed_ms", "error", "description", "resolution", "key_columns", "columns", "rows",
     }
     assert (item["id"], item["status"], item["count"], item["truncated"]) == ("EOY-001", "failed", 3, True)

@@ -34,7 +34,7 @@ def test_read_only_app_on_an_older_database_says_how_to_upgrade(ws: Workspace, m
     import sqlalchemy as sa
 
     with ws.store.engine.begin() as conn:  # pretend the database predates migration 2
-        conn.execute(sa.text("DELETE FROM schema_version WHERE version = 2"))
+        conn.execute(sa.text("DELETE FROM schema_version WHERE version >= 2"))
     ws.close()
     monkeypatch.setenv("CERTLIB_READ_ONLY", "1")
     opened, problem = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
