@@ -8,6 +8,7 @@ with app.setup:
 
     from certlib import dashboard as dash
     from certlib import identity
+    from certlib.services import differences as dif
 
 
 @app.cell
@@ -299,16 +300,58 @@ def _(refresh_jobs, resync, set_note, set_version, wiz):
 
 
 @app.cell
-def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, state_run, unit_id, wiz,
-      wizard_checks):
+def _(current_step, get_version, wiz):
+    get_version()
+    mo.stop(current_step != 2)
+    with mo.status.spinner(title="Comparing the district's and the state's data…"):
+        compared = dash.attempt("compare", wiz.compare)
+    diff_filters = mo.ui.dictionary({
+        "table": mo.ui.dropdown(["(all tables)", *sorted(compared.value or {})], value="(all tables)", label="Table"),
+        "kinds": mo.ui.multiselect(list(dif.KINDS), label="Difference"),
+    })
+    return compared, diff_filters
+
+
+@app.cell
+def _(compared, diff_filters, unit_id):
+    _table = diff_filters.value["table"]
+    diff_lines = dif.difference_lines(compared.value or {}, None if _table == "(all tables)" else _table,
+                                      diff_filters.value["kinds"] or None)
+    diff_grid = mo.ui.table(dif.frame(diff_lines).with_row_index("line"), selection="single", page_size=25,
+                            show_download=False, hidden_columns=["line"],
+                            label="Records that differ — select one to see the findings that touch it")
+    diff_downloads = [mo.download(data=lambda f=f: dif.render(diff_lines, f), filename=f"differences-{unit_id}.{f}",
+                                  mimetype=dif.MIME[f], label=f"Download {f.upper()}") for f in dif.FORMATS]
+    return diff_downloads, diff_grid, diff_lines
+
+
+@app.cell
+def _(diff_grid, diff_lines, wiz):
+    _picked = dash.first_value(diff_grid.value, "line")
+    if _picked is None:
+        record_findings = mo.md("")
+    else:
+        _line = diff_lines[int(_picked)]
+        _found = wiz.findings_for(_line)
+        record_findings = mo.vstack([
+            mo.md(f"**{_line.table} · {_line.record}** — {len(_found)} finding(s) of your latest state report"),
+            mo.ui.table([{"rule": f["rule_id"], "severity": f["severity"], "title": f["title"]} for f in _found],
+                        selection=None, show_download=False) if _found else mo.md(
+                "_No finding of your latest state validation report names this record._"),
+        ])
+    return (record_findings,)
+
+
+@app.cell
+def _(compared, current_step, diff_downloads, diff_filters, diff_grid, diff_lines, get_open, get_version, nav,
+      record_findings, refresh_jobs, resync, set_open, state_run, unit_id, wiz, wizard_checks):
     get_version()
     mo.stop(current_step != 2)
     _jobs = dash.jobs_frame(wiz, "state validation")
     _jobs_grid = mo.ui.table(_jobs, selection="single", show_download=False, hidden_columns=["job"],
                              label="Report/Snapshot Results — select a report to view it",
                              on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))
-    with mo.status.spinner(title="Comparing the district's and the state's data…"):
-        _cmp = dash.attempt("compare", wiz.compare)
+    _cmp = compared
     mo.vstack([
         mo.md("### 2 State Validation — Validate Data in State Database"),
         mo.md("- Run the validation report on the state's copy (a queued job)\n- Open the report when it is "
@@ -320,6 +363,11 @@ def _(current_step, get_open, get_version, nav, refresh_jobs, resync, set_open, 
         mo.accordion({"Compare district and state data": mo.vstack([
             mo.ui.table(dash.compare_frame(_cmp.value), selection=None, show_download=False) if _cmp.ok
             else mo.md(_cmp.message),
+            mo.md("#### Which records differ"),
+            mo.hstack([diff_filters["table"], diff_filters["kinds"], *diff_downloads], justify="start", gap=1),
+            diff_grid if diff_lines else mo.md("_The state's copy holds the same records as yours._"),
+            mo.md(f"{len(diff_lines)} items"),
+            record_findings,
             resync,
             mo.md(f"_Resync is disabled: {dash.check_note(wizard_checks['resync'])}_")
             if not wizard_checks["resync"].allowed else mo.md(""),

@@ -292,16 +292,51 @@ def snapshot_diff(ctx: click.Context, unit_id: int, a: int, b: int, actor: str |
 
 @cli.command("compare")
 @click.argument("unit_id", type=int)
+@click.option("--records", is_flag=True, help="The records: missing / extra in the state copy, differing columns "
+              "with both values (default: counts per table).")
+@click.option("--table", default=None, help="Only this table's records.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["missing in state", "extra in state", "different"]),
+              help="Only these kinds of difference (repeat for several).")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--page-size", type=int, default=0, help="Lines per page (0: all).")
+@click.option("--findings", is_flag=True, help="With --records --as USER: the findings of USER's latest state "
+              "validation report that touch each record.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the records (every page) to a .csv or .xlsx file.")
 @common
-def compare_cmd(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
+def compare_cmd(ctx: click.Context, unit_id: int, records: bool, table: str | None, kinds: tuple[str, ...],
+                page: int, page_size: int, findings: bool, output: Path | None, actor: str | None, fmt: str,
+                now: str | None) -> None:
     """District copy vs state copy for a unit: missing / extra in state, changed fields."""
+    from certlib.services import differences as dif
     from certlib.services.compare import summary
 
     with _ws(ctx) as ws:
         if actor:
             ws.store.unit_view(actor, unit_id, parse_now(now))  # only members in scope may look
-        result = ws.compare(unit_id)
-    emit(result if fmt == "json" else summary(result), fmt)
+        if not (records or table or kinds or output or findings):
+            result = ws.compare(unit_id)
+            emit(result if fmt == "json" else summary(result), fmt)
+            return
+        lines = ws.differences(unit_id, table, kinds or None)
+        if output is not None:
+            suffix = output.suffix.lower().lstrip(".")
+            output.write_bytes(dif.render(lines, suffix))
+            emit({"file": str(output), "lines": len(lines)}, fmt)
+            return
+        shown = dif.page_of(lines, page, page_size)
+        rows = dif.as_records(shown.lines)
+        if findings:
+            wiz = ws.wizard(_actor(actor), unit_id, parse_now(now))
+            for row, line in zip(rows, shown.lines, strict=True):
+                row["findings"] = [f"{f['rule_id']} ({f['severity']})" for f in wiz.findings_for(line)]
+    if fmt == "json":
+        emit({**shown.as_dict(), "rows": rows}, fmt)
+        return
+    for row in rows:
+        row["findings"] = ", ".join(row.get("findings", []))
+    emit(rows, fmt, [*dif.COLUMNS, *(["findings"] if findings else [])])
+    click.echo(f"page {shown.page} of {shown.pages} · {shown.caption}")
 
 
 @cli.command("resync")

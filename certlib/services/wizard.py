@@ -220,6 +220,27 @@ class Wizard:
     def compare(self) -> dict[str, dict[str, Any]]:
         return self.ws.compare(self.unit_id)
 
+    def differences(self, table: str | None = None, kinds: Any = None) -> list[Any]:
+        """Record-level differences between the district's and the state's copy of the unit (step 2)."""
+        return self.ws.differences(self.unit_id, table, kinds)
+
+    def findings_for(self, line: Any) -> list[dict[str, Any]]:
+        """The findings of this user's latest COMPLETED state-validation report (this round) that touch
+        the record of a difference line; [] when there is no such report yet."""
+        import json
+
+        from certlib.services.differences import findings_touching
+
+        done = [j for j in self._my_jobs("state_validation") if j.status == COMPLETED]
+        path = ((done[0].result or {}).get("reports") or {}).get("json") if done else None
+        if path and not Path(path).exists():  # a workspace moved since: the same file name under its reports/
+            path = str(self.ws.reports_dir / Path(path).name)
+        if not path or not Path(path).exists():
+            return []
+        table = self.ws.pack.tables.get(line.table)
+        scope = [c for c in (getattr(table, "district_key", None), getattr(table, "school_key", None)) if c]
+        return findings_touching(json.loads(Path(path).read_text()), line, scope)
+
     def resync(self) -> dict[str, int]:
         """Push the district's rows to the state copy; re-run step 1 afterwards (later steps reset then)."""
         return self.ws.resync(self.user_id, self.unit_id, self.now)

@@ -308,6 +308,13 @@ class Workspace:
         unit = self.unit(unit_id)
         return cmp.compare(self.pack, self.district_dir(unit.district_number), self.state_dir, self.unit_scope(unit))
 
+    def differences(self, unit_id: int, table: str | None = None, kinds: Any = None) -> list[Any]:
+        """Step 2's record-level differences of the unit: keys missing / extra in the state copy and the
+        differing columns of records both hold, with both values (:mod:`certlib.services.differences`)."""
+        from certlib.services.differences import difference_lines
+
+        return difference_lines(self.compare(unit_id), table, kinds)
+
     def resync(self, user: str | User, unit_id: int, now: datetime | None = None) -> dict[str, int]:
         """Push the district's rows for the unit into the state copy, audited.
 

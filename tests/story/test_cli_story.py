@@ -95,6 +95,16 @@ def certify(run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Cal
     if resync:
         diff = run("compare", u, as_=user)
         assert diff["enrollments"]["missing_in_state"], "the demo state lags: enrollments missing"
+        # step 2's record-level differences (issue 16.1): which records, filtered, paged, downloadable
+        page = run("compare", u, "--records", "--table", "enrollments", "--page-size", "1", as_=user)
+        assert page["total"] == len(diff["enrollments"]["missing_in_state"]) and page["pages"] == page["total"]
+        assert page["rows"][0]["difference"] == "missing in state"
+        assert page["rows"][0]["record"].startswith("enrollment_id=")
+        changed = run("compare", u, "--records", "--kind", "different", as_=user)["rows"]
+        assert changed and all(r["column"] and r["district value"] != r["state value"] for r in changed)
+        out_csv = run.ws.parent / f"differences-{u}.csv"
+        run("compare", u, "--records", "-o", str(out_csv), as_=user)
+        assert out_csv.read_text().startswith("table,record,difference,column,district value,state value")
         run("resync", u, as_=user)
         diff = run("compare", u, as_=user)
         assert all(not (t["missing_in_state"] or t["extra_in_state"] or t["changed"]) for t in diff.values())

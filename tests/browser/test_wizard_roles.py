@@ -94,3 +94,54 @@ def test_reviewer_is_refused_a_resync_and_closes_the_wizard(reviewer_server, rev
         view = ws.store.unit_view(REVIEWER, unit, NOW)
         assert (str(view.user_status), view.buttons) == ("Closed", ("View", "Review Data"))
         assert [r.action for r in ws.store.audit_rows(unit_id=unit)][-1] == "wizard closed"
+
+
+@pytest.fixture(scope="module")
+def certifier_server(reviewer_ws):
+    server = MarimoServer(reviewer_ws[0], env={"CERTLIB_DEMO_USER": "ns.cert1"})
+    yield server
+    server.stop()
+
+
+def test_certifier_sees_the_records_that_differ_and_resyncs(certifier_server, reviewer_ws, page):
+    """Issue 16.1: step 2 lists the records (missing / extra / different with both values), filters by
+    table, offers CSV/XLSX, shows the findings that touch a record; the certifier's Resync empties it."""
+    root, unit = reviewer_ws
+    with Workspace.open(root) as ws:
+        wiz = ws.wizard("ns.cert1", unit, NOW)
+        wiz.run_district()
+        job = wiz.queue_state_validation()
+        ws.run_pending(NOW)
+        wiz.open_report(job.id)
+        expected = {d.table for d in wiz.differences()}
+    assert expected, "the demo's state copy of North Star lags its district copy"
+
+    open_notebook(page, certifier_server, "certify", "Certification Event Details")
+    _heading(page, "Certification Event Details")
+    page.get_by_role("row").filter(has_text=EVENT).filter(has_text="In Progress").get_by_role("checkbox").click()
+    _heading(page, "1 District Validation")
+    page.get_by_role("button", name="Next", exact=True).click()
+    _heading(page, "2 State Validation")
+    page.get_by_text("Compare district and state data").first.click()
+    _heading(page, "Which records differ")
+    grid = page.get_by_role("row").filter(has_text="different")
+    assert grid.count() >= 1
+    assert page.get_by_text("Download CSV").first.is_visible() and page.get_by_text("Download XLSX").first.is_visible()
+    grid.first.get_by_role("checkbox").click()
+    page.get_by_text(re.compile(r"finding\(s\) of your latest state report")).first.wait_for(
+        state="attached", timeout=60_000)
+    screenshot(page, "certify-step2-differences")
+
+    resync = page.get_by_role("button", name="Resync district data to the state")
+    assert resync.is_enabled()
+    resync.click()
+    page.get_by_text("resync: done").first.wait_for(timeout=90_000)
+    wait_idle(page)
+    page.get_by_text("The state's copy holds the same records as yours.").first.wait_for(
+        state="attached", timeout=60_000)
+    assert cell_errors(page) == []
+
+    with Workspace.open(root) as ws:
+        assert ws.differences(unit) == []
+        # the data changed under the reviewer's Close: they are Open again
+        assert str(ws.store.unit_view(REVIEWER, unit, NOW).user_status) == "Open"
