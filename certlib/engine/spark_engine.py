@@ -25,7 +25,7 @@ from certlib.config import settings
 from certlib.engine.base import Progress, effective_limit
 from certlib.engine.results import RuleResult, RunResult
 from certlib.engine.spark_sql import frame_schema, repair
-from certlib.engine.tables import scan_tables, scope_column
+from certlib.engine.tables import data_file, match_columns, scan_tables, scope_column
 from certlib.errors import DataError
 from certlib.rules.model import CompiledRule, Pack, TableSchema
 
@@ -98,8 +98,8 @@ class SparkEngine:
         out: dict[str, Any] = {}
         for name in sorted(pack.tables):
             table = pack.tables[name]
-            parquet = root / f"{name}.parquet"
-            if parquet.is_file():
+            parquet = data_file(root, table)
+            if parquet.suffix.lower() == ".parquet":
                 frame = self._read_parquet(parquet, table)
                 for key, value in sorted((scope or {}).items()):
                     column = scope_column(table, key)
@@ -115,10 +115,9 @@ class SparkEngine:
 
     def _read_parquet(self, path: Path, table: TableSchema) -> Any:
         frame = self.spark.read.parquet(str(path.resolve()))
-        missing = [c.name for c in table.columns if c.name not in frame.columns]
-        if missing:
-            raise DataError(f"{path}: missing column(s) {', '.join(missing)} of table {table.name!r}")
-        return frame.selectExpr(*[f"CAST(`{c.name}` AS {SPARK_TYPES[c.type]}) AS `{c.name}`" for c in table.columns])
+        mapping = match_columns(path, table, list(frame.columns))  # headers in another case, as for polars
+        return frame.selectExpr(*[f"CAST(`{mapping[c.name]}` AS {SPARK_TYPES[c.type]}) AS `{c.name}`"
+                                  for c in table.columns])
 
     def to_spark(self, frame: pl.DataFrame | pl.LazyFrame) -> Any:
         """A polars frame as a Spark DataFrame (through Arrow; types kept)."""
@@ -135,16 +134,18 @@ class SparkEngine:
     ) -> RunResult:
         started = perf_counter()
         total = len(compiled_rules) + 1
-        frames = {n: self.to_spark(f) if isinstance(f, pl.DataFrame | pl.LazyFrame) else f for n, f in tables.items()}
+        frames = {view_name(n): self.to_spark(f) if isinstance(f, pl.DataFrame | pl.LazyFrame) else f
+                  for n, f in tables.items()}
         for name, frame in frames.items():
             frame.createOrReplaceTempView(name)
         schema = frame_schema(frames)
+        views = {n: view_name(n) for n in tables}
         done = 0
         lock = Lock()
 
         def one(compiled: CompiledRule) -> RuleResult:
             nonlocal done
-            result = self._run_one(compiled, effective_limit(compiled, max_results), schema)
+            result = self._run_one(compiled, effective_limit(compiled, max_results), schema, views)
             with lock:
                 done += 1
                 if progress:
@@ -159,10 +160,11 @@ class SparkEngine:
             progress(total, total, "done")
         return RunResult(rules=results, engine=self.name, elapsed_ms=_ms(started))
 
-    def _run_one(self, compiled: CompiledRule, limit: int | None, schema: dict[str, dict[str, str]]) -> RuleResult:
+    def _run_one(self, compiled: CompiledRule, limit: int | None, schema: dict[str, dict[str, str]],
+                 views: Mapping[str, str]) -> RuleResult:
         t0 = perf_counter()
         try:
-            frame = self.spark.sql(repair(compiled.sql, schema))
+            frame = self.spark.sql(repair(local_views(compiled.sql, views), schema))
             keys = [k for k in compiled.key_columns if k in frame.columns]
             order = keys + [c for c in frame.columns if c not in keys]
             sortable = {f.name for f in frame.schema.fields if _sortable(f.dataType)}
@@ -176,6 +178,29 @@ class SparkEngine:
         except Exception as err:  # noqa: BLE001 - one broken rule is that rule's error result
             return _result(compiled, limit, t0, error=_error_text(err))
         return _result(compiled, limit, t0, count=count, rows=rows)
+
+
+def view_name(table: str) -> str:
+    """The temporary view of a pack table: Spark views have one-part names, so ``edfi.Student`` is
+    ``edfi__Student``."""
+    return table.replace(".", "__")
+
+
+def local_views(sql: str, views: Mapping[str, str]) -> str:
+    """``edfi.Student`` in Spark SQL -> the view ``edfi__Student`` (tables without a schema are unchanged)."""
+    if not any("." in name for name in views):
+        return sql
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="spark")
+    for table in tree.find_all(exp.Table):
+        if table.args.get("db") is not None and not table.args.get("catalog"):
+            name = f"{table.args['db'].name}.{table.name}"
+            if name in views:
+                table.set("this", exp.to_identifier(views[name], quoted=True))
+                table.set("db", None)
+    return tree.sql(dialect="spark")
 
 
 def _to_polars(frame: Any) -> pl.DataFrame:
