@@ -805,12 +805,13 @@ def data_sources(ws, user) -> dict[str, str]:
     return lab_sources(ws, user)
 
 
-def lab_run(ws, user, compiled, pack, data_dir: str, scope: dict | None = None, max_results: int = 1000):
-    """Run one compiled rule for ``user`` on a data directory, every table cut to their data scope and
-    then to ``scope`` (the lab's optional narrowing) — :func:`certlib.services.lab.run_rule`."""
-    from certlib.services.lab import run_rule
+def lab_start(ws, user, compiled, pack, data_dir: str, scope: dict | None = None):
+    """Start one compiled rule for ``user`` on a data directory in a worker process, every table cut to
+    their data scope and then to ``scope`` (the lab's optional narrowing); returns the running
+    :class:`certlib.services.lab.LabQuery` (``poll()``, ``stop()``) at once."""
+    from certlib.services.lab import start_rule
 
-    return run_rule(ws, user, compiled, pack, data_dir, scope, max_results)
+    return start_rule(ws, user, compiled, pack, data_dir, scope)
 
 
 def lab_fixtures(pack, rule) -> pl.DataFrame:

@@ -144,18 +144,39 @@ def _(lab, user, ws):
 @app.cell
 def _(lab, pack, run_button, scope_district, scope_school, source, user, ws):
     mo.stop(not run_button.value, mo.md("_Press **Run rule** to run it on the chosen data._"))
-    with mo.status.spinner(title="Running the rule…"):
-        result = dash.attempt("run", dash.lab_run, ws, user, lab.compiled, pack, source.value,
-                              {"district_number": scope_district.value.strip(),
-                               "school_code": scope_school.value.strip()})
-    mo.stop(not result.ok, mo.callout(mo.md(result.message), kind="danger"))
-    _r = result.value
+    started = dash.attempt("run", dash.lab_start, ws, user, lab.compiled, pack, source.value,
+                           {"district_number": scope_district.value.strip(),
+                            "school_code": scope_school.value.strip()})
+    mo.stop(not started.ok, mo.callout(mo.md(started.message), kind="danger"))
+    query = started.value
+    stop_button = mo.ui.run_button(label="Stop", kind="danger")
+    ticker = mo.ui.refresh(options=["1s"], default_interval="1s")
+    return query, stop_button, ticker
+
+
+@app.cell
+def _(query, stop_button):
+    mo.stop(not stop_button.value)
+    query.stop()
+    return
+
+
+@app.cell
+def _(query, stop_button, ticker):
+    _st = query.poll()
+    _r = _st.run
+    mo.stop(_st.state == "running", mo.hstack([
+        mo.md(f"**Running in a worker process…** {_st.elapsed_s:,.0f} s"), stop_button,
+        mo.Html(f"<div style='display:none'>{ticker}</div>")], justify="start", gap=1))
+    mo.stop(_r is None, mo.callout(mo.md(f"**{_st.state.capitalize()}.** {_st.message}"),
+                                   kind="warn" if _st.state == "stopped" else "danger"))
     mo.vstack([
         mo.hstack([
             mo.stat(label="Rows found", value=f"{_r.count:,}", caption=f"{_r.shown:,} shown", bordered=True),
             mo.stat(label="Time", value=f"{_r.elapsed_ms:,.0f} ms", caption="scan + plan + collect", bordered=True),
             mo.stat(label="Status", value=_r.status, caption=_r.error or "", bordered=True),
         ], justify="start", gap=1),
+        mo.callout(mo.md(_r.note), kind="info") if _r.note else mo.md(""),
         mo.ui.table(_r.rows, selection=None, page_size=20) if _r.shown else mo.callout(
             mo.md("No rows: the rule passes on this data."), kind="success"),
     ])

@@ -1,5 +1,6 @@
-"""The rule lab's data: which copies a user may run a rule on, and the frames a run reads — every
-table cut to the user's data scope before the rule sees it.
+"""The rule lab's runs: which copies a user may run a rule on, the frames a run reads — every table
+cut to the user's data scope before the rule sees it — and the query itself, in a worker process that
+the page can stop and the deployment's bounds end.
 
 Why: the rule lab runs SQL its user wrote. Whatever that SQL says, it can only read the frames it is
 handed, so the scope is applied here, to every table, before the query (never by the notebook and
@@ -8,6 +9,11 @@ their district's rows of the state copy and their own district's copy; a school 
 rows; a user with no organisation reads nothing. A table that has no column to cut on is withheld
 (empty) from anyone who does not see everything: the scope fails closed.
 
+A query never runs in the app server: :class:`LabQuery` hands it to a bounded worker process
+(:mod:`certlib.engine.bounds`) and waits on a thread, so the page stays live, a Stop control kills it,
+and the time bound (the deployment's, at most :data:`LAB_SECONDS`), the memory bound and the row bound
+end a runaway query with a message naming the bound. The lab shows at most :data:`LAB_ROWS` rows.
+
 >>> from certlib.domain.entities import User
 >>> sorted(lab_sources(None, User("nc", "Nora", "district", "1071")))     # doctest: +SKIP
 ['District 1071 — the district\\'s own copy', "Demo state — the state's copy (district 1071's rows)"]
@@ -15,10 +21,12 @@ rows; a user with no organisation reads nothing. A table that has no column to c
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import Any
 
 import polars as pl
@@ -26,8 +34,9 @@ import polars as pl
 from certlib.config import package_data
 from certlib.domain.entities import User
 from certlib.domain.scope import DataScope, data_scope
+from certlib.engine.bounds import BoundedCall, Bounds
 from certlib.engine.tables import apply_scope, scan_tables, scope_column
-from certlib.errors import Refused
+from certlib.errors import CertlibError, LimitExceeded, Refused
 from certlib.rules.model import Pack
 
 
@@ -91,7 +100,8 @@ def check_source(ws: Any, user: User, data_dir: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class LabRun:
-    """One rule-lab run: rows found, rows shown, time, the shown rows, status and error."""
+    """One rule-lab run: rows found, rows shown, time, the shown rows, status and error, and the pid
+    of the worker process that ran it (never the app server's)."""
 
     count: int
     shown: int
@@ -100,18 +110,116 @@ class LabRun:
     status: str
     error: str | None
     truncated: bool
+    worker_pid: int = 0
+
+    @property
+    def note(self) -> str:
+        """What the lab says about the rows it shows ("" when it shows them all)."""
+        if not self.truncated:
+            return ""
+        return (f"Showing the first {self.shown:,} of {self.count:,} rows: the rule lab shows at most "
+                f"{self.shown:,}. Narrow the query (or the district/school) to see the rest.")
 
 
-def run_rule(ws: Any, user: User, compiled: Any, pack: Pack, data_dir: str | Path,
-             narrow: Mapping[str, str] | None = None, max_results: int = 1000) -> LabRun:
-    """Run one compiled rule for ``user`` on one of their :func:`lab_sources`, every table cut to
-    their data scope first (:func:`scoped_frames`)."""
+#: the longest a rule-lab query may run, whatever the deployment's run bound (an interactive query)
+LAB_SECONDS = 120.0
+#: the most rows the rule lab shows of one query
+LAB_ROWS = 1000
+
+
+def lab_bounds(s: Any = None) -> Bounds:
+    """The bounds of one rule-lab query: the deployment's (``CERTLIB_RUN_*``), with time capped at
+    :data:`LAB_SECONDS`."""
+    b = Bounds.from_settings(s)
+    return replace(b, seconds=LAB_SECONDS if b.seconds is None else min(b.seconds, LAB_SECONDS))
+
+
+def _run_in_worker(compiled: Any, frames: dict[str, pl.LazyFrame], max_results: int, bounds: Bounds) -> LabRun:
+    """The query itself, inside the bounded worker process (the engine applies the row bound)."""
     from certlib.engine import PolarsEngine
 
     started = perf_counter()
+    r = PolarsEngine(bounds).run([compiled], frames, max_results=max_results).rules[0]
+    return LabRun(r.count, r.shown, (perf_counter() - started) * 1000, r.rows, r.status, r.error, r.truncated,
+                  os.getpid())
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    """Where a :class:`LabQuery` is: ``running``, ``done`` (``run`` holds the result), ``stopped`` (by
+    Stop or a bound; ``message`` says which) or ``failed`` (``message``)."""
+
+    state: str
+    elapsed_s: float
+    run: LabRun | None = None
+    message: str = ""
+
+
+class LabQuery:
+    """A rule-lab query running in a bounded worker process (:class:`certlib.engine.bounds.BoundedCall`):
+    the app server only waits for it, on a thread, so the page stays live; :meth:`stop` ends it at
+    once, and the time, memory and row bounds end it with a message naming the bound."""
+
+    def __init__(self, compiled: Any, frames: dict[str, pl.LazyFrame], max_results: int = LAB_ROWS,
+                 bounds: Bounds | None = None, label: str = "the rule-lab query"):
+        self._started = monotonic()
+        self._status = LabStatus("running", 0.0)
+        self._lock = threading.Lock()
+        bounds = bounds or lab_bounds()
+        self._call = BoundedCall(_run_in_worker, compiled, frames, max_results, bounds, bounds=bounds, label=label)
+        self._thread = threading.Thread(target=self._wait, name="certlib-lab-query", daemon=True)
+        self._thread.start()
+
+    def _wait(self) -> None:
+        try:
+            run = self._call.result()
+            status = LabStatus("done", self._elapsed(), run)
+        except LimitExceeded as err:
+            status = LabStatus("stopped", self._elapsed(), None, str(err))
+        except CertlibError as err:
+            status = LabStatus("failed", self._elapsed(), None, str(err))
+        with self._lock:
+            self._status = status
+
+    def _elapsed(self) -> float:
+        return monotonic() - self._started
+
+    def poll(self) -> LabStatus:
+        """The status now (never blocks)."""
+        with self._lock:
+            status = self._status
+        return replace(status, elapsed_s=self._elapsed()) if status.state == "running" else status
+
+    def wait(self, timeout: float | None = None) -> LabStatus:
+        """Block until the query ends (or ``timeout`` seconds pass) and return its status."""
+        self._thread.join(timeout)
+        return self.poll()
+
+    def stop(self) -> None:
+        """Stop the query now (its worker process is killed)."""
+        self._call.stop()
+
+
+def start_rule(ws: Any, user: User, compiled: Any, pack: Pack, data_dir: str | Path,
+               narrow: Mapping[str, str] | None = None, max_results: int = LAB_ROWS,
+               bounds: Bounds | None = None) -> LabQuery:
+    """Start one compiled rule for ``user`` on one of their :func:`lab_sources`, every table cut to
+    their data scope first (:func:`scoped_frames`), in a worker process; returns at once."""
     frames = scoped_frames(check_source(ws, user, data_dir), pack, data_scope(user), narrow)
-    r = PolarsEngine().run([compiled], frames, max_results=max_results).rules[0]
-    return LabRun(r.count, r.shown, (perf_counter() - started) * 1000, r.rows, r.status, r.error, r.truncated)
+    return LabQuery(compiled, frames, max_results, bounds, label=f"the rule-lab query {compiled.rule.id}")
 
 
-__all__ = ["LabRun", "check_source", "lab_sources", "run_rule", "scoped_frames"]
+def run_rule(ws: Any, user: User, compiled: Any, pack: Pack, data_dir: str | Path,
+             narrow: Mapping[str, str] | None = None, max_results: int = LAB_ROWS,
+             bounds: Bounds | None = None) -> LabRun:
+    """:func:`start_rule` and wait for it: the run, or the error (:class:`LimitExceeded` when stopped)."""
+    status = start_rule(ws, user, compiled, pack, data_dir, narrow, max_results, bounds).wait()
+    if status.run is not None:
+        return status.run
+    if status.state == "stopped":
+        raise LimitExceeded(status.message)
+    raise CertlibError(status.message)
+
+
+__all__ = ["LAB_ROWS", "LAB_SECONDS", "LabQuery", "LabRun", "LabStatus", "check_source", "lab_bounds",
+           "lab_sources", "run_rule", "scoped_frames", "start_rule"]

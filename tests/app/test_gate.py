@@ -154,3 +154,62 @@ def test_sources_and_runs_follow_the_scope(pack) -> None:
     north = run_rule(None, NORTH, compiled, pack, SAMPLE / "state", max_results=100_000)
     assert 0 < north.count < everyone.count
     assert set(north.rows["district_number"]) == {"1071"}
+
+
+# ---- the rule lab's query runs in a worker process that can be stopped (issue 12 item 5) --------
+
+def _compiled(pack, sql: str, rule_id: str = "LAB-X"):
+    from certlib.rules import compile_rule
+    from certlib.rules.header import parse_rule_text
+
+    rule = parse_rule_text(f"-- id: {rule_id}\n-- title: t\n-- severity: info\n-- group: Enrollment\n"
+                           f"-- description: d\n-- resolution: r\n{sql}", None)
+    return compile_rule(rule, pack, target="polars", params={"school_year": 2025, "as_of_date": "2025-06-30"})
+
+
+#: a join with no useful key: billions of rows on the sample state
+RUNAWAY = ("SELECT a.enrollment_id, a.attendance_date FROM attendance_daily AS a "
+           "JOIN attendance_daily AS b ON a.district_number = b.district_number "
+           "JOIN attendance_daily AS c ON c.district_number = a.district_number")
+
+
+def test_a_lab_query_runs_in_a_worker_process_and_bounds_what_it_shows(pack) -> None:
+    import os
+
+    from certlib.engine.bounds import Bounds
+
+    compiled = _compiled(pack, "SELECT s.local_student_id, s.district_number FROM students AS s")
+    run = run_rule(None, STATE, compiled, pack, SAMPLE / "state", max_results=5)
+    assert run.worker_pid not in (0, os.getpid())  # never in the app server's process
+    assert (run.shown, run.truncated) == (5, True) and run.count > 5
+    assert f"Showing the first 5 of {run.count:,} rows" in run.note
+    assert run_rule(None, STATE, compiled, pack, SAMPLE / "state", max_results=100_000).note == ""
+    # past the deployment's row bound the rule is an error naming the bound
+    over = run_rule(None, STATE, compiled, pack, SAMPLE / "state",
+                    bounds=Bounds(seconds=60, memory_mb=None, rows=10))
+    assert over.status == "error" and "CERTLIB_RUN_MAX_ROWS" in (over.error or "")
+
+
+def test_a_runaway_lab_query_is_stopped_by_stop_and_by_the_time_bound(pack) -> None:
+    from certlib.engine.bounds import Bounds
+    from certlib.errors import LimitExceeded
+    from certlib.services.lab import start_rule
+
+    compiled = _compiled(pack, RUNAWAY)
+    query = start_rule(None, STATE, compiled, pack, SAMPLE / "state", bounds=Bounds(seconds=None, memory_mb=None,
+                                                                                   rows=None))
+    assert query.poll().state == "running"
+    query.stop()
+    stopped = query.wait(60)
+    assert stopped.state == "stopped" and "stopped on request" in stopped.message and stopped.run is None
+    with pytest.raises(LimitExceeded, match="longer than the time bound of 2 s"):
+        run_rule(None, STATE, compiled, pack, SAMPLE / "state", bounds=Bounds(seconds=2, memory_mb=None, rows=None))
+
+
+def test_lab_bounds_cap_the_deployments_time() -> None:
+    from certlib.config import Settings
+    from certlib.services.lab import LAB_SECONDS, lab_bounds
+
+    assert lab_bounds(Settings.from_env({})).seconds == LAB_SECONDS
+    assert lab_bounds(Settings.from_env({"CERTLIB_RUN_TIMEOUT": "0"})).seconds == LAB_SECONDS
+    assert lab_bounds(Settings.from_env({"CERTLIB_RUN_TIMEOUT": "30"})).seconds == 30

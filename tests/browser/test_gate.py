@@ -251,3 +251,30 @@ def test_zz_summary(capsys):
         for client, (tried, leaked) in sorted(by_client.items()):
             print(f"\n[gate] {client}: {tried} requests with no/unknown/out-of-scope identity, {leaked} leaked")
     assert sum(n[1] for n in by_client.values()) == 0
+
+
+def test_browser_rule_lab_query_runs_in_a_worker_and_stops(deployed, browser):
+    """Issue 12 item 5: a runaway rule-lab query keeps the page live and the Stop button ends it."""
+    ctx, page = _browser_page(browser, "state.approver")
+    try:
+        _open(page, deployed, "rule_lab", "Diagnostics")
+        editor = page.locator(".cm-content").first
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(
+            "-- id: LAB-RUNAWAY\n-- title: a join without its key\n-- severity: info\n-- group: Enrollment\n"
+            "-- description: d\n-- resolution: r\n"
+            "SELECT a.enrollment_id, a.attendance_date FROM attendance_daily AS a\n"
+            "JOIN attendance_daily AS b ON a.district_number = b.district_number\n"
+            "JOIN attendance_daily AS c ON c.district_number = a.district_number\n")
+        page.locator("h1").first.click()
+        page.get_by_text(re.compile(r"tables read: attendance_daily")).first.wait_for(timeout=60_000)
+        wait_idle(page)
+        page.get_by_role("button", name="Run rule").click()
+        page.get_by_text("Running in a worker process").first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("stopped on request").first.wait_for(timeout=60_000)
+        assert cell_errors(page) == []
+        screenshot(page, "rule_lab-stopped")
+    finally:
+        ctx.close()
