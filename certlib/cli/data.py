@@ -106,7 +106,7 @@ def validate_cmd(
 ) -> None:
     """Run a rule pack's validation groups on a data directory and write the report."""
     from certlib.engine.run import validate
-    from certlib.reports import render
+    from certlib.reports import write_report
 
     pack = load_pack_from(rules_dir)
     n_rules = len(pack.rules_in(list(groups) or None))
@@ -135,12 +135,15 @@ def validate_cmd(
             title=title,
             engine=engine,
         )
-    report = render(run, _format_for(fmt, output))
+    fmt = _format_for(fmt, output)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(report)
+        with open(output, "wb") as f:
+            write_report(run, fmt, f)  # streamed as the rows are converted
     else:
-        click.echo(report, nl=False)  # bytes go to the binary stdout
+        sys.stdout.flush()
+        write_report(run, fmt, sys.stdout.buffer)  # bytes go to the binary stdout
+        sys.stdout.buffer.flush()
     where = f" -> {output}" if output is not None else ""
     click.echo(f"{run.one_line()} in {run.elapsed_ms / 1000:.2f}s{where}", err=True)
 

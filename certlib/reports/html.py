@@ -8,11 +8,16 @@ the CSS is inline; there is no script.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from html import escape
+from typing import BinaryIO
+
+import polars as pl
 
 from certlib.engine.results import RuleResult, RunResult
-from certlib.reports.values import cell_text
+from certlib.reports.values import CHUNK_ROWS, cell_text
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
@@ -117,20 +122,44 @@ def _summary(run: RunResult, ids: dict[str, str]) -> str:
     )
 
 
-def _rows_table(r: RuleResult) -> str:
+_ESCAPES = (["&", "<", ">", '"', "'"], ["&amp;", "&lt;", "&gt;", "&quot;", "&#x27;"])  # html.escape(quote=True)
+
+
+def _cells(series: pl.Series) -> pl.Expr:
+    """The escaped cell text of a column (:func:`cell_text` then :func:`html.escape`), column-wise."""
+    dtype = series.dtype
+    if dtype == pl.String:
+        text = series
+    elif dtype.is_integer():
+        text = series.cast(pl.String)
+    elif dtype == pl.Boolean:
+        text = series.replace_strict({True: "true", False: "false"}, return_dtype=pl.String)
+    else:  # floats, dates, anything else: exactly as cell_text writes it
+        text = pl.Series([cell_text(v) for v in series.to_list()], dtype=pl.String)
+    return pl.lit(text.fill_null("")).str.replace_many(*_ESCAPES)
+
+
+def _rows_html(r: RuleResult, num: list[str]) -> Iterator[str]:
+    for part in r.rows.iter_slices(CHUNK_ROWS):
+        cells = []
+        for name, n in zip(part.columns, num, strict=True):
+            cells += [pl.lit(f"<td{n}>"), _cells(part.get_column(name)), pl.lit("</td>")]
+        rows = part.select(pl.concat_str([pl.lit("<tr>"), *cells, pl.lit("</tr>")]).alias("tr")).get_column("tr")
+        yield "".join(rows.to_list())
+
+
+def _rows_table(r: RuleResult) -> Iterator[str]:
     if r.rows.height == 0:
-        return ""
+        return
     cols = r.rows.columns
     num = [' class="num"' if dtype.is_numeric() else "" for dtype in r.rows.dtypes]
     head = "".join(f"<th{n}>{_e(c)}</th>" for c, n in zip(cols, num, strict=True))
-    body = "".join(
-        "<tr>" + "".join(f"<td{n}>{_e(cell_text(v))}</td>" for v, n in zip(row, num, strict=True)) + "</tr>"
-        for row in r.rows.iter_rows()
-    )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    yield f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
+    yield from _rows_html(r, num)
+    yield "</tbody></table></div>"
 
 
-def _section(r: RuleResult, anchor: str) -> str:
+def _section(r: RuleResult, anchor: str) -> Iterator[str]:
     if r.status == "error":
         outcome = f'<p class="st-error">The rule could not run.</p><pre class="error">{_e(r.error or "")}</pre>'
     elif r.status == "passed":
@@ -149,23 +178,34 @@ def _section(r: RuleResult, anchor: str) -> str:
         details += f"<dt>Resolution</dt><dd>{_e(r.resolution)}</dd>"
     if r.groups:
         details += f"<dt>Validation groups</dt><dd>{_e(', '.join(r.groups))}</dd>"
-    return (
+    yield (
         f'<section id="{anchor}">'
         f'<a class="back" href="#summary">Back To Summary</a>'
         f"<h2>{_e(r.dataset)} {_severity(r.severity)}</h2>"
         f"<div>{_e(r.id)}: {_e(r.title)}</div>"
-        f"<dl>{details}</dl>{outcome}{_rows_table(r)}</section>"
+        f"<dl>{details}</dl>{outcome}"
     )
+    yield from _rows_table(r)
+    yield "</section>"
 
 
-def render_html(run: RunResult) -> bytes:
+def write_html(run: RunResult, out: BinaryIO) -> None:
+    """The report written piece by piece (each rule's rows a chunk at a time) to ``out``."""
     ids = anchors(run)
-    sections = "".join(_section(r, ids[r.id]) for r in in_report_order(run))
-    doc = (
+    out.write((
         "<!DOCTYPE html>"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(run.title)}</title><style>{_CSS}</style></head><body>"
-        f"{_header(run)}<main>{_summary(run, ids)}{sections}</main></body></html>\n"
-    )
-    return doc.encode("utf-8")
+        f"{_header(run)}<main>{_summary(run, ids)}"
+    ).encode())
+    for r in in_report_order(run):
+        for piece in _section(r, ids[r.id]):
+            out.write(piece.encode("utf-8"))
+    out.write(b"</main></body></html>\n")
+
+
+def render_html(run: RunResult) -> bytes:
+    buf = io.BytesIO()
+    write_html(run, buf)
+    return buf.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,33 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+#: rows converted at a time by the streaming writers: bounded memory, few Python calls per row
+CHUNK_ROWS = 20_000
+
+
+def json_column(series: pl.Series) -> list[Any]:
+    """:func:`json_value` of every value of ``series``, converted column-wise (no per-cell dispatch where
+    the dtype already gives JSON-safe Python values)."""
+    dtype = series.dtype
+    if dtype == pl.String or dtype == pl.Boolean or dtype.is_integer() or dtype == pl.Null:
+        return series.to_list()
+    if dtype.is_float():
+        return [v if v is None or math.isfinite(v) else None for v in series.to_list()]
+    if dtype == pl.Date:
+        return [None if v is None else v.isoformat() for v in series.to_list()]
+    return [json_value(v) for v in series.to_list()]
+
+
+def iter_row_dicts(frame: pl.DataFrame, chunk: int = CHUNK_ROWS) -> Iterator[dict[str, Any]]:
+    """The rows of ``frame`` as JSON-safe dicts, in order, converted ``chunk`` rows at a time (a report
+    writer holds one chunk, never a second copy of the whole result)."""
+    names = frame.columns
+    for part in frame.iter_slices(chunk):
+        columns = [json_column(part.get_column(n)) for n in names]
+        for values in zip(*columns, strict=True):
+            yield dict(zip(names, values, strict=True))
+
+
 def row_dicts(frame: pl.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``frame`` as JSON-safe dicts, in the frame's (already deterministic) order."""
-    return [{k: json_value(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+    return list(iter_row_dicts(frame))

@@ -7,13 +7,18 @@ unique case-insensitively). The Summary sheet links each rule to its sheet.
 from __future__ import annotations
 
 import io
+import math
 import re
-from datetime import date, datetime
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, BinaryIO
 
+import polars as pl
 import xlsxwriter
 
 from certlib.engine.results import RunResult
-from certlib.reports.values import json_value
+from certlib.reports.values import CHUNK_ROWS, json_value
 
 MAX_SHEET_NAME = 31
 
@@ -34,9 +39,41 @@ def sheet_names(rule_ids: list[str], reserved: tuple[str, ...] = ("Summary",)) -
     return out
 
 
-def render_xlsx(run: RunResult) -> bytes:
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+def _cell_writer(sh, dtype: pl.DataType, date_fmt, dt_fmt) -> Callable[[int, int, Any], None]:
+    """How one column's values are written, chosen once by its dtype (a polars column has one type)."""
+    if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        return lambda i, c, v: sh.write_datetime(i, c, v.replace(tzinfo=None), dt_fmt)
+    if dtype == pl.Date:
+        return lambda i, c, v: sh.write_datetime(i, c, datetime(v.year, v.month, v.day), date_fmt)
+    if dtype == pl.Boolean:
+        return sh.write_boolean
+    if dtype.is_integer():
+        return sh.write_number
+    if dtype.is_float():
+        return lambda i, c, v: math.isfinite(v) and sh.write_number(i, c, v)
+    # "" is a blank cell (xlsxwriter drops it in memory mode; constant_memory would write an empty string)
+    return lambda i, c, v: (text := str(json_value(v))) != "" and sh.write_string(i, c, text)
+
+
+def _write_rows(sh, frame: pl.DataFrame, date_fmt, dt_fmt, first_row: int = 5) -> None:
+    """Rows in order, a chunk at a time, column by column within a chunk's row (constant_memory mode
+    flushes each finished row to disk)."""
+    writers = [_cell_writer(sh, dtype, date_fmt, dt_fmt) for dtype in frame.dtypes]
+    i = first_row
+    for part in frame.iter_slices(CHUNK_ROWS):
+        columns = [part.get_column(n).to_list() for n in part.columns]
+        for values in zip(*columns, strict=True):
+            for c, v in enumerate(values):
+                if v is not None:
+                    writers[c](i, c, v)
+            i += 1
+
+
+def write_xlsx(run: RunResult, out: BinaryIO) -> None:
+    """The workbook written to ``out``; sheets are built row by row in xlsxwriter's constant_memory mode
+    (finished rows go to temporary files, not memory)."""
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False, "tmpdir": tempfile.gettempdir()})
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#E4E7EB", "border": 1})
@@ -87,25 +124,15 @@ def render_xlsx(run: RunResult) -> bytes:
         sh.write(2, 0, r.resolution)
         for c, col in enumerate(r.rows.columns):
             sh.write(4, c, col, head)
-        for i, row in enumerate(r.rows.iter_rows(), start=5):
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, datetime):
-                    sh.write_datetime(i, c, value.replace(tzinfo=None), dt_fmt)
-                elif isinstance(value, date):
-                    sh.write_datetime(i, c, datetime(value.year, value.month, value.day), date_fmt)
-                elif isinstance(value, bool):
-                    sh.write_boolean(i, c, value)
-                elif isinstance(value, int | float):
-                    v = json_value(value)
-                    if v is not None:
-                        sh.write_number(i, c, v)
-                else:
-                    sh.write_string(i, c, str(json_value(value)))
+        _write_rows(sh, r.rows, date_fmt, dt_fmt)
         if r.rows.height:
             sh.autofilter(4, 0, 4 + r.rows.height, max(len(r.rows.columns) - 1, 0))
         sh.freeze_panes(5, 0)
         sh.set_column(0, max(len(r.rows.columns) - 1, 0), 16)
     book.close()
+
+
+def render_xlsx(run: RunResult) -> bytes:
+    buf = io.BytesIO()
+    write_xlsx(run, buf)
     return buf.getvalue()

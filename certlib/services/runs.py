@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from certlib.engine.results import RunResult
 from certlib.engine.run import validate
-from certlib.reports import render
+from certlib.reports import write_report
 from certlib.services import history
 from certlib.services.compare import state_lock
 from certlib.services.exceptions import apply_exceptions
@@ -64,7 +64,12 @@ def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ..
     for fmt in formats:
         path = ws.reports_dir / f"{stem}.{fmt}"
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(render(run, fmt))
+        try:
+            with open(tmp, "wb") as f:
+                write_report(run, fmt, f)  # streamed: a large listing is not held twice
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, path)  # a worker killed while rendering leaves no half-written report
         out[fmt] = str(path)
     return out
