@@ -31,6 +31,9 @@ CERTLIB_LOG_LEVEL          ``DEBUG``/``INFO`` (default)/``WARNING``/``ERROR``
 CERTLIB_RUN_TIMEOUT        seconds a run of rules or a rule-lab query may take (default 600; 0 = no bound)
 CERTLIB_RUN_MEMORY         megabytes of memory that run may use (default 8192; 0 = no bound)
 CERTLIB_RUN_MAX_ROWS       rows one rule's result may reach before it is stopped (default 10000000; 0 = none)
+CERTLIB_SMTP_URL           send alerts by email through this server: ``smtp://[user:password@]host[:port]``
+                           (``?starttls=1`` upgrades the connection) or ``smtps://...``; unset: no email
+CERTLIB_SMTP_SENDER        the From address of those emails (default ``certlib@localhost``)
 CERTLIB_ATTESTATION        the statement a certifier attests to on submit (default:
                            :data:`DEFAULT_ATTESTATION`); recorded with each submission
 =========================  =============================================================================
@@ -65,7 +68,8 @@ KNOWN = ("CERTLIB_WORKSPACE", "CERTLIB_DATABASE_URL", "CERTLIB_READ_ONLY", "CERT
          "CERTLIB_STATE_DATA", "CERTLIB_DISTRICT_DATA",
          "CERTLIB_ENGINE", "CERTLIB_SPARK_MASTER", "CERTLIB_SPARK_PARALLEL", "CERTLIB_AUTH_HEADER",
          "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "CERTLIB_RUN_TIMEOUT", "CERTLIB_RUN_MEMORY",
-         "CERTLIB_RUN_MAX_ROWS", "CERTLIB_ATTESTATION", "SPARK_REMOTE")
+         "CERTLIB_RUN_MAX_ROWS", "CERTLIB_ATTESTATION", "CERTLIB_SMTP_URL",
+         "CERTLIB_SMTP_SENDER", "SPARK_REMOTE")
 #: CERTLIB_* names that belong to the tooling around certlib, not to a deployment
 #: what a certifier attests to on submit unless CERTLIB_ATTESTATION says otherwise
 DEFAULT_ATTESTATION = ("I certify that, to the best of my knowledge, the data of this submission is complete and "
@@ -133,6 +137,13 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
 
 
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    url = _text(env, "CERTLIB_SMTP_URL")
+    if url and not (url.startswith("smtp://") or url.startswith("smtps://")):
+        raise ConfigError(f"CERTLIB_SMTP_URL={url!r} is not an smtp:// or smtps:// URL")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     """One deployment's settings (see the module docstring for the variables)."""
@@ -156,6 +167,8 @@ class Settings:
     state_data: str | None = None  # a directory or postgresql:// URL; None: <workspace>/data/state
     district_data: str | None = None  # the same with {district}; None: <workspace>/data/districts/{district}
     attestation: str = DEFAULT_ATTESTATION
+    smtp_url: str | None = None
+    smtp_sender: str = "certlib@localhost"
     unknown: tuple[str, ...] = ()  # CERTLIB_* names set but not known (a typo, say): logged at start
 
     @classmethod
@@ -196,6 +209,8 @@ class Settings:
             state_data=_text(env, "CERTLIB_STATE_DATA"),
             district_data=_text(env, "CERTLIB_DISTRICT_DATA"),
             attestation=_text(env, "CERTLIB_ATTESTATION") or DEFAULT_ATTESTATION,
+            smtp_url=_smtp_url(env),
+            smtp_sender=_text(env, "CERTLIB_SMTP_SENDER") or "certlib@localhost",
             unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN
                                  and k not in _TOOLING)),
         )

@@ -236,3 +236,49 @@ def certificate(ctx: click.Context, unit_id: int, round_: int | None, output: Pa
         return
     output.write_text(html, encoding="utf-8")
     emit({"certificate": str(output), "unit_id": unit_id}, fmt)
+
+
+# ---- email notifications ----------------------------------------------------------------------------
+
+
+@cli.group()
+def notify() -> None:
+    """Email notifications: your address and choices; the outbox; one send pass."""
+
+
+@notify.command("prefs")
+@click.option("--email", "email", default=None, help="Your address ('' removes it).")
+@click.option("--digest/--each", "digest", default=None, help="One email a day, or one per message.")
+@click.option("--opt-out/--opt-in", "opt_out", default=None, help="No email at all / email again.")
+@common
+def notify_prefs(ctx: click.Context, email: str | None, digest: bool | None, opt_out: bool | None,
+                 actor: str | None, fmt: str, now: str | None) -> None:
+    """Show or set your email notification choices."""
+    with _ws(ctx) as ws:
+        who = _actor(actor)
+        if email is None and digest is None and opt_out is None:
+            prefs = ws.store.prefs(who)
+        else:
+            prefs = ws.store.set_prefs(who, parse_now(now), email=email, digest=digest, opt_out=opt_out)
+    emit(prefs.as_dict(), fmt)
+
+
+@notify.command("outbox")
+@click.option("--status", "status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@common
+def notify_outbox(ctx: click.Context, status: str | None, actor: str | None, fmt: str, now: str | None) -> None:
+    """The emails queued or sent (your own; everyone's for the state)."""
+    with _ws(ctx) as ws:
+        who = ws.user(_actor(actor))
+        rows = [e.as_dict() for e in ws.store.emails(None if who.is_state else who.id, status)]
+    emit(rows, fmt, ["id", "user_id", "to_addr", "status", "attempts", "next_attempt_at", "subject", "last_error"])
+
+
+@notify.command("send")
+@common
+def notify_send(ctx: click.Context, actor: str | None, fmt: str, now: str | None) -> None:
+    """One email pass now (the worker does this after its jobs): queue new alerts, send what is due."""
+    from certlib.services.notifications import run as send_emails
+
+    with _ws(ctx) as ws:
+        emit(send_emails(ws, parse_now(now)), fmt)

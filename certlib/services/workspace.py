@@ -216,8 +216,17 @@ class Workspace:
         return self.queue.list(unit_id=unit_id, **filters)
 
     def run_pending(self, now: datetime | None = None, limit: int | None = None) -> list[Job]:
-        """Run queued jobs in this process (the app and tests call this; ``certlib worker`` too)."""
-        return self.queue.run_pending(job_handlers(self), now, limit)
+        """Run queued jobs in this process (the app and tests call this; ``certlib worker`` too); then,
+        when ``CERTLIB_SMTP_URL`` is set, the email pass (see :mod:`certlib.services.notifications`)."""
+        done = self.queue.run_pending(job_handlers(self), now, limit)
+        if settings().smtp_url and not is_read_only():
+            from certlib.services.notifications import run as send_emails
+
+            try:
+                send_emails(self, now)
+            except Exception:  # noqa: BLE001 - mail must never stop the job worker; each email records its failure
+                log.exception("email pass of %s failed; retrying on the next poll", self.root)
+        return done
 
     def start(self, now: datetime | None = None, days: int = 7) -> dict[str, Any]:
         """What an app or worker does on start-up: fail jobs of dead workers, run the alerts sweep."""

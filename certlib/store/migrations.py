@@ -59,10 +59,16 @@ def _v3_history(conn: sa.Connection) -> None:
                                              schema.rule_exceptions, schema.attestations])
 
 
+def _v4_email(conn: sa.Connection) -> None:
+    """Email notifications: per-user address, digest and opt-out; the outbox."""
+    schema.metadata.create_all(conn, tables=[schema.notification_prefs, schema.email_outbox])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial workflow schema", _v1_initial),
     (2, "evidence and snapshot registry", _v2_evidence),
     (3, "run history, notes, exceptions, attestations", _v3_history),
+    (4, "email notifications", _v4_email),
 ]
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

@@ -282,6 +282,37 @@ attestations = sa.Table(
     sa.Column("at", sa.String, nullable=False),
 )
 
+# v4 (issue 18): email notifications — per-user address and choices, and the outbox the worker sends
+notification_prefs = sa.Table(
+    "notification_prefs",
+    metadata,
+    sa.Column("user_id", sa.String, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("email", sa.String, nullable=True),
+    sa.Column("digest", sa.Boolean, nullable=False, default=False),  # one email a day instead of one per alert
+    sa.Column("opt_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("mailed_through", sa.Integer, nullable=False, default=0),  # last alert id queued for this user
+    sa.Column("updated_at", sa.String, nullable=False),
+)
+
+email_outbox = sa.Table(
+    "email_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.String, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("to_addr", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("alert_ids", sa.String, nullable=False),  # JSON list of the alerts it carries
+    sa.Column("digest_day", sa.Date, nullable=True),
+    sa.Column("status", sa.String, nullable=False),  # pending / sent / failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.String, nullable=False),
+    sa.Column("last_error", sa.String, nullable=True),
+    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("sent_at", sa.String, nullable=True),
+    sa.UniqueConstraint("user_id", "digest_day", name="uq_outbox_digest"),
+)
+
 sa.Index("ix_units_event", units.c.event_id)
 sa.Index("ix_submissions_unit_round", submissions.c.unit_id, submissions.c.round)
 sa.Index("ix_alerts_user", alerts.c.user_id)

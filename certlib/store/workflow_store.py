@@ -59,6 +59,7 @@ from certlib.store.audit import AuditRow, VerifyResult
 from certlib.store.connection import make_engine, transaction
 from certlib.store.history import HistoryFacts
 from certlib.store.migrations import migrate
+from certlib.store.notifications import NotificationFacts
 from certlib.store.readonly import check_writable
 from certlib.store.views import EventView, UnitView
 from certlib.store.wizard_facts import WizardFacts
@@ -67,7 +68,7 @@ DB_FILE = "certlib.db"
 DATABASE_URL_ENV = "CERTLIB_DATABASE_URL"
 
 
-class Store(WizardFacts, HistoryFacts):
+class Store(WizardFacts, HistoryFacts, NotificationFacts):
     """SQLite (or any SQLAlchemy URL) workflow store. Open with :meth:`open_workspace` or a path/URL."""
 
     def __init__(self, path_or_url: str | Path, *, create: bool = True):
