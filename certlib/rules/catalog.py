@@ -19,6 +19,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -242,6 +244,19 @@ def display_name(node: exp.Expression) -> str:
 Problem = tuple[exp.Expression, str, str, str | None]
 
 
+def _written_name(node: exp.Expression, dialect: str) -> str:
+    """A refused function as the rule's dialect spells it (T-SQL's ``GETDATE(...)``, not sqlglot's
+    ``CURRENT_TIMESTAMP``), else :func:`display_name`."""
+    if isinstance(node, exp.Func) and not isinstance(node, exp.Anonymous):
+        try:
+            head = node.sql(dialect=dialect).split("(", 1)[0].strip()
+        except Exception:  # noqa: BLE001 - a node the dialect cannot print: the catalog's name
+            head = ""
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", head):
+            return f"{head.upper()}(...)"
+    return display_name(node)
+
+
 def check_catalog(tree: exp.Expression, dialect: str) -> list[Problem]:
     """Every node of ``tree`` (parsed in ``dialect``) must be query structure or in the catalog."""
     problems: list[Problem] = []
@@ -257,7 +272,7 @@ def check_catalog(tree: exp.Expression, dialect: str) -> list[Problem]:
         if entry_for(key, dialect) is not None:
             continue
         others = [d for e in _BY_NODE.get(key, ()) for d in e.dialects]
-        name = display_name(node)
+        name = _written_name(node, dialect)
         if others:
             problems.append((node, "not-in-catalog", f"{name} is not accepted from dialect {dialect}",
                              f"it is accepted from {', '.join(sorted(set(others)))}; see `certlib rules functions "
