@@ -257,5 +257,130 @@ def _(event, event_id, get_version, now, user, ws):
     return
 
 
+@app.cell
+def _():
+    get_bulk_result, set_bulk_result = mo.state(None)
+    get_exc_result, set_exc_result = mo.state(None)
+    return get_bulk_result, get_exc_result, set_bulk_result, set_exc_result
+
+
+@app.cell
+def _(event_id, get_version, now, user, ws):
+    get_version()
+    _rows = [{"unit_id": v.unit.id, "district": v.unit.district_number, "school": v.unit.school_code or "",
+              "status": str(v.unit.status), "round": v.unit.round} for v in ws.units_for(user.id, now, event_id)]
+    mo.stop(not _rows)
+    bulk_table = mo.ui.table(_rows, selection="multi", page_size=15,
+                             label="Select units, then approve them or send them back, each on its own")
+    bulk_reason = mo.ui.text(label="Reason (required to send back)", full_width=True)
+    bulk_buttons = mo.ui.dictionary({
+        "approve": mo.ui.run_button(label="Approve selected", kind="success"),
+        "request_recert": mo.ui.run_button(label="Request recertification for selected", kind="warn"),
+    })
+    mo.vstack([mo.md("## Bulk actions"), bulk_table, bulk_reason,
+               mo.hstack(list(bulk_buttons.elements.values()), justify="start", gap=1)])
+    return bulk_buttons, bulk_reason, bulk_table
+
+
+@app.cell
+def _(bulk_buttons, bulk_reason, bulk_table, now, set_bulk_result, set_version, user, ws):
+    _clicked = [a for a, v in bulk_buttons.value.items() if v]
+    mo.stop(not _clicked)
+    _ids = [r["unit_id"] for r in (bulk_table.value or [])]
+    set_bulk_result((_clicked[0], [o.as_dict() for o in ws.bulk(user.id, _clicked[0], _ids, now,
+                                                                  bulk_reason.value or None)]))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(get_bulk_result):
+    mo.stop(get_bulk_result() is None)
+    _action, _rows = get_bulk_result()
+    _ok = sum(r["result"] == "accepted" for r in _rows)
+    mo.vstack([
+        mo.callout(mo.md(f"**Bulk {_action.replace('_', ' ')}:** {_ok} accepted, {len(_rows) - _ok} refused"),
+                   kind="success" if _ok == len(_rows) else "warn"),
+        mo.ui.table(_rows, selection=None, label="Per unit: accepted, or refused and why"),
+    ])
+    return
+
+
+@app.cell
+def _(get_version, now, user, ws):
+    get_version()
+    _pending = ws.exceptions.list(user.id, now, status="requested")
+    exc_table = mo.ui.table(
+        [{k: r[k] for k in ("id", "event", "district", "school", "rule_id", "severity", "record_key", "requested_by",
+                            "request_reason")} for r in _pending],
+        selection="single", label="Exception requests waiting for the state — select one to decide",
+    ) if _pending else None
+    exc_reason = mo.ui.text(label="Reason (required)", full_width=True)
+    exc_expires = mo.ui.text(label="Expires on (optional, YYYY-MM-DD)", placeholder="2025-08-31")
+    exc_buttons = mo.ui.dictionary({
+        "approve": mo.ui.run_button(label="Approve exception", kind="success"),
+        "reject": mo.ui.run_button(label="Reject exception", kind="danger"),
+    })
+    mo.vstack([
+        mo.md(f"## Exception requests ({len(_pending)} pending)"),
+        exc_table if exc_table is not None else mo.md("_No exception request is waiting._"),
+        *([exc_reason, exc_expires, mo.hstack(list(exc_buttons.elements.values()), justify="start", gap=1)]
+          if exc_table is not None else []),
+    ])
+    return exc_buttons, exc_expires, exc_reason, exc_table
+
+
+@app.cell
+def _(exc_buttons, exc_expires, exc_reason, exc_table, now, set_exc_result, set_version, user, ws):
+    import datetime as _dt
+
+    from certlib.errors import CertlibError as _CertlibError
+
+    _clicked = [a for a, v in exc_buttons.value.items() if v]
+    mo.stop(not _clicked or exc_table is None)
+    _picked = exc_table.value or []
+    if not _picked:
+        set_exc_result((False, "Select a request first."))
+    else:
+        _id = _picked[0]["id"]
+        try:
+            _until = _dt.date.fromisoformat(exc_expires.value) if exc_expires.value.strip() else None
+            if _clicked[0] == "approve":
+                _e = ws.exceptions.approve(user.id, _id, exc_reason.value, now, _until)
+            else:
+                _e = ws.exceptions.reject(user.id, _id, exc_reason.value, now)
+            set_exc_result((True, f"exception #{_e.id} {_e.status}"))
+        except (_CertlibError, ValueError) as _err:
+            set_exc_result((False, str(_err)))
+    set_version(lambda v: v + 1)
+    return
+
+
+@app.cell
+def _(get_exc_result):
+    mo.stop(get_exc_result() is None)
+    _ok, _text = get_exc_result()
+    mo.callout(mo.md(_text), kind="success" if _ok else "danger")
+    return
+
+
+@app.cell
+def _(get_unit_sel, get_version, now, units_grid, user, ws):
+    get_version()
+    _unit = get_unit_sel()
+    mo.stop(units_grid is None or _unit is None)
+    _rows = ws.timeline(user.id, _unit, now)
+    _subs = ws.store.submissions(_unit, ws.unit(_unit).round)
+    mo.vstack([
+        mo.md(f"## Timeline of unit {_unit}"),
+        mo.ui.table([{k: r[k] for k in ("at", "who", "action", "from", "to", "reason", "what", "rests_on")}
+                     for r in _rows], selection=None, page_size=20, label="Who did what, when"),
+        mo.download(data=lambda: ws.certificate(user.id, _unit, now).encode(), filename=f"certificate-unit{_unit}.html",
+                    mimetype="text/html", label="Download the certificate (HTML)") if _subs else
+        mo.md("_No submission in this round yet: no certificate._"),
+    ])
+    return
+
+
 if __name__ == "__main__":
     app.run()
