@@ -1,6 +1,6 @@
 """The wizard's state copy in PostgreSQL (``CERTLIB_STATE_DATA=postgresql://...``), district copies by a
 ``{district}`` template (``CERTLIB_DISTRICT_DATA``): the state validation job reads the database and finds
-what it finds on the files; a resync, which writes files, is refused before anything is recorded."""
+what it finds on the files, a snapshot of it is the files' snapshot byte for byte; a resync, which writes files, is refused before anything is recorded."""
 
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ def test_the_state_copy_may_be_a_postgresql_database(pg, tmp_path, monkeypatch):
         on_db = run_unit(ws, unit, ws.state_dir, "state data", NOW)
         assert [(r.id, r.status, r.count) for r in on_db.rules] == [(r.id, r.status, r.count) for r in on_files.rules]
         assert any(r.count for r in on_db.rules)
+
+        from_db = ws.take_snapshot("ns.cert1", unit, NOW)
+        monkeypatch.delenv("CERTLIB_STATE_DATA")
+        from_files = ws.take_snapshot("ns.cert1", unit, NOW)
+        monkeypatch.setenv("CERTLIB_STATE_DATA", url)
+        assert from_db.rows == from_files.rows and sum(from_db.rows.values()) > 0
+        assert from_db.sha256 == from_files.sha256  # the same rows, the same bytes
 
         audit = ws.store.audit_count()
         with pytest.raises(DataError, match="the state copy is the database .*a resync writes the state's data files"):
