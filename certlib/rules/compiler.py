@@ -467,7 +467,8 @@ _COMPILED_LOCK = threading.Lock()
 
 def compile_rule(rule: Rule, pack: Pack, target: str = "polars", params: Mapping[str, Any] | None = None) -> CompiledRule:
     """Compile one rule of a pack for ``target`` ("polars" or any sqlglot dialect name); memoized."""
-    key = (rule, target, repr(sorted((params or {}).items())), pack.dialect, pack.max_results, repr(pack.tables))
+    key = (rule, target, repr(sorted((params or {}).items())), pack.dialect, pack.max_results, pack.default_schema,
+           repr(pack.tables))
     with _COMPILED_LOCK:
         hit = _COMPILED.get(key)
         if hit is not None:

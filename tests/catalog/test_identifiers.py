@@ -211,3 +211,14 @@ def test_tsql_at_parameters_bind_like_colon_parameters(pack):
     with pytest.raises(RuleError, match="unknown parameter @SchoolYr"):
         compile_sql("SELECT StudentUSI, SchoolId, EntryDate FROM StudentSchoolAssociation WHERE SchoolId = @SchoolYr",
                     pack)
+
+
+def test_the_default_schema_is_part_of_what_a_compiled_rule_depends_on(tmp_path: Path):
+    toml = ('name = "x"\n{default}[tables."a.T"]\ncolumns = {{ Id = "int" }}\nkeys = ["Id"]\n'
+            '[tables."b.T"]\ncolumns = {{ Id = "int" }}\nkeys = ["Id"]\n[[groups]]\nname = "G"\n')
+    for schema in ("a", "b"):
+        (tmp_path / schema).mkdir()
+        (tmp_path / schema / "pack.toml").write_text(toml.format(default=f'default_schema = "{schema}"\n'))
+    r = rule("SELECT Id FROM T")
+    assert compile_rule(r, load_pack(tmp_path / "a")).tables == ("a.T",)
+    assert compile_rule(r, load_pack(tmp_path / "b")).tables == ("b.T",)  # not the first pack's cached result
