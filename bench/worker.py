@@ -67,10 +67,14 @@ def _write_keys(parts: list, path: str | None) -> None:
 
 
 def run_polars(args, per_rule: bool) -> dict:
+    import certlib.engine.polars_engine as pe
     from certlib.engine import PolarsEngine, scan_tables
+    from certlib.engine.bounds import Bounds
     from certlib.rules import load_pack
 
-    pack = load_pack(ROOT / "rules")
+    if args.polars_engine:
+        pe.COLLECT_ENGINE = args.polars_engine
+    pack = load_pack(Path(args.pack))
     compiled, refused, compile_s = compile_all(pack, "polars")
     compiled = [c for c in compiled if c.rule.id not in (args.exclude or [])]
     if args.rewrite_att005:  # the proposed compiler rewrite, applied by hand (bench.profile)
@@ -80,7 +84,7 @@ def run_polars(args, per_rule: bool) -> dict:
 
         compiled = [replace(c, sql=ATT005_REWRITE) if c.rule.id == "ATT-005" else c for c in compiled]
     limit = None if args.max_results < 0 else args.max_results
-    engine = PolarsEngine()
+    engine = PolarsEngine(bounds=Bounds(None, None, None))  # the engine itself, in this process (no run bounds)
     b0 = rchar()
     t0 = time.perf_counter()
     frames = scan_tables(args.data, pack)
@@ -94,7 +98,8 @@ def run_polars(args, per_rule: bool) -> dict:
         results = engine.run(compiled, frames, max_results=limit).rules
     wall = time.perf_counter() - t0
     read = rchar() - b0
-    out = {"mode": ("perrule" if per_rule else "batched") + ("+cache" if args.cache_tables else ""), "wall_s": wall, "compile_s": compile_s,
+    out = {"mode": ("perrule" if per_rule else "batched") + ("+cache" if args.cache_tables else "")
+           + (f"+{args.polars_engine}" if args.polars_engine else ""), "wall_s": wall, "compile_s": compile_s,
            "rchar": read, "refused": refused, "rules": {}}
     parts = []
     for r in results:
@@ -118,7 +123,7 @@ def run_duckdb(args) -> dict:
 
     from certlib.rules import load_pack
 
-    pack = load_pack(ROOT / "rules")
+    pack = load_pack(Path(args.pack))
     compiled, refused, compile_s = compile_all(pack, "duckdb")
     keys_of = {}
     for c in compile_all(pack, "polars")[0]:
@@ -203,6 +208,8 @@ def main() -> None:
     ap.add_argument("--exclude", action="append", help="leave this rule out (profiling)")
     ap.add_argument("--rewrite-att005", action="store_true", help="ATT-005 as bench.profile.ATT005_REWRITE")
     ap.add_argument("--cache-tables", action="store_true", help="wrap every scanned table in .cache()")
+    ap.add_argument("--pack", default=str(ROOT / "rules"), help="rule pack directory (bench/foreign/rules: the foreign one)")
+    ap.add_argument("--polars-engine", choices=["auto", "in-memory", "streaming"], help="polars' collect engine")
     ap.add_argument("--district")
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()

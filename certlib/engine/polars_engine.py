@@ -15,6 +15,14 @@ How a run goes:
    split in halves and each half collected again, down to single rules, so the failing rule becomes
    an ``error`` result and the others still produce results (still batched with their neighbours).
 
+   **Which polars engine** (:func:`collect_engine`): the *streaming* engine when the run's input is
+   large — at least ``STREAMING_MIN_ROWS`` (1,000,000) rows over all tables, counted from the scans'
+   own row estimates (parquet metadata, read without reading data) and the heights of in-memory frames,
+   or a scan whose size polars cannot estimate — else the *in-memory* engine. Both give the same rows
+   (the engine's results are sorted; the differential and engine tests run both); at 50k-150k
+   students streaming took ~0.5x the CPU and ~0.6x the peak memory of in-memory, while on a
+   district's few thousand rows its start-up made it slower (bench/README.md, "Streaming").
+
 Bounds (:mod:`certlib.engine.bounds`): a rule's result is cut at ``rows + 1`` rows inside its plan (a
 slice polars pushes into joins), and one over the row bound is an ``error`` naming the bound. When a
 time or memory bound is set, the whole run happens in a bounded worker process; if that process is
@@ -28,6 +36,7 @@ split arbitrary. After a failed batch, the share is that of the (smaller) batch 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
@@ -42,6 +51,11 @@ from certlib.rules.catalog import check_target_sql
 from certlib.rules.model import CompiledRule
 
 COUNT = "__certlib_count__"
+#: input rows from which a run is collected on polars' streaming engine (see the module docstring)
+STREAMING_MIN_ROWS = 1_000_000
+#: force one polars engine ("in-memory" / "streaming") for every run; None = :func:`collect_engine`'s rule
+COLLECT_ENGINE: str | None = None
+_ESTIMATED_ROWS = re.compile(r"ESTIMATED ROWS: (\d+)")
 _OPTIMIZATIONS = pl.QueryOptFlags(comm_subplan_elim=True, comm_subexpr_elim=True)
 _ERROR_CHARS = 2000
 
@@ -129,7 +143,7 @@ def _run_here(
             progress(i + 1, total, compiled.rule.id)
     if progress:
         progress(total - 1, total, "collecting")
-    outputs = _collect(planned)
+    outputs = _collect(planned, collect_engine(tables))
     if progress:
         progress(total, total, "done")
     results = [_result(p, outputs.get(i)) for i, p in enumerate(planned)]
@@ -190,17 +204,45 @@ def _plan(ctx: pl.SQLContext, compiled: CompiledRule, limit: int | None, row_bou
         return _Planned(compiled, None, None, limit, _ms(t0), _error_text(err))
 
 
-def _collect(planned: list[_Planned]) -> dict[int, tuple[pl.DataFrame | None, float, str | None]]:
+def input_rows(tables: Mapping[str, pl.LazyFrame | pl.DataFrame]) -> int | None:
+    """Rows over all input tables from the scans' estimates (no data read); None if one is unknown."""
+    total = 0
+    for frame in tables.values():
+        if isinstance(frame, pl.DataFrame):
+            total += frame.height
+            continue
+        found = _ESTIMATED_ROWS.findall(frame.explain())
+        if not found:
+            return None
+        total += max(int(n) for n in found)
+    return total
+
+
+def collect_engine(tables: Mapping[str, pl.LazyFrame | pl.DataFrame]) -> str:
+    """``"streaming"`` for a large input, ``"in-memory"`` for a small one (module docstring)."""
+    if COLLECT_ENGINE is not None:
+        return COLLECT_ENGINE
+    try:
+        rows = input_rows(tables)
+    except Exception:  # noqa: BLE001 - a plan polars cannot explain fails later, as that rule's error
+        return "in-memory"
+    return "streaming" if rows is None or rows >= STREAMING_MIN_ROWS else "in-memory"
+
+
+def _collect(
+    planned: list[_Planned], engine: str = "in-memory"
+) -> dict[int, tuple[pl.DataFrame | None, float, str | None]]:
     """{index: (frame, collect_ms, error)} for every planned rule that has a frame."""
     out: dict[int, tuple[pl.DataFrame | None, float, str | None]] = {}
     todo = [i for i, p in enumerate(planned) if p.frame is not None]
     if todo:
-        _collect_batch(planned, todo, out)
+        _collect_batch(planned, todo, out, engine)
     return out
 
 
 def _collect_batch(
-    planned: list[_Planned], batch: list[int], out: dict[int, tuple[pl.DataFrame | None, float, str | None]]
+    planned: list[_Planned], batch: list[int], out: dict[int, tuple[pl.DataFrame | None, float, str | None]],
+    engine: str = "in-memory",
 ) -> None:
     """Collect ``batch`` together; if that fails, split it in halves until the failing rules are alone.
 
@@ -208,14 +250,15 @@ def _collect_batch(
     """
     t0 = perf_counter()
     try:
-        frames = pl.collect_all([planned[i].frame for i in batch], optimizations=_OPTIMIZATIONS)  # type: ignore[misc]
+        frames = pl.collect_all([planned[i].frame for i in batch], optimizations=_OPTIMIZATIONS,  # type: ignore[misc]
+                                engine=engine)
     except Exception as err:  # noqa: BLE001 - isolate the failing rule(s) below
         if len(batch) == 1:
             out[batch[0]] = (None, _ms(t0), _error_text(err))
             return
         half = len(batch) // 2
-        _collect_batch(planned, batch[:half], out)
-        _collect_batch(planned, batch[half:], out)
+        _collect_batch(planned, batch[:half], out, engine)
+        _collect_batch(planned, batch[half:], out, engine)
         return
     share = _ms(t0) / len(batch)
     for i, df in zip(batch, frames, strict=True):
