@@ -21,8 +21,8 @@ SCHOOLS, EVENTS, DISTRICTS = 800, 40, 150
 
 
 def synth(seed: int = 7, schools: int = SCHOOLS, events: int = EVENTS):
-    """(units, users, findings) with the schemas of certlib.dashboard; the same for the same seed."""
-    from certlib import dashboard as dash
+    """(units, users, findings) with the schemas of certlib.apps.dashboard; the same for the same seed."""
+    from certlib.apps import dashboard as dash
 
     rng = np.random.default_rng(seed)
     school_code = [f"{i:04d}" for i in range(1, schools + 1)]
@@ -79,7 +79,7 @@ def synth(seed: int = 7, schools: int = SCHOOLS, events: int = EVENTS):
 
 def recompute(frames, event_id, filters, top: int = 25) -> dict:
     """What the notebook recomputes after a control changes (frames only, no chart specs)."""
-    from certlib import dashboard as dash
+    from certlib.apps import dashboard as dash
 
     view = dash.for_event(frames, event_id)
     out = {
@@ -97,7 +97,7 @@ def recompute(frames, event_id, filters, top: int = 25) -> dict:
 
 
 def chart_specs(data: dict) -> None:
-    from certlib import charts
+    from certlib.apps import charts
 
     charts.status_bars(data["unit_status"]).to_dict()
     charts.status_bars(data["user_status"]).to_dict()
@@ -118,7 +118,7 @@ def _time(fn, runs: int) -> list[float]:
 
 
 def bench(runs: int = 20) -> dict:
-    from certlib import dashboard as dash
+    from certlib.apps import dashboard as dash
 
     t0 = time.perf_counter()
     frames = synth()

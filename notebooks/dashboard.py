@@ -6,8 +6,8 @@ app = marimo.App(width="full", app_title="certlib · analyst dashboard")
 with app.setup:
     import marimo as mo
 
-    from certlib import charts, identity
-    from certlib import dashboard as dash
+    from certlib.apps import charts, session
+    from certlib.apps import dashboard as dash
 
 
 @app.cell
@@ -18,30 +18,30 @@ def _():
             "How far along is every district and school, who is overdue, which rules fail where. "
             "This app only reads: nothing here changes a certification. [← all apps](?file=home.py)"
         ),
-        mo.md(identity.deployment_note()),
+        mo.md(session.deployment_note()),
     ])
     return
 
 
 @app.cell
 def _():
-    _nobody = identity.not_signed_in()
+    _nobody = session.not_signed_in()
     mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
-    ws, ws_problem = identity.open_workspace()
+    ws, ws_problem = session.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
     return (ws,)
 
 
 @app.cell
 def _(ws):
-    who = identity.picker(ws.users(), levels=("state",))
+    who = session.picker(ws.users(), levels=("state",))
     who
     return (who,)
 
 
 @app.cell
 def _(who, ws):
-    _me = identity.sign_in(who, ws, app="dashboard")
+    _me = session.sign_in(who, ws, app="dashboard")
     mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
     user = _me.user
     with mo.status.spinner(title="Reading the workspace…"):

@@ -7,7 +7,7 @@ with app.setup:
     import marimo as mo
 
     import certlib
-    from certlib import identity
+    from certlib.apps import session
 
 
 @app.cell
@@ -19,7 +19,7 @@ def _():
         Data certification for state education agencies: districts and schools prove that the
         data they reported is right before the state funds and reports on it.
 
-        {identity.deployment_note()}
+        {session.deployment_note()}
         """
     )
     return
@@ -27,11 +27,11 @@ def _():
 
 @app.cell
 def _():
-    _nobody = identity.not_signed_in()
+    _nobody = session.not_signed_in()
     mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
-    ws, ws_problem = identity.open_workspace()
+    ws, ws_problem = session.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
-    _me = identity.landing(ws)
+    _me = session.landing(ws)
     mo.stop(bool(_me.stop_message), mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
     signed_in = _me.banner
     return (signed_in, ws)
@@ -68,7 +68,7 @@ def _(signed_in):
 def _(ws):
     mo.md(
         f"""
-        Workspace: `{ws.root}` · deployment: **{identity.mode()}**. See the README's *Deploy* section to serve these apps behind an authenticating proxy.
+        Workspace: `{ws.root}` · deployment: **{session.mode()}**. See the README's *Deploy* section to serve these apps behind an authenticating proxy.
         """
     ).style({"color": "#666", "font-size": "0.9em"})
     return

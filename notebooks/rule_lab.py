@@ -8,8 +8,8 @@ with app.setup:
 
     import marimo as mo
 
-    from certlib import dashboard as dash
-    from certlib import identity
+    from certlib.apps import rule_lab as dash
+    from certlib.apps import session
 
 
 @app.cell
@@ -25,23 +25,23 @@ def _():
 
 @app.cell
 def _():
-    _nobody = identity.not_signed_in()
+    _nobody = session.not_signed_in()
     mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
-    ws, ws_problem = identity.open_workspace()
+    ws, ws_problem = session.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
     return (ws,)
 
 
 @app.cell
 def _(ws):
-    who = identity.picker(ws.users(), levels=("state",))
+    who = session.picker(ws.users(), levels=("state",))
     who
     return (who,)
 
 
 @app.cell
 def _(who, ws):
-    _me = identity.sign_in(who, ws, app="rule_lab")
+    _me = session.sign_in(who, ws, app="rule_lab")
     mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
     user = _me.user
     mo.md(f"{_me.banner} · runs read **{_me.scope.describe()}**")
@@ -207,7 +207,7 @@ def _(fixtures_button, lab, pack):
 @app.cell
 def _(lab):
     mo.stop(not lab.ok)
-    _allowed, _why = identity.can_save_rules(mo.app_meta().mode)
+    _allowed, _why = session.can_save_rules(mo.app_meta().mode)
     save_button = mo.ui.run_button(label=f"Save as {lab.rule.id}.sql", disabled=not _allowed,
                                    tooltip=_why or None)
     mo.vstack([mo.md("## Save"), save_button, mo.md(f"_{_why}_") if _why else mo.md("")])

@@ -6,8 +6,8 @@ app = marimo.App(width="full", app_title="certlib · state console")
 with app.setup:
     import marimo as mo
 
-    from certlib import dashboard as dash
-    from certlib import identity
+    from certlib.apps import session
+    from certlib.apps import state_console as dash
 
 
 @app.cell
@@ -23,9 +23,9 @@ def _():
 
 @app.cell
 def _():
-    _nobody = identity.not_signed_in()
+    _nobody = session.not_signed_in()
     mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
-    ws, ws_problem = identity.open_workspace()
+    ws, ws_problem = session.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
     store = dash.store_of(ws)
     get_version, set_version = mo.state(0)
@@ -38,14 +38,14 @@ def _():
 
 @app.cell
 def _(store):
-    who = identity.picker(store.users(), levels=("state",))
+    who = session.picker(store.users(), levels=("state",))
     who
     return (who,)
 
 
 @app.cell
 def _(store, who, ws):
-    _me = identity.sign_in(who, store, app="state_console")
+    _me = session.sign_in(who, store, app="state_console")
     mo.stop(_me.user is None, mo.callout(mo.md(_me.stop_message), kind=_me.stop_kind))
     user, now = _me.user, dash.now_for(ws)
     mo.md(f"{_me.banner} · today is **{now:%Y-%m-%d}**")

@@ -8,7 +8,7 @@ data generation and clock, and the record keys of the findings it listed. From t
   and *fixed* since the previous run of the same unit and copy (``certlib history UNIT``);
 * :meth:`History.changes` — the same per rule and record key (the wizard shows them after a run);
 * :func:`trend_frame` / :func:`trend_series` — open error counts over time per district or per rule,
-  which :func:`certlib.charts.trend_lines` draws for the dashboard.
+  which :func:`certlib.apps.charts.trend_lines` draws for the dashboard.
 
 >>> ws.history.runs("ns.cert1", 13, now)[-1]["new"]          # doctest: +SKIP
 """
@@ -172,7 +172,7 @@ def _state_reader(ws: Workspace) -> str:
 
 def trend_series(trend: pl.DataFrame, by: str = "district", severities: Sequence[str] = ERROR_SEVERITIES,
                  copy: str | None = None, event_id: int | None = None) -> pl.DataFrame:
-    """Open error counts per day and series for :func:`certlib.charts.trend_lines`: columns ``day``
+    """Open error counts per day and series for :func:`certlib.apps.charts.trend_lines`: columns ``day``
     (date), ``series`` (the district "1071 North Star..." or the rule id), ``count``.
 
     Per unit and day the latest run counts (a unit re-run three times in a day is one point; pass

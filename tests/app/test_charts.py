@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import vl_convert as vlc
 
-from certlib import charts
+from certlib.apps import charts
 
 
 def _render(chart) -> tuple[str, bytes, dict]:
@@ -130,7 +130,7 @@ def test_kpi_numbers():
 
 
 def test_every_user_status_word_has_a_colour_and_a_filter_entry():
-    from certlib.dashboard import USER_STATUSES
+    from certlib.apps.common import USER_STATUSES
     from certlib.domain import UserStatus
 
     assert set(charts.USER_STATUS_COLORS) == {s.value for s in UserStatus}

@@ -1,5 +1,5 @@
 """The gate in front of every app: identity first, then which apps a user may open and which rows of
-the state's data they read (certlib.domain.scope, certlib.identity, certlib.services.lab)."""
+the state's data they read (certlib.domain.scope, certlib.identity, certlib.apps.session, certlib.services.lab)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import certlib.domain.scope as scope_mod
 from certlib import identity as ident
+from certlib.apps import session
 from certlib.config import package_data
 from certlib.domain.entities import User
 from certlib.domain.scope import APP_ACCESS, app_refusal, data_scope
@@ -79,8 +80,8 @@ class _Req(dict):
     ({"x-forwarded-user": "sa"}, "state_console", "", ""),
 ])
 def test_sign_in_per_app(headers, app, stop, kind, monkeypatch) -> None:
-    monkeypatch.setattr(ident, "current", lambda picked=None: ident.resolve(DEPLOYED, {"headers": headers}, picked))
-    me = ident.sign_in(None, _Store(), env=None, app=app)
+    monkeypatch.setattr(session, "current", lambda picked=None: ident.resolve(DEPLOYED, {"headers": headers}, picked))
+    me = session.sign_in(None, _Store(), env=None, app=app)
     if stop:
         assert me.user is None and stop in me.stop_message and me.stop_kind == kind
         assert me.scope.nothing
@@ -90,13 +91,13 @@ def test_sign_in_per_app(headers, app, stop, kind, monkeypatch) -> None:
 
 
 def test_not_signed_in_is_decided_before_any_workspace() -> None:
-    assert "Not signed in" in ident.not_signed_in(DEPLOYED, {"headers": {}})
-    assert "X-Forwarded-User" in ident.not_signed_in(DEPLOYED, {"headers": {}})
-    assert ident.not_signed_in(DEPLOYED, {"headers": {"X-Forwarded-User": "nc"}}) == ""
-    assert ident.not_signed_in({}, {"headers": {}}) == ""  # demo: the picker is the identity
-    assert "Not signed in" in ident.not_signed_in({"CERTLIB_IDENTITY": "request"}, {"user": {}})
-    assert ident.landing(_Store(), {}).stop_message == ""  # the demo landing page lists the apps
-    assert "Not signed in" in ident.landing(_Store(), {**DEPLOYED}).stop_message
+    assert "Not signed in" in session.not_signed_in(DEPLOYED, {"headers": {}})
+    assert "X-Forwarded-User" in session.not_signed_in(DEPLOYED, {"headers": {}})
+    assert session.not_signed_in(DEPLOYED, {"headers": {"X-Forwarded-User": "nc"}}) == ""
+    assert session.not_signed_in({}, {"headers": {}}) == ""  # demo: the picker is the identity
+    assert "Not signed in" in session.not_signed_in({"CERTLIB_IDENTITY": "request"}, {"user": {}})
+    assert session.landing(_Store(), {}).stop_message == ""  # the demo landing page lists the apps
+    assert "Not signed in" in session.landing(_Store(), {**DEPLOYED}).stop_message
 
 
 # ---- the rule lab's frames -------------------------------------------------------------------

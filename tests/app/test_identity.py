@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from certlib import identity as ident
+from certlib.apps import session
 
 
 def test_demo_mode_shows_picker_and_uses_the_pick():
@@ -75,9 +76,9 @@ class _Picked:
 
 
 def test_sign_in_resolves_the_user_or_says_why_to_stop():
-    ok = ident.sign_in(_Picked("sa"), _Store(), env={})
+    ok = session.sign_in(_Picked("sa"), _Store(), env={})
     assert ok.user.id == "sa" and "State Admin" in ok.banner and not ok.stop_message
-    nobody = ident.sign_in(_Picked(None), _Store(), env={})
+    nobody = session.sign_in(_Picked(None), _Store(), env={})
     assert nobody.user is None and nobody.stop_kind == "warn" and "nobody yet" in nobody.stop_message
-    ghost = ident.sign_in(_Picked("ghost"), _Store(), env={})
+    ghost = session.sign_in(_Picked("ghost"), _Store(), env={})
     assert ghost.user is None and ghost.stop_kind == "danger" and "Unknown user** `ghost`" in ghost.stop_message

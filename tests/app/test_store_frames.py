@@ -8,7 +8,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from certlib import dashboard as d
+from certlib.apps import certify as cert
+from certlib.apps import common
+from certlib.apps import dashboard as dash
 from certlib.errors import Refused
 from certlib.services import Workspace
 from certlib.store import Store
@@ -37,29 +39,29 @@ def test_frames_from_workspace_follow_the_workflow(tmp_path):
     e = s.create_event("sa", NOW, name="Fall ANB", reporting_year=2025, category_id="ATT", level="school",
                        groups=["Enrollment"], start_date="2025-06-15", certification_opens="2025-06-20",
                        end_date="2025-06-30")
-    assert d.frames_from_workspace(ws, NOW.date(), "sa").units.height == 0  # unpublished events are not on the dashboard
+    assert dash.frames_from_workspace(ws, NOW.date(), "sa").units.height == 0  # unpublished events are not on the dashboard
     s.publish_event("sa", e.id, NOW)
     unit = next(u for u in s.units(e.id) if u.school_code == "0588")
     s.approve("sa", unit.id, NOW + dt.timedelta(hours=1))
-    f = d.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date(), "sa")
-    assert f.units.height == 2 and f.units.columns[: len(d.UNIT_SCHEMA)] == list(d.UNIT_SCHEMA)
+    f = dash.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date(), "sa")
+    assert f.units.height == 2 and f.units.columns[: len(dash.UNIT_SCHEMA)] == list(dash.UNIT_SCHEMA)
     row = f.units.filter(pl.col("unit_id") == unit.id).row(0, named=True)
     assert row["unit_status"] == "Certification Approved by State" and row["school_name"] == "North Star 7-8"
     assert row["approved_at"] == NOW + dt.timedelta(hours=1)
     assert f.users.filter(pl.col("unit_id") == unit.id)["user_status"].to_list() == ["Certification Complete"]
-    k = {x.label: x.value for x in d.kpis(f.units, dt.date(2025, 7, 2))}
+    k = {x.label: x.value for x in dash.kpis(f.units, dt.date(2025, 7, 2))}
     assert k["Approved"] == "50%" and k["Overdue units"] == "1"
-    table = d.events_table(f.units, f.users, dt.date(2025, 7, 2))
+    table = dash.events_table(f.units, f.users, dt.date(2025, 7, 2))
     assert set(table["School Name"]) == {"North Star 7-8", "Elm Elementary"}
     # a district user's frames hold their district only: units, members and findings
-    mine = d.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date(), "c1")
+    mine = dash.frames_from_workspace(ws, (NOW + dt.timedelta(days=1)).date(), "c1")
     assert set(mine.units["district_number"]) == {"1071"} and mine.units.height == 1
     assert set(mine.users["unit_id"]) <= set(mine.units["unit_id"])
-    assert set(d.events_table(mine.units, mine.users, dt.date(2025, 7, 2))["School Name"]) == {"North Star 7-8"}
+    assert set(dash.events_table(mine.units, mine.users, dt.date(2025, 7, 2))["School Name"]) == {"North Star 7-8"}
     other = f.units.filter(pl.col("district_number") == "2002")["unit_id"][0]
     with pytest.raises(Refused, match="outside scope"):
-        d.latest_report_html(ws, int(other), ws.user("c1"))
-    assert d.latest_report_html(ws, unit.id, ws.user("c1")) is None  # in scope: no report yet
+        dash.latest_report_html(ws, int(other), ws.user("c1"))
+    assert dash.latest_report_html(ws, unit.id, ws.user("c1")) is None  # in scope: no report yet
 
 
 def test_my_events_and_messages_frames(tmp_path):
@@ -68,13 +70,13 @@ def test_my_events_and_messages_frames(tmp_path):
                        level="district", groups=["Enrollment"], start_date="2025-06-15",
                        certification_opens="2025-06-20", end_date="2025-07-31")
     s.publish_event("sa", e.id, NOW)
-    mine = d.my_events_frame(s.units_for("c1", NOW))
-    assert mine.select(d.MY_EVENTS_COLUMNS).row(0) == (
+    mine = cert.my_events_frame(s.units_for("c1", NOW))
+    assert mine.select(cert.MY_EVENTS_COLUMNS).row(0) == (
         "Student Tardiness", "", "Certification Incomplete", "In Progress", dt.date(2025, 7, 31),
         "View · Start Certification")
-    todo = d.filter_my_events(mine, d.EventFilters(user_statuses=["Certification Incomplete", "Incomplete - Overdue"]))
+    todo = cert.filter_my_events(mine, common.EventFilters(user_statuses=["Certification Incomplete", "Incomplete - Overdue"]))
     assert todo.height == 1
-    inbox = d.messages_frame(s.messages("c1"))
+    inbox = cert.messages_frame(s.messages("c1"))
     assert inbox.height == 1 and inbox["Required"][0] == "!" and "Student Tardiness" in inbox["Name"][0]
-    assert d.filter_messages(inbox, name="tardiness").height == 1
-    assert d.filter_messages(inbox, name="nothing like it").height == 0
+    assert cert.filter_messages(inbox, name="tardiness").height == 1
+    assert cert.filter_messages(inbox, name="nothing like it").height == 0

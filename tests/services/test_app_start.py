@@ -1,9 +1,9 @@
-"""Opening the workspace as an app does (identity.open_workspace) runs the alerts sweep (the
+"""Opening the workspace as an app does (session.open_workspace) runs the alerts sweep (the
 recovery of jobs whose worker died is tested with the job queue, tests/services/test_jobs.py)."""
 
 from __future__ import annotations
 
-from certlib import identity
+from certlib.apps import session
 from certlib.services import Workspace
 
 
@@ -15,18 +15,18 @@ def test_app_start_sweeps_alerts_once(ws: Workspace, monkeypatch) -> None:
     before = _overdue(ws)
     ws.close()
     monkeypatch.setenv("CERTLIB_NOW", "2025-09-15T09:00:00")  # past every demo due date
-    opened, problem = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
+    opened, problem = session.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
     assert problem is None
     after = _overdue(opened)
     assert after > before
     opened.close()
-    again, _ = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
+    again, _ = session.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
     assert _overdue(again) == after  # the sweep is idempotent: a second session posts nothing new
     again.close()
 
 
 def test_missing_workspace_says_what_to_do(tmp_path) -> None:
-    ws, problem = identity.open_workspace({"CERTLIB_WORKSPACE": str(tmp_path / "none")})
+    ws, problem = session.open_workspace({"CERTLIB_WORKSPACE": str(tmp_path / "none")})
     assert ws is None and "certlib demo init --workspace" in problem
 
 
@@ -37,5 +37,5 @@ def test_read_only_app_on_an_older_database_says_how_to_upgrade(ws: Workspace, m
         conn.execute(sa.text("DELETE FROM schema_version WHERE version >= 2"))
     ws.close()
     monkeypatch.setenv("CERTLIB_READ_ONLY", "1")
-    opened, problem = identity.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
+    opened, problem = session.open_workspace({"CERTLIB_WORKSPACE": str(ws.root)})
     assert opened is None and "needs its database upgraded" in problem and "writable deployment" in problem

@@ -11,7 +11,7 @@ import pytest
 import vl_convert as vlc
 from openpyxl import load_workbook
 
-from certlib import charts
+from certlib.apps import charts
 from certlib.errors import Refused
 from certlib.reports import render
 from certlib.services.history import trend_series

@@ -2,14 +2,14 @@
 to altair charts.
 
 Every function here takes a frame whose columns are documented in its docstring — the frames come
-from :mod:`certlib.dashboard`, which aggregates the workspace's unit/user/finding frames first, so a
+from :mod:`certlib.apps.dashboard`, which aggregates the workspace's unit/user/finding frames first, so a
 statewide event (800 schools × 40 events) still hands the browser at most a few hundred marks.
 Nothing here reads the store or decides anything; it only draws.
 
 Charts with a selection carry one named point selection (``SELECTION``) on the fields listed in
 their docstring. ``mo.ui.altair_chart(chart)`` keeps that selection, and its ``.value`` is then the
 selected rows of the chart's own frame — the notebook turns those rows into a table filter with
-:func:`certlib.dashboard.selection_filter`.
+:func:`certlib.apps.dashboard.selection_filter`.
 
 >>> import polars as pl
 >>> f = pl.DataFrame({"key": ["0588"], "label": ["North Star 7-8"], "status": ["In Progress"],

@@ -1,0 +1,234 @@
+"""The certify app: the Message Center, the user's events, and the tables and helpers over the
+workspace's certification wizard (``ws.wizard(user, unit)``, :mod:`certlib.services.wizard`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from certlib.apps.common import (
+    UNIT_STATUSES,
+    USER_STATUSES,
+    EventFilters,
+    attempt,
+    check_note,
+    date_bounds,
+    first_value,
+    now_for,
+    page,
+    row_index,
+    store_of,
+)
+
+
+def submitted_note(submission) -> str:
+    """The certify app's banner once the user has submitted in this round (their steps are frozen)."""
+    sha = submission.snapshot_sha256 or ""
+    return (f"**You submitted this certification on {submission.at[:16].replace('T', ' ')}** (round {submission.round}, "
+            f"snapshot `{sha[:12]}…`). Your steps are frozen as submitted; the state approves it or sends it "
+            "back for recertification.")
+
+
+def facade(ws, name: str):
+    """``ws.<name>`` from the workspace façade, else the same method of its store."""
+    fn = getattr(ws, name, None)
+    return fn if fn is not None else getattr(store_of(ws), name)
+
+
+MESSAGE_SCHEMA = {"id": pl.Int64, "Required": pl.String, "Process": pl.String, "Name": pl.String,
+                  "Posted Date": pl.String, "Due Date": pl.String, "Read": pl.Boolean, "unit_id": pl.Int64}
+
+
+def messages_frame(alerts) -> pl.DataFrame:
+    """Message Center process alerts as the help article's grid: Required (!), Process, Name,
+    Posted Date, Due Date, Read — newest first."""
+    rows = [{"id": a.id, "Required": "!" if a.required else "", "Process": a.process, "Name": a.text,
+             "Posted Date": str(a.posted_at)[:10], "Due Date": a.due_date.isoformat() if a.due_date else "",
+             "Read": bool(a.read), "unit_id": a.unit_id} for a in alerts]
+    return pl.DataFrame(rows, schema=MESSAGE_SCHEMA).sort("Posted Date", "id", descending=True)
+
+
+def filter_messages(frame: pl.DataFrame, name: str = "", process: str | None = None,
+                    start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
+    """The Message Center's filter: name contains, process, posted between start and end."""
+    out = frame
+    if name:
+        out = out.filter(pl.col("Name").str.to_lowercase().str.contains(name.lower(), literal=True))
+    if process and process != "All Processes":
+        out = out.filter(pl.col("Process") == process)
+    if start:
+        out = out.filter(pl.col("Posted Date") >= start.isoformat())
+    if end:
+        out = out.filter(pl.col("Posted Date") <= end.isoformat())
+    return out
+
+
+MY_EVENTS_COLUMNS = ["Event Name", "School Name", "User Status", "Event Status", "Due Date", "Actions"]
+
+
+def my_events_frame(views, school_names: dict[str, str] | None = None) -> pl.DataFrame:
+    """The help article's "Certification Event Details" grid from the store's unit views of one
+    user: Event Name, School Name, User Status, Event Status, Due Date, Actions (the buttons the
+    domain gives this user's role: View / Start Certification / Review Data), plus ids."""
+    names = school_names or {}
+    rows = []
+    for v in views:
+        d = v.as_dict() if hasattr(v, "as_dict") else dict(v)
+        rows.append({
+            "Event Name": d["event_name"], "School Name": names.get(d.get("school") or "", d.get("school") or ""),
+            "User Status": d["user_status"], "Event Status": d["event_status"],
+            "Due Date": dt.date.fromisoformat(d["due_date"]) if isinstance(d["due_date"], str) else d["due_date"],
+            "Actions": " · ".join(d.get("buttons") or []),
+            "unit_id": d["unit_id"], "event_id": d["event_id"], "district": d.get("district", ""),
+            "role": d.get("role", ""), "year": getattr(getattr(v, "event", None), "reporting_year", None),
+            "event_closed": str(getattr(getattr(v, "event", None), "status", "")) == "Closed",
+        })
+    schema = {"Event Name": pl.String, "School Name": pl.String, "User Status": pl.String, "Event Status": pl.String,
+              "Due Date": pl.Date, "Actions": pl.String, "unit_id": pl.Int64, "event_id": pl.Int64,
+              "district": pl.String, "role": pl.String, "year": pl.Int64, "event_closed": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema).sort("Event Name", "School Name")
+
+
+def filter_my_events(frame: pl.DataFrame, f: EventFilters) -> pl.DataFrame:
+    """The help article's filters over :func:`my_events_frame` (user status = this user's)."""
+    out = frame
+    if f.event_name:
+        out = out.filter(pl.col("Event Name").str.to_lowercase().str.contains(f.event_name.lower(), literal=True))
+    if f.school_name:
+        out = out.filter(pl.col("School Name").str.to_lowercase().str.contains(f.school_name.lower(), literal=True))
+    if f.user_statuses:
+        out = out.filter(pl.col("User Status").is_in(f.user_statuses))
+    if f.event_statuses:
+        out = out.filter(pl.col("Event Status").is_in(f.event_statuses))
+    if f.due_after:
+        out = out.filter(pl.col("Due Date") >= f.due_after)
+    if f.due_before:
+        out = out.filter(pl.col("Due Date") <= f.due_before)
+    if f.year:
+        out = out.filter(pl.col("year") == f.year)
+    if f.active_only:
+        out = out.filter(~pl.col("event_closed"))
+    return out
+
+
+REPORT_FORMATS = ["html", "csv", "xlsx", "json"]
+
+
+def wizard_for(ws, user_id: str, unit_id: int, now: dt.datetime):
+    """The workspace's wizard for (user, unit)."""
+    return ws.wizard(user_id, unit_id, now)
+
+
+_KINDS = {"state validation": "state_validation", "snapshot": "snapshot"}
+
+
+def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
+    """The wizard's steps as a table: step, Validation Type, Status, Note (why not COMPLETED)."""
+    steps = wiz.steps()
+    if isinstance(steps, pl.DataFrame):
+        return steps
+    rows = [{"step": st.step, "Validation Type": st.name, "Status": st.status, "Note": st.reason}
+            for st in steps if with_submit or st.step < 4]
+    return pl.DataFrame(rows)
+
+
+def _jobs(wiz, kind: str) -> list:
+    return [j for j in wiz.ws.jobs(wiz.unit_id, kind=_KINDS[kind]) if j.round == wiz.round]
+
+
+def jobs_frame(wiz, kind: str) -> pl.DataFrame:
+    """Report/Snapshot Results: job, Report Title, Queued Time, Status (newest first)."""
+    rows = []
+    for j in _jobs(wiz, kind):
+        queued = dt.datetime.fromisoformat(j.queued_at)
+        rows.append({"job": j.id, "Report Title": j.title, "Queued Time": queued.strftime("%m/%d/%Y %I:%M:%S %p"),
+                     "Status": j.status + (f": {j.error}" if j.error else "")})
+    return pl.DataFrame(rows, schema={"job": pl.Int64, "Report Title": pl.String, "Queued Time": pl.String,
+                                      "Status": pl.String})
+
+
+def refresh_jobs(wiz) -> int:
+    """Refresh: let queued jobs run (the façade's in-process worker) and report how many ran."""
+    return len(wiz.ws.run_pending(wiz.now))
+
+
+@dataclass(frozen=True)
+class OpenedReport:
+    """An opened report/snapshot for display: title, status, kind, SHA-256, the run (when in
+    memory) and the rendered reports on disk (format → path)."""
+
+    title: str
+    status: str
+    kind: str
+    sha256: str | None
+    run: object
+    files: dict
+
+
+def opened(job) -> OpenedReport:
+    result = getattr(job, "result", None) or {}
+    kind = _KINDS.get(job.kind, job.kind)
+    return OpenedReport(job.title, job.status, kind, getattr(job, "sha256", None) or result.get("sha256"),
+                        getattr(job, "run", None), dict(result.get("reports") or {}))
+
+
+def opened_files(rep: OpenedReport) -> dict[str, bytes]:
+    """Format → bytes of an opened report: rendered from the run in memory, else read from disk."""
+    if rep.run is not None:
+        return {f: report_bytes(rep.run, f) for f in REPORT_FORMATS}
+    from pathlib import Path
+
+    return {f: Path(p).read_bytes() for f, p in rep.files.items() if Path(p).exists()}
+
+
+def compare_frame(result) -> pl.DataFrame:
+    """District vs state comparison as a table (rows: tables; counts of missing / extra / changed)."""
+    if isinstance(result, pl.DataFrame):
+        return result
+    rows = [{"table": name, "missing in state": len(d.get("missing_in_state", [])),
+             "only in state": len(d.get("extra_in_state", [])), "changed fields": len(d.get("changed", []))}
+            for name, d in sorted((result or {}).items())]
+    return pl.DataFrame(rows, schema={"table": pl.String, "missing in state": pl.Int64, "only in state": pl.Int64,
+                                      "changed fields": pl.Int64})
+
+
+def run_summary(run) -> pl.DataFrame:
+    """The report summary (Dataset / Severity / # of Records) of a run as a table."""
+    rows = [{"Dataset": s.dataset, "Severity": s.severity, "# of Records": s.records, "Errors": s.errors}
+            for s in run.summary]
+    return pl.DataFrame(rows, schema={"Dataset": pl.String, "Severity": pl.String, "# of Records": pl.Int64,
+                                      "Errors": pl.Int64})
+
+
+def report_bytes(run, fmt: str) -> bytes:
+    from certlib.reports import render
+
+    return render(run, fmt)
+
+
+REPORT_MIME = {"html": "text/html", "csv": "text/csv", "json": "application/json",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def snapshot_diff(wiz) -> pl.DataFrame:
+    """The two latest snapshot versions of the unit compared: per table, records added, removed
+    and changed (the façade's diff)."""
+    store = wiz.ws.snapshot_store
+    versions = store.versions(wiz.unit_id)
+    if len(versions) < 2:
+        return pl.DataFrame()
+    a, b = versions[-2], versions[-1]
+    d = store.diff(wiz.unit_id, a, b)
+    return pl.DataFrame([{"table": t, f"added in v{b}": len(x["added"]), f"removed since v{a}": len(x["removed"]),
+                          "changed": len(x["changed"])} for t, x in d.items()])
+
+
+def has_forward(step: int) -> bool:
+    """Whether a wizard step shows a Next/Close button (step 4 submits instead)."""
+    return step < 4
+
+
+__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "facade", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "store_of", "submitted_note", "wizard_for"]
