@@ -157,7 +157,7 @@ def lab_fixtures(pack, rule) -> pl.DataFrame:
     from dataclasses import replace as _replace
 
     from certlib.errors import CertlibError
-    from certlib.rules.fixtures import collect_cases, run_case
+    from certlib.engine.fixtures import collect_cases, run_case
 
     trial = _replace(pack, rules={**pack.rules, rule.id: rule})
     rows = []

@@ -17,19 +17,11 @@ import click
 
 from certlib.cli.base import cli
 from certlib.config import settings
-from certlib.errors import CertlibError, RuleError
+from certlib.rules import load_pack
 
 #: parameters with a non-string type; any other ``--param k=v`` is bound as a string
 PARAM_TYPES: dict[str, Any] = {"school_year": int, "as_of_date": date.fromisoformat}
 SCOPE_KEYS = ("district", "school")
-
-
-def load_pack_from(rules_dir: Path):
-    try:
-        from certlib.rules import load_pack
-    except ImportError:
-        raise RuleError("the rule loader (certlib.rules.load_pack) is not available") from None
-    return load_pack(rules_dir)
 
 
 def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
@@ -108,7 +100,7 @@ def validate_cmd(
     from certlib.engine.run import validate
     from certlib.reports import write_report
 
-    pack = load_pack_from(rules_dir)
+    pack = load_pack(rules_dir)
     n_rules = len(pack.rules_in(list(groups) or None))
     show_progress = sys.stdout.isatty() and sys.stderr.isatty()
     bar = (
@@ -146,62 +138,3 @@ def validate_cmd(
         sys.stdout.buffer.flush()
     where = f" -> {output}" if output is not None else ""
     click.echo(f"{run.one_line()} in {run.elapsed_ms / 1000:.2f}s{where}", err=True)
-
-
-def _rules_group() -> click.Group:
-    """The ``rules`` group defined by certlib.cli.rules (imported before this module)."""
-    from certlib.cli import rules as rules_cli
-
-    group = getattr(rules_cli, "rules_group", None) or cli.commands.get("rules")
-    if not isinstance(group, click.Group):
-        raise RuntimeError("certlib.cli.rules must define the 'rules' click group as rules_group")
-    return group
-
-
-@click.command("test")
-@click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
-    show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.",
-)
-@click.option("-k", "match", default=None, help="Only cases whose id (RULE-ID::name) contains this.")
-@click.option("-v", "--verbose", is_flag=True, help="Also list the cases that pass.")
-def rules_test(rules_dir: Path, match: str | None, verbose: bool) -> None:
-    """Run every rule's fixture cases (rules/cases/<ID>.toml); closes with 'N passed, M failed'."""
-    from certlib.rules.fixtures import cases_by_rule, collect_cases, run_case
-
-    pack = load_pack_from(rules_dir)
-    cases = collect_cases(pack)
-    passed = failed = 0
-    for case in cases:
-        if match and match not in case.id:
-            continue
-        try:
-            ok, got, expected = run_case(case, pack)
-            detail = f"expected {expected}, got {got}"
-        except CertlibError as err:
-            ok, detail = False, str(err)
-        if ok:
-            passed += 1
-            if verbose:
-                click.echo(f"PASS {case.id}")
-        else:
-            failed += 1
-            click.echo(f"FAIL {case.id} ({case.path.name}): {detail}")
-    if not match:
-        for rule_id, rule_cases in cases_by_rule(pack, cases).items():
-            problem = None
-            if not rule_cases:
-                problem = f"no fixture cases (add {Path(pack.root.name) / 'cases' / (rule_id + '.toml')})"
-            elif not any(c.finds_rows for c in rule_cases):
-                problem = "no case that finds rows"
-            elif all(c.finds_rows for c in rule_cases):
-                problem = "no case that passes (expect = [])"
-            if problem:
-                failed += 1
-                click.echo(f"FAIL {rule_id}: {problem}")
-    click.echo(f"{passed} passed, {failed} failed")
-    if failed:
-        sys.exit(1)
-
-
-_rules_group().add_command(rules_test, "test")

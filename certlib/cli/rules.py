@@ -1,14 +1,16 @@
-"""CLI commands over rule packs: check, show, compile, lineage (``rules test`` is added by cli.data)."""
+"""CLI commands over rule packs: check, test, show, compile, lineage."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from certlib.cli.base import cli, emit, format_option
 from certlib.config import settings
-from certlib.errors import NotFound, RuleError
+from certlib.engine.fixtures import cases_by_rule, collect_cases, run_case
+from certlib.errors import CertlibError, NotFound, RuleError
 from certlib.rules import check_pack, compile_rule, load_pack
 from certlib.rules.model import Pack, Rule
 
@@ -121,3 +123,44 @@ def rules_lineage(rules_dir: Path, fmt: str, rule_id: str) -> None:
     else:
         emit(rows, fmt)
         click.echo(f"keys: {', '.join(compiled.key_columns)}")
+
+
+@rules_group.command("test")
+@rules_option
+@click.option("-k", "match", default=None, help="Only cases whose id (RULE-ID::name) contains this.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the cases that pass.")
+def rules_test(rules_dir: Path, match: str | None, verbose: bool) -> None:
+    """Run every rule's fixture cases (rules/cases/<ID>.toml); closes with 'N passed, M failed'."""
+    pack = load_pack(rules_dir)
+    cases = collect_cases(pack)
+    passed = failed = 0
+    for case in cases:
+        if match and match not in case.id:
+            continue
+        try:
+            ok, got, expected = run_case(case, pack)
+            detail = f"expected {expected}, got {got}"
+        except CertlibError as err:
+            ok, detail = False, str(err)
+        if ok:
+            passed += 1
+            if verbose:
+                click.echo(f"PASS {case.id}")
+        else:
+            failed += 1
+            click.echo(f"FAIL {case.id} ({case.path.name}): {detail}")
+    if not match:
+        for rule_id, rule_cases in cases_by_rule(pack, cases).items():
+            problem = None
+            if not rule_cases:
+                problem = f"no fixture cases (add {Path(pack.root.name) / 'cases' / (rule_id + '.toml')})"
+            elif not any(c.finds_rows for c in rule_cases):
+                problem = "no case that finds rows"
+            elif all(c.finds_rows for c in rule_cases):
+                problem = "no case that passes (expect = [])"
+            if problem:
+                failed += 1
+                click.echo(f"FAIL {rule_id}: {problem}")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)

@@ -20,7 +20,7 @@ from certlib.cli import cli
 from certlib.engine.run import validate
 from certlib.rules import compile_rule, load_pack, transpile
 from certlib.rules.datachecker import import_datachecker
-from certlib.rules.fixtures import cases_by_rule, run_case
+from certlib.engine.fixtures import cases_by_rule, run_case
 from tests.catalog.edfi_data import CASES, COLLECTION, ODS_SCHEMA, duckdb_counts, ods_frames, write_data_dir
 from tests.rules.differential import run_polars
 

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from certlib.errors import RuleError
-from certlib.rules import fixtures
-from certlib.rules.fixtures import cases_by_rule, collect_cases, run_case
+from certlib.engine import fixtures
+from certlib.engine.fixtures import cases_by_rule, collect_cases, run_case
 from certlib.rules.model import CompiledRule
 
 CASES = """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from certlib.rules.fixtures import FixtureCase, cases_by_rule, collect_cases, run_case
+from certlib.engine.fixtures import FixtureCase, cases_by_rule, collect_cases, run_case
 
 DEFAULT_PACK = Path(__file__).resolve().parents[2] / "rules"
 

@@ -21,6 +21,9 @@ from typing import Any
 
 import polars as pl
 
+from certlib.engine.polars_engine import PolarsEngine
+from certlib.engine.run import DEFAULT_PARAMS, compile_rules
+from certlib.engine.tables import POLARS_TYPES
 from certlib.errors import RuleError
 from certlib.rules.model import Pack, Rule, TableSchema
 
@@ -136,7 +139,6 @@ def _case(path: Path, pack: Pack, rule_id: str, index: int, raw: Mapping[str, An
 
 def _frame(where: str, table: TableSchema, rows: Any) -> pl.DataFrame:
     """Rows of one table as a frame with the declared schema; left-out columns are NULL."""
-    from certlib.engine.tables import POLARS_TYPES  # engine sits below services, beside rules
 
     if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
         raise RuleError(f"{where}: table {table.name!r} must be a list of rows ({{ column = value, ... }})")
@@ -224,8 +226,6 @@ def run_case(case: FixtureCase, pack: Pack) -> tuple[bool, list[tuple[Any, ...]]
     Returns ``(ok, got, expected)``: the returned and the expected key tuples (sorted); ``ok`` when
     they are equal as multisets. Raises :class:`RuleError` when the rule does not compile or errors.
     """
-    from certlib.engine.polars_engine import PolarsEngine
-    from certlib.engine.run import DEFAULT_PARAMS, compile_rules
 
     rule: Rule = replace(pack.rules[case.rule_id], max_results=None)  # fixtures see every row
     params = {**DEFAULT_PARAMS, **case.params}
