@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import certlib.cli.data
+import certlib.cli.rules
 import certlib.rules
 from certlib.cli import cli
 from certlib.errors import RuleError
@@ -36,7 +38,8 @@ def wired(monkeypatch, tmp_path, pack, rules):
         compiled_params.append(dict(params or {}))
         return replace(by_id[rule.id], rule=rule)
 
-    monkeypatch.setattr(certlib.rules, "load_pack", load_pack, raising=False)
+    for module in (certlib.rules, certlib.cli.data, certlib.cli.rules):
+        monkeypatch.setattr(module, "load_pack", load_pack)
     monkeypatch.setattr(certlib.rules, "compile_rule", compile_rule, raising=False)
     return the_pack, compiled_params
 
