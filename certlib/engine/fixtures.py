@@ -118,9 +118,14 @@ def _case(path: Path, pack: Pack, rule_id: str, index: int, raw: Mapping[str, An
     given = raw.get("tables", {})
     if not isinstance(given, Mapping):
         raise RuleError(f"{where}: 'tables' must be a table of row lists")
-    for table in given:
-        if table not in pack.tables:
+    by_lower = {t.lower(): t for t in pack.tables}
+    named: dict[str, Any] = {}
+    for table, rows in given.items():  # names match case-insensitively, as in rules and data files
+        declared = table if table in pack.tables else by_lower.get(table.lower())
+        if declared is None:
             raise RuleError(f"{where}: unknown table {table!r} (declared: {', '.join(sorted(pack.tables))})")
+        named[declared] = rows
+    given = named
     frames = {
         t: _frame(where, pack.tables[t], given.get(t, [])) for t in sorted(pack.tables)
     }
@@ -143,6 +148,8 @@ def _frame(where: str, table: TableSchema, rows: Any) -> pl.DataFrame:
     if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
         raise RuleError(f"{where}: table {table.name!r} must be a list of rows ({{ column = value, ... }})")
     declared = set(table.column_names)
+    by_lower = {c.lower(): c for c in table.column_names}
+    rows = [{k if k in declared else by_lower.get(k.lower(), k): v for k, v in row.items()} for row in rows]
     for n, row in enumerate(rows, start=1):
         extra = sorted(set(row) - declared)
         if extra:

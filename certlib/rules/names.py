@@ -191,12 +191,31 @@ def resolve_tables(tree: exp.Expression, pack: Pack, dialect: str, report: Repor
     return tree
 
 
-def _outputs(scope: Scope) -> list[str] | None:
-    try:
-        names = list(scope.expression.named_selects)
-    except Exception:  # noqa: BLE001 - a shape sqlglot cannot name: columns unknown
-        return None
-    return None if "*" in names else names
+def _outputs(scope: Scope, pack: Pack) -> list[str] | None:
+    """The output names of a derived table or CTE, ``*`` and ``t.*`` expanded from its sources (None when
+    they cannot be known)."""
+    select = scope.expression
+    if not isinstance(select, exp.Select):
+        try:
+            names = list(select.named_selects)
+        except Exception:  # noqa: BLE001 - a shape sqlglot cannot name: columns unknown
+            return None
+        return None if "*" in names else names
+    names = []
+    for projection in select.expressions:
+        star = isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
+                                                    and isinstance(projection.this, exp.Star))
+        if not star:
+            names.append(projection.alias_or_name)
+            continue
+        table = projection.table if isinstance(projection, exp.Column) else ""
+        sources = [scope.sources.get(table)] if table else list(scope.sources.values())
+        for source in sources:
+            columns = _source_columns(source, pack)[1] if source is not None else None
+            if columns is None:
+                return None
+            names += columns
+    return names
 
 
 def _source_columns(source, pack: Pack) -> tuple[str, list[str] | None]:
@@ -205,7 +224,7 @@ def _source_columns(source, pack: Pack) -> tuple[str, list[str] | None]:
         table = pack.tables.get(source.name)
         return (source.name, list(table.column_names) if table else None)
     if isinstance(source, Scope):
-        return ("derived table", _outputs(source))
+        return ("derived table", _outputs(source, pack))
     return ("source", None)
 
 
@@ -358,8 +377,12 @@ def _using(join: exp.Join, pack: Pack, dialect: str, report: Report) -> None:
 
 
 def split_schema_tables(tree: exp.Expression, pack: Pack) -> exp.Expression:
-    """``"edfi.Student"`` (one identifier, the engines' frame name) -> ``"edfi"."Student"`` for printing to
-    a warehouse dialect."""
+    """For printing to a warehouse dialect: ``"edfi.Student"`` (one identifier, the engines' frame name) ->
+    ``"edfi"."Student"``, and every name that is not plain lower case quoted, so the warehouse sees exactly
+    the declared names (and the output names as written) whatever it folds unquoted names to."""
+    for ident in tree.find_all(exp.Identifier):
+        if not _PLAIN.match(ident.this):
+            ident.set("quoted", True)
     for table in tree.find_all(exp.Table):
         schema = pack.tables.get(table.name) if isinstance(table.this, exp.Identifier) else None
         if schema is not None and schema.schema and not table.args.get("db"):

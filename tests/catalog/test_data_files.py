@@ -105,3 +105,18 @@ def test_schema_dot_table_file_names_work_too_and_missing_ones_say_where_we_look
         scan_tables(data, pack)
     (data / "EDFI.studentschoolassociation.csv").write_text("StudentUSI,SchoolId,EntryDate,PrimarySchool\n")
     assert scan_tables(data, pack)["edfi.StudentSchoolAssociation"].collect().height == 0
+
+
+def test_fixture_cases_name_tables_and_columns_in_any_case(pack, tmp_path: Path):
+    from certlib.rules.fixtures import load_case_file
+
+    (pack.root / "R-1.sql").write_text("-- id: R-1\n-- title: t\n-- severity: fatal\n-- group: G\n"
+                                       "-- description: d\n-- resolution: r\nSELECT 1 AS x\n")
+    case = tmp_path / "R-1.toml"
+    case.write_text('[[case]]\nname = "n"\nexpect = []\n[case.tables]\n'
+                    '"EDFI.studentschoolassociation" = [{ studentusi = 1, SCHOOLID = 10, EntryDate = 2024-08-20 }]\n')
+    toml = (pack.root / "pack.toml").read_text() + '\n[[groups]]\nname = "G"\n'
+    (pack.root / "pack.toml").write_text(toml)
+    [loaded] = load_case_file(case, load_pack(pack.root))
+    frame = loaded.tables["edfi.StudentSchoolAssociation"]
+    assert frame.row(0) == (1, 10, date(2024, 8, 20), None)

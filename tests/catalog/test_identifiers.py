@@ -74,6 +74,9 @@ ACCEPTED = [  # (dialect, sql) - each resolves, runs on polars, and equals DuckD
     ("duckdb", 'SELECT "studentusi" FROM "STUDENT" WHERE "birthDATE" IS NULL'),
     ("tsql", "SELECT l.code AS StudentUSI FROM Lookup l"),
     ("tsql", "SELECT a.StudentUSI FROM edfi.StudentSchoolAssociation a JOIN edfi.Student USING (studentusi)"),
+    ("tsql", "WITH c AS (SELECT * FROM edfi.Student) SELECT c.studentusi FROM c WHERE c.BIRTHDATE IS NULL"),
+    ("tsql", "SELECT x.studentusi, x.One FROM (SELECT s.*, 1 AS one FROM edfi.Student s) x"),
+    ("snowflake", "SELECT studentusi FROM (SELECT * FROM edfi.Student) x"),
 ]
 
 
