@@ -108,7 +108,7 @@ def test_schema_dot_table_file_names_work_too_and_missing_ones_say_where_we_look
 
 
 def test_fixture_cases_name_tables_and_columns_in_any_case(pack, tmp_path: Path):
-    from certlib.rules.fixtures import load_case_file
+    from certlib.engine.fixtures import load_case_file
 
     (pack.root / "R-1.sql").write_text("-- id: R-1\n-- title: t\n-- severity: fatal\n-- group: G\n"
                                        "-- description: d\n-- resolution: r\nSELECT 1 AS x\n")
