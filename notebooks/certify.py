@@ -28,7 +28,7 @@ def _():
     mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
     ws, ws_problem = session.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
-    store = dash.store_of(ws)
+    store = ws.store
     get_version, set_version = mo.state(0)
     get_unit_sel, set_unit_sel = mo.state(None)
     get_note, set_note = mo.state(None)
@@ -65,7 +65,7 @@ def _(get_note):
 @app.cell
 def _(get_version, user, ws):
     get_version()
-    inbox = dash.messages_frame(dash.facade(ws, "messages")(user.id))
+    inbox = dash.messages_frame(ws.messages(user.id))
     msg_name = mo.ui.text(label="Name")
     msg_process = mo.ui.dropdown(["All Processes", *sorted(set(inbox["Process"].to_list()))],
                                  value="All Processes", label="Process")
@@ -93,7 +93,7 @@ def _(inbox, msg_name, msg_process):
 @app.cell
 def _(mark_read, messages_grid, set_note, set_version, user, ws):
     mo.stop(not mark_read.value or len(messages_grid.value) == 0)
-    _mark = dash.facade(ws, "mark_read")
+    _mark = ws.mark_read
     for _id in messages_grid.value["id"].to_list():
         set_note(dash.attempt("mark read", _mark, user.id, int(_id)))
     set_version(lambda v: v + 1)
@@ -400,13 +400,11 @@ def _(current_step, get_reports, get_version, unit_id):
     _files = dash.opened_files(_rep)
     mo.vstack([
         mo.md(f"#### {_rep.title} · {_rep.status}" + (f" · SHA-256 `{_rep.sha256}`" if _rep.sha256 else "")),
-        report_panel(_rep.run, f"{_kind}-{unit_id}") if _rep.run is not None else mo.vstack([
-            mo.hstack([mo.md("Download:"), *[mo.download(data=b, filename=f"{_kind}-{unit_id}.{f}",
-                                                         mimetype=dash.REPORT_MIME[f], label=f.upper())
-                                             for f, b in _files.items()]], justify="start"),
-            mo.accordion({"Report (HTML)": mo.iframe(_files["html"].decode(), height="480px")})
-            if "html" in _files else mo.md(""),
-        ]),
+        mo.hstack([mo.md("Download:"), *[mo.download(data=b, filename=f"{_kind}-{unit_id}.{f}",
+                                                     mimetype=dash.REPORT_MIME[f], label=f.upper())
+                                         for f, b in _files.items()]], justify="start"),
+        mo.accordion({"Report (HTML)": mo.iframe(_files["html"].decode(), height="480px")})
+        if "html" in _files else mo.md(""),
     ])
     return
 

@@ -27,7 +27,7 @@ def _():
     mo.stop(bool(_nobody), mo.callout(mo.md(_nobody), kind="warn"))
     ws, ws_problem = session.open_workspace()
     mo.stop(ws is None, mo.callout(mo.md(f"**No workspace yet.** {ws_problem}"), kind="warn"))
-    store = dash.store_of(ws)
+    store = ws.store
     get_version, set_version = mo.state(0)
     get_event_sel, set_event_sel = mo.state(None)
     get_unit_sel, set_unit_sel = mo.state(None)

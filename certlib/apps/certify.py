@@ -20,7 +20,6 @@ from certlib.apps.common import (
     now_for,
     page,
     row_index,
-    store_of,
 )
 
 
@@ -30,12 +29,6 @@ def submitted_note(submission) -> str:
     return (f"**You submitted this certification on {submission.at[:16].replace('T', ' ')}** (round {submission.round}, "
             f"snapshot `{sha[:12]}…`). Your steps are frozen as submitted; the state approves it or sends it "
             "back for recertification.")
-
-
-def facade(ws, name: str):
-    """``ws.<name>`` from the workspace façade, else the same method of its store."""
-    fn = getattr(ws, name, None)
-    return fn if fn is not None else getattr(store_of(ws), name)
 
 
 MESSAGE_SCHEMA = {"id": pl.Int64, "Required": pl.String, "Process": pl.String, "Name": pl.String,
@@ -76,15 +69,15 @@ def my_events_frame(views, school_names: dict[str, str] | None = None) -> pl.Dat
     names = school_names or {}
     rows = []
     for v in views:
-        d = v.as_dict() if hasattr(v, "as_dict") else dict(v)
+        d = v.as_dict()
         rows.append({
             "Event Name": d["event_name"], "School Name": names.get(d.get("school") or "", d.get("school") or ""),
             "User Status": d["user_status"], "Event Status": d["event_status"],
             "Due Date": dt.date.fromisoformat(d["due_date"]) if isinstance(d["due_date"], str) else d["due_date"],
             "Actions": " · ".join(d.get("buttons") or []),
             "unit_id": d["unit_id"], "event_id": d["event_id"], "district": d.get("district", ""),
-            "role": d.get("role", ""), "year": getattr(getattr(v, "event", None), "reporting_year", None),
-            "event_closed": str(getattr(getattr(v, "event", None), "status", "")) == "Closed",
+            "role": d.get("role", ""), "year": v.event.reporting_year,
+            "event_closed": str(v.event.status) == "Closed",
         })
     schema = {"Event Name": pl.String, "School Name": pl.String, "User Status": pl.String, "Event Status": pl.String,
               "Due Date": pl.Date, "Actions": pl.String, "unit_id": pl.Int64, "event_id": pl.Int64,
@@ -127,11 +120,8 @@ _KINDS = {"state validation": "state_validation", "snapshot": "snapshot"}
 
 def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
     """The wizard's steps as a table: step, Validation Type, Status, Note (why not COMPLETED)."""
-    steps = wiz.steps()
-    if isinstance(steps, pl.DataFrame):
-        return steps
     rows = [{"step": st.step, "Validation Type": st.name, "Status": st.status, "Note": st.reason}
-            for st in steps if with_submit or st.step < 4]
+            for st in wiz.steps() if with_submit or st.step < 4]
     return pl.DataFrame(rows)
 
 
@@ -157,28 +147,25 @@ def refresh_jobs(wiz) -> int:
 
 @dataclass(frozen=True)
 class OpenedReport:
-    """An opened report/snapshot for display: title, status, kind, SHA-256, the run (when in
-    memory) and the rendered reports on disk (format → path)."""
+    """An opened report/snapshot job for display: title, status, kind, SHA-256 (snapshots) and the
+    rendered reports on disk (format → path)."""
 
     title: str
     status: str
     kind: str
     sha256: str | None
-    run: object
     files: dict
 
 
 def opened(job) -> OpenedReport:
-    result = getattr(job, "result", None) or {}
-    kind = _KINDS.get(job.kind, job.kind)
-    return OpenedReport(job.title, job.status, kind, getattr(job, "sha256", None) or result.get("sha256"),
-                        getattr(job, "run", None), dict(result.get("reports") or {}))
+    """The display record of an opened :class:`certlib.services.jobs.Job`."""
+    result = job.result or {}
+    return OpenedReport(job.title, job.status, _KINDS.get(job.kind, job.kind), result.get("sha256"),
+                        dict(result.get("reports") or {}))
 
 
 def opened_files(rep: OpenedReport) -> dict[str, bytes]:
-    """Format → bytes of an opened report: rendered from the run in memory, else read from disk."""
-    if rep.run is not None:
-        return {f: report_bytes(rep.run, f) for f in REPORT_FORMATS}
+    """Format → bytes of an opened report, read from the files the job rendered."""
     from pathlib import Path
 
     return {f: Path(p).read_bytes() for f, p in rep.files.items() if Path(p).exists()}
@@ -186,8 +173,6 @@ def opened_files(rep: OpenedReport) -> dict[str, bytes]:
 
 def compare_frame(result) -> pl.DataFrame:
     """District vs state comparison as a table (rows: tables; counts of missing / extra / changed)."""
-    if isinstance(result, pl.DataFrame):
-        return result
     rows = [{"table": name, "missing in state": len(d.get("missing_in_state", [])),
              "only in state": len(d.get("extra_in_state", [])), "changed fields": len(d.get("changed", []))}
             for name, d in sorted((result or {}).items())]
@@ -231,4 +216,4 @@ def has_forward(step: int) -> bool:
     return step < 4
 
 
-__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "facade", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "store_of", "submitted_note", "wizard_for"]
+__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]

@@ -134,11 +134,6 @@ def now_for(ws) -> dt.datetime:
     return ws.now().replace(microsecond=0)
 
 
-def store_of(ws):
-    """The workflow store behind a workspace (``ws.store``), or ``ws`` itself when it is a store."""
-    return getattr(ws, "store", ws)
-
-
 @dataclass(frozen=True)
 class Outcome:
     """The result of one attempted action, for the notebook to show: ok, the value, the message."""
@@ -243,4 +238,4 @@ def has_marks(chart_element) -> bool:
     return isinstance(data, pl.DataFrame) and data.height > 0
 
 
-__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "report_html", "row_index", "store_of", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]
+__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]

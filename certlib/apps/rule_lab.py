@@ -34,14 +34,9 @@ def pack_dir(env=None) -> str:
     return str(settings(env).rules)
 
 
-def lab_pack(ws=None):
-    """The pack the rule lab works on: the workspace's (``ws.pack``) or :func:`pack_dir`'s."""
-    pack = getattr(ws, "pack", None) if ws is not None else None
-    if pack is not None:
-        return pack
-    from certlib.rules import load_pack
-
-    return load_pack(pack_dir())
+def lab_pack(ws):
+    """The pack the rule lab works on: the workspace's (``CERTLIB_RULES`` or the installed pack)."""
+    return ws.pack
 
 
 def rule_options(pack) -> dict[str, str | None]:

@@ -78,7 +78,7 @@ def user_options(users, levels: tuple[str, ...] | None = None) -> dict[str, str]
     """Options for the demo "signed in as" picker: ``"Name · level district/school (id)" -> id``,
     users of ``levels`` first (in that order), then the rest."""
     def label(u) -> str:
-        where = " ".join(x for x in (getattr(u, "district_number", None), getattr(u, "school_code", None)) if x)
+        where = " ".join(x for x in (u.district_number, u.school_code) if x)
         return f"{u.name} · {u.level}{(' ' + where) if where else ''} ({u.id})"
 
     order = {lv: i for i, lv in enumerate(levels or ())}
