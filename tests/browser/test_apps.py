@@ -63,7 +63,7 @@ def test_dashboard_charts_and_click_filters_table(served, page):
 
 def test_rule_lab_diagnostic_then_fixed_rule_runs(served, page):
     needs("certlib.rules", "compile_rule")
-    open_notebook(page, served, "rule_lab", "Diagnostics")
+    open_notebook(page, served, "rule_lab", "Compiles cleanly")  # the template compiled: the editor is mounted and settled
     editor = page.locator(".cm-content").first
     editor.click()
     page.keyboard.press("Control+a")

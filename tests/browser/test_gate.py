@@ -204,7 +204,7 @@ def test_browser_nobody_and_unknown_see_only_the_stop_page(deployed, browser, ma
 
 @pytest.mark.parametrize(("app", "ready"), [
     ("home", "Signed in as"), ("dashboard", "Certification Event Details"), ("certify", "Certification Event Details"),
-    ("rule_lab", "Diagnostics"), ("state_console", "Not available to you"),
+    ("rule_lab", "Compiles cleanly"), ("state_console", "Not available to you"),
 ])
 def test_browser_district_user_sees_only_their_district(deployed, browser, markers, app, ready):
     ctx, page = _browser_page(browser, ME)
@@ -257,7 +257,7 @@ def test_browser_rule_lab_query_runs_in_a_worker_and_stops(deployed, browser):
     """Issue 12 item 5: a runaway rule-lab query keeps the page live and the Stop button ends it."""
     ctx, page = _browser_page(browser, "state.approver")
     try:
-        _open(page, deployed, "rule_lab", "Diagnostics")
+        _open(page, deployed, "rule_lab", "Compiles cleanly")
         editor = page.locator(".cm-content").first
         editor.click()
         page.keyboard.press("Control+a")
