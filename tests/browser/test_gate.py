@@ -6,9 +6,9 @@ district 1071 (out of scope for everything of districts 7988 and 9604). Two clie
 
 * real Chromium (the header set on every request, as a proxy would), reading every text in the page,
   shadow roots included;
-* a plain websocket client speaking marimo's session protocol: every message the kernel sends and
-  every virtual file it links are read, so data hidden from view (dropdown options, table pages)
-  counts too.
+* plain HTTP: the page itself, then a websocket client speaking marimo's session protocol: every
+  message the kernel sends and every virtual file it links are read, so data hidden from view
+  (dropdown options, table pages) counts too.
 
 A leak is any other district's number, district or school name, member, or student id in what the
 client received. Read-only deployments are asked the same over the websocket.
@@ -104,6 +104,9 @@ async def _session(url: str, app: str, user: str | None, click: str | None = Non
             received.append(msg)
             if json.loads(msg).get("op") == "completed-run":
                 break
+    page = urllib.request.Request(f"{url}/?file={app}.py", headers=headers)  # the page itself, plain HTTP
+    with urllib.request.urlopen(page, timeout=30) as resp:
+        received.append(resp.read().decode("utf-8", "replace"))
     text = html.unescape("\n".join(received))
     for f in sorted(set(re.findall(r"\./@file/[\w.-]+", text))):
         with urllib.request.urlopen(url + "/" + f[2:], timeout=30) as resp:
