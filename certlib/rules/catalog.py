@@ -13,7 +13,7 @@ The same allowlist is applied again to the final SQL each engine receives
 
 >>> entry_for("Coalesce", "tsql").name
 'COALESCE / ISNULL / NVL'
->>> entry_for("Median", "duckdb") is None   # not (yet) in the catalog
+>>> entry_for("PercentileDisc", "duckdb") is None   # not (yet) in the catalog
 True
 """
 
@@ -87,6 +87,9 @@ CATALOG: tuple[Entry, ...] = (
     E("CAST / CONVERT / ::", ("Cast",), ALL, "see translation",
       "same; float -> int rounds half to even (postgres, duckdb) or truncates (tsql, spark); decimal -> int "
       "refused", ("casts",), "operator"),
+    E("TRY_CAST / TRY_CONVERT", ("TryCast",), ("tsql",), "text to INT, BIGINT or SMALLINT",
+      "SQL Server's conversion: blanks around the digits and a sign allowed, '' / '+' / '-' are 0, anything else "
+      "(12.5, 1e3, out of range) NULL", ("try_cast",), "operator"),
     E("INTERVAL 'n unit'", ("Interval",), ("postgres", "duckdb", "snowflake", "spark"), "day/week/month/year",
       "date ± INTERVAL 'n unit' with n >= 0 (a negative count flips the sign)", ("date_arith",), "operator"),
     # --- functions ------------------------------------------------------------------------
@@ -121,13 +124,18 @@ CATALOG: tuple[Entry, ...] = (
     E("ABS / FLOOR / CEIL", ("Abs", "Floor", "Ceil"), ALL, "numbers", "same", ("arith",)),
     E("ROUND", ("Round",), ALL, "integer only", "same (a non-integer is refused: halves differ)", ("arith",)),
     E("EXTRACT / DATE_PART / YEAR / MONTH / DAY", ("Extract", "Year", "Month", "Day"), ALL,
-      "date; year, month, day, dow, isodow, doy, week", "BIGINT", ("small_ints", "dates")),
+      "date; year, month, day, dow, isodow, doy, week",
+      "BIGINT; day of week 1 = Sunday for tsql (DATEFIRST 7) and spark, 0 = Sunday elsewhere; tsql "
+      "DATEPART(week) refused (not ISO; iso_week is)", ("small_ints", "dates")),
     E("DATEDIFF / DATE_DIFF", ("DateDiff",), ALL, "day, month, year", "day numbers / EXTRACT (boundaries)",
       ("dates",)),
     E("DATEADD / DATE_ADD", ("DateAdd",), ("tsql", "snowflake", "duckdb"),
       "day, week, month, year; a literal count (also negative)",
       "date + INTERVAL 'n unit' / date - INTERVAL 'n unit' (n >= 0); a computed count is refused",
       ("dates", "date_arith")),
+    E("strftime / FORMAT / TO_CHAR of a date", ("TimeToStr", "ToChar"), ("postgres", "duckdb", "tsql", "snowflake"),
+      "a DATE; a literal format of year, month, day numbers and separators",
+      "STRFTIME(d, '%Y-%m-%d') (names of months and days depend on the locale: refused)", ("date_formats",)),
     E("CURRENT_DATE", ("CurrentDate",), ALL, "", "the run's :as_of_date (never the wall clock)", ("clock",)),
     E("CAST(GETDATE() AS DATE) / CAST(NOW() AS DATE)", (), ALL, "",
       "the run's :as_of_date; a bare GETDATE() / NOW() / CURRENT_TIMESTAMP (a time of day) is refused",
@@ -140,6 +148,10 @@ CATALOG: tuple[Entry, ...] = (
     E("AVG", ("Avg",), ALL, "int, float", "same (DOUBLE)", ("aggregates",), "aggregate"),
     E("BOOL_AND / BOOL_OR", ("LogicalAnd", "LogicalOr"), ("postgres", "duckdb", "snowflake"), "bool",
       "MIN / MAX", ("aggregates",), "aggregate"),
+    E("MEDIAN / PERCENTILE_CONT / QUANTILE_CONT", ("Median", "PercentileCont", "WithinGroup"),
+      ("postgres", "duckdb", "snowflake", "spark"), "a number; a literal fraction in [0, 1]; not as a window",
+      "MEDIAN / QUANTILE_CONT (linear interpolation, NULLs ignored); ORDER BY x DESC takes 1 - p",
+      ("quantiles",), "aggregate"),
     # --- window functions -----------------------------------------------------------------
     E("ROW_NUMBER / RANK / DENSE_RANK", ("RowNumber", "Rank", "DenseRank"), ALL, "", "same",
       ("windows",), "window"),
@@ -160,10 +172,9 @@ _CASE_HINT = ("engines map non-ASCII letters differently (ß, İ, ſ, final sigm
 
 #: what to write instead, for constructs authors reach for that are not (or not yet) in the catalog
 HINTS: dict[str, str] = {
-    "Median": "MEDIAN is not translated exactly yet; compare with MIN/MAX or compute the order statistic with "
-              "ROW_NUMBER() over the partition",
-    "PercentileCont": "PERCENTILE_CONT / QUANTILE_CONT are not translated exactly yet",
-    "WithinGroup": "ordered-set aggregates (PERCENTILE_CONT ... WITHIN GROUP) are not translated yet",
+    "WithinGroup": "of the ordered-set aggregates only PERCENTILE_CONT ... WITHIN GROUP is translated",
+    "PercentileDisc": "PERCENTILE_DISC is not translated; PERCENTILE_CONT (interpolated) is",
+    "Quantile": "use PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x) or MEDIAN(x)",
     "Collate": "COLLATE is not supported: certlib compares strings as the rule's dialect does by default "
                "(T-SQL: case-insensitive, trailing blanks ignored); use UPPER() or a binary comparison instead",
     "CurrentTimestamp": "the wall clock makes a report unrepeatable: use CAST(GETDATE() AS DATE), CURRENT_DATE "
@@ -196,8 +207,8 @@ HINTS: dict[str, str] = {
     "GroupConcat": "STRING_AGG / LISTAGG is not translated; list the rows instead",
     "TryToNumber": "converting text to numbers leniently is not translated exactly yet: test the text, e.g. "
                    "s ~ '^[0-9]+$'",
-    "TryCast": "TRY_CAST / TRY_CONVERT are not translated exactly yet (engines accept different text): test the "
-               "text first, e.g. WHERE s ~ '^[0-9]+$'",
+    "TryCast": "TRY_CAST / TRY_CONVERT are translated only from T-SQL (engines accept different text: DuckDB rounds "
+               "'12.5', reads '1e3' and '0x1F'): test the text first, e.g. WHERE s ~ '^[0-9]+$'",
     "ILike": "ILIKE: " + _CASE_HINT,
     "Initcap": "INITCAP: " + _CASE_HINT,
     "Contains": "use STRPOS(s, t) > 0 or s LIKE '%t%'",
@@ -276,7 +287,7 @@ def check_catalog(tree: exp.Expression, dialect: str) -> list[Problem]:
         if others:
             problems.append((node, "not-in-catalog", f"{name} is not accepted from dialect {dialect}",
                              f"it is accepted from {', '.join(sorted(set(others)))}; see `certlib rules functions "
-                             f"--dialect {dialect}`"))
+                             f"--dialect {dialect}`" + (f"; {HINTS[key]}" if key in HINTS else "")))
         else:
             problems.append((node, "not-in-catalog", f"{name} is not in certlib's function catalog",
                              HINTS.get(key) or f"see `certlib rules functions --dialect {dialect}` for what rules "
@@ -298,7 +309,9 @@ _HELPERS = frozenset({"Trunc", "Cast", "TryCast", "Case", "If", "Floor", "Ceil",
                       "Anonymous:BROUND", "Anonymous:DATEDIFF", "Anonymous:REGEXP_LIKE", "Anonymous:STRPOS",
                       "Anonymous:DATE_DIFF", "Anonymous:DATE_ADD", "Anonymous:DATEADD", "Anonymous:RLIKE",
                       "Anonymous:REGEXP_MATCHES", "Anonymous:TRUNC", "Anonymous:CONTAINS", "Anonymous:LEN",
-                      "Anonymous:CHARINDEX", "Anonymous:DATEFROMPARTS"})
+                      "Anonymous:CHARINDEX", "Anonymous:DATEFROMPARTS",
+                      "Anonymous:MEDIAN", "Anonymous:QUANTILE_CONT", "Anonymous:STRFTIME", "Anonymous:LEAST",
+                      "Anonymous:GREATEST", "Greatest", "Least", "Lag", "Lead", "Replace"})
 #: never in any engine's SQL, whatever produced it
 DENIED_NAMES = frozenset({"REFLECT", "JAVA_METHOD", "INPUT_FILE_NAME", "INPUT_FILE_BLOCK_START",
                           "INPUT_FILE_BLOCK_LENGTH", "CURRENT_USER", "USER", "SESSION_USER", "CURRENT_CATALOG",

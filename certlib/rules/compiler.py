@@ -414,6 +414,7 @@ def compile_sql(
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
     typed, typed_problems = typed_pass(typed, dialect)  # literal typing, date arithmetic, daily functions
     ctx.diagnostics.extend(as_diagnostics(typed_problems, ctx.locate, rule_id, file))
+    typed = annotate_types(typed, schema=schema, dialect=dialect)  # types of what the typed pass changed
     if dialect == "tsql":  # SQL Server's string comparison, for every target (issue 13 class 8)
         typed, tsql_problems = tsql_semantics(typed)
         ctx.diagnostics.extend(as_diagnostics(tsql_problems, ctx.locate, rule_id, file))

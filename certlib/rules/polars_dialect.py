@@ -28,6 +28,17 @@ def _is_sql(self: Postgres.Generator, e: exp.Is) -> str:
     return self.binary(e, "IS")
 
 
+def _not_sql(self: Postgres.Generator, e: exp.Not) -> str:
+    """``x IS NOT NULL`` / ``a IS DISTINCT FROM b`` rather than ``NOT x IS NULL``: polars plans the former
+    in a LEFT JOIN's ON on the right table's columns, not the latter."""
+    inner = e.this
+    if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+        return f"{self.sql(inner, 'this')} IS NOT NULL"
+    if isinstance(inner, exp.NullSafeEQ):
+        return f"{self.sql(inner, 'this')} IS DISTINCT FROM {self.sql(inner, 'expression')}"
+    return self.not_sql(e)
+
+
 class Polars(Postgres):
     TYPED_DIVISION = False
     SAFE_DIVISION = False
@@ -45,6 +56,9 @@ class Polars(Postgres):
             exp.RegexpLike: lambda self, e: self.func("REGEXP_LIKE", e.this, e.expression),
             # polars has no BOOL_AND / BOOL_OR; on booleans MIN / MAX are the same (NULLs ignored)
             exp.Is: _is_sql,
+            exp.Not: _not_sql,
+            # sqlglot's Postgres printer writes TRY_CAST as a strict CAST; polars has TRY_CAST (NULL when it fails)
+            exp.TryCast: lambda self, e: f"TRY_CAST({self.sql(e, 'this')} AS {self.sql(e, 'to')})",
             exp.LogicalAnd: lambda self, e: self.func("MIN", e.this),
             exp.LogicalOr: lambda self, e: self.func("MAX", e.this),
         }

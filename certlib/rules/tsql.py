@@ -149,7 +149,7 @@ def _distinct_select(select: exp.Select, problems: list[Problem]) -> None:
     if not select.args.get("distinct") or select.args["distinct"].args.get("on"):
         return
     items = [e.unalias() for e in select.selects]
-    if not any(_is_text(i) for i in items):
+    if not any(_is_text(i) and not isinstance(i, exp.Literal) for i in items):
         return
     if select.args.get("group") or any(i.find(exp.AggFunc, exp.Window) for i in items):
         problems.append((select, "untranslatable", "SELECT DISTINCT over strings together with aggregates or "
@@ -162,6 +162,9 @@ def _distinct_select(select: exp.Select, problems: list[Problem]) -> None:
             problems.append((select, "untranslatable", "SELECT DISTINCT * over strings cannot be translated to "
                              "SQL Server's case-insensitive comparison", "list the columns"))
             return
+        if isinstance(inner, exp.Literal | exp.Null | exp.Boolean) or (
+                isinstance(inner, exp.Neg) and isinstance(inner.this, exp.Literal)):
+            continue  # a constant does not split groups (and GROUP BY 12 would be an ordinal)
         keys.append(inner.copy())
         if _is_text(inner):
             new = _display_min(inner.copy())

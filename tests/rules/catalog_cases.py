@@ -80,6 +80,51 @@ CASES: dict[str, list[tuple[str, ...]]] = {
          "SELECT e.enrollment_id FROM enrollments e JOIN students s "
          "ON rtrim(s.last_name, ' ') = rtrim(e.exit_code, ' ') COLLATE NOCASE"),
     ],
+    # SQL Server's text -> integer conversion, written by hand for DuckDB (whose TRY_CAST rounds '12.5')
+    "try_cast": [
+        ("tsql", "SELECT enrollment_id, TRY_CAST(exit_code AS INT) AS a, TRY_CONVERT(BIGINT, grade) AS b FROM enrollments",
+         "SELECT enrollment_id, CASE WHEN trim(exit_code, ' ') IN ('', '+', '-') THEN 0 "
+         "WHEN regexp_full_match(trim(exit_code, ' '), '[+-]?[0-9]+') THEN TRY_CAST(trim(exit_code, ' ') AS INT) END AS a, "
+         "CASE WHEN trim(grade, ' ') IN ('', '+', '-') THEN 0 WHEN regexp_full_match(trim(grade, ' '), '[+-]?[0-9]+') "
+         "THEN TRY_CAST(trim(grade, ' ') AS BIGINT) END AS b FROM enrollments"),
+    ],
+    "quantiles": [
+        ("postgres", "SELECT school_code, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY school_year) AS m, "
+                     "PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY enrollment_id DESC) AS q FROM enrollments "
+                     "GROUP BY school_code"),
+        ("duckdb", "SELECT school_code, MEDIAN(enrollment_id) AS m, QUANTILE_CONT(enrollment_id, 0.9) AS q "
+                   "FROM enrollments GROUP BY school_code"),
+        ("snowflake", "SELECT school_code, MEDIAN(enrollment_id) AS m FROM enrollments GROUP BY school_code"),
+        ("spark", "SELECT school_code, MEDIAN(enrollment_id) AS m FROM enrollments GROUP BY school_code"),
+    ],
+    "date_formats": [
+        ("postgres", "SELECT enrollment_id, TO_CHAR(start_date, 'YYYY-MM') AS m FROM enrollments "
+                     "WHERE TO_CHAR(start_date, 'YYYY/MM/DD') > '2024/09/01'"),
+        ("duckdb", "SELECT enrollment_id, strftime(start_date, '%Y-%m-%d') AS d FROM enrollments"),
+        ("tsql", "SELECT enrollment_id, FORMAT(start_date, 'yyyy-MM') AS m FROM enrollments",
+         "SELECT enrollment_id, strftime(start_date, '%Y-%m') AS m FROM enrollments"),
+        ("snowflake", "SELECT enrollment_id, TO_CHAR(start_date, 'YYYY-MM') AS m FROM enrollments",
+         "SELECT enrollment_id, strftime(start_date, '%Y-%m') AS m FROM enrollments"),
+    ],
+    # polars has no row frames and no DISTINCT ON (translated, not in the catalog: query structure)
+    "row_frames": [
+        ("postgres", f"SELECT enrollment_id, SUM(school_year) OVER (PARTITION BY school_code ORDER BY {_ALL} "
+                     "ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS s, "
+                     f"COUNT(*) OVER (ORDER BY {_ALL} ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS n, "
+                     f"COUNT(exit_code) OVER (ORDER BY {_ALL} ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING) AS c, "
+                     f"AVG(enrollment_id) OVER (ORDER BY {_ALL} ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS a, "
+                     f"MIN(start_date) OVER (ORDER BY {_ALL} ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS lo, "
+                     f"MAX(grade) OVER (PARTITION BY school_code ORDER BY {_ALL} "
+                     "ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING) AS hi FROM enrollments"),
+        ("tsql", f"SELECT enrollment_id, SUM(school_year) OVER (PARTITION BY student_state_id ORDER BY {_ALL} "
+                 "ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS s FROM enrollments"),
+    ],
+    "distinct_on": [
+        ("postgres", "SELECT DISTINCT ON (school_code) school_code, enrollment_id FROM enrollments "
+                     "ORDER BY school_code, start_date DESC, enrollment_id"),
+        ("duckdb", "SELECT DISTINCT ON (student_state_id) student_state_id AS s, enrollment_id FROM enrollments "
+                   "ORDER BY s, end_date, enrollment_id DESC"),
+    ],
     "join_not_distinct": [
         ("postgres", "SELECT e.enrollment_id, s.school_name FROM enrollments e JOIN schools s "
                      "ON e.school_code IS NOT DISTINCT FROM s.school_code AND e.district_number = s.district_number"),
@@ -156,6 +201,13 @@ CASES: dict[str, list[tuple[str, ...]]] = {
         ("spark", "SELECT enrollment_id, DATEDIFF(end_date, start_date) AS d FROM enrollments"),
         ("snowflake", "SELECT enrollment_id, DATEDIFF(year, start_date, end_date) AS d FROM enrollments"),
         ("duckdb", "SELECT enrollment_id, DAYOFWEEK(start_date) AS w, ISODOW(start_date) AS i FROM enrollments"),
+        # SQL Server (DATEFIRST 7) and Spark count 1 = Sunday
+        ("tsql", "SELECT enrollment_id, DATEPART(weekday, start_date) AS w, DATEPART(iso_week, start_date) AS i "
+                 "FROM enrollments",
+         "SELECT enrollment_id, EXTRACT(DOW FROM start_date) + 1 AS w, EXTRACT(WEEK FROM start_date) AS i "
+         "FROM enrollments"),
+        ("spark", "SELECT enrollment_id, EXTRACT(DOW FROM start_date) AS w FROM enrollments",
+         "SELECT enrollment_id, EXTRACT(DOW FROM start_date) + 1 AS w FROM enrollments"),
         ("spark", "SELECT enrollment_id, DAYOFWEEK(start_date) AS w FROM enrollments",
          "SELECT enrollment_id, DAYOFWEEK(start_date) + 1 AS w FROM enrollments"),
         ("snowflake", "SELECT enrollment_id, DAYOFWEEK(start_date) AS w, DAYOFWEEKISO(start_date) AS i FROM enrollments",

@@ -82,22 +82,30 @@ SQL_SCHEMA = {t: {c: {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "
 
 @dataclass(frozen=True)
 class Knobs:
-    """Constructs off by default: each is a class the compiler helper is fixing (issue 13 numbers)."""
+    """Constructs per issue-13 class; all on since the classes landed (``Knobs.all_off()`` for the plain
+    generator, ``--knob-off NAME`` on the command line)."""
 
-    decimal_cast: bool = False  # 1: a decimal literal divided, or CAST(... AS INT) of it
-    overflow: bool = False  # 2: extreme integers in data and arithmetic; SUM of them; EXTRACT in arithmetic
-    unicode_case: bool = False  # 3: ß, İ, ı in data/literals under UPPER/LOWER/ILIKE
-    regex: bool = False  # 4: regular expressions
-    substring: bool = False  # 5: SUBSTRING with a start <= 0
-    try_cast: bool = False  # 6: TRY_CAST
-    distinct_from: bool = False  # 7: IS [NOT] DISTINCT FROM
-    tsql_collation: bool = False  # 8: tsql queries on mixed-case / trailing-blank / non-ASCII strings
-    clock: bool = False  # 9: CURRENT_DATE (the oracle binds it to as_of_date)
-    zero_divisor: bool = False  # found here: x % 0 is NULL in polars, an error in DuckDB/PostgreSQL
+    decimal_cast: bool = True  # 1: a decimal literal divided, or CAST(... AS INT) of it
+    overflow: bool = True  # 2: extreme integers in data and arithmetic; SUM of them; EXTRACT in arithmetic
+    unicode_case: bool = True  # 3: ß, İ, ı in data/literals under UPPER/LOWER/ILIKE
+    regex: bool = True  # 4: regular expressions
+    substring: bool = True  # 5: SUBSTRING with a start <= 0
+    try_cast: bool = True  # 6: TRY_CAST
+    distinct_from: bool = True  # 7: IS [NOT] DISTINCT FROM
+    tsql_collation: bool = True  # 8: tsql queries on mixed-case / trailing-blank / non-ASCII strings
+    clock: bool = True  # 9: CURRENT_DATE (the oracle binds it to as_of_date)
+    zero_divisor: bool = True  # found here: x % 0 is NULL in polars, an error in DuckDB/PostgreSQL
+    arith_overflow: bool = False  # off, documented (docs/fuzzing.md): + - * past 64 bits raise in SQL, wrap in polars
+    daily: bool = True  # the issue's "lift over-cautious refusals": quoted dates / integers, day of week,
+    #                     MEDIAN, ROWS BETWEEN n PRECEDING AND m FOLLOWING
 
     @classmethod
     def all_on(cls) -> Knobs:
         return cls(**{f.name: True for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def all_off(cls) -> Knobs:
+        return cls(**{f.name: False for f in dataclasses.fields(cls)})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -106,7 +114,8 @@ class Knobs:
 PLAIN_STRINGS = ["a", "b", "ab", "north", "south", "x y", "", "o'hara", "10", "9", "a%b", "a_b", "é", "nörd",
                  "日本"]
 TSQL_SAFE_STRINGS = ["a", "b", "ab", "north", "south", "x y", "o'hara", "10", "9"]
-SPICY_STRINGS = ["A", "Ab", "NORTH", "north ", "a ", " ", "ß", "STRASSE", "straße", "İstanbul", "ıi", "Ǆ"]
+SPICY_STRINGS = ["A", "Ab", "NORTH", "north ", "a ", " ", "ß", "STRASSE", "straße", "İstanbul", "ıi", "Ǆ", " 12 ",
+                 "+7", "-", "12.5", "1e3", "ΑΣ"]
 
 
 def _profile(dialect: str, knobs: Knobs) -> str:
@@ -224,8 +233,13 @@ class Gen:
         return f"{base[0]}{self.n_alias}"
 
     # -- literals
-    def literal(self, typ: str) -> E:
+    def literal(self, typ: str, quoted: bool = False) -> E:
+        """``quoted``: a date or integer written as text ('2024-08-25', '7'), as authors do."""
         k = self.knobs
+        if quoted and k.daily and typ in (DATE, INT) and self.chance(35):
+            v = self.pick(["2024-08-25", "2025-06-30", "2099-12-31", "2000-02-29"] if typ == DATE
+                          else ["0", "1", "7", "12", "-1"])
+            return E(exp.Literal.string(v), typ)
         if self.chance(4):  # an untyped NULL where only a date fits is refused by DuckDB/PostgreSQL: typed
             return E(exp.cast(exp.Null(), exp.DType.DATE) if typ == DATE else exp.Null(), typ)
         if typ == INT:
@@ -280,7 +294,7 @@ class Gen:
         if choice == "arith":
             a, b = self.expr(scope, INT, d), self.expr(scope, INT, d)
             op = self.pick([exp.Add, exp.Sub, exp.Mul])
-            if not k.overflow and (a.big or b.big or a.tiny or b.tiny):
+            if not k.arith_overflow and (a.big or b.big or a.tiny or b.tiny):
                 return a
             return E(op(this=exp.paren(a.node, copy=False), expression=exp.paren(b.node, copy=False)), INT)
         if choice in ("div", "mod"):
@@ -300,7 +314,7 @@ class Gen:
         if choice == "length":
             return E(exp.Length(this=self.expr(scope, STR, d).node), INT)
         if choice == "extract":
-            part = self.pick(["YEAR", "MONTH", "DAY"])
+            part = self.pick(["YEAR", "MONTH", "DAY"] + (["DOW"] if k.daily else []))
             return E(exp.Extract(this=exp.var(part), expression=self.expr(scope, DATE, d).node), INT,
                      tiny=part != "YEAR")
         if choice == "case":
@@ -335,7 +349,7 @@ class Gen:
         if choice in ("arith", "div"):
             a = self.expr(scope, FLOAT, d)
             b = self.expr(scope, self.pick([FLOAT, INT]), d)
-            if (a.big or b.big) and not self.knobs.overflow:
+            if (a.big or b.big) and not self.knobs.arith_overflow:
                 return a
             op = exp.Div if choice == "div" else self.pick([exp.Add, exp.Sub, exp.Mul])
             if self.chance(50):
@@ -400,7 +414,8 @@ class Gen:
             return E(exp.DateAdd(this=a.node, expression=amount, unit=exp.var("DAY")), DATE)
         if choice == "case":
             return self._case(scope, DATE, d)
-        return E(exp.Coalesce(this=a.node, expressions=[self.expr(scope, DATE, d).node]), DATE)
+        other = self.literal(DATE, quoted=True) if self.chance(30) else self.expr(scope, DATE, d)
+        return E(exp.Coalesce(this=a.node, expressions=[other.node]), DATE)
 
     def _bool_expr(self, scope: Scope, d: int) -> E:
         return self.pred(scope, d)
@@ -434,6 +449,9 @@ class Gen:
             a, b = self.expr(scope, typ, d + 1), self.expr(scope, typ, d + 1)
             if (a.big or b.big) and typ == FLOAT and not k.overflow:
                 b = self.literal(typ)
+            if isinstance(b.node, exp.Literal | exp.Neg | exp.Cast) and not any(
+                    True for _ in b.node.find_all(exp.Column)):
+                b = self.literal(typ, quoted=True)
             op = self.pick([exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE])
             return E(op(this=a.node, expression=b.node), BOOL)
         if kind == "null":
@@ -443,12 +461,13 @@ class Gen:
         if kind == "between":
             typ = self.pick([INT, DATE, FLOAT])
             a = self.expr(scope, typ, d + 1)
-            return E(exp.Between(this=a.node, low=self.literal(typ).node, high=self.expr(scope, typ, d + 1).node),
-                     BOOL)
+            return E(exp.Between(this=a.node, low=self.literal(typ, quoted=True).node,
+                                 high=self.expr(scope, typ, d + 1).node), BOOL)
         if kind == "in":
             typ = self.pick([INT, STR, DATE])
             a = self.expr(scope, typ, d + 1)
-            node = exp.In(this=a.node, expressions=[self.literal(typ).node for _ in range(self.pick([1, 2, 3]))])
+            node = exp.In(this=a.node, expressions=[self.literal(typ, quoted=True).node
+                                                    for _ in range(self.pick([1, 2, 3]))])
             return E(exp.Not(this=node) if self.chance(40) else node, BOOL)
         if kind == "like":
             a = self.expr(scope, STR, d + 1)
@@ -615,7 +634,13 @@ class Gen:
         return (node, typ) if typed else node
 
     def _agg(self, scope: Scope) -> tuple[exp.Expression, str]:
-        kind = self.pick(["COUNT*", "COUNT", "COUNTD", "SUM", "MIN", "MAX", "AVG", "SUMF"])
+        kind = self.pick(["COUNT*", "COUNT", "COUNTD", "SUM", "MIN", "MAX", "AVG", "SUMF"]
+                         + (["MEDIAN"] if self.knobs.daily else []))
+        if kind == "MEDIAN":  # of a column (DuckDB refuses an ORDER BY of a constant)
+            a = self.column(scope, self.pick([INT, FLOAT])) or self.column(scope, INT)
+            if a is None or a.big:
+                return exp.Count(this=exp.Star()), INT
+            return exp.Median(this=a.node), FLOAT
         if kind == "COUNT*":
             return exp.Count(this=exp.Star()), INT
         if kind in ("COUNT", "COUNTD"):
@@ -662,8 +687,16 @@ class Gen:
             else:
                 arg = self.expr(scope, self.pick([INT, DATE, STR]), 1).node
                 func = (exp.Lag if kind == "LAG" else exp.Lead)(this=arg)
+            frame = None
+            if self.knobs.daily and kind in ("COUNT", "SUM", "MIN") and self.chance(40):
+                order = [exp.Ordered(this=key.copy(), desc=self.chance(30))]  # unique: the frame is determined
+                n, m = self.pick([0, 1, 2]), self.pick([0, 1, 3])
+                frame = exp.WindowSpec(kind="ROWS", start=exp.Literal.number(n) if n else "CURRENT ROW",
+                                       start_side="PRECEDING" if n else None,
+                                       end=exp.Literal.number(m) if m else "CURRENT ROW",
+                                       end_side="FOLLOWING" if m else None)
             spec = exp.Window(this=func, partition_by=partition or None,
-                              order=exp.Order(expressions=order) if order else None)
+                              order=exp.Order(expressions=order) if order else None, spec=frame)
             items.append(E(spec, INT if kind in ("ROW_NUMBER", "RANK", "DENSE_RANK", "COUNT", "SUM") else "other"))
         sel = sel.select(*[e.node.as_(f"w{i}") for i, e in enumerate(items)], append=False)
         if self.chance(40):
@@ -729,6 +762,10 @@ def _sqlglot_type(node: exp.Expression) -> str:
 def print_in(tree: exp.Expression, dialect: str) -> str:
     """The query as a rule author of ``dialect`` would write it."""
     t = tree.copy()
+    if dialect == "tsql":  # DATEPART(weekday, d): 1 = Sunday (SQL Server's default DATEFIRST 7)
+        for ex in list(t.find_all(exp.Extract)):
+            if ex.this.name.upper() == "DOW":
+                ex.set("this", exp.var("WEEKDAY"))
     if dialect in ("postgres", "duckdb"):  # day differences: date - date (PostgreSQL has no DATEDIFF)
         for dd in list(t.find_all(exp.DateDiff)):
             dd.replace(exp.paren(exp.Sub(this=exp.paren(dd.this.copy()), expression=exp.paren(dd.expression.copy()))))
@@ -761,6 +798,12 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
         if is_str(node.this) and node.args.get("expressions"):
             node.set("this", exp.func("RTRIM", node.this))
             node.set("expressions", [exp.func("RTRIM", e) for e in node.expressions])
+        query = node.args.get("query")
+        select = query.this if isinstance(query, exp.Subquery) else query
+        if is_str(node.this) and isinstance(select, exp.Select) and len(select.selects) == 1:
+            node.set("this", exp.func("RTRIM", node.this))
+            item = select.selects[0]
+            item.replace(exp.alias_(exp.func("RTRIM", item.unalias().copy()), item.alias_or_name or "x"))
     for node in list(tree.find_all(exp.Length)):
         node.set("this", exp.func("RTRIM", node.this))
     for node in list(tree.find_all(exp.Cast)):
@@ -791,6 +834,15 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
             for node in [n for n in select.walk() if n == key and not isinstance(n.parent, exp.Func)
                          and n.find_ancestor(exp.Select) is select]:
                 node.replace(exp.func("RTRIM", node.copy()))
+    for node in list(tree.find_all(exp.Extract)):  # DATEPART(weekday, d): 1 = Sunday (DATEFIRST 7)
+        if node.this.name.upper() in ("DAYOFWEEK", "DOW", "WEEKDAY", "DW"):
+            node.replace(exp.paren(exp.Add(this=node.copy(), expression=exp.Literal.number(1))))
+    for node in list(tree.find_all(exp.TryCast)):  # SQL Server's text -> integer conversion (docs/fuzzing.md)
+        if is_str(node.this) and node.to.is_type(*exp.DataType.INTEGER_TYPES):
+            t = exp.func("TRIM", node.this.copy(), exp.Literal.string(" "))
+            node.replace(sqlglot.parse_one(
+                f"CASE WHEN {t.sql('duckdb')} IN ('', '+', '-') THEN 0 WHEN regexp_full_match({t.sql('duckdb')}, "
+                f"'[+-]?[0-9]+') THEN TRY_CAST({t.sql('duckdb')} AS {node.to.sql('duckdb')}) END", read="duckdb"))
     for node in list(tree.find_all(exp.Like)):  # trailing blanks of the matched value are ignored too
         node.replace(exp.ILike(this=exp.func("RTRIM", node.this), expression=node.expression))
     return tree
@@ -1062,11 +1114,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--all-knobs", action="store_true", help="also the constructs still being fixed")
     ap.add_argument("--knob", action="append", default=[], help="turn one knob on (repeatable)")
+    ap.add_argument("--knob-off", action="append", default=[], help="turn one knob off (repeatable)")
+    ap.add_argument("--no-knobs", action="store_true", help="every knob off (the plain generator)")
     ap.add_argument("--shrink", type=int, default=3, help="shrink up to N failures after the run")
     ap.add_argument("--examples", action="store_true", help="show the shortest query refused for each reason")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
-    knobs = Knobs.all_on() if args.all_knobs else Knobs(**{k: True for k in args.knob})
+    base = Knobs.all_off() if args.no_knobs else Knobs()
+    knobs = dataclasses.replace(base, **{k: True for k in args.knob}, **{k: False for k in args.knob_off})
+    if args.all_knobs:
+        knobs = Knobs.all_on()
     n_asts = max(1, math.ceil(args.queries / len(DIALECTS)))
     started = time.monotonic()
     figures = run_campaign(n_asts, knobs, seed=args.seed, verbose=args.verbose)

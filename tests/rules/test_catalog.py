@@ -51,10 +51,10 @@ def test_catalog_case_matches_duckdb(name: str, i: int, dialect: str, sql: str, 
 
 REFUSED = {
     # (dialect, SQL, words in the message, words in the hint)
-    "median": ("duckdb", "SELECT school_code, MEDIAN(enrollment_id) AS m FROM enrollments GROUP BY school_code",
-               "MEDIAN", "ROW_NUMBER"),
-    "percentile": ("postgres", "SELECT school_code, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY enrollment_id) AS m "
-                   "FROM enrollments GROUP BY school_code", "PERCENTILE_CONT", "not translated"),
+    "median_of_dates": ("duckdb", "SELECT school_code, MEDIAN(start_date) AS m FROM enrollments GROUP BY school_code",
+                        "quantile is translated for a number", "GROUP BY"),
+    "percentile_disc": ("postgres", "SELECT school_code, PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY enrollment_id) "
+                        "AS m FROM enrollments GROUP BY school_code", "PERCENTILE_DISC", "PERCENTILE_CONT"),
     "collate": ("tsql", "SELECT enrollment_id FROM enrollments WHERE exit_code COLLATE Latin1_General_CS_AS = 'e1'",
                 "COLLATE", "case-insensitive"),
     "getdate": ("tsql", "SELECT enrollment_id FROM enrollments WHERE start_date < GETDATE()", "GETDATE",
@@ -68,16 +68,16 @@ REFUSED = {
               "ILIKE", "~*"),
     "try_cast": ("duckdb", "SELECT enrollment_id, TRY_CAST(exit_code AS INT) AS x FROM enrollments", "TRY_CAST",
                  "^[0-9]+$"),
-    "try_convert": ("tsql", "SELECT enrollment_id, TRY_CONVERT(INT, exit_code) AS x FROM enrollments", "TRY_CAST",
-                    "^[0-9]+$"),
+    "try_convert_date": ("tsql", "SELECT enrollment_id, TRY_CONVERT(DATE, exit_code) AS x FROM enrollments",
+                         "TRY_CAST", "^[0-9]+$"),
     "reflect": ("spark", "SELECT enrollment_id, reflect('java.lang.System', 'getenv', 'HOME') AS h FROM enrollments",
                 "REFLECT", "Java"),
     "java_method": ("spark", "SELECT enrollment_id, java_method('java.lang.System', 'getenv', 'HOME') AS h "
                     "FROM enrollments", "JAVA_METHOD", "Java"),
     "input_file_name": ("spark", "SELECT enrollment_id, input_file_name() AS f FROM enrollments", "INPUT_FILE_NAME",
                         "file"),
-    "strftime": ("duckdb", "SELECT enrollment_id, strftime(start_date, '%Y') AS y FROM enrollments", "STRFTIME",
-                 "EXTRACT"),
+    "strftime_month_name": ("duckdb", "SELECT enrollment_id, strftime(start_date, '%B') AS y FROM enrollments",
+                            "formatting is translated", "locale"),
     "regex_flags": ("duckdb", "SELECT enrollment_id FROM enrollments WHERE regexp_matches(exit_code, 'e', 'gm')",
                     "flags", "'i'"),
     "regex_not_literal": ("postgres", "SELECT enrollment_id FROM enrollments WHERE exit_code ~ grade",
@@ -108,13 +108,13 @@ def test_refused_constructs_are_named_with_a_hint_about_them(name: str):
 def test_a_refusal_points_at_the_rule_file_line_and_column(tmp_path: Path):
     rule = parse_rule_text(
         "-- id: T-9\n-- title: t\n-- severity: fatal\n-- group: Enrollment\n-- description: d\n"
-        "-- resolution: r\n-- dialect: duckdb\nSELECT school_code,\n       MEDIAN(enrollment_id) AS m\n"
+        "-- resolution: r\n-- dialect: duckdb\nSELECT school_code,\n       MODE(grade) AS m\n"
         "FROM enrollments GROUP BY school_code\n", tmp_path / "T-9.sql")
     with pytest.raises(RuleError) as err:
         compile_rule(rule, PACK)
     d = next(d for d in err.value.diagnostics if d.code == "not-in-catalog")
     assert (d.file, d.line, d.col) == (str(tmp_path / "T-9.sql"), 9, 8)
-    assert re.match(rf"{re.escape(str(tmp_path / 'T-9.sql'))}:9:8: error: MEDIAN", str(d))
+    assert re.match(rf"{re.escape(str(tmp_path / 'T-9.sql'))}:9:8: error: MODE", str(d))
 
 
 def test_clock_functions_are_bound_to_the_as_of_date():
