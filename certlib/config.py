@@ -36,6 +36,14 @@ CERTLIB_SMTP_URL           send alerts by email through this server: ``smtp://[u
 CERTLIB_SMTP_SENDER        the From address of those emails (default ``certlib@localhost``)
 CERTLIB_ATTESTATION        the statement a certifier attests to on submit (default:
                            :data:`DEFAULT_ATTESTATION`); recorded with each submission
+CERTLIB_AUDIT_KEY_FILE     a file holding the audit log's secret key (kept outside the database): every
+                           audit row then carries an HMAC of the chain, so a rewrite that recomputes every
+                           hash is detected; without a key the chain is unkeyed (``audit verify`` says so)
+CERTLIB_AUDIT_KEY          the same secret given inline (prefer the file; at least 16 bytes either way)
+CERTLIB_ADMINS             OS accounts (comma list) trusted with the CLI's ``--as``/``--now`` (and
+                           ``CERTLIB_NOW``) in a deployed certlib; in demo mode everyone is
+CERTLIB_AUDIT_ANCHOR       a file (outside the store) to which every write appends the audit head
+                           (rows, hash); ``certlib audit verify --anchor FILE`` checks the chain against it
 =========================  =============================================================================
 
 >>> s = Settings.from_env({"CERTLIB_NOW": "2025-07-01", "CERTLIB_READ_ONLY": "Yes", "CERTLIB_WORKSPACE": "/srv/ws"})
@@ -69,11 +77,14 @@ KNOWN = ("CERTLIB_WORKSPACE", "CERTLIB_DATABASE_URL", "CERTLIB_READ_ONLY", "CERT
          "CERTLIB_ENGINE", "CERTLIB_SPARK_MASTER", "CERTLIB_SPARK_PARALLEL", "CERTLIB_AUTH_HEADER",
          "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "CERTLIB_RUN_TIMEOUT", "CERTLIB_RUN_MEMORY",
          "CERTLIB_RUN_MAX_ROWS", "CERTLIB_ATTESTATION", "CERTLIB_SMTP_URL",
-         "CERTLIB_SMTP_SENDER", "SPARK_REMOTE")
-#: CERTLIB_* names that belong to the tooling around certlib, not to a deployment
+         "CERTLIB_SMTP_SENDER", "CERTLIB_AUDIT_KEY", "CERTLIB_AUDIT_KEY_FILE", "CERTLIB_AUDIT_ANCHOR",
+         "CERTLIB_ADMINS", "SPARK_REMOTE")
+#: the shortest audit key accepted (bytes)
+MIN_AUDIT_KEY = 16
 #: what a certifier attests to on submit unless CERTLIB_ATTESTATION says otherwise
 DEFAULT_ATTESTATION = ("I certify that, to the best of my knowledge, the data of this submission is complete and "
                        "accurate, and that the findings left in it are explained or excepted by the state.")
+#: CERTLIB_* names that belong to the tooling around certlib, not to a deployment
 _TOOLING = ("CERTLIB_CHROMIUM", "CERTLIB_DEPS_DRY_RUN", "CERTLIB_DEPS_ASSUME_MISSING")
 
 Mode = Literal["demo", "deployed"]
@@ -96,6 +107,17 @@ def package_data(name: str) -> Path:
 def wall_time(tz: object = None) -> datetime:
     """The real time (``tz=UTC`` for an aware one): only for what must not follow a pinned clock."""
     return datetime.now(tz)  # type: ignore[arg-type]
+
+
+class RealTime(datetime):
+    """A "now" read from the real clock by :meth:`Settings.clock` (nothing else makes one): the audit
+    log records every other time (``--now``, ``CERTLIB_NOW``, a time a caller passed) as supplied,
+    beside the real time of the write."""
+
+    @classmethod
+    def now_local(cls) -> RealTime:
+        t = wall_time()
+        return cls(t.year, t.month, t.day, t.hour, t.minute, t.second)
 
 
 def parse_time(raw: str, name: str = "CERTLIB_NOW") -> datetime:
@@ -144,6 +166,28 @@ def _smtp_url(env: Mapping[str, str]) -> str | None:
     return url
 
 
+def _audit_key(env: Mapping[str, str]) -> bytes | None:
+    """The audit key from ``CERTLIB_AUDIT_KEY_FILE`` (its bytes, surrounding whitespace dropped) or
+    ``CERTLIB_AUDIT_KEY``; both set, an unreadable file or a key shorter than 16 bytes is refused."""
+    inline, path = env.get("CERTLIB_AUDIT_KEY", "").strip(), _text(env, "CERTLIB_AUDIT_KEY_FILE")
+    if inline and path:
+        raise ConfigError("CERTLIB_AUDIT_KEY and CERTLIB_AUDIT_KEY_FILE are both set: keep one (the file)")
+    if path:
+        try:
+            key = Path(path).read_bytes().strip()
+        except OSError as err:
+            raise ConfigError(f"CERTLIB_AUDIT_KEY_FILE={path!r} cannot be read ({err.strerror})") from None
+        name = f"CERTLIB_AUDIT_KEY_FILE={path!r}"
+    elif inline:
+        key, name = inline.encode("utf-8"), "CERTLIB_AUDIT_KEY"
+    else:
+        return None
+    if len(key) < MIN_AUDIT_KEY:
+        raise ConfigError(f"{name}: the audit key is {len(key)} bytes; use at least {MIN_AUDIT_KEY} random bytes "
+                          "(e.g. `openssl rand -hex 32`)")
+    return key
+
+
 @dataclass(frozen=True)
 class Settings:
     """One deployment's settings (see the module docstring for the variables)."""
@@ -169,6 +213,9 @@ class Settings:
     attestation: str = DEFAULT_ATTESTATION
     smtp_url: str | None = None
     smtp_sender: str = "certlib@localhost"
+    audit_key: bytes | None = field(default=None, repr=False)  # never printed
+    audit_anchor: Path | None = None
+    admins: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()  # CERTLIB_* names set but not known (a typo, say): logged at start
 
     @classmethod
@@ -211,6 +258,9 @@ class Settings:
             attestation=_text(env, "CERTLIB_ATTESTATION") or DEFAULT_ATTESTATION,
             smtp_url=_smtp_url(env),
             smtp_sender=_text(env, "CERTLIB_SMTP_SENDER") or "certlib@localhost",
+            audit_key=_audit_key(env),
+            audit_anchor=Path(anchor) if (anchor := _text(env, "CERTLIB_AUDIT_ANCHOR")) else None,
+            admins=tuple(sorted({a.strip() for a in env.get("CERTLIB_ADMINS", "").split(",") if a.strip()})),
             unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN
                                  and k not in _TOOLING)),
         )
@@ -220,7 +270,7 @@ class Settings:
         local time to the second."""
         if at is not None:
             return at
-        return self.now if self.now is not None else wall_time().replace(microsecond=0)
+        return self.now if self.now is not None else RealTime.now_local()
 
     @property
     def mode(self) -> Mode:
@@ -274,4 +324,4 @@ def now(at: datetime | None = None) -> datetime:
     return settings().clock(at)
 
 
-__all__ = ["KNOWN", "LOG_FORMAT", "Settings", "configure_logging", "package_data", "parse_time", "settings", "now", "wall_time"]
+__all__ = ["KNOWN", "LOG_FORMAT", "RealTime", "Settings", "configure_logging", "package_data", "parse_time", "settings", "now", "wall_time"]

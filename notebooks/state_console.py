@@ -225,11 +225,11 @@ def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
 
 
 @app.cell
-def _(now, set_note, set_version, store, unit_buttons, unit_id, unit_reason, user):
+def _(now, set_note, set_version, unit_buttons, unit_id, unit_reason, user, ws):
     _clicked = [a for a, v in unit_buttons.value.items() if v]
     mo.stop(not _clicked)
     set_note(dash.attempt(
-        f"{_clicked[0]} unit {unit_id}", store.transition, _clicked[0], user.id, unit_id, now,
+        f"{_clicked[0]} unit {unit_id}", ws.transition, _clicked[0], user.id, unit_id, now,
         unit_reason.value or None,
     ))
     set_version(lambda v: v + 1)

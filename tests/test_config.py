@@ -143,3 +143,17 @@ def test_the_worker_thread_logs_a_failure_and_keeps_running(tmp_path: Path, monk
     failures = [r for r in caplog.records if r.name == "certlib.services.workspace"]
     assert failures and "running the queued jobs failed" in failures[0].getMessage()
     assert failures[0].exc_info and "database is locked" in str(failures[0].exc_info[1])
+
+
+def test_the_audit_key_comes_from_a_file_or_inline_and_is_never_shown(tmp_path: Path) -> None:
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("s3cret-" * 4 + "\n")
+    s = Settings.from_env({"CERTLIB_AUDIT_KEY_FILE": str(key_file), "CERTLIB_AUDIT_ANCHOR": str(tmp_path / "a")})
+    assert s.audit_key == b"s3cret-" * 4 and s.audit_anchor == tmp_path / "a" and "s3cret" not in repr(s)
+    assert Settings.from_env({"CERTLIB_AUDIT_KEY": "x" * 16}).audit_key == b"x" * 16
+    assert Settings.from_env({}).audit_key is None  # no key: an unkeyed chain (audit verify warns)
+    for env, named in [({"CERTLIB_AUDIT_KEY": "short"}, "at least 16"),
+                       ({"CERTLIB_AUDIT_KEY_FILE": str(tmp_path / "missing")}, "CERTLIB_AUDIT_KEY_FILE="),
+                       ({"CERTLIB_AUDIT_KEY": "x" * 16, "CERTLIB_AUDIT_KEY_FILE": str(key_file)}, "both set")]:
+        with pytest.raises(ConfigError, match=named):
+            Settings.from_env(env)

@@ -10,18 +10,23 @@ from pathlib import Path
 import click
 
 from certlib.config import parse_time, settings
-from certlib.errors import CertlibError
+from certlib.errors import CertlibError, NotFound
+from certlib.services.trust import check_override, cli_channel
+from certlib.store.audit import VIA
 
 
 class CertlibGroup(click.Group):
     """A click group that turns any CertlibError into a message and exit code 1."""
 
     def invoke(self, ctx: click.Context):
+        token = VIA.set(cli_channel())  # every audit row this command writes names the CLI and the OS account
         try:
             return super().invoke(ctx)
         except CertlibError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
+        finally:
+            VIA.reset(token)
 
 
 def default_workspace() -> Path:
@@ -29,8 +34,21 @@ def default_workspace() -> Path:
 
 
 def parse_now(value: str | None) -> datetime:
-    """`--now` / CERTLIB_NOW lets tests and demos move the clock; ISO date (00:00 of that day) or datetime."""
-    return settings().clock(parse_time(value, "--now") if value else None)
+    """`--now` / CERTLIB_NOW lets tests and demos move the clock; ISO date (00:00 of that day) or datetime.
+    In a deployed certlib only an admin may (:mod:`certlib.services.trust`)."""
+    s = settings()
+    supplied = parse_time(value, "--now") if value else None
+    if supplied is not None or s.now is not None:
+        check_override("--now" if supplied is not None else "CERTLIB_NOW")
+    return s.clock(supplied)
+
+
+def acting_user(actor: str | None) -> str:
+    """The user ``--as`` names (required); in a deployed certlib only an admin may assert one."""
+    if not actor:
+        raise NotFound("no acting user: pass --as USER_ID")
+    check_override("--as", actor)
+    return actor
 
 
 @click.group(cls=CertlibGroup)

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import as_option, cli, emit, format_option, now_option, parse_now
-from certlib.errors import NotFound, SnapshotError
+from certlib.cli.base import acting_user, as_option, cli, emit, format_option, now_option, parse_now
+from certlib.errors import SnapshotError
 from certlib.services import Workspace
 
 
@@ -19,9 +19,7 @@ def _ws(ctx: click.Context) -> Workspace:
 
 
 def _actor(actor: str | None) -> str:
-    if not actor:
-        raise NotFound("no acting user: pass --as USER_ID")
-    return actor
+    return acting_user(actor)
 
 
 def common(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -242,9 +240,11 @@ def snapshot() -> None:
 @click.argument("unit_id", type=int)
 @common
 def snapshot_list(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
+    """The unit's registered versions (never a directory the store did not register), each verified now
+    against the SHA-256 the store registered."""
     with _ws(ctx) as ws:
-        rows = [s.as_dict() for s in ws.snapshots(unit_id)]
-    emit(rows, fmt, ["version", "sha256", "taken_at", "taken_by"])
+        rows = ws.snapshot_rows(unit_id)
+    emit(rows, fmt, ["version", "sha256", "taken_at", "taken_by", "verified", "problem"])
 
 
 @snapshot.command("verify")
@@ -252,9 +252,10 @@ def snapshot_list(ctx: click.Context, unit_id: int, actor: str | None, fmt: str,
 @click.argument("version", type=int)
 @common
 def snapshot_verify(ctx: click.Context, unit_id: int, version: int, actor: str | None, fmt: str, now: str | None) -> None:
-    """Check every file against the manifest (exit 1 naming what changed)."""
+    """Check every file against the manifest and the SHA-256 the store registered (exit 1 naming what
+    changed)."""
     with _ws(ctx) as ws:
-        snap = ws.snapshot_store.read(unit_id, version)
+        snap = ws.snapshot(unit_id, version)
     emit({"unit_id": unit_id, "version": version, "sha256": snap.sha256, "ok": True}, fmt)
 
 
@@ -313,7 +314,7 @@ def compare_cmd(ctx: click.Context, unit_id: int, records: bool, table: str | No
 
     with _ws(ctx) as ws:
         if actor:
-            ws.store.unit_view(actor, unit_id, parse_now(now))  # only members in scope may look
+            ws.store.unit_view(acting_user(actor), unit_id, parse_now(now))  # only members in scope may look
         if not (records or table or kinds or output or findings):
             result = ws.compare(unit_id)
             emit(result if fmt == "json" else summary(result), fmt)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import as_option, cli, emit, format_option, now_option, parse_now
+from certlib.cli.base import acting_user, as_option, cli, emit, format_option, now_option, parse_now
 from certlib.errors import AuditChainError, NotFound
 from certlib.services import Workspace
 from certlib.store import Store, load_people
@@ -24,9 +24,7 @@ def _store(ctx: click.Context, create: bool = False) -> Store:
 
 
 def _actor(actor: str | None) -> str:
-    if not actor:
-        raise NotFound("no acting user: pass --as USER_ID")
-    return actor
+    return acting_user(actor)
 
 
 def common(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -226,8 +224,11 @@ def submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | Non
 @click.option("--reason", default=None, help="Optional note.")
 @common
 def approve(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str, now: str | None) -> None:
-    """Approve a unit's certification (state approver of the category)."""
-    _transition(ctx, "approve", unit_id, actor, fmt, now, reason)
+    """Approve a unit's certification (state approver of the category); refused when a snapshot pinned
+    by a submission of the round no longer verifies against what the store registered."""
+    with Workspace.open(Path(ctx.obj["workspace"])) as ws:
+        unit = ws.approve(_actor(actor), unit_id, parse_now(now), reason)
+    emit({"action": "approve", **_unit_out(unit)}, fmt)
 
 
 @cli.group()
@@ -350,14 +351,34 @@ def audit_list(ctx: click.Context, event_id: int | None, unit_id: int | None, li
 
 
 @audit.command("verify")
+@click.option("--anchor", "anchor", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Anchor file written outside the store (default: $CERTLIB_AUDIT_ANCHOR if it exists).")
 @common
-def audit_verify(ctx: click.Context, actor: str | None, fmt: str, now: str | None) -> None:
-    """Walk the chain; exit 1 naming the first bad row."""
+def audit_verify(ctx: click.Context, anchor: Path | None, actor: str | None, fmt: str, now: str | None) -> None:
+    """Walk the chain (MACs with the audit key), check the anchors and replay units/submissions; exit 1
+    naming the first bad row. Warnings (unkeyed chain, no anchor) go to stderr."""
+    if anchor is not None and not anchor.exists():
+        raise NotFound(f"no anchor file {anchor}")
     with _store(ctx) as store:
-        result = store.verify_audit()
+        result = store.verify_audit(anchor)
     if not result.ok:
-        raise AuditChainError(f"audit chain broken at row {result.first_bad_row}: {result.problem}")
-    emit({"ok": True, "rows": result.rows}, fmt)
+        where = f"audit chain broken at row {result.first_bad_row}" if result.first_bad_row else "audit log does not verify"
+        raise AuditChainError(f"{where}: {result.problem}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    emit({"ok": True, "rows": result.rows, "keyed": result.keyed, "anchors": result.anchors,
+          "units": result.units, "submissions": result.submissions}, fmt)
+
+
+@audit.command("anchor")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@common
+def audit_anchor(ctx: click.Context, file: Path, actor: str | None, fmt: str, now: str | None) -> None:
+    """Append the audit head (rows, hash) to FILE, kept outside the store (copy it somewhere the store's
+    writers cannot reach); `audit verify --anchor FILE` checks the chain against it."""
+    with _store(ctx) as store:
+        head = store.anchor(file)
+    emit({"file": str(file), "rows": head.rows, "hash": head.hash, "recorded_at": head.recorded_at}, fmt)
 
 
 # ---- people ------------------------------------------------------------------------------------
@@ -374,7 +395,7 @@ def people() -> None:
 def people_load(ctx: click.Context, file: Path, actor: str | None, fmt: str, now: str | None) -> None:
     """Load a people TOML file (see certlib.store.people) into the workspace store."""
     with _store(ctx, create=True) as store:
-        counts = load_people(store, file, parse_now(now), actor or "system")
+        counts = load_people(store, file, parse_now(now), acting_user(actor) if actor else "system")
     emit(counts, fmt)
 
 

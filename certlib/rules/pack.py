@@ -171,6 +171,17 @@ def _rule_files(root: Path, groups: dict[str, Group]) -> tuple[dict[str, Rule], 
     return rules, broken
 
 
+def declared_groups(root: str | Path) -> frozenset[str]:
+    """The validation group names ``pack.toml`` declares (cheap: no rule file is read); RuleError when
+    the pack cannot be read."""
+    path = Path(root) / "pack.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise RuleError(f"{path}: cannot read the rule pack's groups ({err})") from None
+    return frozenset(str(g["name"]) for g in raw.get("groups") or [] if isinstance(g, dict) and g.get("name"))
+
+
 def load_pack(root: str | Path = DEFAULT_PACK, *, strict: bool = False) -> Pack:
     """Read a pack. A broken ``pack.toml`` raises RuleError whose diagnostics name every bad line; a
     broken rule file (bad header, duplicate id, unknown group) is left out and listed in

@@ -51,7 +51,7 @@ def bulk_transition(ws: Workspace, actor: str, action: str, unit_ids: Iterable[i
     out = []
     for unit_id in dict.fromkeys(unit_ids):
         try:
-            unit = ws.store.transition(BULK_ACTIONS[action], actor, unit_id, now, reason)
+            unit = ws.transition(BULK_ACTIONS[action], actor, unit_id, now, reason)  # approve: pinned snapshots verified
         except CertlibError as err:
             status = None
             try:

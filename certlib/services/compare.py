@@ -196,6 +196,25 @@ def finish_resync(state_dir: Path) -> int:
         return _finish(journal)
 
 
+def clean_leftovers(state_dir: Path) -> dict[str, object]:
+    """After a crash, with the state copy's exclusive lock held by the caller: complete a committed
+    resync (its journal), then delete the temporary table copies a killed resync left behind (no
+    resync is in flight while the lock is held). Returns what was done."""
+    state_dir = Path(state_dir)
+    moved = _finish(state_dir / JOURNAL)
+    removed = []
+    for tmp in sorted([*state_dir.glob(".*.tmp"), *state_dir.glob(f".{JOURNAL}.*")]):
+        removed.append({"file": tmp.name, "bytes": tmp.stat().st_size})
+        tmp.unlink()
+    return {"journal_files_moved": moved, "tmp_removed": removed}
+
+
+def has_leftovers(state_dir: Path) -> bool:
+    """Is there a resync journal or a temporary table copy in the state copy?"""
+    state_dir = Path(state_dir)
+    return (state_dir / JOURNAL).exists() or any(state_dir.glob(".*.tmp"))
+
+
 def _finish(journal: Path) -> int:
     if not journal.exists():
         return 0  # another process finished it while we waited for the lock

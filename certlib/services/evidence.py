@@ -24,7 +24,7 @@ def submission_evidence(ws: Workspace, unit_id: int, round_: int | None = None) 
     for sub in ws.store.submissions(unit_id, rnd):
         sha = sub.snapshot_sha256 or ""
         try:
-            ws.snapshot_store.by_sha(unit_id, sha)
+            ws.pinned_snapshot(unit_id, sha)
             problem = ""
         except SnapshotError as err:
             problem = str(err)

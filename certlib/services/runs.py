@@ -20,6 +20,7 @@ from certlib.reports import write_report
 from certlib.services import history
 from certlib.services.compare import state_lock
 from certlib.services.exceptions import apply_exceptions
+from certlib.store.readonly import check_writable
 
 if TYPE_CHECKING:
     from certlib.services.jobs import Job
@@ -58,7 +59,9 @@ def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: date
 
 
 def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ...] = ("html", "json")) -> dict[str, str]:
-    """Render ``run`` into ``<ws>/reports/<stem>.<fmt>``; returns fmt → path."""
+    """Render ``run`` into ``<ws>/reports/<stem>.<fmt>``; returns fmt → path (refused, nothing written,
+    in a read-only deployment)."""
+    check_writable("save a report")
     ws.reports_dir.mkdir(parents=True, exist_ok=True)
     out = {}
     for fmt in formats:

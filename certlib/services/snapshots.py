@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,7 +78,7 @@ class Snapshots:
         frames = scan_tables(state_dir, self.pack, scope)
         with state_lock(state_dir, shared=True):  # every table from one moment: before a resync or after it
             collected = {name: frames[name].collect() for name in sorted(frames)}
-        tmp = self.root / ".tmp" / uuid.uuid4().hex
+        tmp = self.root / ".tmp" / f"{os.getpid()}-{uuid.uuid4().hex}"  # the pid: see clean_leftovers
         tmp.mkdir(parents=True)
         try:
             files, rows = {}, {}
@@ -131,6 +131,16 @@ class Snapshots:
         return Snapshot(unit_id, version, path, manifest["sha256"], manifest["taken_at"], manifest["taken_by"],
                         dict(manifest["rows"]))
 
+    def registered(self, unit_id: int, version: int, sha256: str) -> Snapshot:
+        """Version ``version`` verified against ``sha256``, the hash the store registered when the
+        version was written — not only against the manifest beside the files (rewriting files and
+        manifest together must not pass)."""
+        snap = self.read(unit_id, version)
+        if snap.sha256 != sha256:
+            raise SnapshotError(f"snapshot {unit_id}/{version} failed verification: its files hash to {snap.sha256[:12]}… "
+                                f"but the store registered {sha256[:12]}… when it was taken (rewritten on disk)")
+        return snap
+
     def by_sha(self, unit_id: int, sha256: str) -> Snapshot:
         """The version whose SHA-256 is ``sha256`` (verified), or SnapshotError."""
         for v in self.versions(unit_id):
@@ -156,6 +166,20 @@ class Snapshots:
             d = diff_frames(self.frame(sa, name), self.frame(sb, name), keys)
             out[name] = {"added": d.extra_in_b, "removed": d.missing_in_b, "changed": d.changed}
         return out
+
+
+def clean_leftovers(root: Path, alive: Callable[[int], bool]) -> list[str]:
+    """Delete the half-written snapshot directories of processes that are gone (``<root>/.tmp/<pid>-<id>``,
+    the pid not ``alive``); returns their names. A live writer's directory is left alone."""
+    tmp_root = Path(root) / ".tmp"
+    removed = []
+    if tmp_root.is_dir():
+        for d in sorted(tmp_root.iterdir()):
+            pid = d.name.split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
+                shutil.rmtree(d, ignore_errors=True)
+                removed.append(d.name)
+    return removed
 
 
 def verify_files(path: Path, manifest: Mapping[str, object]) -> list[str]:

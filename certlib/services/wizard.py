@@ -26,6 +26,7 @@ from certlib.errors import NotFound, Refused, SnapshotError
 from certlib.services.jobs import COMPLETED, Job
 from certlib.services.runs import facts, run_unit, save_report, snap_generation
 from certlib.services.snapshots import Snapshot
+from certlib.store.readonly import check_writable
 
 if TYPE_CHECKING:
     from certlib.services.workspace import Workspace
@@ -275,7 +276,9 @@ class Wizard:
     # ---- step 1 --------------------------------------------------------------------------------
 
     def run_district(self, fmt: str = "html") -> RunResult:
-        """Run the event's groups on the district's copy; COMPLETED only without fatal or rule error."""
+        """Run the event's groups on the district's copy; COMPLETED only without fatal or rule error.
+        Refused before anything runs or is written in a read-only deployment."""
+        check_writable("run District Validation", self.user_id)
         run = run_unit(self.ws, self.unit_id, self.ws.district_dir(self.unit.district_number), "district data", self.now,
                        copy="district", user_id=self.user_id, step=1)
         reports = save_report(self.ws, run, f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
@@ -339,16 +342,14 @@ class Wizard:
         return job
 
     def latest_snapshot(self) -> Snapshot | None:
-        """The unit's latest registered snapshot (verified on read); a version whose registration
-        failed is on disk but is never offered."""
-        records = self.store.snapshot_records(self.unit_id)
-        return self.ws.snapshot_store.read(self.unit_id, records[-1].version) if records else None
+        """The unit's latest registered snapshot (verified against the registry); a version whose
+        registration failed is on disk but is never offered."""
+        return self.ws.snapshot(self.unit_id)
 
     def review_snapshot(self, version: int | None = None) -> Snapshot:
         """Review a (verified) snapshot version, default the latest; pins its SHA-256 on step 3."""
         self._require("review snapshot", 2)
-        snap = (self.ws.snapshot_store.read(self.unit_id, version) if version is not None
-                else self.latest_snapshot())
+        snap = self.ws.snapshot(self.unit_id, version)
         if snap is None:
             raise Refused("review snapshot", self.user_id, str(self.unit.status),
                           f"unit {self.unit_id} has no snapshot yet: take one")
@@ -384,7 +385,7 @@ class Wizard:
         p = self.progress().get(3)
         if p is not None and p.snapshot_sha256:
             try:
-                self.ws.snapshot_store.by_sha(self.unit_id, p.snapshot_sha256)
+                self.ws.pinned_snapshot(self.unit_id, p.snapshot_sha256)
             except SnapshotError as err:
                 raise Refused("submit", self.user_id, str(self.unit.status), f"the pinned snapshot is not intact: {err}") from err
         return self.store.submit(self.user_id, self.unit_id, self.now, title=title)

@@ -28,7 +28,7 @@ from typing import Any
 from certlib.config import configure_logging, package_data, settings
 from certlib.domain.entities import Unit, User
 from certlib.engine.database import data_source
-from certlib.errors import NotFound, Refused
+from certlib.errors import NotFound, Refused, SnapshotError
 from certlib.rules import load_pack
 from certlib.rules.model import Pack
 from certlib.services import compare as cmp
@@ -39,8 +39,10 @@ from certlib.services.history import History
 from certlib.services.jobs import Job, JobQueue
 from certlib.services.runs import job_handlers
 from certlib.services.snapshots import Snapshot, Snapshots
+from certlib.services.snapshots import clean_leftovers as clean_snapshot_leftovers
 from certlib.store import Store
-from certlib.store.readonly import is_read_only
+from certlib.store.readonly import check_writable, is_read_only
+from certlib.store.workflow_store import refuse_lost_store
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class Workspace:
         self.root = Path(root)
         self.store = store
         self.pack_dir = Path(pack_dir) if pack_dir else settings().rules
+        store.groups_from = self.pack_dir  # events may name only this pack's validation groups
         self.queue = JobQueue(store.engine)
 
     # ---- opening ------------------------------------------------------------------------------
@@ -75,15 +78,50 @@ class Workspace:
         """Open an existing workspace (``CERTLIB_WORKSPACE`` by default); NotFound when absent."""
         root = Path(path) if path is not None else default_path()
         if not (root / "certlib.db").exists() and not settings().database_url:  # else PostgreSQL
+            refuse_lost_store(root)  # snapshots or reports without their store: lost, not absent
             raise NotFound(f"no workspace at {root} (certlib.db missing): run `certlib demo init --workspace {root}`")
         ws = cls(root, Store.open_workspace(root, create=False), pack_dir)
         if not is_read_only():
-            cmp.finish_resync(ws.state_dir)  # a resync killed after it committed is completed
+            ws.recover_crashes()
             ws.queue.recover(clock())
         return ws
 
+    def recover_crashes(self, now: datetime | None = None) -> dict[str, Any]:
+        """Clean what killed processes left behind, and audit it (run on every writable open):
+
+        - under the state copy's exclusive lock (so no resync is in flight), a committed resync is
+          completed and the temporary table copies of a killed one are deleted;
+        - a resync whose closing audit row was lost (the process died after "resync requested") gets a
+          "resync recovered" row saying whether the state copy now holds the district's rows for the
+          unit ("completed") or not ("abandoned": the state copy is as before, a resync is all or nothing);
+        - half-written snapshot directories of dead processes are deleted (versions on disk that the
+          store never registered are left, and never listed: see :meth:`snapshots`).
+        """
+        from certlib.services.jobs import pid_alive
+
+        at = clock(now)
+        out: dict[str, Any] = {"snapshot_tmp_removed": clean_snapshot_leftovers(self.root / "snapshots", pid_alive)}
+        if self.state_dir.is_dir() and (cmp.has_leftovers(self.state_dir) or self.store.dangling_resyncs()):
+            with cmp.state_lock(self.state_dir):
+                out.update(cmp.clean_leftovers(self.state_dir))
+                outcomes = {}
+                for unit_id in self.store.dangling_resyncs():  # re-read under the lock: none is in flight
+                    outcome = "completed" if cmp.is_clean(self.compare(unit_id)) else "abandoned"
+                    unit = self.unit(unit_id)
+                    self.store.record_recovery("resync recovered", at, unit_id=unit_id, event_id=unit.event_id,
+                                               details={"outcome": outcome, **out})
+                    outcomes[unit_id] = outcome
+                out["resyncs"] = outcomes
+                if not outcomes and (out["journal_files_moved"] or out["tmp_removed"]):
+                    self.store.record_recovery("crash leftovers cleaned", at, details=out)
+        if out["snapshot_tmp_removed"]:
+            self.store.record_recovery("crash leftovers cleaned", at,
+                                       details={"snapshot_tmp_removed": out["snapshot_tmp_removed"]})
+        return out
+
     @classmethod
     def create(cls, path: str | Path, *, pack_dir: Path | None = None) -> Workspace:
+        check_writable("create a workspace")
         root = Path(path)
         for sub in ("data/state", "data/districts", "snapshots", "reports"):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -252,7 +290,72 @@ class Workspace:
         return stop
 
     def snapshots(self, unit_id: int) -> list[Snapshot]:
-        return self.snapshot_store.list(unit_id)
+        """The unit's registered snapshot versions, oldest first, each verified against the SHA-256 the
+        store registered (a version on disk the store never registered is not one)."""
+        return [self.snapshot_store.registered(unit_id, r.version, r.sha256) for r in self.store.snapshot_records(unit_id)]
+
+    def snapshot_rows(self, unit_id: int) -> list[dict[str, Any]]:
+        """One row per registered version: version, sha256, taken at/by, and whether its files verify now
+        against the registry (``problem`` says why not); versions on disk the store never registered
+        are not listed."""
+        out = []
+        for r in self.store.snapshot_records(unit_id):
+            try:
+                self.snapshot_store.registered(unit_id, r.version, r.sha256)
+                problem = ""
+            except SnapshotError as err:
+                problem = str(err)
+            out.append({"version": r.version, "sha256": r.sha256, "taken_at": r.taken_at, "taken_by": r.taken_by,
+                        "verified": not problem, "problem": problem})
+        return out
+
+    def snapshot(self, unit_id: int, version: int | None = None) -> Snapshot | None:
+        """A registered version (default: the latest; None when the unit has none), verified against the
+        registry; SnapshotError when it does not verify or the store never registered ``version``."""
+        records = self.store.snapshot_records(unit_id)
+        if version is None:
+            return self.snapshot_store.registered(unit_id, records[-1].version, records[-1].sha256) if records else None
+        record = next((r for r in records if r.version == version), None)
+        if record is None:
+            raise SnapshotError(f"unit {unit_id} has no registered snapshot version {version}")
+        return self.snapshot_store.registered(unit_id, version, record.sha256)
+
+    def pinned_snapshot(self, unit_id: int, sha256: str) -> Snapshot:
+        """The snapshot a step or submission pinned by ``sha256``: the newest registered version with that
+        hash whose files verify against the registry (retakes of equal data share the hash, and one intact
+        copy holds the pinned content); SnapshotError (the newest version's problem) when none does."""
+        records = [r for r in self.store.snapshot_records(unit_id) if r.sha256 == sha256]
+        if not records:
+            raise SnapshotError(f"unit {unit_id}: no registered snapshot with SHA-256 {sha256[:12]}…")
+        first: SnapshotError | None = None
+        for r in reversed(records):
+            try:
+                return self.snapshot_store.registered(unit_id, r.version, r.sha256)
+            except SnapshotError as err:
+                first = first or err
+        assert first is not None
+        raise first
+
+    def transition(self, action: str, user: str | User, unit_id: int, now: datetime | None = None,
+                   reason: str | None = None) -> Unit:
+        """A unit action (approve, request recertification, ...) through the store's guards; approve is
+        refused first when a snapshot pinned by a submission of the unit's round no longer verifies."""
+        uid, at = _uid(user), clock(now)
+        if action == "approve":
+            unit = self.unit(unit_id)
+            for sub in self.store.submissions(unit_id, unit.round):
+                if not sub.snapshot_sha256:
+                    continue
+                try:
+                    self.pinned_snapshot(unit_id, sub.snapshot_sha256)
+                except SnapshotError as err:
+                    raise Refused("approve", uid, str(unit.status),
+                                  f"guard 'pinned snapshot verifies' failed: the snapshot {sub.user_id} certified "
+                                  f"no longer verifies ({err})") from err
+        return self.store.transition(action, uid, unit_id, at, reason)
+
+    def approve(self, user: str | User, unit_id: int, now: datetime | None = None, reason: str | None = None) -> Unit:
+        return self.transition("approve", user, unit_id, now, reason)
 
     def submission_evidence(self, unit_id: int, round_: int | None = None) -> list[dict[str, Any]]:
         """Per submission of the round: pinned snapshot version, files verified on disk, runs cited."""
@@ -262,6 +365,7 @@ class Workspace:
         """Write a new snapshot version of the unit's state rows and register its SHA-256 in the store
         (audited); only a registered snapshot can be pinned by step 3 and a submission."""
         uid, at = _uid(user), clock(now)
+        check_writable("take a snapshot", uid)
         unit = self.unit(unit_id)
         generation = self.store.data_generation(unit_id)  # read before the data: a resync meanwhile makes it stale
         snap = self.snapshot_store.take(unit_id, self.state_dir, self.unit_scope(unit), uid, at)
@@ -342,9 +446,9 @@ class Workspace:
             raise Refused("resync", uid, str(unit.status), check.reason or "not allowed")
         before = cmp.summary(self.compare(unit_id))
         differences = [r for r in before if any(v for k, v in r.items() if k != "table")]
-        with cmp.state_lock(self.state_dir):
+        with cmp.state_lock(self.state_dir):  # the closing row too: recovery never sees a live resync as lost
             self.store.record_resync(uid, unit_id, at, details={"differences": differences})
             written = cmp.resync(self.pack, self.district_dir(unit.district_number), self.state_dir,
                                  self.unit_scope(unit), locked=True)
-        self.store.log(uid, "resync", at, event_id=unit.event_id, unit_id=unit_id, details={"rows_written": written})
+            self.store.log(uid, "resync", at, event_id=unit.event_id, unit_id=unit_id, details={"rows_written": written})
         return written

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
+from certlib.config import settings
 from certlib.store.postgres import is_postgres_url, make_pg_engine
 
 WRITE_OPTION = "certlib_write"
@@ -26,12 +28,26 @@ def url_for(path_or_url: str | Path) -> str:
     return f"sqlite:///{Path(text).resolve()}"
 
 
-def make_engine(path_or_url: str | Path) -> sa.Engine:
+def read_only_url(path: Path) -> str:
+    """A read-only deployment's SQLite URL: opened ``mode=ro``, and ``immutable=1`` unless a write-ahead
+    log is beside the file (then SQLite must read it, through its existing ``-shm``). Immutable means no
+    lock, no ``-shm``/``-wal`` file created: nothing is written, so the workspace can sit on read-only
+    storage (a replica, a read-only mount). Such a deployment must not share the file with a live writer
+    that has no write-ahead log open."""
+    wal = path.with_name(path.name + "-wal")
+    flags = "mode=ro" if wal.exists() and wal.stat().st_size else "mode=ro&immutable=1"
+    return f"sqlite:///file:{quote(str(path))}?{flags}&uri=true"
+
+
+def make_engine(path_or_url: str | Path, *, read_only: bool | None = None) -> sa.Engine:
+    """The engine of a store; ``read_only`` (default: ``CERTLIB_READ_ONLY``) opens a SQLite file read-only."""
     url = url_for(path_or_url)
     if is_postgres_url(url):
         return make_pg_engine(url, WRITE_OPTION)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, future=True)
+    if settings().read_only if read_only is None else read_only:
+        return _read_only_sqlite(Path(url.removeprefix("sqlite:///")))
     # A small pool keeps connections (and the WAL) open between transactions; dispose() checkpoints.
     engine = sa.create_engine(
         url, poolclass=QueuePool, pool_size=8, max_overflow=64, pool_timeout=120,
@@ -54,6 +70,24 @@ def make_engine(path_or_url: str | Path) -> sa.Engine:
     def _on_begin(conn: sa.Connection) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _read_only_sqlite(path: Path) -> sa.Engine:
+    engine = sa.create_engine(read_only_url(path), poolclass=QueuePool, pool_size=8, max_overflow=64,
+                              pool_timeout=120, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")  # a second line: any write statement fails
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

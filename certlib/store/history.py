@@ -191,7 +191,7 @@ class HistoryFacts:
             note_id = conn.execute(t.notes.insert().values(
                 unit_id=unit_id, rule_id=rule_id, record_key=record_key or None, text=text.strip(), author=actor_id,
                 at=now.isoformat())).inserted_primary_key[0]
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="note", event_id=ctx.event.id,
+            audit.append(conn, at=now, actor=actor_id, action="note", event_id=ctx.event.id,
                          unit_id=unit_id, details={"note": note_id, "rule_id": rule_id, "record_key": record_key,
                                                    "text": text.strip()})
             return _note(conn.execute(sa.select(t.notes).where(t.notes.c.id == note_id)).one())
@@ -217,7 +217,7 @@ class HistoryFacts:
                 unit_id=unit_id, rule_id=rule_id, severity=severity, record_key=record_key or None,
                 status=REQUESTED, requested_by=actor_id, requested_at=now.isoformat(),
                 request_reason=reason.strip())).inserted_primary_key[0]
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="exception requested",
+            audit.append(conn, at=now, actor=actor_id, action="exception requested",
                          event_id=ctx.event.id, unit_id=unit_id, reason=reason.strip(), to_status=REQUESTED,
                          details={"exception": exc_id, "rule_id": rule_id, "record_key": record_key or None})
             alert_to = _state_approvers(conn, ctx)
@@ -239,7 +239,7 @@ class HistoryFacts:
             conn.execute(t.rule_exceptions.update().where(t.rule_exceptions.c.id == exception_id).values(
                 status=status, decided_by=actor_id, decided_at=now.isoformat(), decision_reason=(reason or "").strip(),
                 expires_on=expires_on if approve else None))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action=f"exception {status}",
+            audit.append(conn, at=now, actor=actor_id, action=f"exception {status}",
                          event_id=ctx.event.id, unit_id=existing.unit_id, from_status=REQUESTED, to_status=status,
                          reason=(reason or "").strip(),
                          details={"exception": exception_id, "rule_id": existing.rule_id,

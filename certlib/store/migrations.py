@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from certlib.config import wall_time
 from certlib.errors import StoreError
-from certlib.store import schema
+from certlib.store import audit, schema
 from certlib.store.connection import transaction
 from certlib.store.postgres import install_audit_guard
 from certlib.store.readonly import check_writable
@@ -64,11 +64,20 @@ def _v4_email(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.notification_prefs, schema.email_outbox])
 
 
+def _v5_audit_integrity(conn: sa.Connection) -> None:
+    """Audit rows gain a MAC (keyed chain), the real time of the write and where their time came from;
+    a store with units or submissions gets a baseline row recording them (replayed from then on)."""
+    for column in ("mac", "recorded_at", "clock", "via"):
+        _add_column(conn, "audit", column, "VARCHAR")
+    audit.baseline(conn, wall_time(UTC).replace(tzinfo=None, microsecond=0))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial workflow schema", _v1_initial),
     (2, "evidence and snapshot registry", _v2_evidence),
     (3, "run history, notes, exceptions, attestations", _v3_history),
     (4, "email notifications", _v4_email),
+    (5, "keyed audit chain and replayed state", _v5_audit_integrity),
 ]
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

@@ -172,6 +172,10 @@ audit = sa.Table(
     sa.Column("snapshot_sha256", sa.String, nullable=True),
     sa.Column("prev_hash", sa.String, nullable=False),
     sa.Column("hash", sa.String, nullable=False),
+    sa.Column("mac", sa.String, nullable=True),  # v3: <key id>:HMAC-SHA256(audit key, hash), None when unkeyed
+    sa.Column("recorded_at", sa.String, nullable=True),  # v3: real UTC time of the write
+    sa.Column("clock", sa.String, nullable=True),  # v3: "real" or "supplied" (where `at` came from)
+    sa.Column("via", sa.String, nullable=True),  # v3: who asserted the actor when not an app sign-in (CLI --as)
 )
 
 audit_head = sa.Table(

@@ -84,7 +84,7 @@ class WizardFacts:
             gen = ctx.unit.data_generation if data_generation is None else data_generation
             record = evidence.register_snapshot(conn, unit_id=unit_id, version=version, sha256=sha256,
                                                 taken_by=actor_id, now=now, data_generation=gen)
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="snapshot taken", event_id=ctx.event.id,
+            audit.append(conn, at=now, actor=actor_id, action="snapshot taken", event_id=ctx.event.id,
                          unit_id=unit_id, details={"version": version, "data_generation": gen, **(details or {})},
                          snapshot_sha256=sha256)
             return record
@@ -139,7 +139,7 @@ class WizardFacts:
                 raise Refused(action, actor_id, ctx.unit.status, why)
             _write_progress(conn, actor_id, unit_id, ctx.unit.round, CLOSE_STEP, StepStatus.COMPLETED.value, now,
                             None, False)
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="wizard closed", event_id=ctx.event.id,
+            audit.append(conn, at=now, actor=actor_id, action="wizard closed", event_id=ctx.event.id,
                          unit_id=unit_id, details={"round": ctx.unit.round, "role": ctx.role.kind if ctx.role else ""})
             return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[CLOSE_STEP]
 
@@ -169,17 +169,19 @@ class WizardFacts:
                 raise Refused(action, actor_id, ctx.unit.status, why)
             reset: dict[int, list[str]] = {}
             q = sa.select(t.units).where(t.units.c.district_number == ctx.unit.district_number).order_by(t.units.c.id)
-            for unit in [rows.unit_from(r) for r in conn.execute(q)]:
+            bumped = [rows.unit_from(r) for r in conn.execute(q)]
+            for unit in bumped:
                 conn.execute(t.units.update().where(t.units.c.id == unit.id)
                              .values(data_generation=unit.data_generation + 1))
                 users = _reset_state_steps(conn, unit, rows.submitted_in_round(conn, unit), now)
                 if users:
                     reset[unit.id] = users
             gen = ctx.unit.data_generation + 1
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="resync requested", event_id=ctx.event.id,
+            audit.append(conn, at=now, actor=actor_id, action="resync requested", event_id=ctx.event.id,
                          unit_id=unit_id, details={**(details or {}), "data_generation": gen,
                                                    "steps_reset_for": reset.pop(unit_id, []),
-                                                   "other_units_reset": {str(k): v for k, v in reset.items()}})
+                                                   "other_units_reset": {str(k): v for k, v in reset.items()},
+                                                   "units": audit.unit_states(conn, [u.id for u in bumped])})
             return gen
 
 

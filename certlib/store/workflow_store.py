@@ -13,6 +13,7 @@ transaction, so nothing is written.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,13 +53,14 @@ from certlib.domain.statuses import LIVE_EVENT, EventStatus, StepStatus, UnitSta
 from certlib.domain.unit_transitions import UnitContext, allowed_actions, decide
 from certlib.domain.user_status import UserFacts, derive_user_status, row_buttons
 from certlib.domain.wizard_rights import CLOSE_STEP, allowed_wizard_actions
-from certlib.errors import CertlibError, DataError, NotFound, Refused
+from certlib.errors import CertlibError, DataError, NotFound, Refused, StoreError
+from certlib.rules.pack import declared_groups
 from certlib.store import alerts, audit, evidence, people, rows
 from certlib.store import schema as t
 from certlib.store.audit import AuditRow, VerifyResult
 from certlib.store.connection import make_engine, transaction
 from certlib.store.history import HistoryFacts
-from certlib.store.migrations import migrate
+from certlib.store.migrations import current_version, migrate
 from certlib.store.notifications import NotificationFacts
 from certlib.store.readonly import check_writable
 from certlib.store.views import EventView, UnitView
@@ -66,32 +68,57 @@ from certlib.store.wizard_facts import WizardFacts
 
 DB_FILE = "certlib.db"
 DATABASE_URL_ENV = "CERTLIB_DATABASE_URL"
+#: the audit actions that open and close a resync (see :meth:`Store.dangling_resyncs`)
+RESYNC_ACTIONS = ("resync requested", "resync", "resync recovered")
 
 
 class Store(WizardFacts, HistoryFacts, NotificationFacts):
     """SQLite (or any SQLAlchemy URL) workflow store. Open with :meth:`open_workspace` or a path/URL."""
 
+    #: the rule pack directory whose groups events may name (None: ``CERTLIB_RULES``)
+    groups_from: Path | None = None
+
     def __init__(self, path_or_url: str | Path, *, create: bool = True):
         self.location = str(path_or_url)
-        if "://" not in self.location and not create and not Path(self.location).exists():
-            raise NotFound(f"no workflow store at {self.location}")
+        if "://" not in self.location:
+            db = Path(self.location)
+            if not create and not db.exists():
+                raise NotFound(f"no workflow store at {self.location}")
+            if not db.exists():
+                check_writable("migrate the workflow store")  # a read-only deployment creates nothing
+            if db.is_file() and db.stat().st_size == 0:
+                raise StoreError(f"{db} is empty (0 bytes): a workflow store was there and lost its contents; restore "
+                                 "it from a backup (certlib does not start a new, empty store over it)")
         self.engine = make_engine(path_or_url)
         try:
+            with transaction(self.engine, write=False) as conn:
+                fresh = current_version(conn) == 0
+            if fresh:
+                _refuse_over_anchor(self.location)
             self.version = migrate(self.engine)
         except sa.exc.OperationalError as err:
+            self.engine.dispose()
             raise CertlibError(f"cannot open the workflow store {self.location}: {err.orig}") from err
+        except CertlibError:
+            self.engine.dispose()
+            raise
 
     @classmethod
     def open_workspace(cls, workspace: str | Path, *, create: bool = True) -> Store:
         """The store of a workspace directory: ``<workspace>/certlib.db``, or the server database named
-        by ``CERTLIB_DATABASE_URL`` (e.g. ``postgresql://...``) when that is set."""
+        by ``CERTLIB_DATABASE_URL`` (e.g. ``postgresql://...``) when that is set.
+
+        A workspace that holds snapshots or reports but no (or an empty) ``certlib.db`` lost its store:
+        that is an error, never a fresh start (the work it recorded would silently vanish)."""
         url = settings().database_url
         if url:
             return cls(url, create=create)
         ws = Path(workspace)
-        if create:
+        db = ws / DB_FILE
+        refuse_lost_store(ws)
+        if create and not settings().read_only:
             ws.mkdir(parents=True, exist_ok=True)
-        return cls(ws / DB_FILE, create=create)
+        return cls(db, create=create)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -109,12 +136,27 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
 
     @contextmanager
     def _write(self, action: str, actor: str | None) -> Iterator[sa.Connection]:
+        """One write transaction; after it commits, the new audit head is appended to the anchor file
+        (``CERTLIB_AUDIT_ANCHOR``), which is opened first so an unwritable one refuses the action."""
         check_writable(action, actor or "anyone")
+        anchor_path = settings().audit_anchor
+        fd = audit.open_anchor_file(anchor_path) if anchor_path else None
+        appended: list[AuditRow] = []
         try:
-            with transaction(self.engine, write=True) as conn:
-                yield conn
-        except sa.exc.IntegrityError as err:
-            raise DataError(f"{action}: the store refused the data ({err.orig})") from err
+            try:
+                with transaction(self.engine, write=True) as conn:
+                    conn.info[audit.APPENDED] = appended
+                    try:
+                        yield conn
+                    finally:
+                        conn.info.pop(audit.APPENDED, None)
+            except sa.exc.IntegrityError as err:
+                raise DataError(f"{action}: the store refused the data ({err.orig})") from err
+            if fd is not None and appended:
+                audit.write_anchor(fd, audit.anchor_of(appended[-1]))
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     # ---- people and reference data ------------------------------------------------------------
 
@@ -123,7 +165,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
         in one transaction with one audit row."""
         with self._write("load people", actor) as conn:
             counts = people.load(conn, data)
-            audit.append(conn, at=now.isoformat(), actor=actor, action="load people", details=counts)
+            audit.append(conn, at=now, actor=actor, action="load people", details=counts)
             return counts
 
     def user(self, user_id: str) -> User:
@@ -158,11 +200,40 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
         actor = rows.get_user(conn, actor_id)
         ctx = EventContext(actor, event, now, dict(changes or {}), new_end_date)
         target = decide_event(action, ctx)
-        cat = ctx.proposed().get("category_id")
+        proposed = ctx.proposed()
+        cat = proposed.get("category_id")
+        status = event.status if event else None
         if action in ("create", "edit", "copy") and cat:
             if conn.execute(sa.select(t.categories.c.id).where(t.categories.c.id == cat)).first() is None:
-                raise Refused(f"{action} event", actor_id, event.status if event else None, f"unknown category {cat!r}")
+                raise Refused(f"{action} event", actor_id, status, f"unknown category {cat!r}")
+        if action in ("create", "edit", "copy", "publish"):
+            why = self._unworkable(conn, proposed)
+            if why:
+                raise Refused(f"{action} event", actor_id, status, why)
         return target
+
+    def _unworkable(self, conn: sa.Connection, fields: dict[str, Any]) -> str | None:
+        """Why an event with these fields could not work (validation groups the rule pack does not
+        declare, districts the store does not know), or None."""
+        groups = [str(g) for g in fields.get("groups") or ()]
+        if groups:
+            known = self.group_names()
+            unknown = [g for g in groups if g not in known]
+            if unknown:
+                return (f"unknown validation group(s) {', '.join(map(repr, unknown))}: the rule pack declares "
+                        f"{', '.join(sorted(known)) or 'none'}")
+        districts = [str(d) for d in fields.get("districts") or ()]
+        if districts:
+            have = set(conn.execute(sa.select(t.districts.c.number).where(t.districts.c.number.in_(districts))).scalars())
+            unknown = [d for d in districts if d not in have]
+            if unknown:
+                return f"unknown district(s) {', '.join(map(repr, unknown))}: no such district in the store"
+        return None
+
+    def group_names(self) -> frozenset[str]:
+        """The validation groups events may name: those of the workspace's rule pack (the Workspace sets
+        :attr:`groups_from`), else of the configured pack (``CERTLIB_RULES``)."""
+        return declared_groups(self.groups_from or settings().rules)
 
     def create_event(self, actor_id: str, now: datetime, **fields: Any) -> Event:
         """Create an Unpublished event. Fields: name, reporting_year, category_id, level ("district" or
@@ -176,7 +247,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
                 )
             ).inserted_primary_key[0]
             event = rows.get_event(conn, event_id)
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="create event", event_id=event_id,
+            audit.append(conn, at=now, actor=actor_id, action="create event", event_id=event_id,
                          to_status=event.status, details=event.details())
             return event
 
@@ -194,7 +265,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
                 draft = {**(event.draft or {}), **plain}
                 conn.execute(t.events.update().where(t.events.c.id == event_id).values(
                     draft=json.dumps(draft, sort_keys=True), status=str(target)))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="edit event", event_id=event_id,
+            audit.append(conn, at=now, actor=actor_id, action="edit event", event_id=event_id,
                          from_status=event.status, to_status=target, details={"changes": plain})
             return rows.get_event(conn, event_id)
 
@@ -219,12 +290,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
                 text=f"{alerts.STATE_NAME} published a Data Certification Event: {live.name}",
                 event_id=event_id, dedupe=f"published:{event_id}",
             )
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="publish event", event_id=event_id,
+            audit.append(conn, at=now, actor=actor_id, action="publish event", event_id=event_id,
                          from_status=event.status, to_status=EventStatus.PUBLISHED,
-                         details={"units_created": created, "alerts": sent})
+                         details={"units_created": len(created), "alerts": sent,
+                                  "units": audit.unit_states(conn, created)})
             return live
 
-    def _create_units(self, conn: sa.Connection, event: Event) -> int:
+    def _create_units(self, conn: sa.Connection, event: Event) -> list[int]:
         wanted = set(event.districts)
         districts = [d.number for d in rows.districts_all(conn) if not wanted or d.number in wanted]
         if event.level == "district":
@@ -232,13 +304,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
         else:
             keys = [(s.district_number, s.code) for s in rows.schools_all(conn) if s.district_number in districts]
         have = {(u.district_number, u.school_code or "") for u in self._units_of(conn, event.id)}
-        created = 0
+        created: list[int] = []
         for district, school in keys:
             if (district, school) in have:
                 continue
-            conn.execute(t.units.insert().values(event_id=event.id, district_number=district, school_code=school,
-                                                 status=UnitStatus.IN_PROGRESS.value, round=1))
-            created += 1
+            created.append(int(conn.execute(t.units.insert().values(
+                event_id=event.id, district_number=district, school_code=school, status=UnitStatus.IN_PROGRESS.value,
+                round=1)).inserted_primary_key[0]))
         return created
 
     def copy_event(self, actor_id: str, event_id: int, now: datetime, **changes: Any) -> Event:
@@ -251,7 +323,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             new_id = conn.execute(t.events.insert().values(
                 **_event_values(fields), status=EventStatus.UNPUBLISHED.value, created_by=actor_id,
                 created_at=now.isoformat())).inserted_primary_key[0]
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="copy event", event_id=new_id,
+            audit.append(conn, at=now, actor=actor_id, action="copy event", event_id=new_id,
                          to_status=EventStatus.UNPUBLISHED, details={"source_event": event_id, "name": fields["name"]})
             return rows.get_event(conn, new_id)
 
@@ -264,7 +336,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             draft = {k: v for k, v in (event.draft or {}).items() if k != "end_date"} or None
             conn.execute(t.events.update().where(t.events.c.id == event_id).values(
                 end_date=new_end, draft=json.dumps(draft, sort_keys=True) if draft else None))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="extend event", event_id=event_id,
+            audit.append(conn, at=now, actor=actor_id, action="extend event", event_id=event_id,
                          from_status=event.status, to_status=event.status,
                          details={"from": event.with_draft().end_date.isoformat(), "to": new_end.isoformat()})
             return rows.get_event(conn, event_id)
@@ -276,7 +348,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             self._event_decision(conn, "close", actor_id, event, now)
             conn.execute(t.events.update().where(t.events.c.id == event_id).values(
                 status=EventStatus.CLOSED.value, draft=None))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="close event", event_id=event_id,
+            audit.append(conn, at=now, actor=actor_id, action="close event", event_id=event_id,
                          from_status=event.status, to_status=EventStatus.CLOSED)
             return rows.get_event(conn, event_id)
 
@@ -286,7 +358,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             event = rows.get_event(conn, event_id, lock=True)
             self._event_decision(conn, "delete", actor_id, event, now)
             conn.execute(t.events.delete().where(t.events.c.id == event_id))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="delete event", event_id=event_id,
+            audit.append(conn, at=now, actor=actor_id, action="delete event", event_id=event_id,
                          from_status=event.status, to_status=DELETED, details=event.details())
 
     def event(self, event_id: int, actor_id: str | None = None) -> Event:
@@ -456,7 +528,8 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             if new.round != old.round:
                 details["new_round"] = new.round
             details["alerts"] = self._transition_alerts(conn, action, ctx, new, now)
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action=action, event_id=old.event_id,
+            details["units"] = audit.unit_states(conn, [unit_id])
+            audit.append(conn, at=now, actor=actor_id, action=action, event_id=old.event_id,
                          unit_id=unit_id, from_status=old.status, to_status=new.status,
                          reason=(reason or None) if action != "submit" else None, details=details,
                          snapshot_sha256=snapshot)
@@ -523,8 +596,23 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
         """Record an accepted action of another service (snapshot taken, resync...) in the audit chain."""
         with self._write(action, actor_id) as conn:
             rows.get_user(conn, actor_id)
-            return audit.append(conn, at=now.isoformat(), actor=actor_id, action=action, event_id=event_id,
+            return audit.append(conn, at=now, actor=actor_id, action=action, event_id=event_id,
                                 unit_id=unit_id, details=details, snapshot_sha256=snapshot_sha256)
+
+    def record_recovery(self, action: str, now: datetime, *, unit_id: int | None = None, event_id: int | None = None,
+                        details: dict[str, Any] | None = None) -> AuditRow:
+        """Audit what crash recovery found and did (actor ``system``)."""
+        with self._write(action, "system") as conn:
+            return audit.append(conn, at=now, actor="system", action=action, event_id=event_id, unit_id=unit_id,
+                                details=details)
+
+    def dangling_resyncs(self) -> list[int]:
+        """Units whose last resync row is "resync requested": the process died before the closing row."""
+        q = (sa.select(t.audit.c.unit_id, t.audit.c.action)
+             .where(t.audit.c.action.in_(RESYNC_ACTIONS)).order_by(t.audit.c.id))
+        with self._read() as conn:
+            last = {r.unit_id: r.action for r in conn.execute(q)}
+        return sorted(u for u, a in last.items() if a == "resync requested" and u is not None)
 
     def audit_rows(self, event_id: int | None = None, unit_id: int | None = None, limit: int | None = None) -> list[AuditRow]:
         with self._read() as conn:
@@ -534,9 +622,28 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
         with self._read() as conn:
             return audit.count(conn)
 
-    def verify_audit(self) -> VerifyResult:
+    def verify_audit(self, anchor: str | Path | None = None) -> VerifyResult:
+        """Walk the audit chain with the deployment's audit key (if any), check it against the anchors of
+        ``anchor`` (default: ``CERTLIB_AUDIT_ANCHOR`` when that file exists) and replay the units and
+        submissions tables from it. See :func:`certlib.store.audit.verify`."""
+        s = settings()
+        path = Path(anchor) if anchor is not None else s.audit_anchor
+        if anchor is None and path is not None and not path.exists():
+            path = None
+        anchors = audit.read_anchors(path) if path is not None else None
         with self._read() as conn:
-            return audit.verify(conn)
+            return audit.verify(conn, key=s.audit_key, anchors=anchors)
+
+    def anchor(self, path: str | Path) -> audit.Anchor:
+        """Append the current audit head to ``path`` (a file outside the store) and return it."""
+        with self._read() as conn:
+            head = audit.head_anchor(conn)
+        fd = audit.open_anchor_file(Path(path))
+        try:
+            audit.write_anchor(fd, head)
+        finally:
+            os.close(fd)
+        return head
 
     # ---- Message Center ------------------------------------------------------------------------
 
@@ -565,6 +672,44 @@ def _attest(conn: sa.Connection, ctx: UnitContext, title: str | None, now: datet
     conn.execute(t.attestations.insert().values(unit_id=ctx.unit.id, round=ctx.unit.round, user_id=ctx.actor.id,
                                                 **values))
     return values
+
+
+def refuse_lost_store(ws: Path) -> None:
+    """StoreError when the workspace's ``certlib.db`` is missing or empty (0 bytes) but the workspace holds
+    earlier work (snapshot versions, reports): its store was lost, and a new one would silently forget it."""
+    db = Path(ws) / DB_FILE
+    if db.exists() and not (db.is_file() and db.stat().st_size == 0):
+        return
+    left = _work_left(Path(ws))
+    if left:
+        state = "is missing" if not db.exists() else "is empty (0 bytes)"
+        raise StoreError(f"{db} {state} but the workspace holds {left}: its workflow store was lost; restore "
+                         "certlib.db from a backup (certlib does not start a new, empty store over earlier work)")
+
+
+def _work_left(ws: Path) -> str:
+    """What earlier work a workspace directory holds (snapshot versions, reports), or ""."""
+    found = []
+    snaps = ws / "snapshots"
+    if snaps.is_dir() and any(v.name.isdigit() for u in snaps.iterdir() if u.is_dir() and u.name.isdigit()
+                              for v in u.iterdir()):
+        found.append("snapshots")
+    reports = ws / "reports"
+    if reports.is_dir() and any(reports.iterdir()):
+        found.append("reports")
+    return " and ".join(found)
+
+
+def _refuse_over_anchor(location: str) -> None:
+    """A new (empty) store while the configured anchor file records rows of one: refused."""
+    path = settings().audit_anchor
+    if path is None or not path.exists():
+        return
+    recorded = max((a.rows for a in audit.read_anchors(path)), default=0)
+    if recorded:
+        raise StoreError(f"the workflow store {location} is new but the audit anchor {path} records {recorded} rows of "
+                         "a store: it was lost or replaced; restore it from a backup (or point CERTLIB_AUDIT_ANCHOR at a "
+                         "new file for a new store)")
 
 
 def _event_values(fields: dict[str, Any]) -> dict[str, Any]:

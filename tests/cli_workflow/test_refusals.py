@@ -128,3 +128,23 @@ def test_alerts_sweep_and_message_read(certlib, published):
     read = certlib.ok("messages", "read", str(msgs[0]["id"]), "--as", "cert-1")
     assert read["read"] is True
     assert len(certlib.ok("messages", "list", "--unread", "--as", "cert-1")) == len(msgs) - 1
+
+
+def test_audit_verify_with_an_anchor_catches_a_wound_back_head(certlib, published, tmp_path):
+    """`certlib audit anchor FILE` keeps the head outside the store; deleting the last row and winding the
+    head back then fails `audit verify --anchor FILE` (the database alone still looks consistent)."""
+    anchor = tmp_path / "outside" / "anchors.jsonl"
+    anchor.parent.mkdir()
+    head = certlib.ok("audit", "anchor", str(anchor))
+    assert head["rows"] == certlib.ok("audit", "verify", "--anchor", str(anchor))["rows"]
+    con = sqlite3.connect(certlib.workspace / "certlib.db")
+    con.execute("DROP TRIGGER audit_no_delete")
+    last, before = con.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 2").fetchall()
+    con.execute("DELETE FROM audit WHERE id = ?", (last[0],))
+    con.execute("UPDATE audit_head SET count = ?, hash = ? WHERE id = 1", before)
+    con.commit()
+    con.close()
+    assert certlib.run("audit", "verify").exit_code in (0, 1)  # without the anchor it may well pass
+    stderr = certlib.refused("audit", "verify", "--anchor", str(anchor))
+    assert "truncated" in stderr and "anchor" in stderr
+    assert "no anchor file" in certlib.refused("audit", "verify", "--anchor", str(tmp_path / "none.jsonl"))

@@ -108,3 +108,66 @@ def test_cli_submissions_lists_the_evidence_and_fails_on_a_changed_snapshot(ws: 
     (snap.path / "students.parquet").write_bytes(b"x")
     bad = CliRunner().invoke(cli, args)
     assert bad.exit_code == 1 and "the snapshot pinned by ns.cert1 no longer verifies" in bad.stderr
+
+
+def _rewrite_consistently(snap) -> None:
+    """Drop rows from a snapshot file and rewrite its manifest to match: the manifest check alone passes."""
+    import json
+
+    from certlib.services.snapshots import MANIFEST, file_sha256, overall_sha256
+
+    path = snap.path / "enrollments.parquet"
+    pl.read_parquet(path).head(1).write_parquet(path)
+    manifest = json.loads((snap.path / MANIFEST).read_text())
+    manifest["files"]["enrollments.parquet"] = file_sha256(path)
+    manifest["rows"]["enrollments"] = 1
+    manifest["sha256"] = overall_sha256(manifest["files"])
+    (snap.path / MANIFEST).write_text(json.dumps(manifest))
+
+
+def test_files_and_manifest_rewritten_together_fail_against_the_registry(ws: Workspace) -> None:
+    unit = eoy_unit(ws, "1071")
+    wiz, _, snap = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    _rewrite_consistently(snap)
+    assert ws.snapshot_store.read(unit, snap.version).rows["enrollments"] == 1  # the manifest agrees with itself
+    with pytest.raises(SnapshotError, match="but the store registered"):
+        ws.snapshot(unit, snap.version)
+    with pytest.raises(Refused, match="pinned snapshot is not intact.*the store registered"):
+        wiz.submit()
+    [row] = ws.snapshot_rows(unit)
+    assert row["verified"] is False and "rewritten on disk" in row["problem"]
+
+
+def test_approve_refuses_a_unit_whose_pinned_snapshot_no_longer_verifies(ws: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from certlib.cli import cli
+
+    unit = eoy_unit(ws, "1071")
+    wiz, _, snap = walk_to_review(ws, "ns.cert1", unit)
+    wiz.acknowledge_warnings()
+    wiz.submit()
+    _rewrite_consistently(snap)
+    with pytest.raises(Refused, match="guard 'pinned snapshot verifies' failed: the snapshot ns.cert1 certified"):
+        ws.approve("state.admin", unit, NOW)
+    args = ["--workspace", str(ws.root), "approve", str(unit), "--as", "state.admin", "--now", NOW.isoformat()]
+    bad = CliRunner().invoke(cli, args)
+    assert bad.exit_code == 1 and "no longer verifies" in bad.stderr
+    assert "Approved" not in str(ws.unit(unit).status)
+    assert not [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "approve"]
+    verify = CliRunner().invoke(cli, ["--workspace", str(ws.root), "snapshot", "verify", str(unit), str(snap.version)])
+    assert verify.exit_code == 1 and "the store registered" in verify.stderr
+
+
+def test_only_registered_versions_are_snapshots(ws: Workspace) -> None:
+    """A version written but never registered (its writer died between the two) is not listed."""
+    import shutil
+
+    unit = eoy_unit(ws, "1071")
+    snap = _take(ws, unit)
+    shutil.copytree(snap.path, snap.path.parent / str(snap.version + 1))  # on disk, unregistered
+    assert [s.version for s in ws.snapshots(unit)] == [snap.version]
+    assert [r["version"] for r in ws.snapshot_rows(unit)] == [snap.version]
+    with pytest.raises(SnapshotError, match="no registered snapshot version"):
+        ws.snapshot(unit, snap.version + 1)

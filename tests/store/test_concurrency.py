@@ -42,7 +42,7 @@ def test_twenty_plus_threads_one_winner_per_conflict(store):
         + [{"user": a, "category": "CONC", "role": "approver"} for a in approvers],
     }, SETUP)
     event = store.create_event("sa", SETUP, name="Race", reporting_year=2025, category_id="CONC", level="district",
-                               groups=["G"], start_date="2025-06-01", certification_opens="2025-06-10",
+                               groups=["Enrollment"], start_date="2025-06-01", certification_opens="2025-06-10",
                                end_date="2025-07-31")
     store.publish_event("sa", event.id, SETUP)
     unit = next(u.id for u in store.units(event.id) if u.district_number == "1071")

@@ -51,11 +51,15 @@ def test_version_1_store_is_migrated_keeping_its_rows(store, event_unit):
                 "warnings_acknowledged, snapshot_sha256) VALUES (:u, 'c1', 1, :s, 'COMPLETED', false, false, 0, "
                 "false, :sha)"), {"u": unit, "s": step, "sha": "cd" * 32 if step == 3 else None})
         for ddl in ("DROP TABLE evidence", "DROP TABLE snapshots", "ALTER TABLE progress DROP COLUMN evidence_id",
-                    "DELETE FROM schema_version WHERE version >= 2"):
+                    "ALTER TABLE audit DROP COLUMN mac", "ALTER TABLE audit DROP COLUMN recorded_at",
+                    "ALTER TABLE audit DROP COLUMN clock", "ALTER TABLE audit DROP COLUMN via", "DELETE FROM schema_version WHERE version >= 2"):
             conn.exec_driver_sql(ddl)
     store.close()
     again = Store(store.location)
     assert again.version == CURRENT_VERSION
+    # v5 records the units and submissions as they were in a baseline row, replayed from then on
+    base = again.audit_rows()[-1]
+    assert base.action == "audit baseline" and base.details["units"][str(unit)]["status"] == "In Progress"
     old = again.progress("c1", unit)[1]
     assert (str(old.status), old.evidence_id) == ("COMPLETED", None)
     with pytest.raises(Refused, match="step 1 District Validation has no validation run on record"):
@@ -100,3 +104,4 @@ def test_read_only_deployment_does_not_create_or_migrate(tmp_path, monkeypatch):
     monkeypatch.setenv("CERTLIB_READ_ONLY", "on")
     with pytest.raises(ReadOnlyError, match="migrate the workflow store"):
         Store.open_workspace(tmp_path / "ws")
+    assert not (tmp_path / "ws").exists()  # not even the directory
