@@ -151,9 +151,10 @@ def sign_in(picker_element, store, env: Mapping[str, str] | None = None, app: st
 
 def landing(store, env: Mapping[str, str] | None = None) -> SignIn:
     """The landing page's sign-in: in demo mode nobody needs to be picked yet (each app has its
-    picker), so it never stops; a deployed landing page stops like any app (:func:`sign_in`)."""
+    picker), so it never stops and has no banner of its own (the deployment note says "Demo mode"); a
+    deployed landing page stops like any app (:func:`sign_in`)."""
     if settings(env).mode == "demo":
-        return SignIn(None, resolve(env, None, None).banner())
+        return SignIn(None, "")
     return sign_in(None, store, env, app="home")
 
 
