@@ -53,7 +53,7 @@ def certificate_facts(ws: Workspace, user: str, unit_id: int, now: datetime, rou
     for sub in subs:
         sha = sub.snapshot_sha256 or ""
         try:
-            ws.snapshot_store.by_sha(unit_id, sha)
+            ws.pinned_snapshot(unit_id, sha)  # against the SHA-256 the store registered
             verified, problem = True, ""
         except SnapshotError as err:
             verified, problem = False, str(err)

@@ -158,6 +158,10 @@ def test_approve_refuses_a_unit_whose_pinned_snapshot_no_longer_verifies(ws: Wor
     assert not [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "approve"]
     verify = CliRunner().invoke(cli, ["--workspace", str(ws.root), "snapshot", "verify", str(unit), str(snap.version)])
     assert verify.exit_code == 1 and "the store registered" in verify.stderr
+    from certlib.services.certificate import certificate_facts
+
+    [sub] = certificate_facts(ws, "state.admin", unit, NOW)["submissions"]
+    assert sub["files_verified"] is False and "the store registered" in sub["problem"]
 
 
 def test_only_registered_versions_are_snapshots(ws: Workspace) -> None:
