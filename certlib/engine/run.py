@@ -21,7 +21,7 @@ from certlib.engine.database import is_database_url, redact
 from certlib.engine.keys import check_keys
 from certlib.engine.polars_engine import PolarsEngine
 from certlib.engine.results import RuleResult, RunResult
-from certlib.engine.tables import apply_scope, scan_tables
+from certlib.engine.tables import scan_tables, scope_frames
 from certlib.errors import DataError, RuleError
 from certlib.rules.model import BrokenRule, CompiledRule, Pack, Rule
 
@@ -183,9 +183,10 @@ def validate(
     outcomes = compile_each(rules, pack, target=runner.dialect, params=bound)
     compiled = [o for o in outcomes if isinstance(o, CompiledRule)]
     whole = scan_tables(data_dir, pack, candidates=scope_n or None)
-    frames = {name: apply_scope(frame, pack.tables[name], scope_n or None) for name, frame in whole.items()}
+    frames = scope_frames(whole, pack, scope_n or None)
     read = sorted({t for c in compiled for t in c.tables})
-    key_result = check_keys(pack, whole, read, scope_n, rule_ids=[c.rule.id for c in compiled])
+    key_result = check_keys(pack, scope_frames(whole, pack, scope_n or None, for_keys=True), read, scope_n,
+                            rule_ids=[c.rule.id for c in compiled])
     read_tables = getattr(runner, "read_tables", None)  # an engine that reads the files itself (Spark)
     if read_tables and is_database_url(data_dir):
         raise DataError(f"the {runner.name} engine reads data files; read a database with the polars engine")

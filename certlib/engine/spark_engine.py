@@ -111,7 +111,7 @@ class SparkEngine:
                     polars_frames = scan_tables(root, pack, scope)
                 frame = self.to_spark(polars_frames[name].collect())
             out[name] = frame
-        return out
+        return _district_through_schools(out, pack, scope)
 
     def _read_parquet(self, path: Path, table: TableSchema) -> Any:
         frame = self.spark.read.parquet(str(path.resolve()))
@@ -178,6 +178,29 @@ class SparkEngine:
         except Exception as err:  # noqa: BLE001 - one broken rule is that rule's error result
             return _result(compiled, limit, t0, error=_error_text(err))
         return _result(compiled, limit, t0, count=count, rows=rows)
+
+
+def _district_through_schools(frames: dict[str, Any], pack: Pack, scope: Mapping[str, str] | None) -> dict[str, Any]:
+    """A district scope reaches tables holding only a school column through the school directory, as in
+    :func:`certlib.engine.tables.scope_frames` (the directory's frame is already the district's)."""
+    from certlib.engine.tables import school_directory
+
+    if not any(k in ("district", "district_number") for k in (scope or {})):
+        return frames
+    directory = school_directory(pack)
+    if directory is None or directory.name not in frames:
+        return frames
+    directory_school = scope_column(directory, "school")
+    out = dict(frames)
+    for name, frame in frames.items():
+        table = pack.tables[name]
+        school = scope_column(table, "school")
+        if school is None or scope_column(table, "district") is not None or name == directory.name:
+            continue
+        typ = SPARK_TYPES[table.column(school).type]  # type: ignore[union-attr]
+        schools = frames[directory.name].selectExpr(f"CAST(`{directory_school}` AS {typ}) AS `{school}`").distinct()
+        out[name] = frame.join(schools, on=school, how="left_semi")
+    return out
 
 
 def view_name(table: str) -> str:

@@ -78,15 +78,48 @@ def scan_tables(
 
     if is_database_url(data_dir):
         read = read_tables(str(data_dir), pack, candidates or scope)
-        return {name: apply_scope(frame, pack.tables[name], scope) for name, frame in read.items()}
+        return scope_frames(read, pack, scope)
     root = Path(data_dir)
     if not root.is_dir():
         raise DataError(f"{root}: data directory does not exist")
-    frames: dict[str, pl.LazyFrame] = {}
-    for name in sorted(pack.tables):
+    return scope_frames({name: _scan_one(root, pack.tables[name]) for name in sorted(pack.tables)}, pack, scope)
+
+
+def school_directory(pack: Pack) -> TableSchema | None:
+    """The table that places schools in districts: keyed by its school column alone and holding the
+    district column (``edfi.School``: ``SchoolId`` -> ``LocalEducationAgencyId``; ``schools``)."""
+    found = [t for t in pack.tables.values()
+             if scope_column(t, "school") and scope_column(t, "district") and t.keys == (scope_column(t, "school"),)]
+    return found[0] if len(found) == 1 else None
+
+
+def scope_frames(frames: Mapping[str, pl.LazyFrame], pack: Pack, scope: Mapping[str, str] | None, *,
+                 for_keys: bool = False) -> dict[str, pl.LazyFrame]:
+    """Every frame filtered to the scope (:func:`apply_scope`). A table holding a school column but no district
+    column (Ed-Fi's ``StudentSchoolAssociation``) is filtered by a district scope through the school directory
+    (:func:`school_directory`): the rows of the district's schools — never left whole, which would count
+    other districts' rows in a district's run.
+
+    ``for_keys``: the frames the key check (:func:`certlib.engine.keys.check_keys`) reads — every table whole
+    (it finds the rows without a district itself) except those filtered through the school directory, which
+    keep the district's rows and the rows without a school (in no district's scope, so reported)."""
+    out = {name: frame if for_keys else apply_scope(frame, pack.tables[name], scope) for name, frame in frames.items()}
+    district = next((v for k, v in (scope or {}).items() if _SCOPE_KEYS.get(k, ("",))[0] == "district_key"), None)
+    directory = school_directory(pack) if district is not None else None
+    if directory is None or directory.name not in frames:
+        return out
+    directory_school = scope_column(directory, "school")
+    for name, frame in out.items():
         table = pack.tables[name]
-        frames[name] = apply_scope(_scan_one(root, table), table, scope)
-    return frames
+        school = scope_column(table, "school")
+        if school is None or scope_column(table, "district") is not None or name == directory.name:
+            continue
+        want = POLARS_TYPES[table.column(school).type]  # type: ignore[union-attr]
+        schools = apply_scope(frames[directory.name], directory, {"district_number": district}).select(
+            pl.col(directory_school).cast(want).alias(school)).unique()
+        placed = frame.join(schools, on=school, how="semi")
+        out[name] = pl.concat([placed, frame.filter(pl.col(school).is_null())]) if for_keys else placed
+    return out
 
 
 def scope_column(table: TableSchema, key: str) -> str | None:

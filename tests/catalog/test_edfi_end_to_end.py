@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from certlib.cli import cli
+from certlib.engine.fixtures import cases_by_rule, run_case
 from certlib.engine.run import validate
 from certlib.rules import compile_rule, load_pack, transpile
 from certlib.rules.datachecker import import_datachecker
-from certlib.engine.fixtures import cases_by_rule, run_case
 from tests.catalog.edfi_data import CASES, COLLECTION, ODS_SCHEMA, duckdb_counts, ods_frames, write_data_dir
 from tests.rules.differential import run_polars
 
@@ -136,3 +136,37 @@ def test_data_with_a_bad_bit_names_file_column_and_value(imported, tmp_path: Pat
 
     with pytest.raises(DataError, match=r"StudentSchoolAssociation.csv: column 'primaryschool' holds 'X' \(line 5\)"):
         validate(pack, data, params=PARAMS)
+
+
+def test_a_district_run_equals_the_run_on_the_districts_own_data(imported, tmp_path: Path):
+    """Ed-Fi's associations hold only a school: a district scope reaches them through edfi.School (never
+    counting another district's rows)."""
+    _, pack = imported
+    frames = ods_frames(9)
+    district = 255901
+    schools = frames["edfi.School"].filter(pl.col("LocalEducationAgencyId") == district)
+    own = {**frames, "edfi.School": schools,
+           "edfi.StudentSchoolAssociation": frames["edfi.StudentSchoolAssociation"].filter(
+               pl.col("SchoolId").is_in(schools["SchoolId"].implode()))}
+    scoped = validate(pack, write_data_dir(frames, tmp_path / "all"), scope={"district": str(district)},
+                      params=PARAMS)
+    alone = validate(pack, write_data_dir(own, tmp_path / "own"), params=PARAMS)
+    assert [(r.id, r.status, r.count) for r in scoped.rules] == [(r.id, r.status, r.count) for r in alone.rules]
+    assert dict((r.id, r.count) for r in scoped.rules)["ENR-001"] < dict(
+        (r.id, r.count) for r in validate(pack, tmp_path / "all", params=PARAMS).rules)["ENR-001"]
+
+
+def test_the_key_check_of_a_district_run_sees_only_the_districts_associations(imported, tmp_path: Path):
+    _, pack = imported
+    frames = ods_frames(10)
+    ssa = frames["edfi.StudentSchoolAssociation"]
+    twice = pl.concat([ssa, ssa.filter(pl.col("SchoolId") == 12).head(1)])  # a duplicate in district 255902
+    nulls = pl.concat([twice, ssa.head(1).with_columns(pl.lit(None, dtype=pl.Int64).alias("SchoolId"))])
+    data = write_data_dir({**frames, "edfi.StudentSchoolAssociation": nulls}, tmp_path / "ods")
+    problems = {d: [(r["table"], r["problem"]) for r in next(
+        (x for x in validate(pack, data, scope={"district": d}, params=PARAMS).rules if x.id == "SYS-KEY-001"),
+        None).rows.iter_rows(named=True)] for d in ("255901", "255902")}
+    duplicate = ("edfi.StudentSchoolAssociation", "duplicate key (StudentUSI, SchoolId, EntryDate)")
+    no_school = ("edfi.StudentSchoolAssociation", "SchoolId is NULL (no school; the row is in no scope)")
+    assert duplicate in problems["255902"] and duplicate not in problems["255901"]
+    assert no_school in problems["255901"] and no_school in problems["255902"]
