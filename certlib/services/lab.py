@@ -35,36 +35,46 @@ from certlib.config import package_data
 from certlib.domain.entities import User
 from certlib.domain.scope import DataScope, data_scope
 from certlib.engine.bounds import BoundedCall, Bounds
+from certlib.engine.database import is_database_url
 from certlib.engine.tables import apply_scope, scan_tables, scope_column
 from certlib.errors import CertlibError, LimitExceeded, Refused
 from certlib.rules.model import Pack
 
 
-def _roots(ws: Any) -> list[Path]:
-    roots = [Path(ws.data_dir)] if ws is not None else []
-    return [*roots, package_data("sample_data") / "state"]
+def _usable(source: str | Path) -> bool:
+    return is_database_url(str(source)) or Path(source).is_dir()
+
+
+def _sample_sources(scope: DataScope) -> dict[str, str]:
+    """The sample state shipped with certlib (no workspace, or a workspace without data)."""
+    root = package_data("sample_data") / "state"
+    out: dict[str, str] = {}
+    if (root / "state").is_dir():
+        whose = "" if scope.everything else f" ({scope.describe()}'s rows)"
+        out[f"Sample state — the state's copy{whose}"] = str(root / "state")
+        districts = root / "districts"
+        for d in sorted(p for p in districts.iterdir() if p.is_dir()) if districts.is_dir() else []:
+            if scope.everything or d.name == scope.district_number:
+                out[f"District {d.name} — the district's own copy"] = str(d)
+    return out
 
 
 def lab_sources(ws: Any, user: User) -> dict[str, str]:
-    """The data directories ``user`` may run the lab on, label → path: the state's copy (cut to their
-    scope when they run) and the district copies inside their scope. Empty for a user with no data."""
+    """The data ``user`` may run the lab on, label → directory or database URL: the workspace's state
+    copy (``CERTLIB_STATE_DATA`` or ``<ws>/data/state``; cut to their scope when they run) and the
+    district copies inside their scope (``CERTLIB_DISTRICT_DATA`` or ``<ws>/data/districts/<n>``); the
+    sample state when the workspace has none. Empty for a user with no data."""
     scope = data_scope(user)
     if scope.nothing:
         return {}
     out: dict[str, str] = {}
-    for root in _roots(ws):
-        state = root / "state"
-        if not state.is_dir():
-            continue
+    if ws is not None and _usable(ws.state_dir):
         whose = "" if scope.everything else f" ({scope.describe()}'s rows)"
-        out[f"Demo state — the state's copy{whose}"] = str(state)
-        districts = root / "districts"
-        if districts.is_dir():
-            for d in sorted(p for p in districts.iterdir() if p.is_dir()):
-                if scope.everything or d.name == scope.district_number:
-                    out[f"District {d.name} — the district's own copy"] = str(d)
-        break
-    return out
+        out[f"The state's copy{whose}"] = str(ws.state_dir)
+        for n in sorted(d.number for d in ws.store.districts()):
+            if (scope.everything or n == scope.district_number) and _usable(ws.district_dir(n)):
+                out[f"District {n} — the district's own copy"] = str(ws.district_dir(n))
+    return out or _sample_sources(scope)
 
 
 def scoped_frames(data_dir: str | Path, pack: Pack, scope: DataScope,
@@ -73,7 +83,9 @@ def scoped_frames(data_dir: str | Path, pack: Pack, scope: DataScope,
     optional district/school filter, which can only narrow further). A table without the column a
     limited scope cuts on comes back empty."""
     narrow = {k: v for k, v in (narrow or {}).items() if v}
-    frames = scan_tables(data_dir, pack, None)
+    # the district is pushed into the scan (a database reads only its rows), then cut again below
+    frames = scan_tables(data_dir, pack, None if scope.everything or scope.nothing else
+                         {"district_number": scope.district_number or ""})
     out: dict[str, pl.LazyFrame] = {}
     for name, frame in frames.items():
         table = pack.tables[name]
@@ -90,12 +102,18 @@ def scoped_frames(data_dir: str | Path, pack: Pack, scope: DataScope,
     return out
 
 
-def check_source(ws: Any, user: User, data_dir: str | Path) -> Path:
+def _same(a: str | Path, b: str | Path) -> bool:
+    if is_database_url(str(a)) or is_database_url(str(b)):
+        return str(a) == str(b)
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def check_source(ws: Any, user: User, data_dir: str | Path) -> str | Path:
     """``data_dir`` when it is one of :func:`lab_sources` for ``user``; else refused."""
-    wanted = Path(data_dir).resolve()
-    if any(Path(p).resolve() == wanted for p in lab_sources(ws, user).values()):
-        return wanted
-    raise Refused("run rule", user.id, None, f"outside scope: {data_dir} is not a data copy {user.id} may read")
+    if any(_same(p, data_dir) for p in lab_sources(ws, user).values()):
+        return data_dir if is_database_url(str(data_dir)) else Path(data_dir).resolve()
+    raise Refused("run rule", user.id, None, "outside scope: that data copy is not one "
+                  f"{user.id} may read")
 
 
 @dataclass(frozen=True)

@@ -214,3 +214,26 @@ def test_lab_bounds_cap_the_deployments_time() -> None:
     assert lab_bounds(Settings.from_env({})).seconds == LAB_SECONDS
     assert lab_bounds(Settings.from_env({"CERTLIB_RUN_TIMEOUT": "0"})).seconds == LAB_SECONDS
     assert lab_bounds(Settings.from_env({"CERTLIB_RUN_TIMEOUT": "30"})).seconds == 30
+
+
+def test_lab_sources_follow_the_workspaces_configured_copies(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    districts = [SimpleNamespace(number=n) for n in ("9604", "1071", "7988")]
+    ws = SimpleNamespace(state_dir=SAMPLE / "state", district_dir=lambda n: SAMPLE / "districts" / n,
+                         store=SimpleNamespace(districts=lambda: districts))
+    mine = lab_sources(ws, NORTH)
+    assert list(mine) == ["The state's copy (district 1071's rows)", "District 1071 — the district's own copy"]
+    assert len(lab_sources(ws, STATE)) == 4
+    with pytest.raises(Refused, match="outside scope"):
+        check_source(ws, NORTH, SAMPLE / "districts" / "7988")
+    # a state copy in a database is offered as its URL (the scan pushes the district into the query)
+    url = "postgresql://certlib@localhost/state"
+    db = SimpleNamespace(state_dir=url, district_dir=lambda n: tmp_path / "missing" / n,
+                         store=SimpleNamespace(districts=lambda: districts))
+    assert list(lab_sources(db, NORTH).values()) == [url]
+    assert check_source(db, NORTH, url) == url
+    # a workspace with no data at all falls back to the sample state
+    empty = SimpleNamespace(state_dir=tmp_path / "none", district_dir=lambda n: tmp_path / n,
+                            store=SimpleNamespace(districts=lambda: districts))
+    assert next(iter(lab_sources(empty, NORTH))).startswith("Sample state")
