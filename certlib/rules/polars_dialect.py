@@ -35,8 +35,13 @@ def _not_sql(self: Postgres.Generator, e: exp.Not) -> str:
     if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
         return f"{self.sql(inner, 'this')} IS NOT NULL"
     if isinstance(inner, exp.NullSafeEQ):
-        return f"{self.sql(inner, 'this')} IS DISTINCT FROM {self.sql(inner, 'expression')}"
+        return f"({self.sql(inner, 'this')} IS DISTINCT FROM {self.sql(inner, 'expression')})"
     return self.not_sql(e)
+
+
+def _null_safe_sql(op: str):
+    """In parentheses: polars reads ``a IS NOT DISTINCT FROM b OR c`` as ``a IS NOT DISTINCT FROM (b OR c)``."""
+    return lambda self, e: f"({self.sql(e, 'this')} {op} {self.sql(e, 'expression')})"
 
 
 class Polars(Postgres):
@@ -57,6 +62,8 @@ class Polars(Postgres):
             # polars has no BOOL_AND / BOOL_OR; on booleans MIN / MAX are the same (NULLs ignored)
             exp.Is: _is_sql,
             exp.Not: _not_sql,
+            exp.NullSafeEQ: _null_safe_sql("IS NOT DISTINCT FROM"),
+            exp.NullSafeNEQ: _null_safe_sql("IS DISTINCT FROM"),
             # sqlglot's Postgres printer writes TRY_CAST as a strict CAST; polars has TRY_CAST (NULL when it fails)
             exp.TryCast: lambda self, e: f"TRY_CAST({self.sql(e, 'this')} AS {self.sql(e, 'to')})",
             exp.LogicalAnd: lambda self, e: self.func("MIN", e.this),

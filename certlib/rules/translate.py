@@ -25,8 +25,8 @@ refusals). Two passes over the qualified, type-annotated tree:
 * ``REPLACE(s, t, r)`` with a literal, non-empty ``t`` (polars inserts ``r`` between every character for '');
 * an integer ``x % y`` whose ``y`` may be 0 is refused (an error in SQL engines, NULL in polars): write
   ``x % NULLIF(y, 0)``;
-* quantiles, date formats, ``ROWS BETWEEN n PRECEDING AND m FOLLOWING`` frames, ``DISTINCT ON`` and ``NOT``
-  inside a join condition: see the functions below.
+* an ``IN`` subquery whose WHERE names only outer columns, quantiles, date formats, ``ROWS BETWEEN n PRECEDING
+  AND m FOLLOWING`` frames, ``DISTINCT ON`` and ``NOT`` inside a join condition: see the functions below.
 """
 
 from __future__ import annotations
@@ -555,9 +555,34 @@ def _modulo(tree: exp.Expression, problems: list[Problem]) -> None:
                              "and NULL in polars", "write x % NULLIF(y, 0) (NULL when y is 0)"))
 
 
+def _outer_only_in(tree: exp.Expression) -> None:
+    """``x IN (SELECT c FROM t WHERE p AND q)`` where ``p`` names only outer columns (polars: "no table or struct
+    column named ..."): ``(COALESCE(p, FALSE) AND x IN (SELECT c FROM t WHERE q))`` — the same in three-valued
+    logic (a subquery whose WHERE is not TRUE is empty, and ``x IN (empty)`` is FALSE even for a NULL ``x``)."""
+    for node in list(tree.find_all(exp.In)):
+        query = node.args.get("query")
+        select = query.this if isinstance(query, exp.Subquery) else query
+        if not isinstance(select, exp.Select) or select.args.get("where") is None or select.args.get("group") \
+                or select.args.get("limit") or any(e.find(exp.AggFunc, exp.Window) for e in select.selects):
+            continue
+        inner = {t.alias_or_name for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select}
+        conjuncts = list(select.args["where"].this.flatten()) if isinstance(select.args["where"].this, exp.And) \
+            else [select.args["where"].this]
+        outer = [c for c in conjuncts if not c.find(exp.Subquery, exp.Exists, exp.Select)
+                 and any(True for _ in c.find_all(exp.Column))
+                 and all(col.table and col.table not in inner for col in c.find_all(exp.Column))]
+        if not outer:
+            continue
+        rest = [c for c in conjuncts if c not in outer]
+        select.set("where", exp.Where(this=exp.and_(*rest)) if rest else None)
+        guard = exp.Coalesce(this=exp.paren(exp.and_(*[c.copy() for c in outer])), expressions=[exp.false()])
+        node.replace(exp.paren(exp.and_(guard, node.copy())))
+
+
 def polars_pass(tree: exp.Expression, problems: list[Problem]) -> exp.Expression:
     """What polars computes differently from SQL engines (see the module docstring)."""
     _modulo(tree, problems)
+    _outer_only_in(tree)
     _quantiles(tree, problems)
     _date_formats(tree, problems)
     _row_frames(tree, problems)

@@ -139,6 +139,11 @@ CASES: dict[str, list[tuple[str, ...]]] = {
                      "WHERE e.student_state_id = p.student_state_id AND e.start_date <= p.plan_end_date)"),
         ("tsql", "SELECT p.plan_id FROM plans_504 p WHERE EXISTS (SELECT 1 FROM enrollments e "
                  "WHERE e.student_state_id = p.student_state_id)"),
+        # an IN subquery whose WHERE names only outer columns
+        ("postgres", "SELECT e.enrollment_id FROM enrollments e WHERE e.school_code NOT IN "
+                     "(SELECT s.school_code FROM schools s WHERE e.school_year > 2024 AND s.low_grade <= e.grade)"),
+        ("duckdb", "SELECT e.enrollment_id FROM enrollments e WHERE e.school_code IN "
+                   "(SELECT s.school_code FROM schools s WHERE e.exit_code IS NULL)"),
     ],
     "strings": [
         ("postgres", "SELECT district_number, local_student_id, LENGTH(last_name) AS n, TRIM(first_name) AS t, "

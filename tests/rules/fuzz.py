@@ -854,8 +854,28 @@ def _bind_clock(tree: exp.Expression) -> exp.Expression:
     return tree.transform(lambda n: as_of.copy() if isinstance(n, exp.CurrentDate) else n)
 
 
+def _substring_window(tree: exp.Expression) -> exp.Expression:
+    """PostgreSQL / SQL Server: SUBSTRING(s, start, n) with start < 1 is the window [start, start + n) — the
+    characters before the first count; DuckDB counts a negative start from the end of the string."""
+    for node in list(tree.find_all(exp.Substring)):
+        start, length = node.args.get("start"), node.args.get("length")
+        value = -int(start.this.this) if isinstance(start, exp.Neg) and isinstance(start.this, exp.Literal) else (
+            int(start.this) if isinstance(start, exp.Literal) and start.is_int else None)
+        if value is None or value >= 1:
+            continue
+        if length is None:
+            node.replace(node.this.copy())
+            continue
+        n = exp.func("GREATEST", exp.Add(this=exp.paren(length.copy()), expression=exp.Literal.number(value - 1)),
+                     exp.Literal.number(0))
+        node.replace(exp.Substring(this=node.this.copy(), start=exp.Literal.number(1), length=n))
+    return tree
+
+
 def oracle_sql(text: str, dialect: str) -> str:
     tree = sqlglot.parse_one(text, read=dialect)
+    if dialect in ("postgres", "tsql"):
+        tree = _substring_window(tree)
     if dialect == "duckdb":
         return _bind_clock(tree).sql(dialect="duckdb") if any(True for _ in tree.find_all(exp.CurrentDate)) else text
     tree = _bind_clock(tree)
