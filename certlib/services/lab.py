@@ -6,7 +6,8 @@ Why: the rule lab runs SQL its user wrote. Whatever that SQL says, it can only r
 handed, so the scope is applied here, to every table, before the query (never by the notebook and
 never by trusting a scope typed into the page). A state user reads everything; a district user reads
 their district's rows of the state copy and their own district's copy; a school user their school's
-rows; a user with no organisation reads nothing. A table that has no column to cut on is withheld
+rows; a user with no organisation reads nothing. A table holding only a school column (Ed-Fi's
+associations) is cut through the pack's school table; a table with no column to cut on is withheld
 (empty) from anyone who does not see everything: the scope fails closed.
 
 A query never runs in the app server: :class:`LabQuery` hands it to a bounded worker process
@@ -36,7 +37,7 @@ from certlib.domain.entities import User
 from certlib.domain.scope import DataScope, data_scope
 from certlib.engine.bounds import BoundedCall, Bounds
 from certlib.engine.database import is_database_url
-from certlib.engine.tables import apply_scope, scan_tables, scope_column
+from certlib.engine.tables import apply_scope, scan_tables, school_directory, scope_column
 from certlib.errors import CertlibError, LimitExceeded, Refused
 from certlib.rules.model import Pack
 
@@ -86,16 +87,20 @@ def scoped_frames(data_dir: str | Path, pack: Pack, scope: DataScope,
     # the district is pushed into the scan (a database reads only its rows), then cut again below
     frames = scan_tables(data_dir, pack, None if scope.everything or scope.nothing else
                          {"district_number": scope.district_number or ""})
+    directory = school_directory(pack)
     out: dict[str, pl.LazyFrame] = {}
     for name, frame in frames.items():
         table = pack.tables[name]
         if not scope.everything:
             district = scope_column(table, "district_number")
             school = scope_column(table, "school_code")
-            if scope.nothing or district is None or (scope.school_codes and school is None):
+            # a table holding only a school column was cut by the scan through the pack's school table
+            placed = district is None and school is not None and directory is not None
+            if scope.nothing or (district is None and not placed) or (scope.school_codes and school is None):
                 frame = frame.filter(pl.lit(False))
             else:
-                frame = apply_scope(frame, table, {"district_number": scope.district_number or ""})
+                if district is not None:
+                    frame = apply_scope(frame, table, {"district_number": scope.district_number or ""})
                 if scope.school_codes:
                     frame = frame.filter(pl.col(school).is_in(list(scope.school_codes)))  # type: ignore[arg-type]
         out[name] = apply_scope(frame, table, narrow)

@@ -237,3 +237,25 @@ def test_lab_sources_follow_the_workspaces_configured_copies(tmp_path) -> None:
     empty = SimpleNamespace(state_dir=tmp_path / "none", district_dir=lambda n: tmp_path / n,
                             store=SimpleNamespace(districts=lambda: districts))
     assert next(iter(lab_sources(empty, NORTH))).startswith("Sample state")
+
+
+def test_lab_frames_cut_school_only_tables_through_the_school_table(tmp_path) -> None:
+    """Ed-Fi's associations hold a SchoolId and no district: a district user's lab reads the rows of
+    their district's schools (through edfi.School), never another district's, never nothing."""
+    import shutil
+
+    from certlib.rules.datachecker import import_datachecker
+    from tests.catalog.edfi_data import CASES, COLLECTION, ODS_SCHEMA, ods_frames, write_data_dir
+
+    import_datachecker([COLLECTION], tmp_path / "pack", ODS_SCHEMA)
+    shutil.copytree(CASES, tmp_path / "pack" / "cases")
+    edfi = load_pack(tmp_path / "pack")
+    frames = ods_frames(9)
+    data = write_data_dir(frames, tmp_path / "ods")
+    district = "255901"
+    mine = set(frames["edfi.School"].filter(pl.col("LocalEducationAgencyId") == int(district))["SchoolId"])
+    got = scoped_frames(data, edfi, data_scope(User("d", "D", "district", district)))
+    ssa = got["edfi.StudentSchoolAssociation"].collect()
+    assert ssa.height > 0 and set(ssa["SchoolId"]) <= mine
+    everything = scoped_frames(data, edfi, data_scope(STATE))["edfi.StudentSchoolAssociation"].collect()
+    assert ssa.height < everything.height
