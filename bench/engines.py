@@ -14,7 +14,8 @@ from bench.common import PY, machine, median, run_measured, write_result
 
 MODES = {"polars in-memory": ["batched", "--polars-engine", "in-memory"],
          "polars streaming": ["batched", "--polars-engine", "streaming"],
-         "duckdb": ["duckdb"]}
+         "duckdb": ["duckdb"],
+         "polars per-rule": ["perrule"]}  # each rule alone (engine chosen by the rule): per-rule ratios
 
 
 def measure(pack: str, data: str, rounds: int, max_results: int, modes: list[str], log=print) -> dict:
@@ -53,6 +54,10 @@ def measure(pack: str, data: str, rounds: int, max_results: int, modes: list[str
             e["wall/duckdb"] = e["wall_s"] / d["wall_s"]
             e["cpu/duckdb"] = e["cpu_s"] / d["cpu_s"]
             e["rss/duckdb"] = e["maxrss_mb"] / d["maxrss_mb"]
+        if "polars per-rule" in out["engines"]:  # rules DuckDB needs >= 50 ms for (smaller ones are noise)
+            p = out["engines"]["polars per-rule"]["rule_ms"]
+            ratios = {k: p[k] / v for k, v in d["rule_ms"].items() if v >= 50 and k in p}
+            out["per_rule_ratio"] = dict(sorted(ratios.items(), key=lambda kv: -kv[1]))
     return out
 
 
@@ -62,10 +67,11 @@ def main() -> None:
     ap.add_argument("--data", required=True)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--max-results", type=int, default=1000)
-    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--modes", default="polars in-memory,polars streaming,duckdb")
     ap.add_argument("--tag", required=True)
     args = ap.parse_args()
     out = measure(args.pack, args.data, args.rounds, args.max_results, args.modes.split(","))
+    print("per-rule polars/DuckDB (DuckDB >= 50 ms):", {k: round(v, 2) for k, v in out.get("per_rule_ratio", {}).items()})
     for mode, e in out["engines"].items():
         print(mode, {k: (round(v, 2) if isinstance(v, float) else v) for k, v in e.items()
                      if k not in ("rule_ms", "errors", "refused")})

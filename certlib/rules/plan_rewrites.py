@@ -34,10 +34,18 @@ LAG / LEAD / SUM / other window functions, an aggregate window with an explicit 
 exclude the current row), GROUP BY / DISTINCT / HAVING / ORDER BY / LIMIT in the SELECT, subqueries
 in its projections, unqualified or outer (correlated) columns.
 
+**EXISTS by keys.** ``[NOT] EXISTS (SELECT ... FROM t WHERE <inner expr> = <outer expr> AND ... AND
+<inner-only conditions>)`` whose equalities are not all plain columns (T-SQL's case-insensitive string
+comparison, ``COALESCE(x, '?') = ...``, ``a.id + 0 = ...``) is planned by polars as a correlated
+subquery it refuses, and was decorrelated through row ids (a window over the whole outer table). It
+becomes ``LEFT JOIN (SELECT DISTINCT <inner exprs> AS keys, 1 AS __certlib_hit FROM t WHERE
+<inner-only>) ON keys = <outer exprs>`` with ``__certlib_hit IS [NOT] NULL``: a hash semi / anti join.
+A NULL key matches nothing, as the correlated comparison; DISTINCT keeps outer rows single.
+
 **Measured, not rewritten.** ``COUNT(*) OVER (PARTITION BY k) > 1`` alone (``len().over(k)``) is
-already faster in polars than in DuckDB (bench/README.md), so no grouped-count join is added; ``IN
-(subquery)`` and equality ``EXISTS`` are semi joins in polars already, and the others are decorrelated
-by :mod:`certlib.rules.decorrelate` only when polars cannot plan them.
+already level with DuckDB (bench/README.md), so no grouped-count join is added; ``IN (subquery)`` and
+plain-column ``EXISTS`` are semi / anti joins in polars already; ranges and ``OR`` in a correlation are
+decorrelated by :mod:`certlib.rules.decorrelate` when polars cannot plan them.
 
 >>> import sqlglot
 >>> t = sqlglot.parse_one("SELECT d.k FROM (SELECT t.k AS k, ROW_NUMBER() OVER (PARTITION BY t.k "
@@ -284,8 +292,100 @@ def _replace_columns_outside(node: exp.Expression, columns: dict[tuple[str, str]
     return node.transform(visit, copy=False)
 
 
+def _columns_of(node: exp.Expression) -> list[exp.Column]:
+    return [c for c in node.find_all(exp.Column) if not isinstance(c.this, exp.Star)]
+
+
+def _keyed_correlation(sub: exp.Select) -> tuple[list[tuple[exp.Expression, exp.Expression]], list[exp.Expression]] | None:
+    """(outer, inner) expression pairs of a subquery correlated only by equalities, and its inner-only
+    conjuncts; None for any other shape."""
+    if not isinstance(sub, exp.Select) or any(sub.args.get(k) for k in (
+            "group", "having", "limit", "offset", "qualify", "with_", "windows", "order")):
+        return None
+    if any(isinstance(n, exp.AggFunc | exp.Window) for e in sub.expressions for n in e.walk()):
+        return None
+    if any(n is not sub and isinstance(n, exp.Query | exp.Subquery) for n in sub.walk()):
+        return None
+    inner = _sources(sub)
+    if sub.args.get("from_") is None or not all(
+            isinstance(t, exp.Table) for t in [sub.args["from_"].this] + [j.this for j in sub.args.get("joins") or []]):
+        return None
+    for join in sub.args.get("joins") or []:
+        if any(c.table not in inner for c in _columns_of(join)):
+            return None  # correlated inside a join condition
+    pairs: list[tuple[exp.Expression, exp.Expression]] = []
+    local: list[exp.Expression] = []
+    where = sub.args.get("where")
+    for conj in _conjuncts(where.this if where is not None else None):
+        cols = _columns_of(conj)
+        if any(not c.table for c in cols):
+            return None
+        if all(c.table in inner for c in cols):
+            local.append(conj)
+            continue
+        if not isinstance(conj, exp.EQ):
+            return None
+        sides = []
+        for a, b in ((conj.this, conj.expression), (conj.expression, conj.this)):
+            a_cols, b_cols = _columns_of(a), _columns_of(b)
+            if a_cols and b_cols and all(c.table not in inner for c in a_cols) and all(c.table in inner for c in b_cols):
+                sides.append((a, b))
+        if len(sides) != 1:
+            return None
+        pairs.append(sides[0])
+    return (pairs, local) if pairs else None
+
+
+def _exists_as_keyed_join(tree: exp.Expression) -> exp.Expression:
+    """``[NOT] EXISTS (SELECT ... WHERE inner_expr = outer_expr AND ...)`` whose correlation polars cannot
+    plan (an expression on either side, e.g. T-SQL's case-insensitive comparison of two strings) becomes a
+    LEFT JOIN to the distinct inner keys — a hash semi/anti join — instead of the row-id decorrelation
+    (a window over the whole outer table). NULL keys match nothing, as in the correlated comparison."""
+    counter = 0
+    for select in list(tree.find_all(exp.Select)):
+        where = select.args.get("where")
+        if where is None:
+            continue
+        conjuncts = _conjuncts(where.this)
+        changed = False
+        for i, conj in enumerate(conjuncts):
+            negated = isinstance(conj, exp.Not) and isinstance(conj.this, exp.Exists)
+            exists = conj.this if negated else conj
+            if not isinstance(exists, exp.Exists):
+                continue
+            found = _keyed_correlation(exists.this)
+            if found is None:
+                continue
+            pairs, local = found
+            outer_aliases = {c.table for o, _ in pairs for c in _columns_of(o)}
+            if not outer_aliases <= _sources(select):
+                continue  # correlated with a query further out
+            if all(isinstance(o, exp.Column) and isinstance(n, exp.Column) for o, n in pairs):
+                continue  # plain column equalities: polars plans these as a semi / anti join already
+            counter += 1
+            alias = f"__certlib_ex{counter}"
+            sub = exists.this
+            keys = [exp.alias_(inner.copy(), f"__certlib_k{j}") for j, (_, inner) in enumerate(pairs)]
+            matched = exp.select(*keys, exp.alias_(exp.Literal.number(1), "__certlib_hit")).distinct().from_(
+                sub.args["from_"].this.copy())
+            for join in sub.args.get("joins") or []:
+                matched.append("joins", join.copy())
+            if local:
+                matched = matched.where(exp.and_(*[c.copy() for c in local]), copy=False)
+            on = exp.and_(*[exp.column(f"__certlib_k{j}", alias).eq(outer.copy()) for j, (outer, _) in enumerate(pairs)])
+            select.join(exp.Subquery(this=matched, alias=exp.TableAlias(this=exp.to_identifier(alias))), on=on,
+                        join_type="left", copy=False)
+            test = exp.Is(this=exp.column("__certlib_hit", alias), expression=exp.Null())
+            conjuncts[i] = test if negated else exp.Not(this=test)
+            changed = True
+        if changed:
+            select.set("where", exp.Where(this=exp.and_(*conjuncts, copy=False)))
+    return tree
+
+
 def plan_rewrites(tree: exp.Expression) -> exp.Expression:
     """``tree`` with every SELECT of a rewritable shape rewritten (in place; returned for chaining)."""
+    tree = _exists_as_keyed_join(tree)
     candidates = [s for s in tree.find_all(exp.Select)]
     for select in reversed(candidates):  # innermost first: an outer rewrite copies rewritten inner parts
         if not isinstance(select.parent, exp.Subquery | exp.CTE) and select is not tree:

@@ -211,3 +211,57 @@ def test_default_pack_duplicate_rule_is_written_plainly_and_rewritten():
 
     compiled = compile_rule(rule, PACK, params=PARAMS).sql
     assert "__certlib_n > 1" in compiled and "UNION ALL" not in compiled
+
+
+# [NOT] EXISTS correlated by equalities of expressions -> LEFT JOIN to the distinct inner keys
+EXISTS_SHAPES: dict[str, tuple[str, str, bool]] = {  # name -> (dialect, sql, rewritten)
+    "not_exists_expression_key": ("postgres", """SELECT s.enrollment_id FROM attendance_summary s WHERE NOT EXISTS (
+        SELECT 1 FROM attendance_daily a WHERE a.enrollment_id + 0 = s.enrollment_id AND a.attendance_code = 'T')""",
+                                  True),
+    "exists_two_keys_one_expression": ("postgres", """SELECT a.enrollment_id, a.attendance_date FROM attendance_daily a
+        WHERE EXISTS (SELECT 1 FROM calendar_days c WHERE COALESCE(c.school_code, '?') = COALESCE(a.school_code, '?')
+          AND c.calendar_date = a.attendance_date AND c.instructional)""", True),
+    "tsql_case_insensitive_strings": ("tsql", """SELECT p.plan_id FROM plans_504 p WHERE NOT EXISTS (
+        SELECT 1 FROM enrollments e WHERE e.student_state_id = p.student_state_id AND e.district_number = p.district_number)""",
+                                      True),
+    "tsql_exists_and_other_conjuncts": ("tsql", """SELECT s.iep_id FROM special_ed s WHERE s.iep_id > 2 AND EXISTS (
+        SELECT 1 FROM enrollments e JOIN schools sc ON sc.school_code = e.school_code
+        WHERE e.student_state_id = s.student_state_id AND sc.school_type <> 'x')""", True),
+    "outer_join_then_not_exists": ("postgres", """SELECT e.enrollment_id FROM enrollments e LEFT JOIN plans_504 p
+        ON p.student_state_id = e.student_state_id WHERE NOT EXISTS (SELECT 1 FROM special_ed s
+          WHERE s.student_state_id = COALESCE(p.student_state_id, e.student_state_id))""", True),
+    "plain_columns_left_to_polars": ("postgres", """SELECT p.plan_id FROM plans_504 p WHERE NOT EXISTS (
+        SELECT 1 FROM enrollments e WHERE e.student_state_id = p.student_state_id)""", False),
+    "range_left_to_row_ids": ("postgres", """SELECT p.plan_id FROM plans_504 p WHERE NOT EXISTS (
+        SELECT 1 FROM enrollments e WHERE e.student_state_id = p.student_state_id AND e.start_date <= p.plan_end_date)""",
+                              False),
+}
+
+
+def _three_in(dialect: str, sql: str) -> tuple[str, str | None, str]:
+    """(rewritten, as before or None when it was refused, DuckDB)."""
+    from certlib.errors import RuleError
+
+    on = compile_sql(sql, PACK, dialect=dialect, params=PARAMS).sql
+    with _rewrites_off():
+        try:
+            off = compile_sql(sql, PACK, dialect=dialect, params=PARAMS).sql
+        except RuleError:  # polars could not plan it and the row-id decorrelation did not apply
+            off = None
+    duck = compile_sql(sql, PACK, dialect=dialect, target="duckdb", params=PARAMS).sql
+    return on, off, duck
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", sorted(EXISTS_SHAPES))
+def test_exists_by_expression_keys_is_a_keyed_join_with_the_same_rows(name: str, seed: int):
+    dialect, sql, rewritten = EXISTS_SHAPES[name]
+    on, off, duck = _three_in(dialect, sql)
+    assert ("__certlib_hit" in on) == rewritten, on
+    assert "EXISTS" not in on.upper() or not rewritten
+    frames = random_tables(PACK, seed, rows=60)
+    got = run_polars(on, frames)
+    assert off is not None or name in ("outer_join_then_not_exists", "tsql_exists_and_other_conjuncts")  # refused before
+    if off is not None:
+        assert got == run_polars(off, frames), f"{name}: differs from the unrewritten plan\n{on}"
+    assert got == run_duckdb(duck, frames), f"{name}: polars differs from DuckDB\n{on}"
