@@ -46,7 +46,7 @@ def measure(pack: str, data: str, rounds: int, max_results: int, modes: list[str
             "counts_equal_duckdb": counts_equal, "rules": len(rs[0]["counts"]), "errors": rs[0]["errors"],
             "refused": rs[0]["refused"],
             "rule_ms": {k: median([x["ms"][k] for x in rs]) for k in rs[0]["ms"]},
-            "rows": sum(rs[0]["counts"].values()),
+            "rows": sum(rs[0]["counts"].values()), "counts": rs[0]["counts"],
         }
     if "duckdb" in out["engines"]:
         d = out["engines"]["duckdb"]
