@@ -175,6 +175,7 @@ def save_rule(text: str, pack, rule, app_mode: str | None) -> str:
     """
     from pathlib import Path
 
+    from certlib.domain.names import path_inside
     from certlib.errors import ReadOnlyError, Refused
     from certlib.identity import can_save_rules, read_only
 
@@ -184,7 +185,7 @@ def save_rule(text: str, pack, rule, app_mode: str | None) -> str:
     if not ok:
         raise Refused("save rule", "rule lab", None, why)
     existing = pack.rules.get(rule.id)
-    path = Path(existing.path) if existing is not None and existing.path else Path(pack.root) / f"{rule.id}.sql"
+    path = Path(existing.path) if existing is not None and existing.path else path_inside(pack.root, rule.id, ".sql")
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     return str(path)
 

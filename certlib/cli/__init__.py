@@ -7,9 +7,13 @@ Each command group lives in its own module and is registered here; a module adds
 from __future__ import annotations
 
 import importlib
+import sys
+
+import click
 
 from certlib.cli.base import cli
 from certlib.config import configure_logging
+from certlib.errors import CertlibError
 
 # Command modules; each registers its commands on import.
 _MODULES = ["workflow", "rules", "data", "generate", "wizard", "importers", "history"]
@@ -19,7 +23,11 @@ for _name in _MODULES:
 
 
 def main() -> None:
-    configure_logging()
+    try:
+        configure_logging()  # parses every CERTLIB_* variable: a bad one is a message, not a traceback
+    except CertlibError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
     cli(prog_name="certlib")
 
 

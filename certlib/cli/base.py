@@ -16,7 +16,8 @@ from certlib.store.audit import VIA
 
 
 class CertlibGroup(click.Group):
-    """A click group that turns any CertlibError into a message and exit code 1."""
+    """A click group that turns any CertlibError, and a file the system refuses (``OSError``: permission
+    denied, disk full, not a directory), into one message on stderr and exit code 1 — never a traceback."""
 
     def invoke(self, ctx: click.Context):
         token = VIA.set(cli_channel())  # every audit row this command writes names the CLI and the OS account
@@ -25,8 +26,22 @@ class CertlibGroup(click.Group):
         except CertlibError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"error: {where}{err.strerror or err}", err=True)
+            sys.exit(1)
         finally:
             VIA.reset(token)
+
+
+#: a record id (event, unit, job, message, snapshot version): a positive whole number the store can hold
+ID = click.IntRange(min=1, max=2**63 - 1)
+#: a reporting year (2025 means 2024-25)
+YEAR = click.IntRange(min=1900, max=9999)
+#: a count (days, rows, a page): not negative, and small enough for a date or the store
+COUNT = click.IntRange(min=0, max=2**31 - 1)
+#: a number of days added to a date (ten years at most)
+DAYS = click.IntRange(min=0, max=3660)
 
 
 def default_workspace() -> Path:
@@ -55,7 +70,7 @@ def acting_user(actor: str | None) -> str:
 @click.option(
     "--workspace",
     "workspace",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Workspace directory (default: $CERTLIB_WORKSPACE or ./workspace).",
 )

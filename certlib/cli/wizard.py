@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import acting_user, as_option, cli, emit, format_option, now_option, parse_now
+from certlib.cli.base import COUNT, ID, YEAR, acting_user, as_option, cli, emit, format_option, now_option, parse_now
 from certlib.errors import SnapshotError
 from certlib.services import Workspace
 
@@ -71,7 +71,7 @@ def wizard() -> None:
 
 
 @wizard.command("status")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def wizard_status(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Each step's status and why it is not COMPLETED."""
@@ -80,7 +80,7 @@ def wizard_status(ctx: click.Context, unit_id: int, actor: str | None, fmt: str,
 
 
 @wizard.command("run-step")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.argument("step", type=click.IntRange(1, 3))
 @click.option("--report-format", "report_fmt", type=click.Choice(["html", "csv", "xlsx", "json"]), default="html")
 @click.option("--wait/--no-wait", default=True, help="Run the queued job in this process now.")
@@ -106,8 +106,8 @@ def wizard_run_step(ctx: click.Context, unit_id: int, step: int, report_fmt: str
 
 
 @wizard.command("open-report")
-@click.argument("unit_id", type=int)
-@click.argument("job_id", type=int)
+@click.argument("unit_id", type=ID)
+@click.argument("job_id", type=ID)
 @common
 def wizard_open_report(ctx: click.Context, unit_id: int, job_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Open a state-validation (or snapshot) report; prints its path."""
@@ -117,7 +117,7 @@ def wizard_open_report(ctx: click.Context, unit_id: int, job_id: int, actor: str
 
 
 @wizard.command("take-snapshot")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--wait/--no-wait", default=True)
 @common
 def wizard_take_snapshot(ctx: click.Context, unit_id: int, wait: bool, actor: str | None, fmt: str, now: str | None) -> None:
@@ -132,8 +132,8 @@ def wizard_take_snapshot(ctx: click.Context, unit_id: int, wait: bool, actor: st
 
 
 @wizard.command("review-snapshot")
-@click.argument("unit_id", type=int)
-@click.option("--version", "version", type=int, default=None, help="Default: the latest.")
+@click.argument("unit_id", type=ID)
+@click.option("--version", "version", type=ID, default=None, help="Default: the latest.")
 @common
 def wizard_review_snapshot(ctx: click.Context, unit_id: int, version: int | None, actor: str | None, fmt: str,
                            now: str | None) -> None:
@@ -144,7 +144,7 @@ def wizard_review_snapshot(ctx: click.Context, unit_id: int, version: int | None
 
 
 @wizard.command("acknowledge")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def wizard_acknowledge(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Acknowledge the warnings of steps 1-3."""
@@ -153,7 +153,7 @@ def wizard_acknowledge(ctx: click.Context, unit_id: int, actor: str | None, fmt:
 
 
 @wizard.command("submit")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--title", "title", default=None, help="Your title, recorded with the attestation.")
 @common
 def wizard_submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | None, fmt: str,
@@ -165,7 +165,7 @@ def wizard_submit(ctx: click.Context, unit_id: int, title: str | None, actor: st
 
 
 @wizard.command("close")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def wizard_close(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Close the wizard (reviewers, after step 3)."""
@@ -185,7 +185,7 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-@click.option("--unit", "unit_id", type=int, default=None)
+@click.option("--unit", "unit_id", type=ID, default=None)
 @click.option("--status", "status", default=None)
 @click.option("--title", "title", default=None, help="Title contains.")
 @click.option("--since", default=None, help="Queued on or after (ISO).")
@@ -237,7 +237,7 @@ def snapshot() -> None:
 
 
 @snapshot.command("list")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def snapshot_list(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """The unit's registered versions (never a directory the store did not register), each verified now
@@ -248,8 +248,8 @@ def snapshot_list(ctx: click.Context, unit_id: int, actor: str | None, fmt: str,
 
 
 @snapshot.command("verify")
-@click.argument("unit_id", type=int)
-@click.argument("version", type=int)
+@click.argument("unit_id", type=ID)
+@click.argument("version", type=ID)
 @common
 def snapshot_verify(ctx: click.Context, unit_id: int, version: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Check every file against the manifest and the SHA-256 the store registered (exit 1 naming what
@@ -260,8 +260,8 @@ def snapshot_verify(ctx: click.Context, unit_id: int, version: int, actor: str |
 
 
 @cli.command("submissions")
-@click.argument("unit_id", type=int)
-@click.option("--round", "round_", type=int, default=None, help="Default: the unit's current round.")
+@click.argument("unit_id", type=ID)
+@click.option("--round", "round_", type=ID, default=None, help="Default: the unit's current round.")
 @common
 def submissions(ctx: click.Context, unit_id: int, round_: int | None, actor: str | None, fmt: str,
                 now: str | None) -> None:
@@ -276,9 +276,9 @@ def submissions(ctx: click.Context, unit_id: int, round_: int | None, actor: str
 
 
 @snapshot.command("diff")
-@click.argument("unit_id", type=int)
-@click.argument("a", type=int)
-@click.argument("b", type=int)
+@click.argument("unit_id", type=ID)
+@click.argument("a", type=ID)
+@click.argument("b", type=ID)
 @common
 def snapshot_diff(ctx: click.Context, unit_id: int, a: int, b: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Records added / removed / changed per table from version A to B."""
@@ -292,14 +292,14 @@ def snapshot_diff(ctx: click.Context, unit_id: int, a: int, b: int, actor: str |
 
 
 @cli.command("compare")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--records", is_flag=True, help="The records: missing / extra in the state copy, differing columns "
               "with both values (default: counts per table).")
 @click.option("--table", default=None, help="Only this table's records.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["missing in state", "extra in state", "different"]),
               help="Only these kinds of difference (repeat for several).")
-@click.option("--page", type=int, default=1, show_default=True)
-@click.option("--page-size", type=int, default=0, help="Lines per page (0: all).")
+@click.option("--page", type=click.IntRange(min=1, max=2**31 - 1), default=1, show_default=True)
+@click.option("--page-size", type=COUNT, default=0, help="Lines per page (0: all).")
 @click.option("--findings", is_flag=True, help="With --records --as USER: the findings of USER's latest state "
               "validation report that touch each record.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -341,7 +341,7 @@ def compare_cmd(ctx: click.Context, unit_id: int, records: bool, table: str | No
 
 
 @cli.command("resync")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def resync_cmd(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Push the district's rows for the unit into the state copy (audited)."""
@@ -360,10 +360,10 @@ _FILTERS = [
     click.Option(["--event-status", "event_status"], multiple=True, help="Event status (repeat for several)."),
     click.Option(["--due-after"], default=None),
     click.Option(["--due-before"], default=None),
-    click.Option(["--year", "reporting_year"], type=int, default=None),
+    click.Option(["--year", "reporting_year"], type=YEAR, default=None),
     click.Option(["--active-only"], is_flag=True),
-    click.Option(["--page"], type=int, default=1),
-    click.Option(["--page-size"], type=int, default=0),
+    click.Option(["--page"], type=click.IntRange(min=1, max=2**31 - 1), default=1),
+    click.Option(["--page-size"], type=COUNT, default=0),
 ]
 MY_EVENT_COLUMNS = ["unit_id", "event_name", "school_name", "district", "user_status", "event_status", "due_date",
                     "actions"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import acting_user, as_option, cli, emit, format_option, now_option, parse_now
+from certlib.cli.base import COUNT, DAYS, ID, YEAR, acting_user, as_option, cli, emit, format_option, now_option, parse_now
 from certlib.errors import AuditChainError, NotFound
 from certlib.services import Workspace
 from certlib.store import Store, load_people
@@ -62,7 +62,7 @@ def events_list(ctx: click.Context, actor: str | None, fmt: str, now: str | None
 
 
 @events.command("show")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ID)
 @common
 def events_show(ctx: click.Context, event_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """One event's details (the state sees its unpublished changes) and the actions allowed on it."""
@@ -84,7 +84,7 @@ def _event_fields(name, year, category, level, groups, start, opens, end, distri
 def event_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed([
         click.option("--name", default=None),
-        click.option("--year", "year", type=int, default=None, help="Reporting year (2025 means 2024-25)."),
+        click.option("--year", "year", type=YEAR, default=None, help="Reporting year (2025 means 2024-25)."),
         click.option("--category", default=None, help="Certification category id."),
         click.option("--level", type=click.Choice(["district", "school"]), default=None),
         click.option("--group", "groups", multiple=True, help="Validation group (repeatable)."),
@@ -108,7 +108,7 @@ def events_create(ctx: click.Context, actor: str | None, fmt: str, now: str | No
 
 
 @events.command("edit")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ID)
 @event_options
 @common
 def events_edit(ctx: click.Context, event_id: int, actor: str | None, fmt: str, now: str | None, **kw: Any) -> None:
@@ -120,7 +120,7 @@ def events_edit(ctx: click.Context, event_id: int, actor: str | None, fmt: str, 
 
 def _event_action(name: str, doc: str, call: Callable[[Store, str, int, datetime], Any]) -> None:
     @events.command(name, help=doc)
-    @click.argument("event_id", type=int)
+    @click.argument("event_id", type=ID)
     @common
     def _cmd(ctx: click.Context, event_id: int, actor: str | None, fmt: str, now: str | None) -> None:
         with _store(ctx) as store:
@@ -140,7 +140,7 @@ _event_action("delete", "Delete an Unpublished event (delete right).", lambda s,
 
 
 @events.command("copy")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ID)
 @click.option("--name", default=None, help="Name of the copy (default: '<name>-COPY').")
 @common
 def events_copy(ctx: click.Context, event_id: int, name: str | None, actor: str | None, fmt: str, now: str | None) -> None:
@@ -151,7 +151,7 @@ def events_copy(ctx: click.Context, event_id: int, name: str | None, actor: str 
 
 
 @events.command("extend")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ID)
 @click.option("--end", "end", required=True, help="The new, later end (due) date.")
 @common
 def events_extend(ctx: click.Context, event_id: int, end: str, actor: str | None, fmt: str, now: str | None) -> None:
@@ -170,7 +170,7 @@ def units() -> None:
 
 
 @units.command("list")
-@click.option("--event", "event_id", type=int, default=None)
+@click.option("--event", "event_id", type=ID, default=None)
 @common
 def units_list(ctx: click.Context, event_id: int | None, actor: str | None, fmt: str, now: str | None) -> None:
     """Units the user sees, with User Status and Event Status."""
@@ -180,7 +180,7 @@ def units_list(ctx: click.Context, event_id: int | None, actor: str | None, fmt:
 
 
 @units.command("show")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def units_show(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """One unit with every action and whether the user may take it (and why not)."""
@@ -206,7 +206,7 @@ def _transition(ctx: click.Context, action: str, unit_id: int, actor: str | None
 
 
 @cli.command("submit")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--title", "title", default=None, help="Your title, recorded with the attestation.")
 @common
 def submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | None, fmt: str, now: str | None) -> None:
@@ -220,7 +220,7 @@ def submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | Non
 
 
 @cli.command("approve")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--reason", default=None, help="Optional note.")
 @common
 def approve(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str, now: str | None) -> None:
@@ -237,7 +237,7 @@ def recert() -> None:
 
 
 @recert.command("request")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--reason", default=None, help="Why (required).")
 @common
 def recert_request(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str,
@@ -247,7 +247,7 @@ def recert_request(ctx: click.Context, unit_id: int, reason: str | None, actor: 
 
 
 @recert.command("accept")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--reason", default=None)
 @common
 def recert_accept(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str,
@@ -257,7 +257,7 @@ def recert_accept(ctx: click.Context, unit_id: int, reason: str | None, actor: s
 
 
 @recert.command("deny")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--reason", default=None, help="Why (required).")
 @common
 def recert_deny(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str,
@@ -275,7 +275,7 @@ def progress() -> None:
 
 
 @progress.command("show")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def progress_show(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     with _store(ctx) as store:
@@ -305,7 +305,7 @@ def messages_list(ctx: click.Context, unread: bool, actor: str | None, fmt: str,
 
 
 @messages.command("read")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=ID)
 @common
 def messages_read(ctx: click.Context, message_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     with _store(ctx) as store:
@@ -319,7 +319,7 @@ def alerts() -> None:
 
 
 @alerts.command("sweep")
-@click.option("--days", type=int, default=7, show_default=True, help="Due-soon horizon in days.")
+@click.option("--days", type=DAYS, default=7, show_default=True, help="Due-soon horizon in days.")
 @common
 def alerts_sweep(ctx: click.Context, days: int, actor: str | None, fmt: str, now: str | None) -> None:
     """Post due-soon / overdue alerts to certifiers who have not submitted (idempotent)."""
@@ -337,9 +337,9 @@ def audit() -> None:
 
 
 @audit.command("list")
-@click.option("--event", "event_id", type=int, default=None)
-@click.option("--unit", "unit_id", type=int, default=None)
-@click.option("--limit", type=int, default=None, help="Only the last N rows.")
+@click.option("--event", "event_id", type=ID, default=None)
+@click.option("--unit", "unit_id", type=ID, default=None)
+@click.option("--limit", type=COUNT, default=None, help="Only the last N rows.")
 @common
 def audit_list(ctx: click.Context, event_id: int | None, unit_id: int | None, limit: int | None,
                actor: str | None, fmt: str, now: str | None) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, Literal
 
 from certlib.domain.statuses import EventStatus, StepStatus, UnitStatus
+from certlib.errors import DataError
 
 Level = Literal["state", "district", "school"]
 EventLevel = Literal["district", "school"]
@@ -223,16 +224,35 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def parse_date(value: str, name: str) -> date:
+    """An ISO date given as text (``2025-07-01``); anything else is a :class:`DataError` naming the field."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DataError(f"{name}={value!r} is not a date; use the ISO form, e.g. 2025-07-01") from None
+
+
+def parse_year(value: Any) -> int:
+    """A reporting year (2025 means 2024-25): a whole number from 1900 to 9999."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        year = 0
+    if not 1900 <= year <= 9999:
+        raise DataError(f"reporting_year={value!r} is not a year (a whole number such as 2025)")
+    return year
+
+
 def _coerce_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Turn JSON-ish event field values (ISO strings, lists) into the dataclass types."""
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key in ("start_date", "certification_opens", "end_date") and isinstance(value, str):
-            value = date.fromisoformat(value)
+            value = parse_date(value, key)
         elif key in ("groups", "districts") and value is not None:
             value = tuple(value)
         elif key == "reporting_year" and value is not None:
-            value = int(value)
+            value = parse_year(value)
         out[key] = value
     return out
 

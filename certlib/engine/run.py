@@ -21,8 +21,8 @@ from certlib.engine.database import is_database_url, redact
 from certlib.engine.keys import check_keys
 from certlib.engine.polars_engine import PolarsEngine
 from certlib.engine.results import RuleResult, RunResult
-from certlib.engine.tables import scan_tables, scope_frames
-from certlib.errors import DataError, RuleError
+from certlib.engine.tables import damaged_files, scan_tables, scope_frames
+from certlib.errors import CertlibError, DataError, RuleError
 from certlib.rules.model import BrokenRule, CompiledRule, Pack, Rule
 
 ENGINES: dict[str, type] = {"polars": PolarsEngine}
@@ -145,6 +145,24 @@ def _lookup_name(pack: Pack, frames: Mapping[str, pl.LazyFrame], key: str, value
     return None
 
 
+def _name_damaged_files(run: RunResult, compiled: Sequence[CompiledRule], data_dir: str | Path, pack: Pack) -> RunResult:
+    """A rule that failed because a data file it reads does not decode (a damaged parquet page) says which
+    file: the files of the failed rules' tables are read in full, only when some rule failed."""
+    failed = [(r, c) for r, c in zip(run.rules, compiled, strict=True) if r.status == "error"]
+    if not failed:
+        return run
+    damaged = damaged_files(data_dir, pack, sorted({t for _, c in failed for t in c.tables}))
+    if not damaged:
+        return run
+    named = {}
+    for r, c in failed:
+        files = [damaged[t] for t in c.tables if t in damaged]
+        if files:
+            said = any(f.rsplit("(", 1)[-1].rstrip(")")[:40] in (r.error or "") for f in files)
+            named[r.id] = replace(r, error="; ".join(files) + ("" if said else f" (the rule stopped with: {r.error})"))
+    return replace(run, rules=[named.get(r.id, r) for r in run.rules])
+
+
 def validate(
     pack: Pack,
     data_dir: str | Path,  # a data directory or a postgresql:// URL
@@ -185,8 +203,14 @@ def validate(
     whole = scan_tables(data_dir, pack, candidates=scope_n or None)
     frames = scope_frames(whole, pack, scope_n or None)
     read = sorted({t for c in compiled for t in c.tables})
-    key_result = check_keys(pack, scope_frames(whole, pack, scope_n or None, for_keys=True), read, scope_n,
-                            rule_ids=[c.rule.id for c in compiled])
+    try:
+        key_result = check_keys(pack, scope_frames(whole, pack, scope_n or None, for_keys=True), read, scope_n,
+                                rule_ids=[c.rule.id for c in compiled])
+    except CertlibError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a file that decodes badly is named; anything else too
+        damaged = damaged_files(data_dir, pack, read)
+        raise DataError(next(iter(damaged.values()), f"{redact(str(data_dir))}: cannot read the data: {err}")) from err
     read_tables = getattr(runner, "read_tables", None)  # an engine that reads the files itself (Spark)
     if read_tables and is_database_url(data_dir):
         raise DataError(f"the {runner.name} engine reads data files; read a database with the polars engine")
@@ -194,6 +218,7 @@ def validate(
     run = runner.run(
         compiled, data, max_results=pack.max_results if max_results is None else max_results, progress=progress
     )
+    run = _name_damaged_files(run, compiled, data_dir, pack)
     ran = iter(run.rules)
     results = [next(ran) if isinstance(o, CompiledRule) else rule_error_result(rule, f"the rule does not compile: {o}")
                for rule, o in zip(rules, outcomes, strict=True)]

@@ -6,6 +6,11 @@ same parquet files, cast to the pack's declared types and filtered to the scope;
 ``spark.sql`` query (after :mod:`certlib.engine.spark_sql`'s repairs) whose rows are sorted like the polars engine's (keys first, nulls last) and
 capped at ``max_results``. The exact count costs a second job only when the cap is reached.
 
+Bounds (:mod:`certlib.engine.bounds`): each rule's queries carry a job tag, cancelled when the rule
+has run longer than ``CERTLIB_RUN_TIMEOUT``; the exact count stops at ``CERTLIB_RUN_MAX_ROWS`` + 1 (a
+result past the row bound is an ``error``). Memory is the cluster's own bound (``spark.driver.memory``,
+``spark.executor.memory``): an out-of-memory job fails that rule, not the caller.
+
 The session: ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002``) or ``CERTLIB_SPARK_MASTER``
 (e.g. ``spark://host:7077``, ``yarn``) picks a cluster; the default is ``local[2]``.
 """
@@ -13,9 +18,10 @@ The session: ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002``) or ``CER
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from threading import Lock
+from threading import Event, Lock, Timer
 from time import perf_counter
 from typing import Any
 
@@ -23,6 +29,7 @@ import polars as pl
 
 from certlib.config import settings
 from certlib.engine.base import Progress, effective_limit
+from certlib.engine.bounds import Bounds
 from certlib.engine.results import RuleResult, RunResult
 from certlib.engine.spark_sql import frame_schema, repair
 from certlib.engine.tables import data_file, match_columns, scan_tables, scope_column
@@ -75,9 +82,10 @@ class SparkEngine:
     name = "spark"
     dialect = "spark"
 
-    def __init__(self, spark: Any = None, parallel: int | None = None):
+    def __init__(self, spark: Any = None, parallel: int | None = None, bounds: Bounds | None = None):
         self._spark = spark
         self.parallel = parallel or settings().spark_parallel
+        self.bounds = bounds  # None: the deployment's (CERTLIB_RUN_*), read at each run
 
     @property
     def spark(self) -> Any:
@@ -139,13 +147,14 @@ class SparkEngine:
         for name, frame in frames.items():
             frame.createOrReplaceTempView(name)
         schema = frame_schema(frames)
+        bounds = self.bounds if self.bounds is not None else Bounds.from_settings()
         views = {n: view_name(n) for n in tables}
         done = 0
         lock = Lock()
 
         def one(compiled: CompiledRule) -> RuleResult:
             nonlocal done
-            result = self._run_one(compiled, effective_limit(compiled, max_results), schema, views)
+            result = self._run_one(compiled, effective_limit(compiled, max_results), schema, views, bounds)
             with lock:
                 done += 1
                 if progress:
@@ -161,22 +170,48 @@ class SparkEngine:
         return RunResult(rules=results, engine=self.name, elapsed_ms=_ms(started))
 
     def _run_one(self, compiled: CompiledRule, limit: int | None, schema: dict[str, dict[str, str]],
-                 views: Mapping[str, str]) -> RuleResult:
+                 views: Mapping[str, str], bounds: Bounds | None = None) -> RuleResult:
+        bounds = bounds or Bounds(seconds=None, memory_mb=None, rows=None)
+        label = f"rule {compiled.rule.id}"
         t0 = perf_counter()
+        tags = _JobTags(self.spark, f"certlib-rule-{uuid.uuid4().hex}")
+        timed_out = Event()
+        timer = None
+        if bounds.seconds is not None:
+            def interrupt() -> None:
+                timed_out.set()
+                tags.cancel()
+
+            timer = Timer(bounds.seconds, interrupt)
+            timer.daemon = True
+        tags.add()  # every job this thread starts for the rule carries the tag
         try:
+            if timer is not None:
+                timer.start()
             frame = self.spark.sql(repair(local_views(compiled.sql, views), schema))
             keys = [k for k in compiled.key_columns if k in frame.columns]
             order = keys + [c for c in frame.columns if c not in keys]
             sortable = {f.name for f in frame.schema.fields if _sortable(f.dataType)}
             ordered = frame.orderBy(*[frame[c].asc_nulls_last() for c in order if c in sortable])
             if limit == 0:
-                count, rows = int(frame.count()), pl.DataFrame()
+                count, rows = _count(frame, bounds.rows), pl.DataFrame()
+            elif limit is None and bounds.rows is not None and _count(frame, bounds.rows) > bounds.rows:
+                return _result(compiled, limit, t0, error=bounds.rows_message(label))  # before fetching it all
             else:
-                kept = ordered.limit(limit) if limit is not None else ordered
-                rows = _to_polars(kept)
-                count = rows.height if limit is None or rows.height < limit else int(frame.count())
+                rows = _to_polars(ordered.limit(limit) if limit is not None else ordered)
+                count = rows.height if limit is None or rows.height < limit else _count(frame, bounds.rows)
+            if bounds.rows is not None and count > bounds.rows:
+                return _result(compiled, limit, t0, error=bounds.rows_message(label))
         except Exception as err:  # noqa: BLE001 - one broken rule is that rule's error result
+            if timed_out.is_set():
+                return _result(compiled, limit, t0, error=bounds.time_message(label))
             return _result(compiled, limit, t0, error=_error_text(err))
+        finally:
+            if timer is not None:
+                timer.cancel()
+            tags.remove()
+        if timed_out.is_set():  # finished just as its time ran out: still over the bound
+            return _result(compiled, limit, t0, error=bounds.time_message(label))
         return _result(compiled, limit, t0, count=count, rows=rows)
 
 
@@ -201,6 +236,41 @@ def _district_through_schools(frames: dict[str, Any], pack: Pack, scope: Mapping
         schools = frames[directory.name].selectExpr(f"CAST(`{directory_school}` AS {typ}) AS `{school}`").distinct()
         out[name] = frame.join(schools, on=school, how="left_semi")
     return out
+
+
+class _JobTags:
+    """A tag on the jobs the current thread starts, and cancelling them from another thread: the
+    SparkContext's job tags on a classic session, the session's operation tags on Spark Connect."""
+
+    def __init__(self, spark: Any, tag: str):
+        self.spark, self.tag = spark, tag
+        try:
+            self.context = spark.sparkContext
+        except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext
+            self.context = None
+
+    def add(self) -> None:
+        if self.context is not None:
+            self.context.addJobTag(self.tag)
+        else:
+            self.spark.addTag(self.tag)
+
+    def remove(self) -> None:
+        if self.context is not None:
+            self.context.removeJobTag(self.tag)
+        else:
+            self.spark.removeTag(self.tag)
+
+    def cancel(self) -> None:
+        if self.context is not None:
+            self.context.cancelJobsWithTag(self.tag)
+        else:
+            self.spark.interruptTag(self.tag)
+
+
+def _count(frame: Any, row_bound: int | None) -> int:
+    """The exact count, or ``row_bound + 1`` once it is past the bound (Spark stops counting there)."""
+    return int(frame.count() if row_bound is None else frame.limit(row_bound + 1).count())
 
 
 def view_name(table: str) -> str:

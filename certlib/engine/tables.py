@@ -20,6 +20,7 @@ table that holds that key column; tables without it (statewide lookups) are left
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -120,6 +121,37 @@ def scope_frames(frames: Mapping[str, pl.LazyFrame], pack: Pack, scope: Mapping[
         placed = frame.join(schools, on=school, how="semi")
         out[name] = pl.concat([placed, frame.filter(pl.col(school).is_null())]) if for_keys else placed
     return out
+
+
+def damaged_files(data_dir: str | Path, pack: Pack, tables: list[str]) -> dict[str, str]:
+    """``{table: "<file>: ... is damaged ..."}`` for each of ``tables`` whose data file does not decode in
+    full (a corrupted parquet page shows only when the rows are read). Reads every file named: meant for
+    the path where something already failed."""
+    root = Path(data_dir) if not str(data_dir).startswith(("postgresql:", "postgres:")) else None
+    out: dict[str, str] = {}
+    if root is None or not root.is_dir():
+        return out
+    for name in tables:
+        if name not in pack.tables:
+            continue
+        try:
+            path = data_file(root, pack.tables[name])
+        except DataError:
+            continue
+        try:
+            if path.suffix.lower() == ".parquet":
+                pl.read_parquet(path)
+            else:
+                check_csv_text(path)
+        except DataError as err:
+            out[name] = str(err)
+        except Exception as err:  # noqa: BLE001 - whatever the decoder says, the file is what is wrong
+            out[name] = f"{path}: the data file of table {name!r} is damaged and cannot be read ({_first_line(err)})"
+    return out
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
 
 
 def scope_column(table: TableSchema, key: str) -> str | None:
@@ -245,9 +277,55 @@ def cast_to_declared(frame: pl.LazyFrame, table: TableSchema, where: object, row
     return frame.with_columns(casts) if casts else frame
 
 
+def check_csv_text(path: Path) -> list[str]:
+    """The header of a CSV file after checking the file as text: UTF-8 throughout, a header line, and every
+    row with as many fields as the header. A :class:`DataError` names the file and the line otherwise
+    (polars would stop with a bare decoding error, or fill the missing fields of a short row with NULL)."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        raise DataError(f"{path}: the file is empty; a table without rows still needs its header line")
+    header: list[str] | None = None
+    csv.field_size_limit(2**31 - 1)  # a long text field is data, not an error
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                if header is None:
+                    header = row
+                    continue
+                if len(row) != len(header) and row:  # a blank line is no row
+                    raise DataError(f"{path}: line {_line_of(path, row)} has {len(row)} field"
+                                    f"{'s' if len(row) != 1 else ''}, the header has {len(header)}")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: line {_decoding_line(path, err)} is not UTF-8 text (byte 0x{err.object[err.start]:02x}); "
+                        "save the file as UTF-8") from None
+    except csv.Error as err:
+        raise DataError(f"{path}: not a readable CSV file: {err}") from None
+    return header or []
+
+
+def _line_of(path: Path, row: list[str]) -> int:
+    """1-based line number of ``row`` (first match; the csv reader counts quoted line breaks differently)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        for found in reader:
+            if found == row:
+                return reader.line_num
+    return 0  # pragma: no cover
+
+
+def _decoding_line(path: Path, err: UnicodeDecodeError) -> int:
+    """The line of the first byte that is not UTF-8 (the decoder reports a position in its buffer)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as whole:
+        return data.count(b"\n", 0, whole.start) + 1
+    return 0  # pragma: no cover
+
+
 def _read_csv(path: Path, table: TableSchema) -> pl.DataFrame:
-    if path.stat().st_size == 0:
-        return empty_frame(table)
+    check_csv_text(path)
     try:
         header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
     except Exception as err:  # noqa: BLE001
@@ -259,7 +337,10 @@ def _read_csv(path: Path, table: TableSchema) -> pl.DataFrame:
     try:
         frame = pl.read_csv(path, columns=names, schema_overrides=dtypes, infer_schema=False, try_parse_dates=False)
     except Exception as err:  # noqa: BLE001 - locate the bad value below, else report polars' message
-        text = pl.read_csv(path, columns=names, infer_schema=False)
+        try:
+            text = pl.read_csv(path, columns=names, infer_schema=False)
+        except Exception:  # noqa: BLE001
+            raise DataError(f"{path}: cannot read CSV: {err}") from err
         for column in table.columns:
             if column.type == "string":
                 continue

@@ -256,7 +256,7 @@ def import_datachecker(collections: list[Path], out: Path, ods_schema: Path | No
     name = " + ".join(str(raw.get("Name") or path.stem) for path, raw in raws)
     (out / "pack.toml").write_text(_pack_toml(name, list(groups.items()), ods), encoding="utf-8")
     for file, text in files.items():
-        (out / file).write_text(text, encoding="utf-8")
+        path_inside(out, file).write_text(text, encoding="utf-8")
     summary = ImportSummary(out, imported, len((ods or {}).get("tables", {})))
     if check:
         _check(summary)

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from certlib.domain.names import path_inside
 from certlib.engine.results import RunResult
 from certlib.engine.run import validate
 from certlib.reports import write_report
@@ -65,7 +66,7 @@ def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ..
     ws.reports_dir.mkdir(parents=True, exist_ok=True)
     out = {}
     for fmt in formats:
-        path = ws.reports_dir / f"{stem}.{fmt}"
+        path = path_inside(ws.reports_dir, stem, ".", fmt)  # ids in the stem never lead it elsewhere
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
             with open(tmp, "wb") as f:

@@ -27,8 +27,9 @@ from typing import Any
 
 from certlib.config import configure_logging, package_data, settings
 from certlib.domain.entities import Unit, User
+from certlib.domain.names import file_part, path_inside
 from certlib.engine.database import data_source
-from certlib.errors import NotFound, Refused, SnapshotError
+from certlib.errors import NotFound, Refused, SnapshotError, StoreError
 from certlib.rules import load_pack
 from certlib.rules.model import Pack
 from certlib.services import compare as cmp
@@ -123,6 +124,8 @@ class Workspace:
     def create(cls, path: str | Path, *, pack_dir: Path | None = None) -> Workspace:
         check_writable("create a workspace")
         root = Path(path)
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root}: is a file, not a workspace directory")
         for sub in ("data/state", "data/districts", "snapshots", "reports"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         return cls(root, Store.open_workspace(root, create=True), pack_dir)
@@ -172,8 +175,8 @@ class Workspace:
         ``<ws>/data/districts/<n>``."""
         configured = settings().district_data
         if configured:
-            return data_source(configured.replace("{district}", district_number))
-        return self.data_dir / "districts" / district_number
+            return data_source(configured.replace("{district}", file_part(district_number)))
+        return path_inside(self.data_dir, dirs=("districts", district_number))
 
     @property
     def reports_dir(self) -> Path:

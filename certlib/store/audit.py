@@ -40,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from certlib.config import RealTime, settings, wall_time
-from certlib.errors import StoreError
+from certlib.errors import DataError, StoreError
 from certlib.store import schema
 
 GENESIS = "0" * 64
@@ -194,8 +194,10 @@ def rows(
         q = q.where(schema.audit.c.event_id == event_id)
     if unit_id is not None:
         q = q.where(schema.audit.c.unit_id == unit_id)
+    if limit is not None and limit < 0:
+        raise DataError(f"limit={limit}: the number of audit rows to list cannot be negative")
     out = [_row(r) for r in conn.execute(q)]
-    return out[-limit:] if limit else out
+    return out[len(out) - limit:] if limit is not None and limit < len(out) else out
 
 
 def count(conn: sa.Connection) -> int:

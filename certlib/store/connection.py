@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
 from certlib.config import settings
+from certlib.errors import StoreError
 from certlib.store.postgres import is_postgres_url, make_pg_engine
 
 WRITE_OPTION = "certlib_write"
@@ -95,8 +96,27 @@ def _read_only_sqlite(path: Path) -> sa.Engine:
 @contextmanager
 def transaction(engine: sa.Engine, write: bool) -> Iterator[sa.Connection]:
     """One transaction; committed on success, rolled back (nothing written) on any exception."""
-    with engine.connect() as conn:
-        if write:
-            conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            yield conn
+    try:
+        with engine.connect() as conn:
+            if write:
+                conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+    except sa.exc.DatabaseError as err:
+        damaged = damaged_store(engine, err)
+        if damaged is None:
+            raise
+        raise damaged from err
+
+
+def damaged_store(engine: sa.Engine, err: sa.exc.DatabaseError) -> StoreError | None:
+    """A :class:`StoreError` naming the database file when ``err`` says the file is not a database or its
+    pages are damaged ("file is not a database", "database disk image is malformed"); None for the errors
+    the store handles itself (constraints, locks, a missing table during a migration)."""
+    if isinstance(err, sa.exc.IntegrityError | sa.exc.OperationalError | sa.exc.ProgrammingError):
+        return None
+    text = str(err.orig)
+    if not any(word in text for word in ("not a database", "malformed", "corrupt", "encrypted")):
+        return None
+    where = engine.url.database or engine.url.render_as_string(hide_password=True)
+    return StoreError(f"{where}: the workflow store is damaged ({text}); restore it from a backup")

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from certlib.domain.entities import LEVELS, RIGHTS
+from certlib.domain.names import check_code, check_user_id
 from certlib.errors import DataError
 from certlib.store import schema as t
 
@@ -41,14 +42,16 @@ def load(conn: sa.Connection, data: dict[str, Any]) -> dict[str, int]:
     counts = {"districts": 0, "schools": 0, "categories": 0, "users": 0, "memberships": 0}
     for i, d in enumerate(data.get("districts", [])):
         where = f"districts[{i}]"
-        conn.execute(t.districts.insert().values(number=str(_need(d, "number", where)), name=_need(d, "name", where)))
+        number = check_code(_need(d, "number", where), "district number", where)
+        conn.execute(t.districts.insert().values(number=number, name=_need(d, "name", where)))
         counts["districts"] += 1
     for i, s in enumerate(data.get("schools", [])):
         where = f"schools[{i}]"
         district = str(_need(s, "district", where))
         if not _exists(conn, t.districts, "number", district):
             raise DataError(f"{where}: unknown district {district!r}")
-        conn.execute(t.schools.insert().values(code=str(_need(s, "code", where)), district_number=district, name=_need(s, "name", where)))
+        code = check_code(_need(s, "code", where), "school code", where)
+        conn.execute(t.schools.insert().values(code=code, district_number=district, name=_need(s, "name", where)))
         counts["schools"] += 1
     for i, c in enumerate(data.get("categories", [])):
         where = f"categories[{i}]"
@@ -64,7 +67,7 @@ def load(conn: sa.Connection, data: dict[str, Any]) -> dict[str, int]:
 
 
 def add_user(conn: sa.Connection, u: dict[str, Any], where: str = "user") -> None:
-    uid = str(_need(u, "id", where))
+    uid = check_user_id(_need(u, "id", where), where)
     level = _need(u, "level", where)
     if level not in LEVELS:
         raise DataError(f"{where}: level must be one of {', '.join(LEVELS)}, not {level!r}")

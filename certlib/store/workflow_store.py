@@ -38,6 +38,7 @@ from certlib.domain.entities import (
     User,
     coerce_event_fields,
     json_value,
+    parse_date,
 )
 from certlib.domain.event_transitions import (
     DELETED,
@@ -58,7 +59,7 @@ from certlib.rules.pack import declared_groups
 from certlib.store import alerts, audit, evidence, people, rows
 from certlib.store import schema as t
 from certlib.store.audit import AuditRow, VerifyResult
-from certlib.store.connection import make_engine, transaction
+from certlib.store.connection import damaged_store, make_engine, transaction
 from certlib.store.history import HistoryFacts
 from certlib.store.migrations import current_version, migrate
 from certlib.store.notifications import NotificationFacts
@@ -96,8 +97,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             if fresh:
                 _refuse_over_anchor(self.location)
             self.version = migrate(self.engine)
-        except sa.exc.OperationalError as err:
+        except sa.exc.DatabaseError as err:
             self.engine.dispose()
+            damaged = damaged_store(self.engine, err)
+            if damaged is not None:
+                raise damaged from err
+            if not isinstance(err, sa.exc.OperationalError):
+                raise
             raise CertlibError(f"cannot open the workflow store {self.location}: {err.orig}") from err
         except CertlibError:
             self.engine.dispose()
@@ -114,6 +120,8 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
         if url:
             return cls(url, create=create)
         ws = Path(workspace)
+        if ws.exists() and not ws.is_dir():
+            raise StoreError(f"{ws}: is a file, not a workspace directory")
         db = ws / DB_FILE
         refuse_lost_store(ws)
         if create and not settings().read_only:
@@ -329,7 +337,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
 
     def extend_event(self, actor_id: str, event_id: int, end_date: date | str, now: datetime) -> Event:
         """Move the due date later (applies at once, also to a published event)."""
-        new_end = date.fromisoformat(end_date) if isinstance(end_date, str) else end_date
+        new_end = parse_date(end_date, "end_date") if isinstance(end_date, str) else end_date
         with self._write("extend event", actor_id) as conn:
             event = rows.get_event(conn, event_id, lock=True)
             self._event_decision(conn, "extend", actor_id, event, now, new_end_date=new_end)

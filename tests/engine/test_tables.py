@@ -102,9 +102,29 @@ def test_empty_tables_are_fine(data_dir, pack, sample):
     assert frames["grade_codes"].collect_schema()["grade"] == pl.String
 
 
-def test_zero_byte_csv_is_an_empty_table(data_dir, pack):
+def test_zero_byte_csv_is_an_error_not_an_empty_table(data_dir, pack):
+    """A file cut to nothing is not a table without rows (that one keeps its header line): issue 12."""
     (data_dir / "grade_codes.csv").write_text("")
-    assert scan_tables(data_dir, pack)["grade_codes"].collect().height == 0
+    with pytest.raises(DataError, match=r"grade_codes.csv: the file is empty; .* header"):
+        scan_tables(data_dir, pack)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    (b"grade,label\n07,seventh\n08\n", r"grade_codes.csv: line 3 has 1 field, the header has 2"),
+    (b"grade,label\n07,seventh,extra\n", r"grade_codes.csv: line 2 has 3 fields, the header has 2"),
+    (b"grade,label\n07,seventh\n08,\xe9l\xe8ve\n", r"grade_codes.csv: line 3 is not UTF-8 text \(byte 0xe9\)"),
+    (b"   \n", r"grade_codes.csv: the file is empty"),
+])
+def test_csv_that_is_not_a_table_is_an_error_naming_file_and_line(data_dir, pack, text, says):
+    (data_dir / "grade_codes.csv").write_bytes(text)
+    with pytest.raises(DataError, match=says):
+        scan_tables(data_dir, pack)
+
+
+def test_csv_with_quoted_line_breaks_and_a_bom_still_reads(data_dir, pack):
+    (data_dir / "grade_codes.csv").write_bytes('\ufeffgrade,label\n07,"seventh\ngrade"\n08,"é"\n'.encode())
+    frame = scan_tables(data_dir, pack)["grade_codes"].collect()
+    assert frame.rows() == [("07", "seventh\ngrade"), ("08", "é")]
 
 
 def test_district_scope_returns_only_that_districts_rows(data_dir, pack):
