@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import as_option, cli, emit, format_option, now_option, parse_now
+from certlib.cli.base import ID, as_option, cli, emit, format_option, now_option, parse_now
 from certlib.errors import ConfigError, NotFound
 from certlib.services import Workspace
 
@@ -48,11 +48,11 @@ RULE_COLUMNS = ["run", "at", "copy", "user", "rule", "severity", "status", "coun
 
 
 @cli.command("history")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", default=None, help="Only this rule: its count in every run.")
 @click.option("--changes", "changes", is_flag=True,
               help="Per rule and record key: new / still there / fixed in the latest run (or --run).")
-@click.option("--run", "run_id", type=int, default=None, help="With --changes: this run instead of the latest.")
+@click.option("--run", "run_id", type=ID, default=None, help="With --changes: this run instead of the latest.")
 @click.option("--copy", "copy", type=click.Choice(["district", "state"]), default=None,
               help="With --changes: the latest run of this copy.")
 @common
@@ -78,7 +78,7 @@ def notes() -> None:
 
 
 @notes.command("add")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", required=True)
 @click.option("--record", "record", default=None, help="The finding's record key, e.g. 'enrollment_id=300004'.")
 @click.option("--text", "text", required=True)
@@ -91,7 +91,7 @@ def notes_add(ctx: click.Context, unit_id: int, rule: str, record: str | None, t
 
 
 @notes.command("list")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", default=None)
 @common
 def notes_list(ctx: click.Context, unit_id: int, rule: str | None, actor: str | None, fmt: str, now: str | None) -> None:
@@ -110,7 +110,7 @@ EXCEPTION_COLUMNS = ["id", "status", "in_force", "unit_id", "event", "district",
 
 
 @exceptions.command("request")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", required=True)
 @click.option("--record", "record", default=None,
               help="The finding's record key ('enrollment_id=300004'); omit for the whole (non-fatal) rule.")
@@ -124,7 +124,7 @@ def exceptions_request(ctx: click.Context, unit_id: int, rule: str, record: str 
 
 
 @exceptions.command("approve")
-@click.argument("exception_id", type=int)
+@click.argument("exception_id", type=ID)
 @click.option("--reason", "reason", default=None, help="Why (required).")
 @click.option("--expires", "expires", default=None, help="Last day the exception holds (ISO date).")
 @common
@@ -136,7 +136,7 @@ def exceptions_approve(ctx: click.Context, exception_id: int, reason: str | None
 
 
 @exceptions.command("reject")
-@click.argument("exception_id", type=int)
+@click.argument("exception_id", type=ID)
 @click.option("--reason", "reason", default=None, help="Why (required).")
 @common
 def exceptions_reject(ctx: click.Context, exception_id: int, reason: str | None, actor: str | None, fmt: str,
@@ -147,7 +147,7 @@ def exceptions_reject(ctx: click.Context, exception_id: int, reason: str | None,
 
 
 @exceptions.command("list")
-@click.option("--unit", "unit_id", type=int, default=None)
+@click.option("--unit", "unit_id", type=ID, default=None)
 @click.option("--status", "status", type=click.Choice(["requested", "approved", "rejected"]), default=None,
               help="'requested': the pending requests (the state's list).")
 @common
@@ -172,7 +172,7 @@ def _bulk_out(rows: list[Any], fmt: str) -> None:
 
 
 @bulk.command("approve")
-@click.argument("unit_ids", type=int, nargs=-1, required=True)
+@click.argument("unit_ids", type=ID, nargs=-1, required=True)
 @click.option("--reason", "reason", default=None, help="Optional note on every approval.")
 @common
 def bulk_approve(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str,
@@ -183,7 +183,7 @@ def bulk_approve(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | No
 
 
 @bulk.command("recert")
-@click.argument("unit_ids", type=int, nargs=-1, required=True)
+@click.argument("unit_ids", type=ID, nargs=-1, required=True)
 @click.option("--reason", "reason", default=None, help="Why (required).")
 @common
 def bulk_recert(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str,
@@ -194,7 +194,7 @@ def bulk_recert(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | Non
 
 
 @bulk.command("read")
-@click.argument("message_ids", type=int, nargs=-1)
+@click.argument("message_ids", type=ID, nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every unread message of the user.")
 @common
 def bulk_read(ctx: click.Context, message_ids: tuple[int, ...], all_: bool, actor: str | None, fmt: str,
@@ -210,7 +210,7 @@ def bulk_read(ctx: click.Context, message_ids: tuple[int, ...], all_: bool, acto
 
 
 @cli.command("timeline")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=ID)
 @common
 def timeline(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     """The unit's audit history: who did what, when, from → to, why, what a submission rests on."""
@@ -220,8 +220,8 @@ def timeline(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now:
 
 
 @cli.command("certificate")
-@click.argument("unit_id", type=int)
-@click.option("--round", "round_", type=int, default=None, help="Default: the unit's current round.")
+@click.argument("unit_id", type=ID)
+@click.option("--round", "round_", type=ID, default=None, help="Default: the unit's current round.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the HTML here (default: stdout).")
 @common

@@ -62,7 +62,7 @@ def _runaway_tables(engine):
 
 
 @pytest.mark.parametrize(("bounds", "named"), [
-    (Bounds(seconds=30, memory_mb=None, rows=None), "time bound of 30 s"),
+    (Bounds(seconds=120, memory_mb=None, rows=None), "time bound of 120 s"),
     (Bounds(seconds=None, memory_mb=None, rows=1_000_000), "row bound of 1,000,000 rows"),
 ], ids=["time", "rows"])
 def test_spark_stops_a_runaway_self_cross_join(spark, bounds, named):
