@@ -14,14 +14,18 @@ class CertlibError(Exception):
 class Refused(CertlibError):
     """An action was refused by the status machine or the permission table.
 
-    The message names the action, the actor, the current status and the missing right or failed guard.
+    The message names the action, the actor, the current status and the missing right or failed guard
+    (the technical form, for the audit and the log); ``says`` is the sentence for people that the apps
+    show (the guard's sentence when ``reason`` carries one, see :class:`certlib.domain.guards.Why`).
     """
 
-    def __init__(self, action: str, actor: str, status: str | None, reason: str):
+    def __init__(self, action: str, actor: str, status: str | None, reason: str, says: str | None = None):
         self.action = action
         self.actor = actor
         self.status = status
         self.reason = reason
+        sentence = says or getattr(reason, "says", None)
+        self.says = sentence if isinstance(sentence, str) and sentence else reason
         where = f" (status: {status})" if status else ""
         super().__init__(f"{action} refused for {actor}{where}: {reason}")
 
@@ -34,7 +38,8 @@ class ReadOnlyError(Refused):
     """A mutation was attempted in a read-only deployment (CERTLIB_READ_ONLY=1)."""
 
     def __init__(self, action: str, actor: str = "anyone"):
-        super().__init__(action, actor, None, "this deployment is read-only (CERTLIB_READ_ONLY=1)")
+        super().__init__(action, actor, None, "this deployment is read-only (CERTLIB_READ_ONLY=1)",
+                         says="This server is read-only: changes are switched off here.")
 
 
 class StoreError(CertlibError):

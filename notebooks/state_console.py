@@ -351,7 +351,7 @@ def _(exc_buttons, exc_expires, exc_reason, exc_table, now, set_exc_result, set_
                 _e = ws.exceptions.reject(user.id, _id, exc_reason.value, now)
             set_exc_result((True, f"exception #{_e.id} {_e.status}"))
         except (_CertlibError, ValueError) as _err:
-            set_exc_result((False, str(_err)))
+            set_exc_result((False, dash.refusal_text(_err)))
     set_version(lambda v: v + 1)
     return
 

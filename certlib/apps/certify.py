@@ -119,8 +119,11 @@ _KINDS = {"state validation": "state_validation", "snapshot": "snapshot"}
 
 
 def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
-    """The wizard's steps as a table: step, Validation Type, Status, Note (why not COMPLETED)."""
-    rows = [{"step": st.step, "Validation Type": st.name, "Status": st.status, "Note": st.reason}
+    """The wizard's steps as a table: step, Validation Type, Status, Note (why not COMPLETED, in people's
+    words: a failed guard's sentence, see :func:`certlib.domain.guards.says`)."""
+    from certlib.domain.guards import says
+
+    rows = [{"step": st.step, "Validation Type": st.name, "Status": st.status, "Note": says(st.reason)}
             for st in wiz.steps() if with_submit or st.step < 4]
     return pl.DataFrame(rows)
 

@@ -136,25 +136,39 @@ def now_for(ws) -> dt.datetime:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one attempted action, for the notebook to show: ok, the value, the message."""
+    """The result of one attempted action, for the notebook to show: ok, the value, the message (in
+    people's words), and ``detail``: the technical form of a refusal (also logged), '' when none."""
 
     ok: bool
     message: str
     value: object = None
+    detail: str = ""
 
     def callout_kind(self) -> str:
         return "success" if self.ok else "danger"
 
 
+def refusal_text(err: BaseException) -> str:
+    """What a person reads for a certlib error: a refusal's sentence (the guard's ``says``), else the
+    error's message. The technical form stays in ``str(err)`` (the log and the audit)."""
+    from certlib.domain.guards import says
+
+    return says(err) if getattr(err, "says", None) else str(err)
+
+
 def attempt(label: str, fn, *args, **kwargs) -> Outcome:
-    """Run ``fn`` and turn a certlib refusal/error into an :class:`Outcome` with its message
-    (the message names the action, the actor, the status and the missing right)."""
+    """Run ``fn`` and turn a certlib refusal/error into an :class:`Outcome`: the message in people's
+    words (the failed guard's sentence), the technical form (action, actor, status, guard) in
+    ``detail`` and in the log."""
+    import logging
+
     from certlib.errors import CertlibError
 
     try:
         value = fn(*args, **kwargs)
     except CertlibError as err:
-        return Outcome(False, f"{label}: {err}")
+        logging.getLogger("certlib.apps").info("%s refused: %s", label, err)
+        return Outcome(False, f"{label[:1].upper()}{label[1:]}: {refusal_text(err)}", detail=str(err))
     return Outcome(True, f"{label}: done", value)
 
 
@@ -164,10 +178,12 @@ def checks_by_action(checks) -> dict[str, object]:
 
 
 def check_note(check) -> str:
-    """Text under a button: empty when allowed, else why not."""
+    """Text under a button: empty when allowed, else why not in people's words (the guard's sentence)."""
+    from certlib.domain.guards import says
+
     if check is None:
         return "not available here"
-    return "" if check.allowed else (check.reason or "not allowed")
+    return "" if check.allowed else (says(check.reason) or "Not allowed.")
 
 
 def views_frame(views) -> pl.DataFrame:
@@ -238,4 +254,4 @@ def has_marks(chart_element) -> bool:
     return isinstance(data, pl.DataFrame) and data.height > 0
 
 
-__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]
+__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "refusal_text", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]

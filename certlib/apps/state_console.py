@@ -12,6 +12,7 @@ from certlib.apps.common import (
     checks_by_action,
     first_value,
     now_for,
+    refusal_text,
     report_html,
     row_index,
     to_xlsx_bytes,
@@ -58,4 +59,4 @@ def members_frame(users, memberships) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"category": pl.String, "user": pl.String})
 
 
-__all__ = ["attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "members_frame", "now_for", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame"]
+__all__ = ["attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "members_frame", "now_for", "refusal_text", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame"]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from certlib.domain.entities import EDITABLE_EVENT_FIELDS, EVENT_LEVELS, Event, User, coerce_event_fields
-from certlib.domain.guards import ActionCheck, Guard
+from certlib.domain.guards import ActionCheck, Guard, Why
 from certlib.domain.statuses import EventStatus
 from certlib.errors import Refused
 
@@ -75,10 +75,13 @@ def _end_later(ctx: EventContext) -> str | None:
     return None
 
 
-FIELDS_KNOWN = Guard("known fields", _fields_known)
-DETAILS_VALID = Guard("details complete and dates in order", _details_valid)
-CATEGORY_LEVEL_FIXED = Guard("category, level and districts fixed once published", _category_level_fixed)
-END_LATER = Guard("end date extended", _end_later)
+FIELDS_KNOWN = Guard("known fields", _fields_known, "Only the event's own fields can be set.")
+DETAILS_VALID = Guard("details complete and dates in order", _details_valid,
+                      "Fill in every event detail, with the start date, the certification opening date and the "
+                      "due date in that order.")
+CATEGORY_LEVEL_FIXED = Guard("category, level and districts fixed once published", _category_level_fixed,
+                             "The category, level and districts cannot change once the event is published.")
+END_LATER = Guard("end date extended", _end_later, "Choose a new end date after the current one.")
 
 
 def _after_edit(ctx: EventContext) -> EventStatus:
@@ -116,13 +119,16 @@ EVENT_TRANSITIONS_BY_ACTION: dict[str, EventTransition] = {t.action: t for t in 
 def event_refusal(t: EventTransition, ctx: EventContext) -> str | None:
     """Why ``t`` may not happen (right, then status, then guards), or None."""
     if not ctx.actor.is_state:
-        return f"missing right: {t.action} on events needs a state user with the {t.right} right"
+        return Why(f"missing right: {t.action} on events needs a state user with the {t.right} right",
+                   "Only state users manage certification events.")
     if t.right not in ctx.actor.rights:
-        return f"missing right: {t.right} on certification events"
+        return Why(f"missing right: {t.right} on certification events",
+                   f"You need the {t.right} right on certification events to {t.action} an event.")
     status = ctx.event.status if ctx.event is not None else None
     if status not in t.from_statuses:
         allowed = ", ".join(sorted(s for s in t.from_statuses if s is not None)) or "(new event)"
-        return f"wrong status: allowed only from {allowed}"
+        return Why(f"wrong status: allowed only from {allowed}",
+                   f"Not possible while the event is {status or 'not created yet'}.")
     for guard in t.guards:
         failed = guard.failure(ctx)
         if failed:

@@ -167,26 +167,36 @@ def _expiry_ahead(ctx: ExceptionContext) -> str | None:
 class ExceptionAction:
     action: str
     roles: frozenset[str]
-    guards: tuple[tuple[str, Guard], ...]
+    guards: tuple[tuple[str, Guard, str], ...]  # (name, predicate, the sentence for people)
 
 
 DISTRICT = frozenset({"certifier", "reviewer"})
 STATE_APPROVER = frozenset({"state approver"})
 
+#: The sentence a person reads when each guard fails, kept beside the guards (the technical form,
+#: ``guard '<name>' failed: <detail>``, stays in the exception message and the log).
+RULE_IN_PACK = ("rule in the pack", _known_rule, "This rule is not in the rule pack.")
+FINDING_ON_RECORD = ("finding on record", _finding_listed,
+                     "Pick a finding that a validation run of this unit reported.")
+NOTE_TEXT = ("note text given", _text_given, "Enter the note's text.")
+EVENT_OPEN = ("event not closed", _event_live, "This event is closed: its exceptions can no longer change.")
+REQUEST_REASON = ("reason given", _text_given, "Enter a reason for the exception.")
+DECISION_REASON = ("reason given", _text_given, "Enter a reason for your decision.")
+FATAL_BY_RECORD = ("fatal rules record by record", _fatal_by_record,
+                   "A fatal rule can only be excepted record by record: pick the record.")
+NO_OPEN_REQUEST = ("no open request", _no_open_request,
+                   "An exception for this finding is already requested or approved.")
+REQUEST_PENDING = ("request pending", _pending, "This request was already decided.")
+EXPIRY_AHEAD = ("expiry ahead", _expiry_ahead, "Choose an expiry date that is not in the past.")
+
 EXCEPTION_ACTIONS: dict[str, ExceptionAction] = {a.action: a for a in (
     ExceptionAction("note", DISTRICT | STATE_APPROVER | {"state reviewer"},
-                    (("rule in the pack", _known_rule), ("finding on record", _finding_listed),
-                     ("note text given", _text_given))),
+                    (RULE_IN_PACK, FINDING_ON_RECORD, NOTE_TEXT)),
     ExceptionAction("request", DISTRICT,
-                    (("rule in the pack", _known_rule), ("event not closed", _event_live),
-                     ("finding on record", _finding_listed), ("reason given", _text_given), ("fatal rules record by record", _fatal_by_record),
-                     ("no open request", _no_open_request))),
+                    (RULE_IN_PACK, EVENT_OPEN, FINDING_ON_RECORD, REQUEST_REASON, FATAL_BY_RECORD, NO_OPEN_REQUEST)),
     ExceptionAction("approve", STATE_APPROVER,
-                    (("event not closed", _event_live), ("request pending", _pending),
-                     ("reason given", _text_given), ("fatal rules record by record", _fatal_by_record),
-                     ("expiry ahead", _expiry_ahead))),
-    ExceptionAction("reject", STATE_APPROVER,
-                    (("request pending", _pending), ("reason given", _text_given))),
+                    (EVENT_OPEN, REQUEST_PENDING, DECISION_REASON, FATAL_BY_RECORD, EXPIRY_AHEAD)),
+    ExceptionAction("reject", STATE_APPROVER, (REQUEST_PENDING, DECISION_REASON)),
 )}
 
 
@@ -201,8 +211,9 @@ def decide_exception(action: str, ctx: ExceptionContext) -> None:
     if ctx.role.kind not in spec.roles:
         who = " or ".join(sorted(spec.roles))
         raise Refused(label, ctx.actor.id, None,
-                      f"missing right: only the unit's {who} may {action}; {ctx.actor.id} is {ctx.role.kind}")
-    for name, guard in spec.guards:
+                      f"missing right: only the unit's {who} may {action}; {ctx.actor.id} is {ctx.role.kind}",
+                      says=f"Only the unit's {who} can {action} here; you are its {ctx.role.kind}.")
+    for name, guard, sentence in spec.guards:
         why = guard(ctx)
         if why:
-            raise Refused(label, ctx.actor.id, None, f"guard '{name}' failed: {why}")
+            raise Refused(label, ctx.actor.id, None, f"guard '{name}' failed: {why}", says=sentence)

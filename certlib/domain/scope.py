@@ -14,6 +14,7 @@ from typing import Literal
 
 from certlib.domain.entities import Event, Membership, Unit, User
 from certlib.domain.statuses import LIVE_EVENT, EventStatus
+from certlib.domain.guards import Why
 
 UnitRoleKind = Literal["state approver", "state reviewer", "certifier", "reviewer"]
 
@@ -79,9 +80,11 @@ def scope_refusal(user: User, memberships: Iterable[Membership], event: Event, u
     """Why ``user`` has no role on ``unit``: no membership in the category at all, or one outside scope."""
     in_category = [m for m in memberships if m.user_id == user.id and m.category_id == event.category_id]
     if not in_category:
-        return f"missing right: {user.id} has no membership in category {event.category_id}"
+        return Why(f"missing right: {user.id} has no membership in category {event.category_id}",
+                   "You have no role in this event's category.")
     where = f"school {unit.school_code}" if unit.school_code else f"district {unit.district_number}"
-    return f"outside scope: {user.id}'s membership in category {event.category_id} does not cover {where}"
+    return Why(f"outside scope: {user.id}'s membership in category {event.category_id} does not cover {where}",
+               f"This {'school' if unit.school_code else 'district'} is outside the districts and schools you work with.")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from certlib.domain.entities import Event, Membership, Progress, Unit, User
-from certlib.domain.guards import ActionCheck, Guard
+from certlib.domain.guards import ActionCheck, Guard, Why
 from certlib.domain.scope import UnitRole, UnitRoleKind, scope_refusal
 from certlib.domain.statuses import LIVE_EVENT, STATE_STEPS, WIZARD_STEPS, StepStatus, UnitStatus
 from certlib.errors import Refused
@@ -130,16 +130,26 @@ def every_certifier_certified(ctx: UnitContext) -> str | None:
     return None
 
 
-EVENT_NOT_CLOSED = Guard("event not closed", event_not_closed)
-WINDOW_OPEN = Guard("certification window open", window_open)
-NOT_YET_SUBMITTED = Guard("not yet submitted in this round", not_yet_submitted)
-STEPS_COMPLETED = Guard("steps 1-3 COMPLETED", steps_completed)
-NO_FATAL = Guard("no fatal or rule error", no_fatal_or_error)
-WARNINGS_ACK = Guard("warnings acknowledged", warnings_acknowledged)
-SNAPSHOT_PINNED = Guard("snapshot pinned", snapshot_pinned)
-EVIDENCE_ON_RECORD = Guard("steps backed by runs on record", evidence_on_record)
-REASON_GIVEN = Guard("reason required", reason_given)
-EVERY_CERTIFIER = Guard("every certifier certified", every_certifier_certified)
+EVENT_NOT_CLOSED = Guard("event not closed", event_not_closed,
+                         "This event is closed: its certifications can no longer change.")
+WINDOW_OPEN = Guard("certification window open", window_open,
+                    "Certification is not open now: submit between the event's opening date and its due date.")
+NOT_YET_SUBMITTED = Guard("not yet submitted in this round", not_yet_submitted,
+                          "You already submitted this certification.")
+STEPS_COMPLETED = Guard("steps 1-3 COMPLETED", steps_completed,
+                        "Complete steps 1 to 3 of the wizard before submitting.")
+NO_FATAL = Guard("no fatal or rule error", no_fatal_or_error,
+                 "Fix the fatal findings (and any rule that could not run) before submitting.")
+WARNINGS_ACK = Guard("warnings acknowledged", warnings_acknowledged,
+                     "Acknowledge the warnings of each step before submitting.")
+SNAPSHOT_PINNED = Guard("snapshot pinned", snapshot_pinned,
+                        "Review the latest state snapshot in step 3 before submitting.")
+EVIDENCE_ON_RECORD = Guard("steps backed by runs on record", evidence_on_record,
+                           "Run the validations of steps 1 to 3 again: the data changed since they ran.")
+REASON_GIVEN = Guard("reason required", reason_given, "Enter a reason for the recertification request.")
+DENIAL_REASON_GIVEN = Guard("reason required", reason_given, "Enter a reason for denying the request.")
+EVERY_CERTIFIER = Guard("every certifier certified", every_certifier_certified,
+                        "Every certifier of this unit must submit before recertification can be requested.")
 
 
 # ---- targets -----------------------------------------------------------------------------------
@@ -208,7 +218,7 @@ UNIT_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "deny_request", "Deny Recertification Request", "state approver",
         frozenset({S.RECERT_REQUESTED}), before_request,
-        (REASON_GIVEN,), clears_request=True,
+        (DENIAL_REASON_GIVEN,), clears_request=True,
     ),
 )
 
@@ -230,14 +240,16 @@ def refusal(t: Transition, ctx: UnitContext) -> str | None:
     if ctx.role is None:
         return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
     if ctx.role.kind != t.actor_role:
-        return f"missing right: {t.label} needs the {t.actor_role} role; {ctx.actor.id} is {ctx.role.kind}"
+        return Why(f"missing right: {t.label} needs the {t.actor_role} role; {ctx.actor.id} is {ctx.role.kind}",
+                   f"Only the unit's {t.actor_role}s can do this ({t.label}); you are its {ctx.role.kind}.")
     for guard in UNIT_PRECONDITIONS:
         failed = guard.failure(ctx)
         if failed:
             return failed
     if ctx.unit.status not in t.from_statuses:
         allowed = ", ".join(sorted(t.from_statuses))
-        return f"wrong status: allowed only from {allowed}"
+        return Why(f"wrong status: allowed only from {allowed}",
+                   f"Not possible while the certification is {ctx.unit.status}.")
     for guard in t.guards:
         failed = guard.failure(ctx)
         if failed:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certlib.domain.guards import ActionCheck, Guard
+from certlib.domain.guards import ActionCheck, Guard, Why
 from certlib.domain.scope import UnitRoleKind, scope_refusal
 from certlib.domain.statuses import LIVE_EVENT, OPEN_FOR_SUBMISSION, StepStatus
 from certlib.domain.unit_transitions import UnitContext
@@ -55,9 +55,19 @@ def _step3_completed(ctx: UnitContext) -> str | None:
     return None
 
 
-UNIT_OPEN = Guard("unit open for submission", _open_for_resync)
-NOBODY_SUBMITTED = Guard("nobody submitted in this round", _nobody_submitted)
-STEP3_COMPLETED = Guard("step 3 COMPLETED", _step3_completed)
+UNIT_OPEN = Guard("unit open for submission", _open_for_resync,
+                  "This certification was already sent to the state: request recertification before a resync.")
+NOBODY_SUBMITTED = Guard("nobody submitted in this round", _nobody_submitted,
+                         "Someone already submitted this round: a resync would change the data under their submission.")
+STEP3_COMPLETED = Guard("step 3 COMPLETED", _step3_completed, "Review the state snapshot in step 3 before closing.")
+#: Checked for every wizard action after the role (the event is live, the review window has begun).
+EVENT_LIVE = Guard("event not closed", lambda ctx: (None if ctx.event.status in LIVE_EVENT
+                                                    else f"event {ctx.event.id} is {ctx.event.status}"),
+                   "This event is closed: its certifications can no longer change.")
+REVIEW_WINDOW_OPEN = Guard("review window open",
+                           lambda ctx: (None if ctx.now.date() >= ctx.event.start_date
+                                        else f"the event starts {ctx.event.start_date.isoformat()}"),
+                           "This event has not started yet.")
 
 
 @dataclass(frozen=True)
@@ -102,12 +112,9 @@ def wizard_refusal(action: str, ctx: UnitContext) -> str | None:
         return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
     if ctx.role.kind not in right.roles:
         roles = " or ".join(sorted(right.roles))
-        return f"missing right: {right.label} needs the {roles} role ({right.others}); {ctx.actor.id} is {ctx.role.kind}"
-    if ctx.event.status not in LIVE_EVENT:
-        return f"guard 'event not closed' failed: event {ctx.event.id} is {ctx.event.status}"
-    if ctx.now.date() < ctx.event.start_date:
-        return f"guard 'review window open' failed: the event starts {ctx.event.start_date.isoformat()}"
-    for guard in right.guards:
+        return Why(f"missing right: {right.label} needs the {roles} role ({right.others}); {ctx.actor.id} is "
+                   f"{ctx.role.kind}", f"{right.others[:1].upper()}{right.others[1:]} (you are its {ctx.role.kind}).")
+    for guard in (EVENT_LIVE, REVIEW_WINDOW_OPEN, *right.guards):
         failed = guard.failure(ctx)
         if failed:
             return failed

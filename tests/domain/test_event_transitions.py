@@ -86,7 +86,7 @@ def test_allowed_event_actions_for_a_published_event():
 
 def test_may_i_create_answers_only_the_right():
     assert [c.as_dict() for c in allowed_event_actions(EventContext(ADMIN, None, NOW))] == [
-        {"action": "create", "allowed": True, "reason": None}]
+        {"action": "create", "allowed": True, "reason": None, "says": ""}]
     reader = User("rd", "Reader", "state", rights=frozenset({"read"}))
     (check,) = allowed_event_actions(EventContext(reader, None, NOW))
     assert not check.allowed and "missing right: add" in check.reason
