@@ -31,12 +31,13 @@ def url_for(path_or_url: str | Path) -> str:
 
 def read_only_url(path: Path) -> str:
     """A read-only deployment's SQLite URL: opened ``mode=ro``, and ``immutable=1`` unless a write-ahead
-    log is beside the file (then SQLite must read it, through its existing ``-shm``). Immutable means no
+    log is beside the file (a writer has it open, or died: then SQLite must read the log, through its
+    ``-shm``, and see the writer's commits). Immutable means no
     lock, no ``-shm``/``-wal`` file created: nothing is written, so the workspace can sit on read-only
     storage (a replica, a read-only mount). Such a deployment must not share the file with a live writer
     that has no write-ahead log open."""
-    wal = path.with_name(path.name + "-wal")
-    flags = "mode=ro" if wal.exists() and wal.stat().st_size else "mode=ro&immutable=1"
+    wal = path.with_name(path.name + "-wal")  # present while a writer has the file open (or after it crashed)
+    flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     return f"sqlite:///file:{quote(str(path))}?{flags}&uri=true"
 
 
