@@ -14,7 +14,7 @@ database can recompute every hash, or delete the last row and wind the head back
   (``CERTLIB_AUDIT_ANCHOR``) or on demand (``certlib audit anchor``); :func:`verify` with anchors refuses
   a chain that is shorter than an anchor (truncated) or whose anchored row hashes differently (rewritten).
 - **replay**: every row that changes a unit records the unit's state after the change, every submit
-  row the submission; :func:`verify` replays them and compares with the ``units`` and ``submissions``
+  row the submission, every "snapshot taken" row the registered version; :func:`verify` replays them and compares with the ``units`` and ``submissions``
   tables, so a direct edit of those tables is caught.
 - **clock and actor**: every row records the real time of the write (``recorded_at``, UTC), whether its
   ``at`` came from the real clock or was supplied (``--now``, ``CERTLIB_NOW``, a caller's time), and the
@@ -358,10 +358,11 @@ def _row_problem(row: AuditRow, n: int, prev: str, key: bytes | None, keyed_from
 
 
 def replay(conn: sa.Connection, log: list[AuditRow]) -> tuple[int, int, list[str]]:
-    """Replay the unit states and submissions the log recorded; compare them with the tables. Returns
-    (units checked, submissions checked, problems)."""
+    """Replay the unit states, submissions and registered snapshots the log recorded; compare them with
+    the tables. Returns (units checked, submissions checked, problems)."""
     units: dict[int, dict[str, Any]] = {}
     subs: dict[tuple[int, int, str], tuple[str, str | None]] = {}
+    snaps: dict[tuple[int, int], tuple[str | None, str, int]] = {}
     for row in log:
         for uid, state in (row.details.get("units") or {}).items():
             units[int(uid)] = state
@@ -369,7 +370,21 @@ def replay(conn: sa.Connection, log: list[AuditRow]) -> tuple[int, int, list[str
             subs[(int(s["unit_id"]), int(s["round"]), str(s["user_id"]))] = (s["at"], s.get("snapshot_sha256"))
         if row.action == "submit" and row.unit_id is not None and "round" in row.details:
             subs[(row.unit_id, int(row.details["round"]), row.actor)] = (row.at, row.snapshot_sha256)
+        if row.action == "snapshot taken" and row.unit_id is not None and "data_generation" in row.details:
+            snaps[(row.unit_id, int(row.details["version"]))] = (row.snapshot_sha256, row.actor,
+                                                                 int(row.details["data_generation"]))
     problems: list[str] = []
+    q = sa.select(schema.snapshots).order_by(schema.snapshots.c.unit_id, schema.snapshots.c.version)
+    registry = {(r.unit_id, r.version): (r.sha256, r.taken_by, r.data_generation) for r in conn.execute(q)}
+    for k in sorted(set(registry) | set(snaps)):
+        what = f"snapshot version {k[1]} of unit {k[0]}"
+        if k not in snaps:
+            problems.append(f"{what} is registered but no audit row took it (written outside certlib)")
+        elif k not in registry:
+            problems.append(f"{what} of the audit log is missing from the snapshot registry (deleted outside certlib)")
+        elif registry[k] != snaps[k]:
+            problems.append(f"{what}: the registry says {registry[k]!r}, the audit log {snaps[k]!r} (edited outside "
+                            "certlib)")
     table = {r.id: unit_state(r) for r in conn.execute(sa.select(schema.units).order_by(schema.units.c.id))}
     for uid in sorted(set(table) | set(units)):
         if uid not in units:

@@ -226,6 +226,10 @@ def test_a_row_records_the_real_time_beside_a_supplied_clock(keyed):
     ("INSERT INTO submissions (unit_id, round, user_id, at, snapshot_sha256) "
      "SELECT id, round, 'cs', '2025-07-01T09:00:00', NULL FROM units WHERE district_number = '1071'",
      "not in the audit log"),
+    ("UPDATE snapshots SET sha256 = 'ab'", "the registry says ('ab'"),
+    ("DELETE FROM snapshots", "missing from the snapshot registry"),
+    ("INSERT INTO snapshots (unit_id, version, sha256, taken_by, taken_at, data_generation) "
+     "SELECT unit_id, 9, sha256, taken_by, taken_at, data_generation FROM snapshots", "no audit row took it"),
     ("INSERT INTO units (event_id, district_number, school_code, status, round, data_generation) "
      "SELECT event_id, district_number, '0588', 'Certification Approved by State', 1, 0 FROM units "
      "WHERE district_number = '1071'", "no audit row created it"),
