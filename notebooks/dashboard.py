@@ -96,14 +96,17 @@ def _(today, top_n, view):
 
 @app.cell
 def _(heatmap, overdue_event_chart, overdue_unit_chart, progress_view, unit_chart, user_chart):
+    def _shown(chart):
+        """The chart, or its empty state (a chart with nothing to draw says so)."""
+        _empty = charts.empty_state(chart)
+        return mo.callout(mo.md(_empty.markdown()), kind="neutral") if _empty else chart
+
     mo.vstack([
         mo.md("Click a bar or a heatmap cell to filter the events table below (shift-click adds; "
               "click the background to clear)."),
-        mo.hstack([unit_chart, user_chart], widths="equal"),
-        mo.hstack([overdue_event_chart, overdue_unit_chart], widths="equal"),
-        mo.hstack([progress_view, heatmap if dash.has_marks(heatmap) else mo.callout(
-            mo.md("**No findings yet.** The heatmap fills in as districts run their validations."),
-            kind="neutral")], widths="equal"),
+        mo.hstack([_shown(unit_chart), _shown(user_chart)], widths="equal"),
+        mo.hstack([_shown(overdue_event_chart), _shown(overdue_unit_chart)], widths="equal"),
+        mo.hstack([_shown(progress_view), _shown(heatmap)], widths="equal"),
     ])
     return
 
@@ -167,7 +170,7 @@ def _(events, page_no, page_size, table_filters, view):
                     label="Download XLSX"),
     ], justify="start")
     mo.vstack([
-        mo.md(f"**{pg.total:,} units** match · {table_filters.describe(dash.neutral_filters(view.units)) or 'no filter'}"),
+        mo.md(dash.match_summary(pg.total, table_filters, view.units)),
         events_grid if pg.total else mo.callout(
             mo.md("No unit matches these filters. Clear a filter or click the chart background to "
                   "remove a chart selection."), kind="neutral"),

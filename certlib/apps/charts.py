@@ -52,6 +52,63 @@ SEVERITY_COLORS: dict[str, str] = {"fatal": "#cb181d", "error": "#7a0177", "warn
 
 _WIDTH = 320
 
+#: Legends sit under the plot: at the right they ran off a 1400 px window (and under marimo's cell menu).
+_LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 2, "labelLimit": 220}
+
+
+def _legend(title: str | None, **kw) -> alt.Legend:
+    return alt.Legend(title=title, **{**_LEGEND, **kw})
+
+
+# ---------------------------------------------------------------------------------------------
+# Empty states: a chart with nothing to draw says so instead of showing an empty box
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmptyState:
+    """What a chart with no data shows instead of axes "0.000000" and a legend "NaN"."""
+
+    title: str
+    message: str
+
+    def markdown(self) -> str:
+        return f"**{self.title}.** {self.message}"
+
+
+#: The sentence each chart shows when its frame is empty.
+EMPTY_MESSAGES: dict[str, str] = {
+    "status_bars": "No units to show for this selection yet.",
+    "overdue_by_event": "No overdue units: every unit due so far was sent to or approved by the state.",
+    "overdue_by_unit": "No district or school is overdue.",
+    "progress_chart": "No unit was sent to the state yet.",
+    "findings_heatmap": "No findings yet. The heatmap fills in as districts run their validations.",
+    "trend_lines": "No validation runs yet: the trend fills in as districts run their validations.",
+}
+
+
+def _empty(kind: str, title: str) -> alt.Chart:
+    """A chart that draws its empty state (one line of text, no axes, no legend) and carries it in
+    ``usermeta`` for :func:`empty_state`."""
+    message = EMPTY_MESSAGES[kind]
+    return (
+        alt.Chart(pl.DataFrame({"message": [message]}))
+        .mark_text(fontSize=13, color="#444", align="center", baseline="middle")
+        .encode(text="message:N")
+        .properties(width=_WIDTH, height=80, title=title,
+                    usermeta={"empty": {"title": title, "message": message}})
+    )
+
+
+def empty_state(chart) -> EmptyState | None:
+    """The :class:`EmptyState` of a chart drawn from an empty frame (also through ``mo.ui.altair_chart``),
+    None when the chart has data to draw."""
+    chart = getattr(chart, "_chart", chart)
+    meta = getattr(chart, "usermeta", None)
+    if isinstance(meta, dict) and isinstance(meta.get("empty"), dict):
+        return EmptyState(meta["empty"]["title"], meta["empty"]["message"])
+    return None
+
 
 def _require(frame: pl.DataFrame, columns: list[str], chart: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
@@ -140,6 +197,8 @@ def status_bars(frame: pl.DataFrame, title: str = "Event status by school") -> a
     frame, so ``mo.ui.altair_chart(chart).value`` is the selected rows.
     """
     _require(frame, ["key", "label", "status", "count"], "status_bars")
+    if frame.height == 0:
+        return _empty("status_bars", title)
     statuses = frame["status"].unique().to_list()
     colors = {**UNIT_STATUS_COLORS, **USER_STATUS_COLORS}
     order = {s: i for i, s in enumerate(colors)}
@@ -154,7 +213,7 @@ def status_bars(frame: pl.DataFrame, title: str = "Event status by school") -> a
         .encode(
             y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=160)),
             x=alt.X("count:Q", title="count", stack="zero"),
-            color=alt.Color("status:N", title="status", scale=_scale(colors, statuses)),
+            color=alt.Color("status:N", title="status", scale=_scale(colors, statuses), legend=_legend("status")),
             order=alt.Order("_order:Q"),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=["label:N", "key:N", "status:N", alt.Tooltip("count:Q", format=",")],
@@ -176,6 +235,8 @@ def overdue_by_event(frame: pl.DataFrame, title: str = "Overdue by event") -> al
     days since the due date), ``overdue_units`` (int). Selection: point on ``event_id``.
     """
     _require(frame, ["event_id", "event", "days_overdue", "overdue_units"], "overdue_by_event")
+    if frame.height == 0:
+        return _empty("overdue_by_event", title)
     pick = alt.selection_point(name=SELECTION, fields=["event_id"])
     return (
         alt.Chart(frame)
@@ -183,7 +244,8 @@ def overdue_by_event(frame: pl.DataFrame, title: str = "Overdue by event") -> al
         .encode(
             y=alt.Y("event:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)),
             x=alt.X("days_overdue:Q", title="days past the due date"),
-            color=alt.Color("overdue_units:Q", title="overdue units", scale=alt.Scale(scheme="orangered")),
+            color=alt.Color("overdue_units:Q", title="overdue units", scale=alt.Scale(scheme="orangered"),
+                            legend=_legend("overdue units", direction="horizontal", gradientLength=160)),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=["event:N", "event_id:N", "days_overdue:Q", "overdue_units:Q"],
         )
@@ -200,6 +262,8 @@ def overdue_by_unit(frame: pl.DataFrame, title: str = "Most overdue districts an
     Selection: point on ``key``.
     """
     _require(frame, ["key", "label", "event", "days_overdue"], "overdue_by_unit")
+    if frame.height == 0:
+        return _empty("overdue_by_unit", title)
     pick = alt.selection_point(name=SELECTION, fields=["key"])
     return (
         alt.Chart(frame)
@@ -230,13 +294,15 @@ def progress_chart(
     ``due_date``: where to draw the vertical rule (omitted when None). No selection.
     """
     _require(frame, ["date", "series", "share", "units"], "progress_chart")
+    if frame.height == 0:
+        return _empty("progress_chart", title)
     lines = (
         alt.Chart(frame)
         .mark_line(point=True, interpolate="step-after")
         .encode(
             x=alt.X("date:T", title="date"),
             y=alt.Y("share:Q", title="share of units", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("series:N", title=None,
+            color=alt.Color("series:N", title=None, legend=_legend(None),
                             scale=alt.Scale(domain=["Sent to State", "Approved"], range=["#4292c6", "#31a354"])),
             tooltip=["date:T", "series:N", alt.Tooltip("share:Q", format=".0%"), "units:Q"],
         )
@@ -267,6 +333,8 @@ def findings_heatmap(frame: pl.DataFrame, title: str = "Findings by school and r
     (fatal/warning/info/error), ``count`` (int > 0). Selection: point on ``key`` and ``rule_id``.
     """
     _require(frame, ["key", "label", "rule_id", "severity", "count"], "findings_heatmap")
+    if frame.height == 0:
+        return _empty("findings_heatmap", title)
     pick = alt.selection_point(name=SELECTION, fields=["key", "rule_id"])
     sev = frame["severity"].unique().to_list()
     top = int(frame["count"].max() or 1) if frame.height else 1
@@ -276,11 +344,12 @@ def findings_heatmap(frame: pl.DataFrame, title: str = "Findings by school and r
         .encode(
             x=alt.X("rule_id:N", title="rule", axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=160)),
-            color=alt.Color("severity:N", title="severity", scale=_scale(SEVERITY_COLORS, sev)),
+            color=alt.Color("severity:N", title="severity", scale=_scale(SEVERITY_COLORS, sev),
+                            legend=_legend("severity")),
             opacity=alt.condition(
                 pick,
-                alt.Opacity("count:Q", title="findings", scale=alt.Scale(type="log", domain=[1, max(top, 2)],
-                                                                         range=[0.35, 1.0])),
+                alt.Opacity("count:Q", title="findings", legend=_legend("findings"),
+                            scale=alt.Scale(type="log", domain=[1, max(top, 2)], range=[0.35, 1.0])),
                 alt.value(0.1),
             ),
             tooltip=["label:N", "key:N", "rule_id:N", "severity:N", alt.Tooltip("count:Q", format=",")],
@@ -296,10 +365,13 @@ def findings_heatmap(frame: pl.DataFrame, title: str = "Findings by school and r
 
 __all__ = [
     "SELECTION",
+    "EMPTY_MESSAGES",
     "SEVERITY_COLORS",
     "UNIT_STATUS_COLORS",
     "USER_STATUS_COLORS",
+    "EmptyState",
     "Kpi",
+    "empty_state",
     "findings_heatmap",
     "kpi_numbers",
     "overdue_by_event",
@@ -324,6 +396,9 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
     Selection: point on ``series`` (bound to the legend).
     """
     _require(frame, ["day", "series", "count"], "trend_lines")
+    heading = title or f"Open errors over time by {'district' if by == 'district' else 'rule'}"
+    if frame.height == 0:
+        return _empty("trend_lines", heading)
     pick = alt.selection_point(name=SELECTION, fields=["series"], bind="legend")
     lines = (
         alt.Chart(frame)
@@ -331,7 +406,8 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
         .encode(
             x=alt.X("day:T", title="run date"),
             y=alt.Y("count:Q", title="open errors", scale=alt.Scale(zero=True)),
-            color=alt.Color("series:N", title="district" if by == "district" else "rule"),
+            color=alt.Color("series:N", title="district" if by == "district" else "rule",
+                            legend=_legend("district" if by == "district" else "rule", columns=1)),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.25)),
             tooltip=[alt.Tooltip("day:T", title="date"), "series:N", alt.Tooltip("count:Q", title="open errors")],
         )
@@ -343,5 +419,4 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
         layers.append(alt.Chart(due).mark_rule(color="#cb181d", strokeDash=[6, 3], size=2).encode(x="day:T"))
         layers.append(alt.Chart(due).mark_text(align="left", dx=4, dy=-6, color="#cb181d")
                       .encode(x="day:T", y=alt.value(8), text="label:N"))
-    heading = title or f"Open errors over time by {'district' if by == 'district' else 'rule'}"
     return alt.layer(*layers).properties(width=_WIDTH, height=240, title=heading)

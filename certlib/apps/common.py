@@ -34,6 +34,15 @@ def conform(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.Da
     return frame.select(*cols, *extra)
 
 
+_FILTER_WORDS = {"keys": "school/district", "event_ids": "event", "rule_ids": "rule", "year": "school year",
+                 "active_only": "active events only"}
+
+
+def plural(n: int, noun: str, plural_noun: str | None = None) -> str:
+    """``"1 unit"``, ``"2 units"``, ``"1,200 units"``."""
+    return f"{n:,} {noun if n == 1 else (plural_noun or noun + 's')}"
+
+
 @dataclass
 class EventFilters:
     """The help article's filters over the events table (all optional)."""
@@ -51,16 +60,21 @@ class EventFilters:
     event_ids: list[int] = field(default_factory=list)
     rule_ids: list[str] = field(default_factory=list)
 
-    def describe(self, neutral: EventFilters | None = None) -> str:
-        """The active filters as a short text ("" when none), skipping values equal to ``neutral``'s."""
+    def describe(self, neutral: EventFilters | None = None, names: dict[str, dict] | None = None) -> str:
+        """The active filters as a short text ("" when none), skipping values equal to ``neutral``'s.
+
+        ``names`` maps a field to ``{value: what people call it}`` (``keys`` → school/district names,
+        ``event_ids`` → event names), so a chart selection reads "school/district: North Star High",
+        not "keys: 7988"."""
         parts = []
+        names = names or {}
         for f in fields(self):
             v = getattr(self, f.name)
             if v in (None, "", [], False) or (neutral is not None and getattr(neutral, f.name) == v):
                 continue
             if isinstance(v, list):
-                v = ", ".join(str(x) for x in v)
-            parts.append(f"{f.name.replace('_', ' ')}: {v}")
+                v = ", ".join(str(names.get(f.name, {}).get(x, x)) for x in v)
+            parts.append(f"{_FILTER_WORDS.get(f.name, f.name.replace('_', ' '))}: {v}")
         return "; ".join(parts)
 
     @classmethod
@@ -247,11 +261,16 @@ def first_line(text: str | None) -> str:
 
 
 def has_marks(chart_element) -> bool:
-    """Whether a (``mo.ui.altair_chart``-wrapped) chart has any data row to draw."""
+    """Whether a (``mo.ui.altair_chart``-wrapped) chart has any data row to draw (a chart drawn from an
+    empty frame shows its empty state, see :func:`certlib.apps.charts.empty_state`)."""
+    from certlib.apps.charts import empty_state
+
+    if empty_state(chart_element) is not None:
+        return False
     data = getattr(chart_element, "dataframe", None)
     if data is None:
         data = getattr(getattr(chart_element, "_chart", chart_element), "data", None)
     return isinstance(data, pl.DataFrame) and data.height > 0
 
 
-__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "refusal_text", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]
+__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "plural", "refusal_text", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]

@@ -34,6 +34,7 @@ from certlib.apps.common import (
     USER_STATUSES,
     EventFilters,
     conform,
+    plural,
     has_marks,
     page,
     to_csv_bytes,
@@ -395,6 +396,23 @@ def neutral_filters(units: pl.DataFrame) -> EventFilters:
     return EventFilters(due_after=first, due_before=last)
 
 
+def filter_names(units: pl.DataFrame) -> dict[str, dict]:
+    """What people call the values of the chart filters: ``keys`` (school code / district number) →
+    the school or district name, ``event_ids`` → the event name (for :meth:`EventFilters.describe`)."""
+    u = units.select(key=pl.coalesce("school_code", "district_number"),
+                     label=pl.coalesce("school_name", "district_name", "district_number"))
+    keys = {k: f"{lbl} ({k})" if lbl and lbl != k else k for k, lbl in u.unique(maintain_order=True).iter_rows()}
+    events = {int(i): name for i, name in units.select("event_id", "event").unique(maintain_order=True).iter_rows()
+              if i is not None}
+    return {"keys": keys, "event_ids": events}
+
+
+def match_summary(total: int, filters: EventFilters, units: pl.DataFrame) -> str:
+    """The line above the events table: "**1 unit** matches · school/district: North Star High (0601)"."""
+    said = filters.describe(neutral_filters(units), filter_names(units)) or "no filter"
+    return f"**{plural(total, 'unit')}** {'matches' if total == 1 else 'match'} · {said}"
+
+
 def event_report(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     """The state's event report: one row per district/school with its event status, how many
     certifiers completed, whether it was sent / approved, and days overdue."""
@@ -408,4 +426,4 @@ def event_report(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     )
 
 
-__all__ = ["DISPLAY_COLUMNS", "DashboardFrames", "FINDING_SCHEMA", "UNIT_SCHEMA", "UNIT_STATUSES", "USER_SCHEMA", "USER_STATUSES", "build_filters", "due_range", "empty_findings", "empty_units", "empty_users", "event_options", "event_report", "events_table", "filter_events", "findings_matrix", "for_display", "for_event", "frames_from_workspace", "has_marks", "kpis", "latest_report_html", "merge_selections", "neutral_filters", "overdue_events", "overdue_units", "page", "progress", "selection_filter", "to_csv_bytes", "to_xlsx_bytes", "today_for", "unit_status_by_school", "user_status_by_school", "with_overdue"]
+__all__ = ["DISPLAY_COLUMNS", "DashboardFrames", "FINDING_SCHEMA", "UNIT_SCHEMA", "UNIT_STATUSES", "USER_SCHEMA", "USER_STATUSES", "build_filters", "due_range", "empty_findings", "empty_units", "empty_users", "event_options", "event_report", "events_table", "filter_events", "findings_matrix", "for_display", "for_event", "frames_from_workspace", "has_marks", "kpis", "latest_report_html", "match_summary", "merge_selections", "neutral_filters", "filter_names", "overdue_events", "overdue_units", "page", "progress", "selection_filter", "to_csv_bytes", "to_xlsx_bytes", "today_for", "unit_status_by_school", "user_status_by_school", "with_overdue"]
