@@ -93,3 +93,60 @@ def test_state_bulk_approves_and_sees_the_timeline(state_server, workspace, page
     assert page.get_by_text("Download the certificate (HTML)").first.is_visible()
     assert cell_errors(page) == []
     screenshot(page, "state-console-timeline")
+
+
+@pytest.fixture(scope="module")
+def certifier_server(workspace):
+    server = MarimoServer(workspace, env={"CERTLIB_DEMO_USER": "li.cert1"})
+    yield server
+    server.stop()
+
+
+def test_certifier_asks_the_state_approves_and_the_report_shows_excepted(certifier_server, state_server, workspace,
+                                                                         page, browser):
+    # the certifier runs step 1 and asks for an exception on the finding still open
+    open_notebook(page, certifier_server, "certify", "Certification Event Details")
+    page.get_by_role("row").filter(has_text=SECTION_504).get_by_role("checkbox").click()
+    _heading(page, "1 District Validation")
+    page.get_by_role("button", name="Generate Report").click()
+    _text(page, "district validation: done")
+    assert page.get_by_text("blocking findings").first.is_visible()
+    _heading(page, "Findings since the previous run")
+    page.get_by_role("row").filter(has_text="plan_id=300039").get_by_role("checkbox").click()
+    wait_idle(page)
+    page.get_by_label("Reason / note").fill("Plan closed on transfer; exit on file")
+    page.get_by_role("button", name="Ask the state for an exception").click()
+    _text(page, re.compile(r"exception #\d+ requested for 504-001 plan_id=300039"))
+    assert cell_errors(page) == []
+
+    # the state approves it in the state console
+    state = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    open_notebook(state, state_server, "state_console", "Certification events")
+    _heading(state, r"Exception requests \(1 pending\)")
+    state.get_by_role("row").filter(has_text="plan_id=300039").get_by_role("checkbox").click()
+    wait_idle(state)
+    state.get_by_label("Reason (required)").fill("Transfer documented")
+    state.get_by_role("button", name="Approve exception").click()
+    _text(state, re.compile(r"exception #\d+ approved"))
+    state.context.close()
+
+    # the certifier's next run: both fatal findings excepted, the report says so, step 1 is COMPLETED
+    page.reload()
+    open_notebook(page, certifier_server, "certify", "Certification Event Details")
+    page.get_by_role("row").filter(has_text=SECTION_504).get_by_role("checkbox").click()
+    _heading(page, "1 District Validation")
+    page.get_by_role("button", name="Generate Report").click()
+    _text(page, "district validation: done")
+    _text(page, "no fatal finding")
+    page.get_by_text("Report (HTML)").first.click()
+    wait_idle(page)
+    report = page.frame_locator("iframe").first
+    excepted = report.get_by_text(re.compile(r"excepted \(#\d+, until"))
+    excepted.first.wait_for(state="attached", timeout=30_000)  # in the report's rule sections
+    import json
+
+    saved = json.loads(next((workspace / "reports").glob("unit*-li.cert1-district.json")).read_text())
+    assert {r["id"]: r["excepted"] for r in saved["rules"] if r["excepted"]} == {"504-001": 1, "SPED-002": 1}
+    assert page.get_by_text("Exceptions of this unit").first.is_visible()
+    assert cell_errors(page) == []
+    screenshot(page, "certify-excepted")
