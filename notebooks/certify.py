@@ -7,6 +7,7 @@ with app.setup:
     import marimo as mo
 
     from certlib.apps import certify as dash
+    from certlib.apps import history as hist
     from certlib.apps import session
     from certlib.services import differences as dif
 
@@ -472,14 +473,10 @@ def _(current_step, get_version, nav, wiz):
 
 
 @app.cell
-def _(current_step, wiz):
-    from certlib.config import settings as _settings
-
+def _(current_step, user, wiz, ws):
     mo.stop(current_step != 4 or wiz.submission is not None or not wiz.is_certifier)
     attest_title = mo.ui.text(label="Your title (recorded with your attestation)", full_width=True)
-    mo.vstack([mo.md("#### Attestation"), mo.md(f"> {_settings().attestation}"),
-               mo.md(f"Submitting records this statement with your name (**{wiz.ws.user(wiz.user_id).name}**) "
-                     "and title."), attest_title])
+    mo.vstack([mo.md("#### Attestation"), mo.md(hist.attestation_md(ws, user.id)), attest_title])
     return (attest_title,)
 
 
@@ -526,54 +523,34 @@ def _():
 @app.cell
 def _(get_version, now, unit_id, user, wiz, ws):
     get_version()
-    _rows = []
-    for _copy in ("district", "state"):
-        for _c in wiz.changes(_copy):
-            _rows.append({"copy": _copy, **_c.as_dict()})
-    _counts = {c: {k: sum(1 for r in _rows if r["copy"] == c and r["change"] == k)
-                   for k in ("new", "still there", "fixed", "unknown")} for c in ("district", "state")}
-    _exc = ws.exceptions.list(user.id, now, unit_id)
+    _rows, _line = hist.findings_rows(wiz)
+    _exc = hist.exception_rows(ws, user.id, now, unit_id)
+    _open = hist.open_findings(_rows)
     findings_table = mo.ui.table(
-        [r for r in _rows if r["change"] != "fixed"], selection="multi", page_size=10,
+        _open, selection="multi", page_size=10,
         label="Findings of your latest runs — select some to ask the state for an exception or to note them",
-    ) if _rows else None
+    ) if _open else None
     finding_text = mo.ui.text(label="Reason / note", full_width=True)
     finding_buttons = mo.ui.dictionary({
         "request": mo.ui.run_button(label="Ask the state for an exception", kind="warn"),
         "note": mo.ui.run_button(label="Add a note"),
     })
-    _line = " · ".join(f"**{c}** copy: " + ", ".join(f"{v} {k}" for k, v in n.items()) for c, n in _counts.items()
-                       if any(n.values()))
     mo.vstack([
         mo.md("#### Findings since the previous run"),
         mo.md(_line or "_No run of this unit yet: generate a report in step 1 or 2._"),
         *([findings_table, finding_text, mo.hstack(list(finding_buttons.elements.values()), justify="start", gap=1)]
           if findings_table is not None else []),
-        mo.ui.table([{k: e[k] for k in ("id", "status", "in_force", "rule_id", "record_key", "request_reason",
-                                        "decision_reason", "expires_on")} for e in _exc],
-                    selection=None, label="Exceptions of this unit") if _exc else mo.md(""),
+        mo.ui.table(_exc, selection=None, label="Exceptions of this unit") if _exc else mo.md(""),
     ])
     return finding_buttons, finding_text, findings_table
 
 
 @app.cell
 def _(finding_buttons, finding_text, findings_table, now, set_finding_result, set_version, unit_id, user, ws):
-    from certlib.errors import CertlibError as _CertlibError
-
     _clicked = [a for a, v in finding_buttons.value.items() if v]
     mo.stop(not _clicked or findings_table is None)
-    _done, _refused = [], []
-    for _r in findings_table.value or []:
-        try:
-            if _clicked[0] == "request":
-                _e = ws.exceptions.request(user.id, unit_id, _r["rule_id"], _r["record_key"], finding_text.value, now)
-                _done.append(f"exception #{_e.id} requested for {_r['rule_id']} {_r['record_key']}")
-            else:
-                ws.exceptions.note(user.id, unit_id, _r["rule_id"], finding_text.value, now, _r["record_key"])
-                _done.append(f"note added on {_r['rule_id']} {_r['record_key']}")
-        except _CertlibError as _err:
-            _refused.append(str(_err))
-    set_finding_result((_done, _refused or ([] if _done else ["select findings first"])))
+    set_finding_result(hist.ask_or_note(ws, user.id, unit_id, findings_table.value or [], _clicked[0],
+                                        finding_text.value, now))
     set_version(lambda v: v + 1)
     return
 
@@ -581,20 +558,17 @@ def _(finding_buttons, finding_text, findings_table, now, set_finding_result, se
 @app.cell
 def _(get_finding_result):
     mo.stop(get_finding_result() is None)
-    _done, _refused = get_finding_result()
-    mo.callout(mo.md("\n".join(f"- {x}" for x in _done + _refused)), kind="danger" if _refused else "success")
+    mo.callout(mo.md(get_finding_result().message), kind=get_finding_result().callout_kind())
     return
 
 
 @app.cell
 def _(get_version, now, unit_id, user, ws):
     get_version()
-    _rows = ws.timeline(user.id, unit_id, now)
+    _rows = hist.timeline_rows(ws, user.id, unit_id, now)
     mo.accordion({f"Timeline of this unit ({len(_rows)} entries)": mo.ui.table(
-        [{k: r[k] for k in ("at", "who", "action", "from", "to", "reason", "what", "rests_on")} for r in _rows],
-        selection=None, page_size=15, label="Who did what, when")})
+        _rows, selection=None, page_size=15, label="Who did what, when")})
     return
-
 
 if __name__ == "__main__":
     app.run()

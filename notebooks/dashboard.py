@@ -8,6 +8,7 @@ with app.setup:
 
     from certlib.apps import charts, session
     from certlib.apps import dashboard as dash
+    from certlib.apps import history as hist
 
 
 @app.cell
@@ -108,6 +109,30 @@ def _(heatmap, overdue_event_chart, overdue_unit_chart, progress_view, unit_char
         mo.hstack([_shown(overdue_event_chart), _shown(overdue_unit_chart)], widths="equal"),
         mo.hstack([_shown(progress_view), _shown(heatmap)], widths="equal"),
     ])
+    return
+
+
+@app.cell
+def _(user, ws):
+    _events = hist.trend_events(ws, user)
+    mo.stop(not _events, mo.callout(mo.md("**No validation runs yet.** The trend of open errors fills in as "
+                                          "districts run their validations."), kind="neutral"))
+    trend_event = mo.ui.dropdown(options=_events, value=next(iter(_events)), label="Trend of event")
+    trend_by = mo.ui.radio(options={"per district": "district", "per rule": "rule"}, value="per district",
+                           inline=True)
+    mo.vstack([
+        mo.md("## Open errors over time"),
+        mo.md("Fatal and warning findings not excepted by the state, per day (each unit's latest run of the "
+              "day): the districts converging reach zero before the due date."),
+        mo.hstack([trend_event, trend_by], justify="start", gap=2),
+    ])
+    return trend_by, trend_event
+
+
+@app.cell
+def _(trend_by, trend_event, user, ws):
+    _series, _due = hist.trend(ws, user, trend_event.value, trend_by.value)
+    charts.trend_lines(_series, _due, by=trend_by.value)
     return
 
 

@@ -6,6 +6,7 @@ app = marimo.App(width="full", app_title="certlib · state console")
 with app.setup:
     import marimo as mo
 
+    from certlib.apps import history as hist
     from certlib.apps import session
     from certlib.apps import state_console as dash
 
@@ -267,8 +268,7 @@ def _():
 @app.cell
 def _(event_id, get_version, now, user, ws):
     get_version()
-    _rows = [{"unit_id": v.unit.id, "district": v.unit.district_number, "school": v.unit.school_code or "",
-              "status": str(v.unit.status), "round": v.unit.round} for v in ws.units_for(user.id, now, event_id)]
+    _rows = hist.bulk_unit_rows(ws, user.id, now, event_id)
     mo.stop(not _rows)
     bulk_table = mo.ui.table(_rows, selection="multi", page_size=15,
                              label="Select units, then approve them or send them back, each on its own")
@@ -286,9 +286,7 @@ def _(event_id, get_version, now, user, ws):
 def _(bulk_buttons, bulk_reason, bulk_table, now, set_bulk_result, set_version, user, ws):
     _clicked = [a for a, v in bulk_buttons.value.items() if v]
     mo.stop(not _clicked)
-    _ids = [r["unit_id"] for r in (bulk_table.value or [])]
-    set_bulk_result((_clicked[0], [o.as_dict() for o in ws.bulk(user.id, _clicked[0], _ids, now,
-                                                                  bulk_reason.value or None)]))
+    set_bulk_result(hist.bulk(ws, user.id, _clicked[0], bulk_table.value, bulk_reason.value, now))
     set_version(lambda v: v + 1)
     return
 
@@ -296,11 +294,9 @@ def _(bulk_buttons, bulk_reason, bulk_table, now, set_bulk_result, set_version, 
 @app.cell
 def _(get_bulk_result):
     mo.stop(get_bulk_result() is None)
-    _action, _rows = get_bulk_result()
-    _ok = sum(r["result"] == "accepted" for r in _rows)
+    _line, _rows = get_bulk_result()
     mo.vstack([
-        mo.callout(mo.md(f"**Bulk {_action.replace('_', ' ')}:** {_ok} accepted, {len(_rows) - _ok} refused"),
-                   kind="success" if _ok == len(_rows) else "warn"),
+        mo.callout(mo.md(_line), kind="success" if all(r["result"] == "accepted" for r in _rows) else "warn"),
         mo.ui.table(_rows, selection=None, label="Per unit: accepted, or refused and why"),
     ])
     return
@@ -309,11 +305,9 @@ def _(get_bulk_result):
 @app.cell
 def _(get_version, now, user, ws):
     get_version()
-    _pending = ws.exceptions.list(user.id, now, status="requested")
+    _pending = hist.exception_rows(ws, user.id, now, status="requested")
     exc_table = mo.ui.table(
-        [{k: r[k] for k in ("id", "event", "district", "school", "rule_id", "severity", "record_key", "requested_by",
-                            "request_reason")} for r in _pending],
-        selection="single", label="Exception requests waiting for the state — select one to decide",
+        _pending, selection="single", label="Exception requests waiting for the state — select one to decide",
     ) if _pending else None
     exc_reason = mo.ui.text(label="Reason (required)", full_width=True)
     exc_expires = mo.ui.text(label="Expires on (optional, YYYY-MM-DD)", placeholder="2025-08-31")
@@ -332,26 +326,9 @@ def _(get_version, now, user, ws):
 
 @app.cell
 def _(exc_buttons, exc_expires, exc_reason, exc_table, now, set_exc_result, set_version, user, ws):
-    import datetime as _dt
-
-    from certlib.errors import CertlibError as _CertlibError
-
     _clicked = [a for a, v in exc_buttons.value.items() if v]
     mo.stop(not _clicked or exc_table is None)
-    _picked = exc_table.value or []
-    if not _picked:
-        set_exc_result((False, "Select a request first."))
-    else:
-        _id = _picked[0]["id"]
-        try:
-            _until = _dt.date.fromisoformat(exc_expires.value) if exc_expires.value.strip() else None
-            if _clicked[0] == "approve":
-                _e = ws.exceptions.approve(user.id, _id, exc_reason.value, now, _until)
-            else:
-                _e = ws.exceptions.reject(user.id, _id, exc_reason.value, now)
-            set_exc_result((True, f"exception #{_e.id} {_e.status}"))
-        except (_CertlibError, ValueError) as _err:
-            set_exc_result((False, dash.refusal_text(_err)))
+    set_exc_result(hist.decide(ws, user.id, exc_table.value, _clicked[0], exc_reason.value, exc_expires.value, now))
     set_version(lambda v: v + 1)
     return
 
@@ -359,8 +336,7 @@ def _(exc_buttons, exc_expires, exc_reason, exc_table, now, set_exc_result, set_
 @app.cell
 def _(get_exc_result):
     mo.stop(get_exc_result() is None)
-    _ok, _text = get_exc_result()
-    mo.callout(mo.md(_text), kind="success" if _ok else "danger")
+    mo.callout(mo.md(get_exc_result().message), kind=get_exc_result().callout_kind())
     return
 
 
@@ -369,18 +345,16 @@ def _(get_unit_sel, get_version, now, units_grid, user, ws):
     get_version()
     _unit = get_unit_sel()
     mo.stop(units_grid is None or _unit is None)
-    _rows = ws.timeline(user.id, _unit, now)
     _subs = ws.store.submissions(_unit, ws.unit(_unit).round)
     mo.vstack([
         mo.md(f"## Timeline of unit {_unit}"),
-        mo.ui.table([{k: r[k] for k in ("at", "who", "action", "from", "to", "reason", "what", "rests_on")}
-                     for r in _rows], selection=None, page_size=20, label="Who did what, when"),
+        mo.ui.table(hist.timeline_rows(ws, user.id, _unit, now), selection=None, page_size=20,
+                    label="Who did what, when"),
         mo.download(data=lambda: ws.certificate(user.id, _unit, now).encode(), filename=f"certificate-unit{_unit}.html",
                     mimetype="text/html", label="Download the certificate (HTML)") if _subs else
         mo.md("_No submission in this round yet: no certificate._"),
     ])
     return
-
 
 if __name__ == "__main__":
     app.run()

@@ -417,6 +417,6 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
     if due_date is not None:
         due = pl.DataFrame({"day": [due_date], "label": [f"due {due_date.isoformat()}"]})
         layers.append(alt.Chart(due).mark_rule(color="#cb181d", strokeDash=[6, 3], size=2).encode(x="day:T"))
-        layers.append(alt.Chart(due).mark_text(align="left", dx=4, dy=-6, color="#cb181d")
+        layers.append(alt.Chart(due).mark_text(align="right", dx=-4, dy=-6, color="#cb181d")
                       .encode(x="day:T", y=alt.value(8), text="label:N"))
     return alt.layer(*layers).properties(width=_WIDTH, height=240, title=heading)

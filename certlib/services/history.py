@@ -175,8 +175,10 @@ def trend_series(trend: pl.DataFrame, by: str = "district", severities: Sequence
     """Open error counts per day and series for :func:`certlib.apps.charts.trend_lines`: columns ``day``
     (date), ``series`` (the district "1071 North Star..." or the rule id), ``count``.
 
-    Per unit and day the latest run counts (a unit re-run three times in a day is one point; pass
-    ``copy`` to follow one copy only); the series sums its units' open findings of ``severities``.
+    Every day on which some unit ran is a point, and on it each unit counts with its latest run on
+    or before that day (a unit re-run three times in a day counts once; a unit that did not run that
+    day keeps its last count; pass ``copy`` to follow one copy only); the series sums its units' open
+    findings of ``severities``.
     A series that never had an open error (a rule that always passed) is left out."""
     if by not in ("district", "rule"):
         raise ValueError(f"by must be 'district' or 'rule', not {by!r}")
@@ -187,9 +189,13 @@ def trend_series(trend: pl.DataFrame, by: str = "district", severities: Sequence
         f = f.filter(pl.col("event_id") == event_id)
     if f.height == 0:
         return pl.DataFrame(schema={"day": pl.Date, "series": pl.String, "count": pl.Int64})
-    last = (f.select("unit_id", "day", "at", "run_id").unique()
-            .sort("at", "run_id").group_by("unit_id", "day").agg(pl.col("run_id").last()))
-    f = f.join(last.select("run_id"), on="run_id", how="semi")
+    latest = (f.select("unit_id", "day", "at", "run_id").unique()
+              .sort("at", "run_id").group_by("unit_id", "day").agg(pl.col("run_id").last()).sort("day"))
+    # each day of the chart counts every unit at its latest run on or before that day (carried forward)
+    grid = (latest.select("unit_id").unique().join(latest.select("day").unique(), how="cross").sort("day"))
+    asof = grid.join_asof(latest, on="day", by="unit_id", strategy="backward",  # both sorted by day above
+                          check_sortedness=False).drop_nulls("run_id")
+    f = asof.select("day", "run_id").join(f.drop("day"), on="run_id", how="inner")
     series = (pl.concat_str([pl.col("district_number"), pl.col("district_name").fill_null("")], separator=" ")
               .str.strip_chars() if by == "district" else pl.col("rule_id"))
     out = (f.with_columns(series=series).group_by("day", "series")

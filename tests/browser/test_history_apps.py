@@ -10,7 +10,14 @@ import re
 import pytest
 
 from certlib.services import Workspace
-from tests.browser.conftest import MarimoServer, cell_errors, make_demo_workspace, open_notebook, screenshot, wait_idle
+from tests.browser.conftest import (
+    MarimoServer,
+    cell_errors,
+    make_demo_workspace,
+    open_notebook,
+    screenshot,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +157,19 @@ def test_certifier_asks_the_state_approves_and_the_report_shows_excepted(certifi
     assert page.get_by_text("Exceptions of this unit").first.is_visible()
     assert cell_errors(page) == []
     screenshot(page, "certify-excepted")
+
+
+def test_dashboard_charts_open_errors_over_time(state_server, page):
+    open_notebook(page, state_server, "dashboard", "Open errors over time")
+    _heading(page, "Open errors over time")
+    section = page.get_by_text("the districts converging reach zero").locator("xpath=ancestor::*[contains(@class,"
+                                                                              "'marimo-cell')][1]")
+    chart = section.locator("xpath=following::*[contains(@class,'vega-embed')][1]")
+    chart.locator("canvas, svg").first.wait_for(timeout=60_000)
+    box = chart.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 150
+    page.get_by_text("per rule").first.click()
+    wait_idle(page)
+    chart.locator("canvas, svg").first.wait_for(timeout=60_000)
+    assert cell_errors(page) == []
+    screenshot(page, "dashboard-trend")

@@ -76,11 +76,18 @@ def test_trend_series_and_chart_show_districts_converging(ws):
     event_id = ws.unit(unit_of(ws, "1071")).event_id
     series = trend_series(trend, by="district", event_id=event_id)
     north = series.filter(pl.col("series").str.starts_with("1071"))
-    assert north["count"].to_list() == [7, 5, 4, 4]  # the 06-26 run still had 4 open (the exception came after)
+    # North Star ran on 06-05, 06-12, 06-19 and 06-26; on the other districts' run days it keeps its count
+    # (the 06-26 run still had 4 open: the exception came after)
+    assert north["count"].to_list() == [7, 7, 5, 5, 4, 4, 4, 4]
+    days = series["day"].unique().sort().to_list()
+    assert len(days) == 8 and [series.filter(pl.col("day") == d).height for d in days] == [2] + [3] * 7
     lincoln = series.filter(pl.col("series").str.starts_with("9604"))["count"].to_list()
     assert lincoln == sorted(lincoln, reverse=True) and lincoln[-1] < lincoln[0]
     by_rule = trend_series(trend, by="rule", event_id=event_id)
     assert set(by_rule["series"]) == {"504-001", "SPED-001", "SPED-002"}
+    # the same open errors, however they are split into series
+    totals = lambda f: dict(f.group_by("day").agg(pl.col("count").sum()).iter_rows())  # noqa: E731
+    assert totals(series) == totals(by_rule)
     chart = charts.trend_lines(series, due_date=ws.store.event(event_id).end_date)
     spec = chart.to_dict()
     svg = vlc.vegalite_to_svg(json.dumps(spec))
