@@ -132,7 +132,8 @@ def _(user, ws):
 @app.cell
 def _(trend_by, trend_event, user, ws):
     _series, _due = hist.trend(ws, user, trend_event.value, trend_by.value)
-    charts.trend_lines(_series, _due, by=trend_by.value)
+    mo.stop(_series.height == 0, mo.callout(mo.md("**No open errors** in any run of this event."), kind="success"))
+    mo.ui.altair_chart(charts.trend_lines(_series, _due, by=trend_by.value))
     return
 
 

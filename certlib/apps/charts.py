@@ -393,13 +393,13 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
 
     ``frame`` columns (one row per day × series, from :func:`certlib.services.history.trend_series`):
     ``day`` (date), ``series`` (district "1071 North Star..." or rule id), ``count`` (int).
-    Selection: point on ``series`` (bound to the legend).
+    Selection: point on ``series``.
     """
     _require(frame, ["day", "series", "count"], "trend_lines")
     heading = title or f"Open errors over time by {'district' if by == 'district' else 'rule'}"
     if frame.height == 0:
         return _empty("trend_lines", heading)
-    pick = alt.selection_point(name=SELECTION, fields=["series"], bind="legend")
+    pick = alt.selection_point(name=SELECTION, fields=["series"])
     lines = (
         alt.Chart(frame)
         .mark_line(point=True)

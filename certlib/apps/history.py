@@ -25,9 +25,13 @@ CHANGES = ("new", "still there", "fixed", "unknown")
 
 
 def findings_rows(wiz) -> tuple[list[dict[str, Any]], str]:
-    """The findings of the user's unit's latest district and state runs (copy, rule, record key,
-    change since the previous run of that copy) and a one-line summary per copy."""
-    rows = [{"copy": copy, **c.as_dict()} for copy in ("district", "state") for c in wiz.changes(copy)]
+    """The fatal and warning findings of the user's unit's latest district and state runs (copy, rule,
+    severity, record key, change since the previous run of that copy) and a one-line summary per copy
+    (info rules are listings to review, not findings to except)."""
+    severity = {c.rule_id: c.severity for r in wiz.store.runs(wiz.unit_id) for c in r.rules}
+    rows = [{"copy": copy, "severity": severity.get(c.rule_id, ""), **c.as_dict()}
+            for copy in ("district", "state") for c in wiz.changes(copy)
+            if severity.get(c.rule_id) in ("fatal", "warning")]
     parts = []
     for copy in ("district", "state"):
         counts = {k: sum(1 for r in rows if r["copy"] == copy and r["change"] == k) for k in CHANGES}
@@ -122,13 +126,15 @@ def trend(ws, viewer, event_id: int | None = None, by: str = "district") -> tupl
 
 
 def trend_events(ws, viewer) -> dict[str, int]:
-    """Events with run history among the viewer's units (label → id), for the trend's event picker."""
+    """Events with run history among the viewer's units (label → id), the event with the most runs
+    first (then by id), for the trend's event picker."""
     now = ws.now()
     uid = viewer if isinstance(viewer, str) else viewer.id
-    views = ws.units_for(uid, now)
-    with_runs = {r.unit_id for r in ws.store.runs([v.unit.id for v in views])}
-    out: dict[str, int] = {}
-    for v in views:
-        if v.unit.id in with_runs:
-            out.setdefault(f"{v.event.name} (event {v.event.id})", v.event.id)
-    return out
+    views = {v.unit.id: v for v in ws.units_for(uid, now)}
+    runs: dict[int, int] = {}
+    labels: dict[int, str] = {}
+    for r in ws.store.runs(list(views)):
+        event = views[r.unit_id].event
+        runs[event.id] = runs.get(event.id, 0) + 1
+        labels[event.id] = f"{event.name} (event {event.id})"
+    return {labels[e]: e for e in sorted(runs, key=lambda e: (-runs[e], e))}

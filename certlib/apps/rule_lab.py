@@ -151,8 +151,8 @@ def lab_fixtures(pack, rule) -> pl.DataFrame:
     passed, got keys, expected keys, error."""
     from dataclasses import replace as _replace
 
-    from certlib.errors import CertlibError
     from certlib.engine.fixtures import collect_cases, run_case
+    from certlib.errors import CertlibError
 
     trial = _replace(pack, rules={**pack.rules, rule.id: rule})
     rows = []
