@@ -36,6 +36,17 @@ def _text(page, text):
     wait_idle(page)
 
 
+def _reopen(page, server, name: str, ready: str) -> None:
+    """Open the notebook again; once more if marimo's server answered with CPython 3.11's sporadic
+    "AST constructor recursion depth mismatch" (a compile race in the server, not the app)."""
+    for _ in range(3):
+        page.goto(f"{server.url}/?file={name}.py")
+        if "recursion depth mismatch" not in page.content():
+            break
+        page.wait_for_timeout(1000)
+    open_notebook(page, server, name, ready)
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     return make_demo_workspace(tmp_path_factory.mktemp("history-browser") / "workspace")
@@ -117,7 +128,7 @@ def test_certifier_asks_the_state_approves_and_the_report_shows_excepted(certifi
     _heading(page, "1 District Validation")
     page.get_by_role("button", name="Generate Report").click()
     _text(page, "district validation: done")
-    assert page.get_by_text("blocking findings").first.is_visible()
+    _text(page, "blocking findings")
     _heading(page, "Findings since the previous run")
     page.get_by_role("row").filter(has_text="plan_id=300039").get_by_role("checkbox").click()
     wait_idle(page)
@@ -138,8 +149,7 @@ def test_certifier_asks_the_state_approves_and_the_report_shows_excepted(certifi
     state.context.close()
 
     # the certifier's next run: both fatal findings excepted, the report says so, step 1 is COMPLETED
-    page.reload()
-    open_notebook(page, certifier_server, "certify", "Certification Event Details")
+    _reopen(page, certifier_server, "certify", "Certification Event Details")
     page.get_by_role("row").filter(has_text=SECTION_504).get_by_role("checkbox").click()
     _heading(page, "1 District Validation")
     page.get_by_role("button", name="Generate Report").click()
