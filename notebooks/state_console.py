@@ -201,6 +201,8 @@ def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
             mo.md("_Select a unit to approve it, request recertification, or answer a district's request._"))
     unit_checks = dash.checks_by_action(store.allowed_actions(user.id, unit_id, now))
     unit_reason = mo.ui.text_area(label="Reason (required to send back or deny)", full_width=True)
+    unit_due = mo.ui.text(label="New due date for this unit (YYYY-MM-DD; empty: 14 days from today when the "
+                                "recertification starts after the due date)", full_width=True)
     _labels = {"approve": "Approve", "request_recert_state": "Request recertification",
                "accept_request": "Accept request", "deny_request": "Deny request"}
     unit_buttons = mo.ui.dictionary({
@@ -215,6 +217,7 @@ def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
     mo.vstack([
         mo.md(f"### Unit {unit_id}"),
         unit_reason,
+        unit_due,
         mo.hstack(list(unit_buttons.elements.values()), justify="start", gap=1),
         mo.md("\n".join(_notes)) if _notes else mo.md(""),
         mo.md("#### What the submissions of this round rest on"),
@@ -222,16 +225,19 @@ def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
         mo.ui.table(_subs, selection=None, label="Submissions: pinned snapshot, files verified now, runs each step cites")
         if _subs else mo.md("_No submission in this round yet._"),
     ])
-    return unit_buttons, unit_id, unit_reason
+    return unit_buttons, unit_due, unit_id, unit_reason
 
 
 @app.cell
-def _(now, set_note, set_version, unit_buttons, unit_id, unit_reason, user, ws):
+def _(now, set_note, set_version, unit_buttons, unit_due, unit_id, unit_reason, user, ws):
+    from certlib.services.events import parse_due_date
+
     _clicked = [a for a, v in unit_buttons.value.items() if v]
     mo.stop(not _clicked)
-    set_note(dash.attempt(
+    _due = dash.attempt("due date", parse_due_date, unit_due.value)
+    set_note(_due if not _due.ok else dash.attempt(
         f"{_clicked[0]} unit {unit_id}", ws.transition, _clicked[0], user.id, unit_id, now,
-        unit_reason.value or None,
+        unit_reason.value or None, due_date=_due.value,
     ))
     set_version(lambda v: v + 1)
     return

@@ -7,7 +7,7 @@ The store file is ``<workspace>/certlib.db``. Any refusal exits with code 1 (see
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ def common(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _unit_out(unit: Any) -> dict[str, Any]:
     return {"unit_id": unit.id, "event_id": unit.event_id, "district": unit.district_number,
-            "school": unit.school_code or "", "status": str(unit.status), "round": unit.round}
+            "school": unit.school_code or "", "status": str(unit.status), "round": unit.round,
+            "own_due_date": unit.due_date.isoformat() if unit.due_date else None}
 
 
 EVENT_COLUMNS = ["id", "name", "status", "reporting_year", "category", "level", "end_date", "units"]
@@ -196,12 +197,13 @@ def units_show(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, no
 
 
 def _transition(ctx: click.Context, action: str, unit_id: int, actor: str | None, fmt: str, now: str | None,
-                reason: str | None = None) -> None:
+                reason: str | None = None, due: str | None = None) -> None:
     with _store(ctx) as store:
         who = _actor(actor)
         if action == "request_recert":
             action = store.recert_action_for(who)
-        unit = store.transition(action, who, unit_id, parse_now(now), reason)
+        unit = store.transition(action, who, unit_id, parse_now(now), reason,
+                                due_date=_due(due))
     emit({"action": action, **_unit_out(unit)}, fmt)
 
 
@@ -236,24 +238,39 @@ def recert() -> None:
     """Recertification: request (state approver or unit certifier), accept, deny."""
 
 
+DUE_HELP = ("The unit's own due date for the new round (YYYY-MM-DD; state). Default when the round starts after "
+            "the unit's due date: 14 days from today; the event's end date stays for every other unit.")
+
+
+def _due(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--due") from None
+
+
 @recert.command("request")
 @click.argument("unit_id", type=ID)
 @click.option("--reason", default=None, help="Why (required).")
+@click.option("--due", default=None, help=DUE_HELP)
 @common
-def recert_request(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str,
-                   now: str | None) -> None:
+def recert_request(ctx: click.Context, unit_id: int, reason: str | None, due: str | None, actor: str | None,
+                   fmt: str, now: str | None) -> None:
     """State approver: send back for recertification; district certifier: ask the state to."""
-    _transition(ctx, "request_recert", unit_id, actor, fmt, now, reason)
+    _transition(ctx, "request_recert", unit_id, actor, fmt, now, reason, due)
 
 
 @recert.command("accept")
 @click.argument("unit_id", type=ID)
 @click.option("--reason", default=None)
+@click.option("--due", default=None, help=DUE_HELP)
 @common
-def recert_accept(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str,
-                  now: str | None) -> None:
+def recert_accept(ctx: click.Context, unit_id: int, reason: str | None, due: str | None, actor: str | None,
+                  fmt: str, now: str | None) -> None:
     """Accept a district's recertification request (state approver)."""
-    _transition(ctx, "accept_request", unit_id, actor, fmt, now, reason)
+    _transition(ctx, "accept_request", unit_id, actor, fmt, now, reason, due)
 
 
 @recert.command("deny")

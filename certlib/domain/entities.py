@@ -132,6 +132,12 @@ class Unit:
     status_before_request: UnitStatus | None = None  # where a denied district request returns to
     requested_by: str | None = None  # the certifier whose recertification request is pending
     data_generation: int = 0  # resyncs of its state data so far (runs and snapshots of older data back nothing)
+    due_date: date | None = None  # its own due date (a late recertification); None: the event's end date
+
+    def due(self, event: Event) -> date:
+        """The unit's due date: its own (given when a recertification began after the event's due date),
+        else the event's end date."""
+        return self.due_date or event.end_date
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from certlib.domain.entities import Event, Membership, Progress, Unit, User
 from certlib.domain.guards import ActionCheck, Guard, Why
@@ -39,6 +39,13 @@ class UnitContext:
     now: datetime
     reason: str | None = None
     snapshots: tuple[str, ...] = ()  # SHA-256 of the unit's snapshots of its current state data, latest last
+    new_due_date: date | None = None  # the unit's own due date the state chooses when a new round starts
+
+
+#: A recertification that starts after the unit's due date gets its own due date: the one the state
+#: chooses, else this many days from the day it starts (the event's end date stays as it was for
+#: every other unit).
+LATE_RECERT_DAYS = 14
 
 
 # ---- guards: named predicates; each returns None when it holds, else what failed -------------------
@@ -54,9 +61,27 @@ def window_open(ctx: UnitContext) -> str | None:
     today = ctx.now.date()
     if today < ctx.event.certification_opens:
         return f"certification opens {ctx.event.certification_opens.isoformat()}"
-    if today > ctx.event.end_date:
-        return f"past the due date {ctx.event.end_date.isoformat()}"
+    due = ctx.unit.due(ctx.event)
+    if today > due:
+        return f"past the due date {due.isoformat()}"
     return None
+
+
+def due_date_ahead(ctx: UnitContext) -> str | None:
+    if ctx.new_due_date is not None and ctx.new_due_date < ctx.now.date():
+        return f"the new due date {ctx.new_due_date.isoformat()} is in the past"
+    return None
+
+
+def next_due(ctx: UnitContext) -> date | None:
+    """The unit's due date in a new round: the state's choice; else, when the round starts after the
+    unit's due date, :data:`LATE_RECERT_DAYS` from today; else its current own due date (if any)."""
+    if ctx.new_due_date is not None:
+        return ctx.new_due_date
+    today = ctx.now.date()
+    if today > ctx.unit.due(ctx.event):
+        return today + timedelta(days=LATE_RECERT_DAYS)
+    return ctx.unit.due_date
 
 
 def not_yet_submitted(ctx: UnitContext) -> str | None:
@@ -150,6 +175,8 @@ REASON_GIVEN = Guard("reason required", reason_given, "Enter a reason for the re
 DENIAL_REASON_GIVEN = Guard("reason required", reason_given, "Enter a reason for denying the request.")
 EVERY_CERTIFIER = Guard("every certifier certified", every_certifier_certified,
                         "Every certifier of this unit must submit before recertification can be requested.")
+DUE_DATE_AHEAD = Guard("new due date not in the past", due_date_ahead,
+                       "Choose a new due date for this unit that is today or later.")
 
 
 # ---- targets -----------------------------------------------------------------------------------
@@ -203,7 +230,7 @@ UNIT_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "request_recert_state", "Request Recertification (state)", "state approver",
         frozenset({S.SENT, S.APPROVED}), S.RECERT_IN_PROGRESS,
-        (REASON_GIVEN,), new_round=True,
+        (REASON_GIVEN, DUE_DATE_AHEAD), new_round=True,
     ),
     Transition(
         "request_recert_district", "Request Recertification from State", "certifier",
@@ -213,7 +240,7 @@ UNIT_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "accept_request", "Accept Recertification Request", "state approver",
         frozenset({S.RECERT_REQUESTED}), S.RECERT_IN_PROGRESS,
-        (), new_round=True, clears_request=True,
+        (DUE_DATE_AHEAD,), new_round=True, clears_request=True,
     ),
     Transition(
         "deny_request", "Deny Recertification Request", "state approver",
@@ -264,8 +291,8 @@ def decide(action: str, ctx: UnitContext) -> Unit:
     if why:
         raise Refused(action, ctx.actor.id, ctx.unit.status, why)
     unit = replace(ctx.unit, status=t.target(ctx))
-    if t.new_round:
-        unit = replace(unit, round=unit.round + 1)
+    if t.new_round:  # a new round; started after the due date, the unit gets its own due date
+        unit = replace(unit, round=unit.round + 1, due_date=next_due(ctx))
     if t.records_request:
         unit = replace(unit, status_before_request=ctx.unit.status, requested_by=ctx.actor.id)
     if t.clears_request:

@@ -95,3 +95,17 @@ def filter_rows(rows: Iterable[dict[str, Any]], f: EventFilters) -> EventRows:
     page = min(max(1, f.page), pages)
     start = (page - 1) * f.page_size
     return EventRows(kept[start:start + f.page_size], len(kept), page, pages)
+
+
+def parse_due_date(text: str | None) -> date | None:
+    """A unit's new due date as typed (``YYYY-MM-DD``); empty means the default (see
+    :data:`certlib.domain.unit_transitions.LATE_RECERT_DAYS`). A bad date is a DataError naming it."""
+    from certlib.errors import DataError
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"due date {text!r} is not a date (YYYY-MM-DD)") from None

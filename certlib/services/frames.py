@@ -79,7 +79,7 @@ def unit_rows(ws: Workspace, now: datetime) -> list[dict[str, Any]]:
         for u in sorted(ws.store.units(e.id), key=lambda u: u.id):
             rows.append({
                 "event_id": e.id, "event": e.name, "school_year": e.reporting_year, "category": e.category_id,
-                "level": e.level, "event_status": str(e.status), "due_date": e.end_date, "unit_id": u.id,
+                "level": e.level, "event_status": str(e.status), "due_date": u.due(e), "unit_id": u.id,
                 "district_number": u.district_number, "district_name": districts.get(u.district_number),
                 "school_code": u.school_code or None, "school_name": schools.get(u.school_code or ""),
                 "unit_status": str(u.status), "sent_at": _ts(sent.get(u.id) or approved.get(u.id)),

@@ -149,7 +149,7 @@ def trend_frame(ws: Workspace, unit_ids: Iterable[int] | None = None) -> pl.Data
         at = datetime.fromisoformat(run.at).replace(tzinfo=None)
         for c in run.rules:
             rows.append({"run_id": run.id, "at": at, "day": at.date(), "unit_id": u.id, "event_id": e.id,
-                         "event": e.name, "due_date": e.end_date, "district_number": u.district_number,
+                         "event": e.name, "due_date": u.due(e), "district_number": u.district_number,
                          "district_name": districts.get(u.district_number), "school_code": u.school_code,
                          "copy": run.copy, "rule_id": c.rule_id, "severity": c.severity, "count": c.count,
                          "excepted": c.excepted, "open": max(c.count - c.excepted, 0)})

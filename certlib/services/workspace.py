@@ -340,7 +340,7 @@ class Workspace:
         raise first
 
     def transition(self, action: str, user: str | User, unit_id: int, now: datetime | None = None,
-                   reason: str | None = None) -> Unit:
+                   reason: str | None = None, due_date: date | None = None) -> Unit:
         """A unit action (approve, request recertification, ...) through the store's guards; approve is
         refused first when a snapshot pinned by a submission of the unit's round no longer verifies."""
         uid, at = _uid(user), clock(now)
@@ -355,7 +355,7 @@ class Workspace:
                     raise Refused("approve", uid, str(unit.status),
                                   f"guard 'pinned snapshot verifies' failed: the snapshot {sub.user_id} certified "
                                   f"no longer verifies ({err})") from err
-        return self.store.transition(action, uid, unit_id, at, reason)
+        return self.store.transition(action, uid, unit_id, at, reason, due_date=due_date)
 
     def approve(self, user: str | User, unit_id: int, now: datetime | None = None, reason: str | None = None) -> Unit:
         return self.transition("approve", user, unit_id, now, reason)

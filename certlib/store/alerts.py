@@ -93,13 +93,14 @@ def sweep(conn: sa.Connection, now: datetime, days: int = 7) -> SweepResult:
     for event in evs:
         if event.status not in LIVE_EVENT:
             continue
-        late = today > event.end_date
-        if not late and (event.end_date - today).days > days:
-            continue
         ms = rows.memberships_of(conn, category_id=event.category_id)
         q = sa.select(t.units).where(t.units.c.event_id == event.id).order_by(t.units.c.id)
         for unit in (rows.unit_from(r) for r in conn.execute(q)):
             if unit.status not in OPEN_FOR_SUBMISSION:
+                continue
+            due_date = unit.due(event)  # a late recertification has its own due date
+            late = today > due_date
+            if not late and (due_date - today).days > days:
                 continue
             pending = unit_members(users, ms, event, unit).certifiers - rows.submitted_in_round(conn, unit)
             if not pending:
@@ -107,7 +108,7 @@ def sweep(conn: sa.Connection, now: datetime, days: int = 7) -> SweepResult:
             kind = "overdue" if late else "due_soon"
             text = _due_text(event, unit, late)
             n = post(
-                conn, pending, kind=kind, text=text, now=now, due_date=event.end_date, required=True,
+                conn, pending, kind=kind, text=text, now=now, due_date=due_date, required=True,
                 event_id=event.id, unit_id=unit.id, dedupe=f"{kind}:{unit.id}:{unit.round}",
             )
             if late:
@@ -118,7 +119,7 @@ def sweep(conn: sa.Connection, now: datetime, days: int = 7) -> SweepResult:
 
 
 def _due_text(event: Event, unit: Unit, late: bool) -> str:
-    due = event.end_date.strftime("%m/%d/%Y")
+    due = unit.due(event).strftime("%m/%d/%Y")
     if late:
         return f"Data Certification Event {event.name} ({unit_label(unit)}) is overdue: it was due {due}"
     return f"Data Certification Event {event.name} ({unit_label(unit)}) is due {due}"

@@ -72,12 +72,18 @@ def _v5_audit_integrity(conn: sa.Connection) -> None:
     audit.baseline(conn, wall_time(UTC).replace(tzinfo=None, microsecond=0))
 
 
+def _v6_unit_due(conn: sa.Connection) -> None:
+    """A unit's own due date: a recertification begun after the due date gives that unit a new one."""
+    _add_column(conn, "units", "due_date", "DATE")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial workflow schema", _v1_initial),
     (2, "evidence and snapshot registry", _v2_evidence),
     (3, "run history, notes, exceptions, attestations", _v3_history),
     (4, "email notifications", _v4_email),
     (5, "keyed audit chain and replayed state", _v5_audit_integrity),
+    (6, "unit due date", _v6_unit_due),
 ]
 
 CURRENT_VERSION = MIGRATIONS[-1][0]

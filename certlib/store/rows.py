@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,7 +40,14 @@ def unit_from(r: Any) -> Unit:
         status=UnitStatus(r.status), round=r.round,
         status_before_request=UnitStatus(r.status_before_request) if r.status_before_request else None,
         requested_by=r.requested_by, data_generation=r.data_generation,
+        due_date=_date(getattr(r, "due_date", None)),
     )
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def progress_from(r: Any) -> Progress:

@@ -94,6 +94,7 @@ units = sa.Table(
     sa.Column("status_before_request", sa.String, nullable=True),
     sa.Column("requested_by", sa.String, nullable=True),
     sa.Column("data_generation", sa.Integer, nullable=False, default=0, server_default="0"),  # v2: resyncs so far
+    sa.Column("due_date", sa.Date, nullable=True),  # v6: the unit's own due date (late recertification)
     sa.UniqueConstraint("event_id", "district_number", "school_code", name="uq_unit"),
 )
 

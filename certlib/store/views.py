@@ -31,7 +31,7 @@ class UnitView:
             "school": self.unit.school_code or "",
             "user_status": str(self.user_status),
             "event_status": str(self.unit.status),
-            "due_date": self.event.end_date.isoformat(),
+            "due_date": self.unit.due(self.event).isoformat(),
             "round": self.unit.round,
             "role": self.role or "",
             "primary": self.primary,

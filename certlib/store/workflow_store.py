@@ -445,7 +445,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             kind, primary = ctx.role.kind, ctx.role.primary
         closing = ctx.progress.get(CLOSE_STEP)
         facts = UserFacts(kind or "", ctx.unit.status, ctx.unit.requested_by == ctx.actor.id,
-                          ctx.actor.id in ctx.submitted, ctx.now.date() > ctx.event.end_date,
+                          ctx.actor.id in ctx.submitted, ctx.now.date() > ctx.unit.due(ctx.event),
                           closed=closing is not None and closing.status == StepStatus.COMPLETED,
                           event_live=ctx.event.status in LIVE_EVENT, started=ctx.now.date() >= ctx.event.start_date)
         return UnitView(
@@ -506,13 +506,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
     # ---- unit transitions ----------------------------------------------------------------------
 
     def transition(self, action: str, actor_id: str, unit_id: int, now: datetime, reason: str | None = None,
-                   *, title: str | None = None) -> Unit:
+                   *, title: str | None = None, due_date: date | None = None) -> Unit:
         """Run one unit action (see :data:`certlib.domain.UNIT_TRANSITIONS`) in one transaction.
 
         A submit also records the certifier's attestation: the deployment's statement
         (``CERTLIB_ATTESTATION``), their name and ``title``."""
         with self._write(action, actor_id) as conn:
-            ctx = self._context(conn, actor_id, unit_id, now, reason, lock=True)
+            ctx = replace(self._context(conn, actor_id, unit_id, now, reason, lock=True), new_due_date=due_date)
             new = decide(action, ctx)
             old = ctx.unit
             done = conn.execute(
@@ -520,7 +520,7 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
                 .where(t.units.c.id == unit_id, t.units.c.status == old.status.value, t.units.c.round == old.round)
                 .values(status=new.status.value, round=new.round,
                         status_before_request=new.status_before_request.value if new.status_before_request else None,
-                        requested_by=new.requested_by)
+                        requested_by=new.requested_by, due_date=new.due_date)
             ).rowcount
             if done != 1:  # only reachable without a write lock (never on SQLite IMMEDIATE / FOR UPDATE)
                 raise Refused(action, actor_id, old.status, "concurrent change: the unit changed meanwhile; retry")
@@ -535,6 +535,8 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
                 details["attestation"] = _attest(conn, ctx, title, now)
             if new.round != old.round:
                 details["new_round"] = new.round
+            if new.due_date != old.due_date:
+                details["due_date"] = new.due_date.isoformat() if new.due_date else None
             details["alerts"] = self._transition_alerts(conn, action, ctx, new, now)
             details["units"] = audit.unit_states(conn, [unit_id])
             audit.append(conn, at=now, actor=actor_id, action=action, event_id=old.event_id,
@@ -555,13 +557,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             return alerts.post(conn, members.members, kind="approved",
                                text=f"{alerts.STATE_NAME} approved the certification for Data Certification Event: {name}", **common)
         if action == "request_recert_state":
-            return alerts.post(conn, members.members, kind="recert_requested_by_state", required=True, due_date=ctx.event.end_date,
+            return alerts.post(conn, members.members, kind="recert_requested_by_state", required=True, due_date=new.due(ctx.event),
                                text=f"{alerts.STATE_NAME} requested a recertification for Data Certification Event: {name}: {ctx.reason}", **common)
         if action == "request_recert_district":
             return alerts.post(conn, members.state_approvers, kind="recert_requested_by_district", required=True,
                                text=f"{where} requested a recertification for Data Certification Event: {name}: {ctx.reason}", **common)
         if action == "accept_request":
-            return alerts.post(conn, members.members, kind="recert_accepted", required=True, due_date=ctx.event.end_date,
+            return alerts.post(conn, members.members, kind="recert_accepted", required=True, due_date=new.due(ctx.event),
                                text=f"{alerts.STATE_NAME} accepted the recertification request for Data Certification Event: {name}", **common)
         if action == "deny_request":
             return alerts.post(conn, members.members, kind="recert_denied",
@@ -574,15 +576,19 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
     def approve(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
         return self.transition("approve", actor_id, unit_id, now, reason)
 
-    def request_recert(self, actor_id: str, unit_id: int, reason: str | None, now: datetime) -> Unit:
-        """State approvers send the unit back; district/school certifiers ask the state."""
-        return self.transition(self.recert_action_for(actor_id), actor_id, unit_id, now, reason)
+    def request_recert(self, actor_id: str, unit_id: int, reason: str | None, now: datetime,
+                       due_date: date | None = None) -> Unit:
+        """State approvers send the unit back; district/school certifiers ask the state. ``due_date``:
+        the unit's own due date for the new round (state only; default after the due date: see
+        :data:`certlib.domain.unit_transitions.LATE_RECERT_DAYS`)."""
+        return self.transition(self.recert_action_for(actor_id), actor_id, unit_id, now, reason, due_date=due_date)
 
     def recert_action_for(self, actor_id: str) -> str:
         return "request_recert_state" if self.user(actor_id).is_state else "request_recert_district"
 
-    def accept_request(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
-        return self.transition("accept_request", actor_id, unit_id, now, reason)
+    def accept_request(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None,
+                       due_date: date | None = None) -> Unit:
+        return self.transition("accept_request", actor_id, unit_id, now, reason, due_date=due_date)
 
     def deny_request(self, actor_id: str, unit_id: int, reason: str | None, now: datetime) -> Unit:
         return self.transition("deny_request", actor_id, unit_id, now, reason)

@@ -145,3 +145,39 @@ def test_certifier_sees_the_records_that_differ_and_resyncs(certifier_server, re
         assert ws.differences(unit) == []
         # the data changed under the reviewer's Close: they are Open again
         assert str(ws.store.unit_view(REVIEWER, unit, NOW).user_status) == "Open"
+
+
+@pytest.fixture(scope="module")
+def state_server(reviewer_ws):
+    server = MarimoServer(reviewer_ws[0], env={"CERTLIB_DEMO_USER": "state.approver"})
+    yield server
+    server.stop()
+
+
+def test_state_accepts_a_late_request_with_the_units_own_due_date(state_server, reviewer_ws, page):
+    """Issue 16.6: Fall ANB ended 2024-11-15; accepting Hawthorne's request gives that unit its own due
+    date (typed in the console), the event's end date stays for everyone else."""
+    root, _ = reviewer_ws
+    anb = "Fall ANB Certification 2024-25"
+    open_notebook(page, state_server, "state_console", "Certification events")
+    _heading(page, "Certification events")
+    page.get_by_role("row").filter(has_text=anb).first.get_by_role("checkbox").click()
+    _heading(page, "^Units$")
+    page.get_by_role("row").filter(has_text="7988").filter(has_text="Recertification Request Sent").first \
+        .get_by_role("checkbox").click()
+    _heading(page, r"^Unit \d+")
+    box = page.get_by_label(re.compile("New due date for this unit"))
+    box.fill("2025-07-20")
+    box.press("Tab")
+    wait_idle(page)
+    page.get_by_role("button", name="Accept request", exact=True).click()
+    page.get_by_text(re.compile(r"accept_request unit \d+: done")).first.wait_for(timeout=60_000)
+    assert cell_errors(page) == []
+    screenshot(page, "state-console-late-recert")
+    with Workspace.open(root) as ws:
+        hw = next(v for v in ws.units_for("hw.cert1", NOW) if v.event.name == anb)
+        assert (str(hw.unit.status), hw.unit.due_date, hw.as_dict()["due_date"]) == (
+            "Recertification In Progress", dt.date(2025, 7, 20), "2025-07-20")
+        assert hw.buttons == ("View", "Start Certification")
+        ns = next(v for v in ws.units_for("ns.cert1", NOW) if v.event.name == anb)
+        assert ns.as_dict()["due_date"] == "2024-11-15"

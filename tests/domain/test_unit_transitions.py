@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -150,3 +150,40 @@ def test_allowed_actions_answers_every_row_with_reasons():
 def test_a_retake_with_the_same_data_keeps_the_pinned_snapshot_current():
     """Versions with equal content have equal SHA-256: the pin is still the latest data."""
     assert decide("submit", make_ctx("c1", snapshots=(SHA, "cd" * 32, SHA))).status == S.IN_PROGRESS
+
+
+# ---- issue 16.6: a recertification after the due date gives the unit its own due date -------------
+
+LATE = datetime(2025, 8, 20, 9)  # EVENT ends 2025-07-31
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "now", "chosen", "expected"),
+    [
+        ("accept_request", S.RECERT_REQUESTED, LATE, None, date(2025, 9, 3)),  # default: 14 days from today
+        ("accept_request", S.RECERT_REQUESTED, LATE, date(2025, 9, 30), date(2025, 9, 30)),  # the state's choice
+        ("request_recert_state", S.APPROVED, LATE, None, date(2025, 9, 3)),
+        ("request_recert_state", S.SENT, NOW, None, None),  # before the due date: the event's end date holds
+        ("request_recert_state", S.SENT, NOW, date(2025, 8, 10), date(2025, 8, 10)),
+    ],
+)
+def test_a_new_round_after_the_due_date_gets_its_own_due_date(action, status, now, chosen, expected):
+    ctx = replace(make_ctx("sa", status, now=now, status_before_request=S.SENT), new_due_date=chosen)
+    unit = decide(action, ctx)
+    assert unit.due_date == expected
+    assert unit.due(EVENT) == (expected or EVENT.end_date)
+
+
+def test_the_units_own_due_date_opens_its_window_and_nobody_elses():
+    late_steps = make_ctx("c1", S.RECERT_IN_PROGRESS, now=LATE)
+    with pytest.raises(Refused, match="past the due date 2025-07-31"):
+        decide("submit", late_steps)
+    own = make_ctx("c1", S.RECERT_IN_PROGRESS, now=LATE, due_date=date(2025, 9, 3))
+    assert decide("submit", own).status == S.RECERT_IN_PROGRESS
+    assert EVENT.end_date == date(2025, 7, 31)  # the event itself is not extended
+
+
+def test_a_new_due_date_in_the_past_is_refused():
+    ctx = replace(make_ctx("sa", S.RECERT_REQUESTED, now=LATE), new_due_date=date(2025, 8, 1))
+    with pytest.raises(Refused, match="new due date not in the past.*2025-08-01 is in the past"):
+        decide("accept_request", ctx)

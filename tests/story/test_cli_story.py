@@ -9,6 +9,7 @@ to keep the story fast; it is the same code path as the `certlib` executable.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -27,8 +28,8 @@ class Cli:
     def __init__(self, ws: Path):
         self.ws, self.runner, self.transcript = ws, CliRunner(), []
 
-    def __call__(self, *args: str, ok: bool = True, as_: str | None = None) -> dict | list | str:
-        argv = ["--workspace", str(self.ws), *args, "--now", NOW, "--format", "json"]
+    def __call__(self, *args: str, ok: bool = True, as_: str | None = None, now: str = NOW) -> dict | list | str:
+        argv = ["--workspace", str(self.ws), *args, "--now", now, "--format", "json"]
         if as_:
             argv += ["--as", as_]
         res = self.runner.invoke(cli, argv, catch_exceptions=False)
@@ -74,51 +75,53 @@ def fix_eoy_001(run: Cli) -> None:
     df.with_columns(ada_days_present=fixed).write_parquet(path)
 
 
-def certify(run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Callable[[Cli], None] | None = None) -> None:
+def certify(run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Callable[[Cli], None] | None = None,
+            now: str = NOW) -> None:
     """One certifier walks steps 1-4. ``fix``: step 1 first reports a fatal finding that the district
     corrects; ``resync``: the comparison after step 2 shows records missing in the state copy."""
     u = str(unit_id)
-    refused = run("wizard", "submit", u, as_=user, ok=False)
+    call = functools.partial(run, now=now)
+    refused = call("wizard", "submit", u, as_=user, ok=False)
     assert "steps 1-3 COMPLETED" in refused
-    out = run("wizard", "run-step", u, "1", as_=user)
+    out = call("wizard", "run-step", u, "1", as_=user)
     if fix is not None:
         assert out["steps"][0]["status"] == "IN PROGRESS" and "fatal" in out["steps"][0]["reason"], out
-        assert "step 1" in run("wizard", "run-step", u, "2", as_=user, ok=False)  # gated
+        assert "step 1" in call("wizard", "run-step", u, "2", as_=user, ok=False)  # gated
         fix(run)
-        out = run("wizard", "run-step", u, "1", as_=user)
+        out = call("wizard", "run-step", u, "1", as_=user)
     assert out["steps"][0]["status"] == "COMPLETED", out
-    out = run("wizard", "run-step", u, "2", as_=user)
+    out = call("wizard", "run-step", u, "2", as_=user)
     assert out["job_status"] == "COMPLETED" and " DC " in out["title"]
     assert out["steps"][1]["status"] == "IN PROGRESS" and out["steps"][1]["reason"].startswith("open the report")
-    out = run("wizard", "open-report", u, str(out["job"]), as_=user)
+    out = call("wizard", "open-report", u, str(out["job"]), as_=user)
     assert steps(out)[:2] == ["COMPLETED", "COMPLETED"]
     if resync:
-        diff = run("compare", u, as_=user)
+        diff = call("compare", u, as_=user)
         assert diff["enrollments"]["missing_in_state"], "the demo state lags: enrollments missing"
         # step 2's record-level differences (issue 16.1): which records, filtered, paged, downloadable
-        page = run("compare", u, "--records", "--table", "enrollments", "--page-size", "1", as_=user)
+        page = call("compare", u, "--records", "--table", "enrollments", "--page-size", "1", as_=user)
         assert page["total"] == len(diff["enrollments"]["missing_in_state"]) and page["pages"] == page["total"]
         assert page["rows"][0]["difference"] == "missing in state"
         assert page["rows"][0]["record"].startswith("enrollment_id=")
-        changed = run("compare", u, "--records", "--kind", "different", as_=user)["rows"]
+        changed = call("compare", u, "--records", "--kind", "different", as_=user)["rows"]
         assert changed and all(r["column"] and r["district value"] != r["state value"] for r in changed)
         out_csv = run.ws.parent / f"differences-{u}.csv"
-        run("compare", u, "--records", "-o", str(out_csv), as_=user)
+        call("compare", u, "--records", "-o", str(out_csv), as_=user)
         assert out_csv.read_text().startswith("table,record,difference,column,district value,state value")
-        run("resync", u, as_=user)
-        diff = run("compare", u, as_=user)
+        call("resync", u, as_=user)
+        diff = call("compare", u, as_=user)
         assert all(not (t["missing_in_state"] or t["extra_in_state"] or t["changed"]) for t in diff.values())
-        out = run("wizard", "run-step", u, "1", as_=user)  # re-running step 1 invalidates 2 and 3
+        out = call("wizard", "run-step", u, "1", as_=user)  # re-running step 1 invalidates 2 and 3
         assert steps(out)[:3] == ["COMPLETED", "NOT STARTED", "NOT STARTED"]
-        out = run("wizard", "run-step", u, "2", as_=user)
-        out = run("wizard", "open-report", u, str(out["job"]), as_=user)
+        out = call("wizard", "run-step", u, "2", as_=user)
+        out = call("wizard", "open-report", u, str(out["job"]), as_=user)
         assert steps(out)[1] == "COMPLETED"
-    out = run("wizard", "take-snapshot", u, as_=user)
+    out = call("wizard", "take-snapshot", u, as_=user)
     assert out["job_status"] == "COMPLETED" and out["steps"][2]["status"] == "IN PROGRESS"
-    out = run("wizard", "review-snapshot", u, as_=user)
+    out = call("wizard", "review-snapshot", u, as_=user)
     assert steps(out)[:3] == ["COMPLETED"] * 3 and len(out["sha256"]) == 64
-    run("wizard", "acknowledge", u, as_=user)
-    out = run("wizard", "submit", u, as_=user)
+    call("wizard", "acknowledge", u, as_=user)
+    out = call("wizard", "submit", u, as_=user)
     assert out["steps"][3]["status"] == "COMPLETED"
 
 
@@ -258,3 +261,43 @@ def test_events_list_todo_filter(run: Cli) -> None:
     assert ("End of Year Attendance Certification", "Certification Incomplete") in got
     assert all(r["user_status"] in ("Certification Incomplete", "Incomplete - Overdue") for r in rows)
     assert not any(r["event_name"].startswith("Fall ANB") for r in rows)  # approved: Complete
+
+
+def test_late_recertification_gets_its_own_due_date(run: Cli) -> None:
+    """Issue 16.6: a recertification that starts after the due date gives that unit its own due date
+    (default 14 days from that day, or the state's choice), so it is recertified while the event — and
+    every other unit — keeps its end date."""
+    anb = "Fall ANB Certification 2024-25"  # ended 2024-11-15; Hawthorne asked to recertify (demo)
+    hw = unit_of(run, "hw.cert1", anb)
+    assert (hw["event_status"], hw["due_date"]) == ("Recertification Request Sent", "2024-11-15")
+    assert "2025-06-20 is in the past" in run("recert", "accept", str(hw["unit_id"]), "--due", "2025-06-20",
+                                              as_="state.approver", ok=False)
+    out = run("recert", "accept", str(hw["unit_id"]), as_="state.approver")
+    assert out["own_due_date"] == "2025-07-15"  # NOW is 2025-07-01: 14 days from today
+    hw = unit_of(run, "hw.cert1", anb)
+    assert (hw["event_status"], hw["due_date"], hw["user_status"], hw["actions"]) == (
+        "Recertification In Progress", "2025-07-15", "Certification Incomplete", ["View", "Start Certification"])
+    assert unit_of(run, "ns.cert1", anb)["due_date"] == "2024-11-15"  # nobody else's due date moved
+
+    # the story's district event ended 2025-08-31; in September the state sends North Star back
+    late = "2025-09-10T10:00:00"
+    ns = unit_of(run, "ns.cert1")
+    assert ns["event_status"] == "Certification Approved by State"
+    out = run("recert", "request", str(ns["unit_id"]), "--reason", "audit findings", "--due", "2025-09-30",
+              as_="state.approver", now=late)
+    assert out["own_due_date"] == "2025-09-30"
+    row = run("events", "list", "--name", EVENT, as_="ns.cert1", now=late)[0]
+    assert (row["due_date"], row["user_status"], row["actions"]) == (
+        "2025-09-30", "Certification Incomplete", ["View", "Start Certification"])
+    hw_row = run("events", "list", "--name", EVENT, as_="hw.cert1", now=late)[0]
+    assert hw_row["due_date"] == "2025-08-31"
+    certify(run, "ns.cert1", ns["unit_id"], now=late)
+    certify(run, "ns.cert2", ns["unit_id"], now=late)
+    assert run("units", "show", str(ns["unit_id"]), as_="state.admin", now=late)["event_status"] == \
+        "Certification Sent to State"
+    audit = run("audit", "list", "--unit", str(ns["unit_id"]), as_="state.admin", now=late)
+    asked = [r for r in audit if r["action"] == "request_recert_state"][-1]
+    assert asked["details"]["due_date"] == "2025-09-30"
+    # past its own due date the unit is overdue again: Review Data, submit refused
+    after = run("events", "list", "--name", EVENT, as_="ns.cert1", now="2025-10-02T10:00:00")[0]
+    assert after["actions"] == ["View", "Review Data"]
