@@ -79,16 +79,32 @@ def _(inbox, msg_name, msg_process):
     messages_grid = mo.ui.table(shown_msgs, selection="multi", page_size=5, show_download=False,
                                 hidden_columns=["id", "unit_id"], label="Process Alerts")
     mark_read = mo.ui.run_button(label="Mark selected as read")
+    open_alert = mo.ui.run_button(label="Open its event", kind="success",
+                                  tooltip="The selected alert's event opens in the wizard below (marked read)")
     _unread = int((~inbox["Read"]).sum()) if inbox.height else 0
     mo.accordion({
         f"Message Center — {_unread} unread of {inbox.height}": mo.vstack([
             mo.hstack([msg_name, msg_process], justify="start"),
             messages_grid if shown_msgs.height else mo.md("_No process alerts. New events you must "
                                                           "certify will be announced here._"),
-            mark_read,
+            mo.hstack([open_alert, mark_read], justify="start", gap=1),
         ])
     }, lazy=False)
-    return mark_read, messages_grid
+    return mark_read, messages_grid, open_alert
+
+
+@app.cell
+def _(messages_grid, open_alert, set_note, set_open, set_step, set_unit_sel, set_version, user, ws):
+    mo.stop(not open_alert.value)
+    _unit = dash.first_value(messages_grid.value, "unit_id")
+    if _unit is None:
+        set_note(dash.Outcome(False, "open alert: select an alert of one of your units first"))
+    else:
+        for _id in messages_grid.value["id"].to_list()[:1]:
+            set_note(dash.attempt("open alert", dash.facade(ws, "mark_read"), user.id, int(_id)))
+        set_unit_sel(int(_unit)), set_step(1), set_open(None)
+    set_version(lambda v: v + 1)
+    return
 
 
 @app.cell
@@ -416,7 +432,17 @@ def _(current_step, get_version, wiz):
     mo.stop(current_step != 3)
     take_snapshot = mo.ui.run_button(label="Take / Retake State Snapshot", kind="success", disabled=wiz.reviewing)
     refresh_snaps = mo.ui.run_button(label="Refresh")
-    return refresh_snaps, take_snapshot
+    state_snapshot_job, state_snapshot_note = wiz.latest_snapshot_job()
+    review_state_snapshot = mo.ui.run_button(label="Review State Snapshot", disabled=state_snapshot_job is None,
+                                             tooltip=state_snapshot_note)
+    return refresh_snaps, review_state_snapshot, state_snapshot_job, state_snapshot_note, take_snapshot
+
+
+@app.cell
+def _(review_state_snapshot, set_open, state_snapshot_job, unit_id):
+    mo.stop(not review_state_snapshot.value or state_snapshot_job is None)
+    set_open((unit_id, state_snapshot_job.id))  # opened like a selected row: reviewed, its report shown
+    return
 
 
 @app.cell
@@ -433,7 +459,8 @@ def _(refresh_snaps, set_note, set_version, take_snapshot, wiz):
 
 
 @app.cell
-def _(current_step, get_version, nav, refresh_snaps, set_open, take_snapshot, unit_id, wiz):
+def _(current_step, get_version, nav, refresh_snaps, review_state_snapshot, set_open, state_snapshot_note,
+      take_snapshot, unit_id, wiz):
     get_version()
     mo.stop(current_step != 3)
     _snaps = dash.jobs_frame(wiz, "snapshot")
@@ -444,7 +471,8 @@ def _(current_step, get_version, nav, refresh_snaps, set_open, take_snapshot, un
         mo.md("### 3 Snapshot Validation"),
         mo.md("- Take (or retake) the state snapshot for your unit\n- Review it when COMPLETED\n"
               "- Retakes are versions; the one you reviewed is the one you certify"),
-        mo.hstack([take_snapshot, refresh_snaps], justify="start", gap=2),
+        mo.hstack([review_state_snapshot, take_snapshot, refresh_snaps], justify="start", gap=2),
+        mo.md(f"_Review State Snapshot: {state_snapshot_note}_"),
         _grid if _snaps.height else mo.md("_No snapshot yet: take one._"),
         mo.ui.table(dash.snapshot_diff(wiz), selection=None, show_download=False) if _snaps.height > 1 else mo.md(""),
         nav,

@@ -247,6 +247,22 @@ def snapshot_list(ctx: click.Context, unit_id: int, actor: str | None, fmt: str,
     emit(rows, fmt, ["version", "sha256", "taken_at", "taken_by", "verified", "problem"])
 
 
+@snapshot.command("take")
+@click.argument("unit_id", type=int)
+@click.option("--wait/--no-wait", default=True, help="Run the queued job in this process now.")
+@common
+def snapshot_take(ctx: click.Context, unit_id: int, wait: bool, actor: str | None, fmt: str, now: str | None) -> None:
+    """Queue a snapshot of the unit's state rows outside the wizard (the state's snapshot for a unit; its
+    members then Review State Snapshot at step 3)."""
+    with _ws(ctx) as ws:
+        job = ws.queue_snapshot(_actor(actor), unit_id, parse_now(now))
+        if wait:
+            ws.run_pending(parse_now(now))
+        job = ws.queue.get(job.id)
+    emit({"job": job.id, "title": job.title, "job_status": job.status,
+          "version": (job.result or {}).get("version"), **({"error": job.error} if job.error else {})}, fmt)
+
+
 @snapshot.command("verify")
 @click.argument("unit_id", type=ID)
 @click.argument("version", type=ID)

@@ -318,7 +318,9 @@ def messages_list(ctx: click.Context, unread: bool, actor: str | None, fmt: str,
         alerts = store.messages(_actor(actor), unread)
     emit([{"id": a.id, "required": "!" if a.required else "", "read": a.read, "process": a.process,
            "name": a.text, "posted": a.posted_at[:10], "due": a.due_date.isoformat() if a.due_date else "",
-           "kind": a.kind} for a in alerts], fmt, ["id", "required", "read", "process", "name", "posted", "due"])
+           "kind": a.kind, "unit": a.unit_id} for a in alerts], fmt,
+         ["id", "required", "read", "process", "name", "posted", "due", "unit"])
+    # a Process Alert leads to its unit's wizard: `certlib wizard status UNIT --as USER`
 
 
 @messages.command("read")

@@ -14,6 +14,8 @@ asks it inside the write transaction; UIs ask :func:`allowed_wizard_actions` for
 ['run_report', 'take_snapshot', 'review_snapshot', 'resync', 'close']
 >>> sorted(right_for("resync").roles)
 ['certifier']
+>>> sorted(right_for("take_snapshot").roles)
+['certifier', 'reviewer', 'state approver', 'state reviewer']
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from certlib.domain.unit_transitions import UnitContext
 from certlib.errors import Refused
 
 WALKERS: frozenset[UnitRoleKind] = frozenset({"certifier", "reviewer"})
+#: The article: "The state may have already created a snapshot, and you simply need to review the data."
+STATE: frozenset[UnitRoleKind] = frozenset({"state approver", "state reviewer"})
 
 #: The wizard step a reviewer's Close is recorded as (progress row; steps 1-3 are the validations).
 CLOSE_STEP = 4
@@ -84,8 +88,8 @@ class WizardRight:
 WIZARD_RIGHTS: tuple[WizardRight, ...] = (
     WizardRight("run_report", "Generate Report", WALKERS,
                 "only the unit's reviewers and certifiers walk the wizard"),
-    WizardRight("take_snapshot", "Take / Retake State Snapshot", WALKERS,
-                "only the unit's reviewers and certifiers walk the wizard"),
+    WizardRight("take_snapshot", "Take / Retake State Snapshot", WALKERS | STATE,
+                "only the unit's reviewers and certifiers, and the state's members of the category, take snapshots"),
     WizardRight("review_snapshot", "Review State Snapshot", WALKERS,
                 "only the unit's reviewers and certifiers walk the wizard"),
     WizardRight("resync", "Resync district data to the state", frozenset({"certifier"}),

@@ -346,6 +346,23 @@ class Wizard:
         registration failed is on disk but is never offered."""
         return self.ws.snapshot(self.unit_id)
 
+    def latest_snapshot_job(self) -> tuple[Job | None, str]:
+        """Step 3's *Review State Snapshot*: the COMPLETED job of the unit's latest registered snapshot
+        (whoever took it — the state may have), or None and why there is nothing to review yet."""
+        if self.reviewing:
+            return None, "Review Data: nothing is recorded from here"
+        if self._status(2) != DONE:
+            return None, f"step 2 State Validation is {self._status(2)}: {self._reason(2, self.progress().get(2))}"
+        records = self.store.snapshot_records(self.unit_id)
+        if not records:
+            return None, f"unit {self.unit_id} has no snapshot yet: Take Snapshot"
+        latest = records[-1]
+        job = next((j for j in self.ws.jobs(self.unit_id, kind="snapshot", status=COMPLETED)
+                    if (j.result or {}).get("version") == latest.version), None)
+        if job is None:
+            return None, f"snapshot v{latest.version} has no completed job to open"
+        return job, f"snapshot v{latest.version} taken by {latest.taken_by} at {latest.taken_at[:16]}"
+
     def review_snapshot(self, version: int | None = None) -> Snapshot:
         """Review a (verified) snapshot version, default the latest; pins its SHA-256 on step 3."""
         self._require("review snapshot", 2)

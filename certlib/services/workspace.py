@@ -37,7 +37,7 @@ from certlib.services.events import EventFilters, EventRows, filter_rows, row_of
 from certlib.services.evidence import submission_evidence
 from certlib.services.exceptions import Exceptions
 from certlib.services.history import History
-from certlib.services.jobs import Job, JobQueue
+from certlib.services.jobs import COMPLETED, Job, JobQueue
 from certlib.services.runs import job_handlers
 from certlib.services.snapshots import Snapshot, Snapshots
 from certlib.services.snapshots import clean_leftovers as clean_snapshot_leftovers
@@ -257,9 +257,13 @@ class Workspace:
         return self.queue.list(unit_id=unit_id, **filters)
 
     def run_pending(self, now: datetime | None = None, limit: int | None = None) -> list[Job]:
-        """Run queued jobs in this process (the app and tests call this; ``certlib worker`` too); then,
-        when ``CERTLIB_SMTP_URL`` is set, the email pass (see :mod:`certlib.services.notifications`)."""
+        """Run queued jobs in this process (the app and tests call this; ``certlib worker`` too): each
+        finished report or snapshot posts a *Batch Report Complete* alert; then, when
+        ``CERTLIB_SMTP_URL`` is set, the email pass (see :mod:`certlib.services.notifications`)."""
         done = self.queue.run_pending(job_handlers(self), now, limit)
+        for job in done:
+            if job.status == COMPLETED and job.unit_id is not None:
+                self.store.post_batch_complete(job.id, job.kind, job.title, job.user_id, job.unit_id, clock(now))
         if settings().smtp_url and not is_read_only():
             from certlib.services.notifications import run as send_emails
 
@@ -268,6 +272,20 @@ class Workspace:
             except Exception:  # noqa: BLE001 - mail must never stop the job worker; each email records its failure
                 log.exception("email pass of %s failed; retrying on the next poll", self.root)
         return done
+
+    def queue_snapshot(self, user: str | User, unit_id: int, now: datetime | None = None) -> Job:
+        """Queue a snapshot of the unit's state rows outside any wizard: the state's snapshot for a unit
+        (the article: "The state may have already created a snapshot"), which the unit's reviewers and
+        certifiers then review at step 3 (Review State Snapshot). Refused without the take_snapshot right
+        (:mod:`certlib.domain.wizard_rights`) naming it."""
+        uid, at = _uid(user), clock(now)
+        check = next(c for c in self.store.allowed_wizard_actions(uid, unit_id, at) if c.action == "take_snapshot")
+        unit = self.unit(unit_id)
+        if not check.allowed:
+            raise Refused("take snapshot", uid, str(unit.status), check.reason or "not allowed")
+        event = self.store.event(unit.event_id)
+        return self.queue.enqueue("snapshot", f"{event.name} DC {event.id}.{unit.id}", at, unit_id=unit_id,
+                                  user_id=uid, round_=unit.round)
 
     def start(self, now: datetime | None = None, days: int = 7) -> dict[str, Any]:
         """What an app or worker does on start-up: fail jobs of dead workers, run the alerts sweep."""

@@ -19,6 +19,7 @@ from certlib.store import rows
 from certlib.store import schema as t
 
 PROCESS = "Data Certification"
+BATCH_PROCESS = "Batch Report Complete"  # the article's alert when a queued report or snapshot finished
 STATE_NAME = "The State"
 
 
@@ -34,6 +35,7 @@ def post(
     event_id: int | None = None,
     unit_id: int | None = None,
     dedupe: str | None = None,
+    process: str = PROCESS,
 ) -> int:
     """Post one alert to each user (sorted, deterministic); returns how many were created."""
     created = 0
@@ -45,7 +47,7 @@ def post(
                 continue
         conn.execute(
             t.alerts.insert().values(
-                user_id=user_id, kind=kind, process=PROCESS, text=text, posted_at=now.isoformat(),
+                user_id=user_id, kind=kind, process=process, text=text, posted_at=now.isoformat(),
                 due_date=due_date, required=required, is_read=False, event_id=event_id, unit_id=unit_id,
                 dedupe_key=key,
             )

@@ -671,6 +671,25 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts):
             rows.get_user(conn, user_id)
             return alerts.mark_read(conn, user_id, alert_id)
 
+    def post_batch_complete(self, job_id: int, kind: str, title: str, user_id: str | None, unit_id: int,
+                            now: datetime) -> int:
+        """A queued state-validation report or snapshot finished: a *Batch Report Complete* alert to who
+        queued it ("<title> Review Report" / "Review Snapshot"); a snapshot the state took for a unit is
+        announced to the unit's district members as well (they Review State Snapshot at step 3).
+        Posted once per job; returns how many alerts were created."""
+        with self._write("batch report complete", "system") as conn:
+            unit = rows.get_unit(conn, unit_id)
+            event = rows.get_event(conn, unit.event_id)
+            users = rows.all_users(conn)
+            recipients = {user_id} if user_id in users else set()
+            if kind == "snapshot" and user_id in users and users[user_id].is_state:
+                recipients |= unit_members(users, rows.memberships_of(conn, category_id=event.category_id),
+                                           event, unit).members
+            what = "Review Snapshot" if kind == "snapshot" else "Review Report"
+            return alerts.post(conn, recipients, kind=f"batch_{kind}", text=f"{title} {what}", now=now,
+                               event_id=event.id, unit_id=unit_id, dedupe=f"job:{job_id}",
+                               process=alerts.BATCH_PROCESS)
+
     def sweep_alerts(self, now: datetime, days: int = 7) -> alerts.SweepResult:
         """Post due-soon (within ``days``) and overdue alerts; running it twice posts nothing new."""
         if days < 0:

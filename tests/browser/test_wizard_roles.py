@@ -181,3 +181,44 @@ def test_state_accepts_a_late_request_with_the_units_own_due_date(state_server, 
         assert hw.buttons == ("View", "Start Certification")
         ns = next(v for v in ws.units_for("ns.cert1", NOW) if v.event.name == anb)
         assert ns.as_dict()["due_date"] == "2024-11-15"
+
+
+@pytest.fixture(scope="module")
+def cert2_server(reviewer_ws):
+    server = MarimoServer(reviewer_ws[0], env={"CERTLIB_DEMO_USER": "ns.cert2"})
+    yield server
+    server.stop()
+
+
+def test_certifier_follows_the_alert_and_reviews_the_state_snapshot(cert2_server, reviewer_ws, page):
+    """Issues 16.5 and 16.7: the state takes North Star's snapshot; ns.cert2 gets a Batch Report
+    Complete alert, opens its event from the Message Center, and at step 3 clicks Review State Snapshot."""
+    root, unit = reviewer_ws
+    with Workspace.open(root) as ws:
+        job = ws.queue_snapshot("state.approver", unit, NOW)
+        ws.run_pending(NOW)
+        wiz = ws.wizard("ns.cert2", unit, NOW)
+        wiz.run_district()
+        report = wiz.queue_state_validation()
+        ws.run_pending(NOW)
+        wiz.open_report(report.id)
+        state_sha = ws.store.snapshot_records(unit)[-1].sha256
+    open_notebook(page, cert2_server, "certify", "Certification Event Details")
+    page.get_by_text(re.compile("Message Center — ")).first.click()
+    wait_idle(page)
+    page.get_by_role("row").filter(has_text=f"{job.title} Review Snapshot").get_by_role("checkbox").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Open its event").click()
+    _heading(page, "1 District Validation")
+    page.get_by_role("button", name="Next", exact=True).click()
+    _heading(page, "2 State Validation")
+    page.get_by_role("button", name="Next", exact=True).click()
+    _heading(page, "3 Snapshot Validation")
+    page.get_by_role("button", name="Review State Snapshot").click()
+    page.get_by_text(re.compile(r"open report \d+: done")).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert cell_errors(page) == []
+    screenshot(page, "certify-review-state-snapshot")
+    with Workspace.open(root) as ws:
+        p = ws.store.progress("ns.cert2", unit)[3]
+        assert (str(p.status), p.snapshot_sha256) == ("COMPLETED", state_sha)

@@ -22,8 +22,8 @@ EXPECTED = {
     "c1": {"run_report", "take_snapshot", "review_snapshot", "resync"},
     "cs": {"run_report", "take_snapshot", "review_snapshot", "resync"},  # a secondary certifier is a certifier
     "r1": {"run_report", "take_snapshot", "review_snapshot", "close"},
-    "sa": set(),
-    "sr": set(),
+    "sa": {"take_snapshot"},  # the state may take a unit's snapshot for it ("Review State Snapshot")
+    "sr": {"take_snapshot"},
     "other": set(),  # another district's certifier: outside scope
     "school": set(),  # a school-scoped certifier does not act on the district-level unit
     "nobody": set(),  # no membership in the category

@@ -301,3 +301,16 @@ def test_late_recertification_gets_its_own_due_date(run: Cli) -> None:
     # past its own due date the unit is overdue again: Review Data, submit refused
     after = run("events", "list", "--name", EVENT, as_="ns.cert1", now="2025-10-02T10:00:00")[0]
     assert after["actions"] == ["View", "Review Data"]
+
+
+def test_state_snapshot_and_batch_alert_lead_to_the_wizard(run: Cli) -> None:
+    """Issues 16.5/16.7 on the command line: the state takes a unit's snapshot; the unit's members get a
+    Batch Report Complete alert naming the unit, which leads to `wizard status UNIT`; a district user
+    outside the unit is refused the snapshot."""
+    unit = unit_of(run, "ns.cert1", "Student Tardiness")["unit_id"]
+    out = run("snapshot", "take", str(unit), as_="state.approver")
+    assert out["job_status"] == "COMPLETED" and out["version"] >= 1
+    alert = next(m for m in run("messages", "list", as_="ns.reviewer") if m["process"] == "Batch Report Complete")
+    assert alert["name"] == f"{out['title']} Review Snapshot" and alert["unit"] == unit
+    assert run("wizard", "status", str(alert["unit"]), as_="ns.reviewer")["unit_id"] == unit
+    assert "outside scope" in run("snapshot", "take", str(unit), as_="hw.cert1", ok=False)
