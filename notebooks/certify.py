@@ -101,7 +101,7 @@ def _(messages_grid, open_alert, set_note, set_open, set_step, set_unit_sel, set
         set_note(dash.Outcome(False, "open alert: select an alert of one of your units first"))
     else:
         for _id in messages_grid.value["id"].to_list()[:1]:
-            set_note(dash.attempt("open alert", dash.facade(ws, "mark_read"), user.id, int(_id)))
+            set_note(dash.attempt("open alert", ws.mark_read, user.id, int(_id)))
         set_unit_sel(int(_unit)), set_step(1), set_open(None)
     set_version(lambda v: v + 1)
     return

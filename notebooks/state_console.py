@@ -55,17 +55,58 @@ def _(store, who, ws):
 
 @app.cell
 def _(get_version, store, user):
+    from certlib.domain.members import MEMBER_ACTIONS, member_refusal
+
     get_version()
     mo.stop(user is None)
     members = dash.members_frame(store.users(), store.memberships())
     categories = dash.views_frame({"id": c.id, "name": c.name} for c in store.categories())
-    mo.accordion({
-        f"Categories ({categories.height}) and members ({members.height})": mo.hstack(
-            [mo.ui.table(categories, selection=None, label="Categories"),
-             mo.ui.table(members, selection=None, label="Members", page_size=10)],
-            widths=[1, 3],
-        )
+    member_form = mo.ui.dictionary({
+        "category": mo.ui.dropdown([c.id for c in store.categories()], label="Category"),
+        "user": mo.ui.dropdown(sorted(u.id for u in store.users()), label="User"),
+        "role": mo.ui.dropdown(["certifier", "reviewer", "approver"], value="reviewer", label="Role"),
+        "primary": mo.ui.checkbox(label="Primary certifier"),
+        "schools": mo.ui.text(label="Schools (comma-separated; empty: whole district)"),
     })
+    _why = {a.action: member_refusal(a.action, user) for a in MEMBER_ACTIONS}
+    member_buttons = mo.ui.dictionary({
+        a.action: mo.ui.run_button(label=f"{a.label[0].upper()}{a.label[1:]}", disabled=_why[a.action] is not None,
+                                   tooltip=_why[a.action] or None, kind="danger" if a.action == "remove" else "neutral")
+        for a in MEMBER_ACTIONS
+    })
+    mo.accordion({
+        f"Categories ({categories.height}) and members ({members.height})": mo.vstack([
+            mo.hstack(
+                [mo.ui.table(categories, selection=None, label="Categories"),
+                 mo.ui.table(members, selection=None, label="Members", page_size=10)],
+                widths=[1, 3],
+            ),
+            mo.md("#### Keep a category current"),
+            mo.hstack(list(member_form.elements.values()), justify="start", wrap=True),
+            mo.hstack(list(member_buttons.elements.values()), justify="start", gap=1),
+            mo.md("\n".join(f"- _{w}_" for w in dict.fromkeys(v for v in _why.values() if v))),
+        ])
+    })
+    return member_buttons, member_form
+
+
+@app.cell
+def _(member_buttons, member_form, now, set_note, set_version, store, user):
+    from certlib.domain.entities import Membership
+
+    _clicked = [a for a, v in member_buttons.value.items() if v]
+    mo.stop(not _clicked)
+    _f = member_form.value
+    _schools = tuple(x.strip() for x in (_f["schools"] or "").split(",") if x.strip())
+    _calls = {
+        "add": lambda: store.add_member(user.id, Membership(_f["user"], _f["category"], _f["role"], _f["primary"],
+                                                            _schools), now),
+        "change": lambda: store.change_member(user.id, _f["user"], _f["category"], now, role=_f["role"],
+                                              primary=_f["primary"], schools=_schools),
+        "remove": lambda: store.remove_member(user.id, _f["user"], _f["category"], now),
+    }
+    set_note(dash.attempt(f"{_clicked[0]} member {_f['user']} in {_f['category']}", _calls[_clicked[0]]))
+    set_version(lambda v: v + 1)
     return
 
 

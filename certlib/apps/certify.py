@@ -13,6 +13,7 @@ from certlib.apps.common import (
     UNIT_STATUSES,
     USER_STATUSES,
     EventFilters,
+    Outcome,
     attempt,
     check_note,
     date_bounds,
@@ -219,4 +220,4 @@ def has_forward(step: int) -> bool:
     return step < 4
 
 
-__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]
+__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "Outcome", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]

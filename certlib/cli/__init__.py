@@ -16,7 +16,7 @@ from certlib.config import configure_logging
 from certlib.errors import CertlibError
 
 # Command modules; each registers its commands on import.
-_MODULES = ["workflow", "rules", "data", "generate", "wizard", "importers", "history"]
+_MODULES = ["workflow", "rules", "data", "generate", "wizard", "importers", "history", "members"]
 
 for _name in _MODULES:
     importlib.import_module(f"certlib.cli.{_name}")

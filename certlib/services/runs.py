@@ -110,12 +110,18 @@ def snap_generation(ws: Workspace, unit_id: int, version: int) -> int | None:
     return next((r.data_generation for r in ws.store.snapshot_records(unit_id) if r.version == version), None)
 
 
+def _clock_of(job: Job) -> datetime:
+    """The workflow clock a queued job's run belongs to: when it was queued (the user's "today"), never
+    the worker's wall clock — its report is stamped, and :as_of_date bound, as of that moment."""
+    return datetime.fromisoformat(job.queued_at)
+
+
 def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, str], None]], Mapping[str, Any]]]:
     def state_validation(job: Job, report: Callable[[float, str], None]) -> Mapping[str, Any]:
         report(0.1, "validating the state copy")
         generation = ws.store.data_generation(job.unit_id or 0)  # before the data: a resync meanwhile makes it stale
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
-            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", ws.now(), copy="state",
+            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", _clock_of(job), copy="state",
                            user_id=job.user_id, step=2, data_generation=generation, round_=job.round,
                            at=datetime.fromisoformat(job.queued_at))
         report(0.9, "rendering the report")
@@ -127,7 +133,7 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "copying the state's rows")
         snap = ws.take_snapshot(job.user_id or "system", unit.id, datetime.fromisoformat(job.queued_at))
         report(0.6, "validating the snapshot")
-        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", ws.now(), copy="state",
+        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", _clock_of(job), copy="state",
                        user_id=job.user_id, step=3, data_generation=snap_generation(ws, unit.id, snap.version),
                        snapshot_sha256=snap.sha256, round_=job.round, at=datetime.fromisoformat(job.queued_at))
         return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,

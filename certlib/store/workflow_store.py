@@ -61,6 +61,7 @@ from certlib.store import schema as t
 from certlib.store.audit import AuditRow, VerifyResult
 from certlib.store.connection import damaged_store, make_engine, transaction
 from certlib.store.history import HistoryFacts
+from certlib.store.members import MemberFacts
 from certlib.store.migrations import current_version, migrate
 from certlib.store.notifications import NotificationFacts
 from certlib.store.readonly import check_writable
@@ -73,7 +74,7 @@ DATABASE_URL_ENV = "CERTLIB_DATABASE_URL"
 RESYNC_ACTIONS = ("resync requested", "resync", "resync recovered")
 
 
-class Store(WizardFacts, HistoryFacts, NotificationFacts):
+class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
     """SQLite (or any SQLAlchemy URL) workflow store. Open with :meth:`open_workspace` or a path/URL."""
 
     #: the rule pack directory whose groups events may name (None: ``CERTLIB_RULES``)

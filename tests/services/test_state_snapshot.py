@@ -46,3 +46,25 @@ def test_only_members_in_scope_take_snapshots(ws: Workspace) -> None:
     with pytest.raises(Refused, match="outside scope"):
         ws.queue_snapshot("hw.cert1", unit, NOW)
     assert ws.jobs(unit) == []
+
+
+def test_a_queued_report_is_stamped_with_the_clock_it_was_queued_on(ws: Workspace) -> None:
+    """Issue 16.12: a worker running later (or without CERTLIB_NOW) stamps the report as of the
+    workflow clock the job was queued on, not its own wall clock."""
+    import json
+    from datetime import datetime
+    from pathlib import Path
+
+    unit = eoy_unit(ws, "1071")
+    wiz = ws.wizard("ns.cert1", unit, NOW)
+    wiz.run_district()
+    job = wiz.queue_state_validation()
+    (done,) = ws.run_pending(datetime(2026, 1, 5, 8))  # the worker's clock is months later
+    report = json.loads(Path(done.result["reports"]["json"]).read_text())
+    assert report["generated_at"].startswith(NOW.date().isoformat()), report["generated_at"]
+    assert job.queued_at.startswith(NOW.date().isoformat())
+
+
+def test_a_state_users_wizard_does_not_speak_of_reviewers(ws: Workspace) -> None:
+    step4 = ws.wizard("state.approver", eoy_unit(ws, "1071"), NOW).steps()[3]
+    assert step4.status == "N/A" and "state console" in step4.reason and "reviewer" not in step4.reason

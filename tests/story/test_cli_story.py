@@ -314,3 +314,24 @@ def test_state_snapshot_and_batch_alert_lead_to_the_wizard(run: Cli) -> None:
     assert alert["name"] == f"{out['title']} Review Snapshot" and alert["unit"] == unit
     assert run("wizard", "status", str(alert["unit"]), as_="ns.reviewer")["unit_id"] == unit
     assert "outside scope" in run("snapshot", "take", str(unit), as_="hw.cert1", ok=False)
+
+
+def test_category_members_are_kept_current(run: Cli) -> None:
+    """Issue 16.8: the state adds, changes and removes category members; a read-only state user is
+    refused naming the right; a removed certifier's submission stays."""
+    refused = run("members", "add", "SPED", "ns.reviewer", "--role", "reviewer", as_="state.approver", ok=False)
+    assert "missing right: add member needs the state 'add' right" in refused
+    out = run("members", "add", "SPED", "ns.reviewer", "--role", "reviewer", as_="state.admin")
+    assert (out["category"], out["role"]) == ("SPED", "reviewer")
+    out = run("members", "change", "SPED", "ns.reviewer", "--role", "certifier", "--primary", as_="state.admin")
+    assert (out["role"], out["primary"]) == ("certifier", True)
+    assert "already a member" in run("members", "add", "SPED", "ns.reviewer", "--role", "reviewer",
+                                     as_="state.admin", ok=False)
+    sent = [r for r in run("events", "list", "--name", "Student Tardiness", as_="hw.cert1")]
+    assert sent and sent[0]["event_status"] == "Certification Sent to State"  # hw.cert1 submitted (demo)
+    out = run("members", "remove", "ATT", "hw.cert1", as_="state.admin")
+    assert out["removed"] is True
+    assert run("submissions", str(sent[0]["unit_id"]), as_="state.admin")[0]["certifier"] == "hw.cert1"
+    assert [m["user"] for m in run("members", "list", "--category", "ATT")].count("hw.cert1") == 0
+    actions = [r["action"] for r in run("audit", "list", as_="state.admin")]
+    assert actions[-3:] == ["member added", "member changed", "member removed"]
