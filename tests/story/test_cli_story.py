@@ -279,17 +279,24 @@ def test_late_recertification_gets_its_own_due_date(run: Cli) -> None:
         "Recertification In Progress", "2025-07-15", "Certification Incomplete", ["View", "Start Certification"])
     assert unit_of(run, "ns.cert1", anb)["due_date"] == "2024-11-15"  # nobody else's due date moved
 
-    # the story's district event ended 2025-08-31; in September the state sends North Star back
+    # an event of its own (tests may run apart) ends 2025-08-31; in September the state sends North Star back
+    late_event = "Late Story 2024-25"
+    ev = run("events", "create", "--name", late_event, "--year", "2025", "--category", "ATT", "--level", "district",
+             "--group", "End of Year Attendance", "--start", "2025-06-20", "--opens", "2025-06-25",
+             "--end", "2025-08-31", "--district", "1071", "--district", "7988", as_="state.admin")
+    run("events", "publish", str(ev["id"]), as_="state.admin")
+    ns = unit_of(run, "ns.cert1", late_event)
+    certify(run, "ns.cert1", ns["unit_id"])
+    certify(run, "ns.cert2", ns["unit_id"])
+    run("approve", str(ns["unit_id"]), as_="state.approver")
     late = "2025-09-10T10:00:00"
-    ns = unit_of(run, "ns.cert1")
-    assert ns["event_status"] == "Certification Approved by State"
     out = run("recert", "request", str(ns["unit_id"]), "--reason", "audit findings", "--due", "2025-09-30",
               as_="state.approver", now=late)
     assert out["own_due_date"] == "2025-09-30"
-    row = run("events", "list", "--name", EVENT, as_="ns.cert1", now=late)[0]
+    row = run("events", "list", "--name", late_event, as_="ns.cert1", now=late)[0]
     assert (row["due_date"], row["user_status"], row["actions"]) == (
         "2025-09-30", "Certification Incomplete", ["View", "Start Certification"])
-    hw_row = run("events", "list", "--name", EVENT, as_="hw.cert1", now=late)[0]
+    hw_row = run("events", "list", "--name", late_event, as_="hw.cert1", now=late)[0]
     assert hw_row["due_date"] == "2025-08-31"
     certify(run, "ns.cert1", ns["unit_id"], now=late)
     certify(run, "ns.cert2", ns["unit_id"], now=late)
@@ -299,7 +306,7 @@ def test_late_recertification_gets_its_own_due_date(run: Cli) -> None:
     asked = [r for r in audit if r["action"] == "request_recert_state"][-1]
     assert asked["details"]["due_date"] == "2025-09-30"
     # past its own due date the unit is overdue again: Review Data, submit refused
-    after = run("events", "list", "--name", EVENT, as_="ns.cert1", now="2025-10-02T10:00:00")[0]
+    after = run("events", "list", "--name", late_event, as_="ns.cert1", now="2025-10-02T10:00:00")[0]
     assert after["actions"] == ["View", "Review Data"]
 
 
