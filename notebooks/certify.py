@@ -81,7 +81,7 @@ def _(inbox, msg_name, msg_process):
     mark_read = mo.ui.run_button(label="Mark selected as read")
     open_alert = mo.ui.run_button(label="Open its event", kind="success",
                                   tooltip="The selected alert's event opens in the wizard below (marked read)")
-    _unread = int((~inbox["Read"]).sum()) if inbox.height else 0
+    _unread = dash.unread_count(inbox)
     mo.accordion({
         f"Message Center — {_unread} unread of {inbox.height}": mo.vstack([
             mo.hstack([msg_name, msg_process], justify="start"),

@@ -174,10 +174,10 @@ def _(query, stop_button, ticker):
         mo.hstack([
             mo.stat(label="Rows found", value=f"{_r.count:,}", caption=f"{_r.shown:,} shown", bordered=True),
             mo.stat(label="Time", value=f"{_r.elapsed_ms:,.0f} ms", caption="scan + plan + collect", bordered=True),
-            mo.stat(label="Status", value=_r.status, caption=_r.error or "", bordered=True),
+            mo.stat(**dash.result_stat(_r)),
         ], justify="start", gap=1),
         mo.callout(mo.md(_r.note), kind="info") if _r.note else mo.md(""),
-        mo.ui.table(_r.rows, selection=None, page_size=20) if _r.shown else mo.callout(
+        mo.ui.table(dash.shown_rows(_r), selection=None, page_size=20) if _r.shown else mo.callout(
             mo.md("No rows: the rule passes on this data."), kind="success"),
     ])
     return

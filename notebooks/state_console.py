@@ -123,6 +123,7 @@ def _(get_event_sel, get_version, now, set_event_sel, store, user):
     event_rows = dash.views_frame(store.events_for(user.id, now))
     events_grid = mo.ui.table(
         event_rows, selection="single", page_size=10, label="Events — select one to act on it",
+        format_mapping=dash.identifier_format(event_rows),
         initial_selection=dash.row_index(event_rows, "id", get_event_sel()),
         on_change=lambda picked: set_event_sel(dash.first_value(picked, "id")),
     ) if event_rows.height else None
@@ -222,6 +223,7 @@ def _(event_id, get_unit_sel, get_version, now, set_unit_sel, store, user):
     unit_rows = dash.views_frame(store.units_for(user.id, now, event_id))
     units_grid = mo.ui.table(
         unit_rows, selection="single", page_size=15, label="Units of the event — select one to approve or send back",
+        format_mapping=dash.identifier_format(unit_rows),
         initial_selection=dash.row_index(unit_rows, "unit_id", get_unit_sel()),
         on_change=lambda picked: set_unit_sel(dash.first_value(picked, "unit_id")),
     ) if unit_rows.height else None
@@ -299,7 +301,7 @@ def _(event, event_id, get_version, now, user, ws):
             mo.download(data=lambda: dash.to_xlsx_bytes(report, "event report"),
                         filename=f"event-{event_id}-report.xlsx", label="Download XLSX"),
         ], justify="start"),
-        mo.ui.table(report, selection=None, page_size=15) if report.height else mo.callout(
+        mo.ui.table(dash.as_identifiers(report), selection=None, page_size=15) if report.height else mo.callout(
             mo.md("No units to report on yet: publish the event first."), kind="neutral"),
     ])
     return
@@ -317,7 +319,7 @@ def _(event_id, get_version, now, user, ws):
     get_version()
     _rows = hist.bulk_unit_rows(ws, user.id, now, event_id)
     mo.stop(not _rows)
-    bulk_table = mo.ui.table(_rows, selection="multi", page_size=15,
+    bulk_table = mo.ui.table(_rows, selection="multi", page_size=15, format_mapping=dash.identifier_format(_rows),
                              label="Select units, then approve them or send them back, each on its own")
     bulk_reason = mo.ui.text(label="Reason (required to send back)", full_width=True)
     bulk_buttons = mo.ui.dictionary({
@@ -344,7 +346,8 @@ def _(get_bulk_result):
     _line, _rows = get_bulk_result()
     mo.vstack([
         mo.callout(mo.md(_line), kind="success" if all(r["result"] == "accepted" for r in _rows) else "warn"),
-        mo.ui.table(_rows, selection=None, label="Per unit: accepted, or refused and why"),
+        mo.ui.table(_rows, selection=None, label="Per unit: accepted, or refused and why",
+                    format_mapping=dash.identifier_format(_rows)),
     ])
     return
 

@@ -33,16 +33,25 @@ def submitted_note(submission) -> str:
 
 
 MESSAGE_SCHEMA = {"id": pl.Int64, "Required": pl.String, "Process": pl.String, "Name": pl.String,
-                  "Posted Date": pl.String, "Due Date": pl.String, "Read": pl.Boolean, "unit_id": pl.Int64}
+                  "Posted Date": pl.String, "Due Date": pl.String, "Read": pl.String, "unit_id": pl.Int64}
+
+#: The Message Center's words for an alert's flags (not "!" and True/False).
+REQUIRED_WORDS = {True: "Action required", False: "For information"}
+READ_WORDS = {True: "Read", False: "Unread"}
 
 
 def messages_frame(alerts) -> pl.DataFrame:
-    """Message Center process alerts as the help article's grid: Required (!), Process, Name,
-    Posted Date, Due Date, Read — newest first."""
-    rows = [{"id": a.id, "Required": "!" if a.required else "", "Process": a.process, "Name": a.text,
+    """Message Center process alerts as the help article's grid: Required, Process, Name, Posted Date,
+    Due Date, Read — newest first; the flags in words ("Action required", "Unread")."""
+    rows = [{"id": a.id, "Required": REQUIRED_WORDS[bool(a.required)], "Process": a.process, "Name": a.text,
              "Posted Date": str(a.posted_at)[:10], "Due Date": a.due_date.isoformat() if a.due_date else "",
-             "Read": bool(a.read), "unit_id": a.unit_id} for a in alerts]
+             "Read": READ_WORDS[bool(a.read)], "unit_id": a.unit_id} for a in alerts]
     return pl.DataFrame(rows, schema=MESSAGE_SCHEMA).sort("Posted Date", "id", descending=True)
+
+
+def unread_count(frame: pl.DataFrame) -> int:
+    """How many alerts of a :func:`messages_frame` are unread."""
+    return int((frame["Read"] == READ_WORDS[False]).sum()) if frame.height else 0
 
 
 def filter_messages(frame: pl.DataFrame, name: str = "", process: str | None = None,
@@ -220,4 +229,4 @@ def has_forward(step: int) -> bool:
     return step < 4
 
 
-__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "Outcome", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]
+__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "Outcome", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "unread_count", "READ_WORDS", "REQUIRED_WORDS", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]

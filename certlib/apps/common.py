@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field, fields
 
 import polars as pl
@@ -212,6 +213,35 @@ def views_frame(views) -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
+#: Integer columns that name something (a year, an id, a code, a key) rather than count it: shown as
+#: written ("2025", "1001001"), never with thousands separators ("2,025", "1,001,001").
+_IDENTIFIER = re.compile(r"(?i)(^id$|_id$|id$|ids$|usi$|year|^key$|_key$|code|number|^unit$|^event$|^round$)")
+
+
+def identifier_columns(frame: pl.DataFrame) -> list[str]:
+    """The integer columns of ``frame`` that are identifiers or years (by name: ``id``, ``*_id``,
+    ``SchoolId``, ``StudentUSI``, ``reporting_year``, ``school_year``, ``*code``, ``*number``...)."""
+    return [c for c, t in frame.schema.items() if t.is_integer() and _IDENTIFIER.search(c.replace(" ", "_"))]
+
+
+def as_identifiers(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its identifier/year columns as text, for a table that only shows rows (marimo
+    formats integers with thousands separators)."""
+    cols = identifier_columns(frame)
+    return frame.with_columns(pl.col(c).cast(pl.String) for c in cols) if cols else frame
+
+
+def identifier_format(rows) -> dict:
+    """``format_mapping`` for ``mo.ui.table`` over ``rows`` (a frame or a list of dicts) showing its
+    identifier/year columns as written, while the table's value (the selected rows) keeps their numbers."""
+    frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows or []), infer_schema_length=None)
+    return {c: _as_written for c in identifier_columns(frame)}
+
+
+def _as_written(value) -> str:
+    return "" if value is None else str(value)
+
+
 def report_html(frame: pl.DataFrame, title: str, subtitle: str = "") -> str:
     """A small self-contained HTML page for a report frame (used for the event report)."""
     import html as _h
@@ -273,4 +303,4 @@ def has_marks(chart_element) -> bool:
     return isinstance(data, pl.DataFrame) and data.height > 0
 
 
-__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "plural", "refusal_text", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]
+__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "plural", "as_identifiers", "identifier_columns", "identifier_format", "refusal_text", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]

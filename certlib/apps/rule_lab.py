@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from certlib.apps.common import attempt, first_line
+from certlib.apps.common import as_identifiers, attempt, first_line
 from certlib.config import settings
 
 NEW_RULE_TEMPLATE = """-- id: NEW-001
@@ -190,4 +190,29 @@ def save_rule(text: str, pack, rule, app_mode: str | None) -> str:
     return str(path)
 
 
-__all__ = ["LAB_DIALECTS", "LabCompile", "NEW_RULE_TEMPLATE", "attempt", "data_sources", "diagnostics_frame", "first_line", "lab_compile", "lab_fixtures", "lab_pack", "lab_start", "lab_transpile", "lineage_frame", "pack_dir", "rule_options", "rule_text", "save_rule"]
+#: How the lab words a run's status: a rule that found rows did its job (a finding), it did not fail.
+RESULT_WORDS: dict[str, tuple[str, str]] = {
+    "passed": ("No findings", "the rule returned no row on this data"),
+    "failed": ("Findings", "each row it returned is a finding for the district to fix"),
+    "error": ("Rule error", "the rule could not run on this data"),
+}
+
+
+def result_stat(run) -> dict:
+    """``mo.stat`` keyword arguments for a lab run's outcome: "Findings" (not "failed") when the rule
+    found rows, "No findings" when it found none, "Rule error" (with the error) when it could not run."""
+    label, caption = RESULT_WORDS.get(str(run.status), (str(run.status).capitalize(), ""))
+    if run.status == "failed":
+        caption = ("the row it returned is a finding for the district to fix" if run.count == 1
+                   else "each row it returned is a finding for the district to fix")
+    if run.error:
+        caption = first_line(run.error)
+    return {"label": "Outcome", "value": label, "caption": caption, "bordered": True}
+
+
+def shown_rows(run) -> pl.DataFrame:
+    """The rows a lab run shows, identifiers and years as written ("2025", "1001001", not "2,025")."""
+    return as_identifiers(run.rows)
+
+
+__all__ = ["LAB_DIALECTS", "RESULT_WORDS", "result_stat", "shown_rows", "LabCompile", "NEW_RULE_TEMPLATE", "attempt", "data_sources", "diagnostics_frame", "first_line", "lab_compile", "lab_fixtures", "lab_pack", "lab_start", "lab_transpile", "lineage_frame", "pack_dir", "rule_options", "rule_text", "save_rule"]

@@ -7,10 +7,12 @@ from __future__ import annotations
 import polars as pl
 
 from certlib.apps.common import (
+    as_identifiers,
     attempt,
     check_note,
     checks_by_action,
     first_value,
+    identifier_format,
     now_for,
     refusal_text,
     report_html,
@@ -59,4 +61,4 @@ def members_frame(users, memberships) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"category": pl.String, "user": pl.String})
 
 
-__all__ = ["attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "members_frame", "now_for", "refusal_text", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame"]
+__all__ = ["as_identifiers", "attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "identifier_format", "members_frame", "now_for", "refusal_text", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame"]

@@ -77,6 +77,7 @@ def test_my_events_and_messages_frames(tmp_path):
     todo = cert.filter_my_events(mine, common.EventFilters(user_statuses=["Certification Incomplete", "Incomplete - Overdue"]))
     assert todo.height == 1
     inbox = cert.messages_frame(s.messages("c1"))
-    assert inbox.height == 1 and inbox["Required"][0] == "!" and "Student Tardiness" in inbox["Name"][0]
+    assert inbox.height == 1 and inbox["Required"][0] == "Action required" and "Student Tardiness" in inbox["Name"][0]
     assert cert.filter_messages(inbox, name="tardiness").height == 1
+    assert inbox["Read"][0] == "Unread" and cert.unread_count(inbox) == 1  # words, not True/False
     assert cert.filter_messages(inbox, name="nothing like it").height == 0

@@ -102,5 +102,8 @@ def test_rule_lab_diagnostic_then_fixed_rule_runs(served, page):
     shown = page.get_by_text(re.compile(r"^[\d,]+ shown$")).first.inner_text()
     assert int(shown.split()[0].replace(",", "")) > 0, shown
     assert page.get_by_text(re.compile(r"^[\d,]+ ms$")).first.is_visible()
+    # a rule that found rows reports findings, not a failure (issue 17 item 12)
+    assert page.get_by_text("Findings", exact=True).first.is_visible()
+    assert page.get_by_text("failed", exact=True).count() == 0
     assert cell_errors(page) == []
     screenshot(page, "rule_lab")
