@@ -117,6 +117,8 @@ def submitted_by(workspace) -> list[str]:
 def test_state_console_approves_the_unit(state_server, demo_workspace, page):
     open_notebook(page, state_server, "state_console", "Certification events")
     _heading(page, "Certification events")
+    row_text = page.get_by_role("row").filter(has_text=EVENT).first.inner_text()
+    assert re.search(r"\b20\d\d\b", row_text) and not re.search(r"\b2,0\d\d\b", row_text), row_text  # years as written
     page.get_by_role("row").filter(has_text=EVENT).first.get_by_role("checkbox").click()
     _heading(page, "^Units$")
     page.get_by_role("row").filter(has_text="1071").filter(has_text="In Progress").first.get_by_role("checkbox").click()
