@@ -100,7 +100,8 @@ CATALOG: tuple[Entry, ...] = (
     E("SUBSTRING / SUBSTR", ("Substring",), ALL, "string, literal start, literal length",
       "same; a start below 1 is refused except in postgres and tsql (SQL's window rule)",
       ("substring",)),
-    E("POSITION / STRPOS / CHARINDEX", ("StrPosition",), ALL, "string", "BIGINT; NULL for a NULL string",
+    E("POSITION / STRPOS / CHARINDEX", ("StrPosition",), ALL, "string",
+      "BIGINT, in characters (polars counts bytes); NULL for a NULL string",
       ("strings",)),
     E("regular expression match: ~ !~ ~* REGEXP_LIKE RLIKE regexp_matches",
       ("RegexpLike", "RegexpILike"), ALL, "string, literal pattern, literal flags (i, c)",
@@ -309,7 +310,7 @@ _HELPERS = frozenset({"Trunc", "Cast", "TryCast", "Case", "If", "Floor", "Ceil",
                       "Anonymous:DATE_DIFF", "Anonymous:DATE_ADD", "Anonymous:DATEADD", "Anonymous:RLIKE",
                       "Anonymous:REGEXP_MATCHES", "Anonymous:TRUNC", "Anonymous:CONTAINS", "Anonymous:LEN",
                       "Anonymous:CHARINDEX", "Anonymous:DATEFROMPARTS",
-                      "Anonymous:MEDIAN", "Anonymous:QUANTILE_CONT", "Anonymous:STRFTIME", "Anonymous:LEAST",
+                      "Anonymous:MEDIAN", "Anonymous:QUANTILE_CONT", "Anonymous:SPLIT_PART", "SplitPart", "Anonymous:STRFTIME", "Anonymous:LEAST",
                       "Anonymous:GREATEST", "Greatest", "Least", "Lag", "Lead", "Replace"})
 #: never in any engine's SQL, whatever produced it
 DENIED_NAMES = frozenset({"REFLECT", "JAVA_METHOD", "INPUT_FILE_NAME", "INPUT_FILE_BLOCK_START",

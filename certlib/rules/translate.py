@@ -23,6 +23,8 @@ refusals). Two passes over the qualified, type-annotated tree:
 * ``LEFT(s, n)`` / ``RIGHT(s, n)`` (literal ``n >= 0``): NULL for a NULL string (polars' ``RIGHT`` gives ''),
   and the whole string when ``n`` exceeds its length (polars' ``RIGHT`` drops a character);
 * ``REPLACE(s, t, r)`` with a literal, non-empty ``t`` (polars inserts ``r`` between every character for '');
+* ``POSITION`` / ``STRPOS`` / ``CHARINDEX`` in characters (polars counts bytes: ``POSITION('a' IN 'İstanbul')``
+  was 5, not 4);
 * an integer ``x % y`` whose ``y`` may be 0 is refused (an error in SQL engines, NULL in polars): write
   ``x % NULLIF(y, 0)``;
 * an ``IN`` subquery whose WHERE names only outer columns, quantiles, date formats, ``ROWS BETWEEN n PRECEDING
@@ -579,9 +581,29 @@ def _outer_only_in(tree: exp.Expression) -> None:
         node.replace(exp.paren(exp.and_(guard, node.copy())))
 
 
+def _char_positions(tree: exp.Expression) -> None:
+    """polars' POSITION / STRPOS counts bytes (``POSITION('a' IN 'İstanbul')`` is 5, SQL says 4): the character
+    position is the length of the text before the first match, plus one (0 when there is none; 1 for '')."""
+    for node in list(tree.find_all(exp.StrPosition)):
+        if node.args.get("position") is not None or node.args.get("occurrence") is not None:
+            continue
+        hay, needle = node.this, node.args.get("substr")
+        if needle is None:
+            continue
+        before = exp.Length(this=exp.Anonymous(this="SPLIT_PART", expressions=[hay.copy(), needle.copy(),
+                                                                               exp.Literal.number(1)]))
+        found = exp.EQ(this=node.copy(), expression=exp.Literal.number(0))
+        empty = exp.EQ(this=needle.copy(), expression=exp.Literal.string(""))
+        out = exp.Case(ifs=[exp.If(this=empty, true=exp.Literal.number(1)),
+                            exp.If(this=found, true=exp.Literal.number(0))],
+                       default=exp.Add(this=before, expression=exp.Literal.number(1)))
+        node.replace(_typed(exp.paren(out), "BIGINT"))
+
+
 def polars_pass(tree: exp.Expression, problems: list[Problem]) -> exp.Expression:
     """What polars computes differently from SQL engines (see the module docstring)."""
     _modulo(tree, problems)
+    _char_positions(tree)
     _outer_only_in(tree)
     _quantiles(tree, problems)
     _date_formats(tree, problems)
