@@ -237,15 +237,23 @@ def _(event_id, get_unit_sel, get_version, now, set_unit_sel, store, user):
 
 
 @app.cell
-def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
+def _(get_unit_sel, units_grid):
+    # the inputs live in their own cell, so the buttons below are re-checked as the reason is typed
+    mo.stop(units_grid is None or get_unit_sel() is None)
+    unit_reason = mo.ui.text_area(label="Reason (required to send back or deny)", full_width=True)
+    unit_due = mo.ui.text(label="New due date for this unit (YYYY-MM-DD; empty: 14 days from today when the "
+                                "recertification starts after the due date)", full_width=True)
+    return unit_due, unit_reason
+
+
+@app.cell
+def _(get_unit_sel, get_version, now, store, unit_due, unit_reason, units_grid, user, ws):
     get_version()
     unit_id = get_unit_sel()
     mo.stop(units_grid is None or unit_id is None,
             mo.md("_Select a unit to approve it, request recertification, or answer a district's request._"))
-    unit_checks = dash.checks_by_action(store.allowed_actions(user.id, unit_id, now))
-    unit_reason = mo.ui.text_area(label="Reason (required to send back or deny)", full_width=True)
-    unit_due = mo.ui.text(label="New due date for this unit (YYYY-MM-DD; empty: 14 days from today when the "
-                                "recertification starts after the due date)", full_width=True)
+    unit_checks = {a: dash.with_input(c, unit_reason.value)
+                   for a, c in dash.checks_by_action(store.allowed_actions(user.id, unit_id, now)).items()}
     _labels = {"approve": "Approve", "request_recert_state": "Request recertification",
                "accept_request": "Accept request", "deny_request": "Deny request"}
     unit_buttons = mo.ui.dictionary({
@@ -268,7 +276,7 @@ def _(get_unit_sel, get_version, now, store, units_grid, user, ws):
         mo.ui.table(_subs, selection=None, label="Submissions: pinned snapshot, files verified now, runs each step cites")
         if _subs else mo.md("_No submission in this round yet._"),
     ])
-    return unit_buttons, unit_due, unit_id, unit_reason
+    return unit_buttons, unit_id
 
 
 @app.cell

@@ -22,6 +22,7 @@ from certlib.apps.common import (
 )
 from certlib.apps.dashboard import event_report, for_event, frames_from_workspace
 from certlib.config import settings
+from certlib.domain.unit_transitions import with_input
 
 
 def submission_alerts(rows: list[dict]) -> list[tuple[str, str]]:
@@ -61,4 +62,4 @@ def members_frame(users, memberships) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"category": pl.String, "user": pl.String})
 
 
-__all__ = ["as_identifiers", "attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "identifier_format", "members_frame", "now_for", "refusal_text", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame"]
+__all__ = ["as_identifiers", "attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "identifier_format", "members_frame", "now_for", "refusal_text", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame", "with_input"]

@@ -300,6 +300,28 @@ def decide(action: str, ctx: UnitContext) -> Unit:
     return unit
 
 
+def input_refusal(action: str, reason: str | None) -> Why | None:
+    """Why ``action`` cannot be sent with this ``reason`` text, before it is sent: the row's reason guard
+    (its sentence, e.g. "Enter a reason for the recertification request."), or None — so a UI disables
+    the control while the input it needs is missing. The store still decides when it is sent."""
+    t = TRANSITIONS_BY_ACTION.get(action)
+    if t is None:
+        return None
+    for guard in t.guards:
+        if guard.check is reason_given and (reason or "").strip() == "":
+            return Why(f"guard '{guard.name}' failed: a reason is required", guard.says)
+    return None
+
+
+def with_input(check: ActionCheck, reason: str | None) -> ActionCheck:
+    """``check`` (from :func:`allowed_actions`, which assumes the reason given) refused too when the
+    reason its action needs is still empty."""
+    if not check.allowed:
+        return check
+    why = input_refusal(check.action, reason)
+    return check if why is None else ActionCheck(check.action, False, why)
+
+
 def allowed_actions(ctx: UnitContext) -> list[ActionCheck]:
     """Every unit action with allowed yes/no and the reason, in table order. A missing reason text is
     not held against an action here (the UI asks for it), so ``reason`` is assumed given."""

@@ -96,3 +96,22 @@ def test_apps_show_the_sentence_and_keep_the_technical_detail():
     assert "read-only" in ro.message and "CERTLIB_READ_ONLY" not in ro.message and "CERTLIB_READ_ONLY" in ro.detail
     plain = Refused("x", "u", None, "some reason")
     assert says(plain) == "some reason" and says(Why("tech", "People.")) == "People." and says(None) == ""
+
+
+@pytest.mark.parametrize(("action", "sentence"), [
+    ("request_recert_state", "Enter a reason for the recertification request."),
+    ("request_recert_district", "Enter a reason for the recertification request."),
+    ("deny_request", "Enter a reason for denying the request."),
+])
+def test_a_control_whose_reason_is_missing_is_refused_with_the_sentence(action, sentence):
+    allowed = ActionCheck(action, True)
+    refused = unit_transitions.with_input(allowed, "  ")
+    assert not refused.allowed and refused.says == sentence and "guard 'reason required' failed" in refused.reason
+    assert unit_transitions.with_input(allowed, "data was wrong") is allowed
+    already = ActionCheck(action, False, "wrong status: x")
+    assert unit_transitions.with_input(already, "") is already  # the first refusal stays the one shown
+
+
+@pytest.mark.parametrize("action", ["approve", "accept_request", "submit", "no_such_action"])
+def test_actions_without_a_reason_guard_need_no_text(action):
+    assert unit_transitions.input_refusal(action, None) is None
