@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from certlib.domain.names import path_inside
 from certlib.errors import DataError, RuleError
 
 SEVERITY_LEVELS = {1: "warning", 2: "major", 3: "critical"}
