@@ -29,7 +29,7 @@ import polars as pl
 #: Name of the point selection carried by the selectable charts.
 SELECTION = "pick"
 
-#: Unit statuses (DESIGN §3.2) in workflow order, with their colours.
+#: Unit statuses (design §3.2) in workflow order, with their colours.
 UNIT_STATUS_COLORS: dict[str, str] = {
     "In Progress": "#9ecae1",
     "Recertification In Progress": "#fdae6b",
@@ -37,7 +37,7 @@ UNIT_STATUS_COLORS: dict[str, str] = {
     "Certification Sent to State": "#4292c6",
     "Certification Approved by State": "#31a354",
 }
-#: User statuses (DESIGN §3.3) with their colours.
+#: User statuses (design §3.3) with their colours.
 USER_STATUS_COLORS: dict[str, str] = {
     "Certification Incomplete": "#c6dbef",
     "Incomplete - Overdue": "#de2d26",
@@ -151,7 +151,7 @@ def _pct(part: int, whole: int) -> str:
 def kpi_numbers(units: pl.DataFrame) -> list[Kpi]:
     """The five KPI cards of the analyst dashboard from a unit frame.
 
-    ``units`` columns: ``event_id``, ``unit_status`` (DESIGN §3.2 names), ``overdue`` (bool: past the
+    ``units`` columns: ``event_id``, ``unit_status`` (design §3.2 names), ``overdue`` (bool: past the
     due date and not yet sent to / approved by the state). One row per unit of a *published* event.
 
     >>> f = pl.DataFrame({"event_id": [1, 1, 2], "overdue": [False, True, False],
@@ -189,7 +189,7 @@ def status_bars(frame: pl.DataFrame, title: str = "Event status by school") -> a
     ``frame`` columns (one row per label × status, already limited to the top N labels):
       - ``key`` — the school code or district number the bar stands for (used to filter),
       - ``label`` — what the axis shows (school or district name),
-      - ``status`` — the unit status (DESIGN §3.2) or user status (§3.3) name,
+      - ``status`` — the unit status (design §3.2) or user status (§3.3) name,
       - ``count`` — how many units / users.
 
     Draw one chart for unit statuses and one for user statuses. Selection: a point selection named

@@ -1,4 +1,4 @@
-"""The event publication machine of DESIGN §3.1, declared as a table of :class:`EventTransition` rows.
+"""The event publication machine of design §3.1, declared as a table of :class:`EventTransition` rows.
 
 State users need event-management rights: read, write (edit, extend), add (create, publish, copy),
 delete (delete an unpublished event, close a published one).

@@ -1,4 +1,4 @@
-"""Keeping certification categories current (DESIGN §3.4): who may add, change and remove members,
+"""Keeping certification categories current (design §3.4): who may add, change and remove members,
 and what a membership may be — declared as tables, checked purely.
 
 State users manage the categories with their event-management rights: adding a member needs

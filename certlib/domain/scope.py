@@ -2,7 +2,7 @@
 a user may open and which rows of the state's data they may read (:func:`data_scope`).
 
 A user sees a unit only through a category membership that matches the event's category, level and
-scope (DESIGN §3.4). State members (approver/reviewer) cover every unit of their category; district
+scope (design §3.4). State members (approver/reviewer) cover every unit of their category; district
 members cover their district (or the named schools); school-level users only their schools.
 """
 

@@ -1,4 +1,4 @@
-"""The three status vocabularies of DESIGN §3, spelled exactly as users see them.
+"""The three status vocabularies of design §3, spelled exactly as users see them.
 
 They are ``StrEnum`` members, so ``UnitStatus.SENT == "Certification Sent to State"`` and they
 serialise to JSON as their user-visible text.
@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class EventStatus(StrEnum):
-    """Publication status of an event (state side, DESIGN §3.1)."""
+    """Publication status of an event (state side, design §3.1)."""
 
     UNPUBLISHED = "Unpublished"
     PUBLISHED = "Published"
@@ -19,7 +19,7 @@ class EventStatus(StrEnum):
 
 
 class UnitStatus(StrEnum):
-    """The "Event Status" a district or school sees for its unit (DESIGN §3.2)."""
+    """The "Event Status" a district or school sees for its unit (design §3.2)."""
 
     IN_PROGRESS = "In Progress"
     SENT = "Certification Sent to State"
@@ -29,7 +29,7 @@ class UnitStatus(StrEnum):
 
 
 class UserStatus(StrEnum):
-    """A user's status on one unit; derived, never stored (DESIGN §3.3, as the article's grids show it)."""
+    """A user's status on one unit; derived, never stored (design §3.3, as the article's grids show it)."""
 
     NA = "N/A"  # state users: they walk no wizard on a unit
     OPEN = "Open"  # a reviewer who has not closed the wizard in the current round
@@ -61,7 +61,7 @@ STATE_STEPS: tuple[int, ...] = (2, 3)
 
 
 class RowAction(StrEnum):
-    """The action button of a row of the events grid besides "View" (DESIGN §3.3)."""
+    """The action button of a row of the events grid besides "View" (design §3.3)."""
 
     START = "Start Certification"
     REVIEW = "Review Data"

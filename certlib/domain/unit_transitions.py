@@ -1,4 +1,4 @@
-"""The unit status machine of DESIGN §3.2, declared as a table of :class:`Transition` records.
+"""The unit status machine of design §3.2, declared as a table of :class:`Transition` records.
 
 Every decision goes through :func:`decide`, which checks, in order, the actor's role on the unit,
 the current status and then each guard of the row, and raises :class:`~certlib.errors.Refused`

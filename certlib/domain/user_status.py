@@ -1,4 +1,4 @@
-"""User status per user and unit (DESIGN §3.3), and the row's action, derived by tables and never stored.
+"""User status per user and unit (design §3.3), and the row's action, derived by tables and never stored.
 
 The first row whose role matches and whose condition holds gives the status; the same for the
 action button beside "View" (:data:`ROW_ACTION_TABLE`). Words as the help article's events grids show
@@ -96,7 +96,7 @@ ROLE_STATUSES: dict[str, frozenset[UserStatus]] = {
 
 
 def pair_allowed(role: str, primary: bool, user_status: UserStatus, unit_status: UnitStatus) -> bool:
-    """Is (user status, unit status) a pair DESIGN §3.3 permits for this role?"""
+    """Is (user status, unit status) a pair design §3.3 permits for this role?"""
     if role in STATE_ROLES:
         return user_status == UserStatus.NA
     if user_status not in ROLE_STATUSES.get(role, frozenset()):

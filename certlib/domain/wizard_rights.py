@@ -1,4 +1,4 @@
-"""Who may do what inside a unit's wizard (DESIGN §4), declared as a table of :class:`WizardRight` rows.
+"""Who may do what inside a unit's wizard (design §4), declared as a table of :class:`WizardRight` rows.
 
 The article: "Although Reviewers have full tool rights, they can only view event data" — they run
 reports, review snapshots and Close; a **resync changes the state's data**, so only the unit's

@@ -1,4 +1,4 @@
-"""The certification wizard for one (user, unit, round): four steps with real gating (DESIGN §4).
+"""The certification wizard for one (user, unit, round): four steps with real gating (design §4).
 
 Why: the steps' statuses are what the store's submit guard checks, so every step puts the run it
 made on record (``store.record_evidence``) and cites it in ``store.record_progress``; the store copies

@@ -1,4 +1,4 @@
-"""Message Center process alerts (DESIGN §3.5): posted by transitions and by the due-date sweep.
+"""Message Center process alerts (design §3.5): posted by transitions and by the due-date sweep.
 
 Alerts with a ``dedupe_key`` are posted at most once, which makes the sweep idempotent.
 """

@@ -127,7 +127,7 @@ class WizardFacts:
             return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[step]
 
     def record_close(self, actor_id: str, unit_id: int, now: datetime) -> Progress:
-        """A reviewer closes the wizard after step 3 (DESIGN §4): recorded as their step-4 progress row
+        """A reviewer closes the wizard after step 3 (design §4): recorded as their step-4 progress row
         of the current round (their user status is Closed from here) and audited "wizard closed".
         Refused by the domain's wizard rights for anyone else (certifiers finish by submitting) and
         before step 3 is COMPLETED. Taking a step up again, a resync or a new round makes them Open."""

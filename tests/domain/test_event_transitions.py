@@ -1,4 +1,4 @@
-"""The event publication machine (DESIGN §3.1): rights, statuses and guards from the table."""
+"""The event publication machine (design §3.1): rights, statuses and guards from the table."""
 
 from __future__ import annotations
 

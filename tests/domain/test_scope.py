@@ -1,4 +1,4 @@
-"""Visibility and scope (DESIGN §3.4): a user sees a unit only through a matching membership."""
+"""Visibility and scope (design §3.4): a user sees a unit only through a matching membership."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table-driven tests over the unit transition table (DESIGN §3.2)."""
+"""Table-driven tests over the unit transition table (design §3.2)."""
 
 from __future__ import annotations
 

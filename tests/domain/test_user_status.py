@@ -1,4 +1,4 @@
-"""Table-driven tests over the user-status table (DESIGN §3.3, as the help article's events grids show
+"""Table-driven tests over the user-status table (design §3.3, as the help article's events grids show
 the words), the allowed-pairs invariant, and the row's action (Start Certification / Review Data)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The wizard's permission table (DESIGN §4): reviewers "can only view event data" — they run reports,
+"""The wizard's permission table (design §4): reviewers "can only view event data" — they run reports,
 review snapshots and Close; a resync changes data, so certifiers only, within scope."""
 
 from __future__ import annotations

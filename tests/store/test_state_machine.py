@@ -1,6 +1,6 @@
 """Hypothesis stateful test: random actions by random actors on random units, invariants after every step.
 
-Invariants: every (user status, unit status) pair is one DESIGN §3.3 allows; a unit is Sent to State
+Invariants: every (user status, unit status) pair is one design §3.3 allows; a unit is Sent to State
 iff every primary certifier submitted in its round; an accepted action adds exactly one audit row and
 a refused one none; the store agrees with ``allowed_actions``; the audit chain verifies.
 """

@@ -3,7 +3,7 @@
 publish → every primary certifier walks the four steps (Hawthorne needs a resync after step 2 shows
 records missing in the state copy) → the state approves → the state requests recertification → a new
 round → the district requests recertification → the state accepts → certify again → approve. User and
-unit statuses are checked against DESIGN §3 at every step. The CLI runs in-process (click's runner)
+unit statuses are checked against design §3 at every step. The CLI runs in-process (click's runner)
 to keep the story fast; it is the same code path as the `certlib` executable.
 """
 
