@@ -12,7 +12,7 @@
 
 >>> import sqlglot
 >>> import re
-from datetime import date
+>>> from datetime import date
 >>> t = sqlglot.parse_one("SELECT 1 FROM t WHERE d < CAST(GETDATE() AS DATE)", read="tsql")
 >>> normalize(t, date(2025, 6, 30)).sql()
 "SELECT 1 FROM t WHERE d < CAST('2025-06-30' AS DATE)"

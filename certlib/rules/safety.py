@@ -64,7 +64,10 @@ def check_read_only(tree: exp.Expression, tables: dict[str, TableSchema], locate
         err(tree, "forbidden", f"only a SELECT query is allowed, not {tree.key.upper()}",
             "a rule is one read-only SELECT returning the offending records")
         return problems
+    reported: set[int] = set()  # a table function is reported once, not again as the Table around it
     for node in tree.walk():
+        if id(node) in reported:
+            continue
         if isinstance(node, FORBIDDEN):
             kind = "SELECT INTO" if isinstance(node, exp.Into) else node.key.upper()
             err(node, "forbidden", f"{kind} is not allowed in a rule", "rules may only read data")
@@ -72,6 +75,7 @@ def check_read_only(tree: exp.Expression, tables: dict[str, TableSchema], locate
             isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier)
         ):
             inner = node.this if isinstance(node, exp.Table) else node
+            reported.add(id(inner))
             err(node, "table-function", f"table function {_name(inner)}(...) is not allowed",
                 "read only the pack's tables by name")
         elif isinstance(node, exp.Func) and _name(node).lower().startswith(_FORBIDDEN_FUNCTION_PREFIXES):
