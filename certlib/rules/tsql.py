@@ -29,9 +29,9 @@ accented letters (``<``, ``BETWEEN``, ``MIN``) are not modelled (docs/rule-pack.
 >>> from sqlglot.optimizer.annotate_types import annotate_types
 >>> from sqlglot.optimizer.qualify import qualify
 >>> s = {"t": {"k": "BIGINT", "s": "VARCHAR"}}
->>> t = annotate_types(qualify(sqlglot.parse_one("SELECT k FROM t WHERE s = 'Ab '", read="tsql"), schema=s), schema=s)
->>> tsql_semantics(t, [])[0].sql("postgres")
-"SELECT t.k AS k FROM t AS t WHERE LOWER(RTRIM(t.s)) = LOWER(RTRIM('Ab '))"
+>>> q = qualify(sqlglot.parse_one("SELECT k FROM t WHERE s = 'Ab '", read="tsql"), schema=s, identify=False)
+>>> tsql_semantics(annotate_types(q, schema=s), [])[0].sql("duckdb")
+"SELECT t.k AS k FROM t AS t WHERE LOWER(RTRIM(t.s, ' ')) = 'ab'"
 """
 
 from __future__ import annotations
