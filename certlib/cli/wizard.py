@@ -9,7 +9,18 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import COUNT, ID, YEAR, acting_user, as_option, cli, emit, format_option, now_option, parse_now
+from certlib.cli.base import (
+    COUNT,
+    ID,
+    YEAR,
+    acting_user,
+    as_option,
+    cli,
+    emit,
+    format_option,
+    now_option,
+    parse_now,
+)
 from certlib.errors import SnapshotError
 from certlib.services import Workspace
 

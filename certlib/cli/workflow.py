@@ -13,7 +13,19 @@ from typing import Any
 
 import click
 
-from certlib.cli.base import COUNT, DAYS, ID, YEAR, acting_user, as_option, cli, emit, format_option, now_option, parse_now
+from certlib.cli.base import (
+    COUNT,
+    DAYS,
+    ID,
+    YEAR,
+    acting_user,
+    as_option,
+    cli,
+    emit,
+    format_option,
+    now_option,
+    parse_now,
+)
 from certlib.errors import AuditChainError, NotFound
 from certlib.services import Workspace
 from certlib.store import Store, load_people

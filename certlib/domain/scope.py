@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from certlib.domain.entities import Event, Membership, Unit, User
-from certlib.domain.statuses import LIVE_EVENT, EventStatus
 from certlib.domain.guards import Why
+from certlib.domain.statuses import LIVE_EVENT, EventStatus
 
 UnitRoleKind = Literal["state approver", "state reviewer", "certifier", "reviewer"]
 

@@ -17,8 +17,8 @@ The session: ``SPARK_REMOTE`` (Spark Connect, e.g. ``sc://host:15002``) or ``CER
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import uuid
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Event, Lock, Timer

@@ -10,7 +10,14 @@ from dataclasses import replace
 import pytest
 
 from certlib.apps import common
-from certlib.domain import allowed_actions, decide, event_transitions, exceptions, unit_transitions, wizard_rights
+from certlib.domain import (
+    allowed_actions,
+    decide,
+    event_transitions,
+    exceptions,
+    unit_transitions,
+    wizard_rights,
+)
 from certlib.domain.guards import ActionCheck, Guard, Why, says
 from certlib.domain.statuses import EventStatus
 from certlib.domain.wizard_rights import allowed_wizard_actions, check_wizard

@@ -16,7 +16,7 @@ import pytest
 
 from certlib.config import Settings
 from certlib.engine import PolarsEngine, scan_tables
-from certlib.engine.bounds import Bounds, BoundedCall, run_bounded
+from certlib.engine.bounds import BoundedCall, Bounds, run_bounded
 from certlib.errors import CertlibError, ConfigError, LimitExceeded, NotFound
 
 N = 60_000

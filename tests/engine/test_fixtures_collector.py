@@ -8,9 +8,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from certlib.errors import RuleError
 from certlib.engine import fixtures
 from certlib.engine.fixtures import cases_by_rule, collect_cases, run_case
+from certlib.errors import RuleError
 from certlib.rules.model import CompiledRule
 
 CASES = """

@@ -122,7 +122,8 @@ def test_key_finding_shown_in_every_report_format(pack, data, fmt):
         doc = json.loads(out)
         assert any(r["id"] == KEY_RULE_ID and r["severity"] == "fatal" for r in doc["rules"])
     elif fmt == "xlsx":
-        import zipfile, io  # noqa: E401
+        import io
+        import zipfile  # noqa: E401
 
         names = zipfile.ZipFile(io.BytesIO(out)).namelist()
         text = b"".join(zipfile.ZipFile(io.BytesIO(out)).read(n) for n in names)

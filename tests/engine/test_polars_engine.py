@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from certlib.engine import Engine, PolarsEngine, scan_tables
-from certlib.engine.polars_engine import _OPTIMIZATIONS
 from certlib.engine.bounds import UNBOUNDED
+from certlib.engine.polars_engine import _OPTIMIZATIONS
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from certlib.cli import cli
 from certlib.engine.bounds import Bounds
-from certlib.engine.spark_engine import SparkEngine
 from certlib.engine.run import validate
+from certlib.engine.spark_engine import SparkEngine
 from certlib.rules import load_pack
 
 DATA = "sample_data/state/state"
