@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from certlib.services.events import EventColumns, filter_frame
 from certlib.apps.common import (
     UNIT_STATUSES,
     USER_STATUSES,
@@ -87,34 +88,24 @@ def my_events_frame(views, school_names: dict[str, str] | None = None) -> pl.Dat
             "Actions": " · ".join(d.get("buttons") or []),
             "unit_id": d["unit_id"], "event_id": d["event_id"], "district": d.get("district", ""),
             "role": d.get("role", ""), "year": v.event.reporting_year,
-            "event_closed": str(v.event.status) == "Closed",
+            "event_closed": str(v.event.status) == "Closed", "school_code": d.get("school") or "",
         })
     schema = {"Event Name": pl.String, "School Name": pl.String, "User Status": pl.String, "Event Status": pl.String,
               "Due Date": pl.Date, "Actions": pl.String, "unit_id": pl.Int64, "event_id": pl.Int64,
-              "district": pl.String, "role": pl.String, "year": pl.Int64, "event_closed": pl.Boolean}
+              "district": pl.String, "role": pl.String, "year": pl.Int64, "event_closed": pl.Boolean,
+              "school_code": pl.String}
     return pl.DataFrame(rows, schema=schema).sort("Event Name", "School Name")
 
 
+MY_EVENTS_FILTER_COLUMNS = EventColumns(
+    event_name="Event Name", school_name="School Name", school_code="school_code", user_status="User Status",
+    event_status="Event Status", due_date="Due Date", year="year", closed=pl.col("event_closed"))
+
+
 def filter_my_events(frame: pl.DataFrame, f: EventFilters) -> pl.DataFrame:
-    """The help article's filters over :func:`my_events_frame` (user status = this user's)."""
-    out = frame
-    if f.event_name:
-        out = out.filter(pl.col("Event Name").str.to_lowercase().str.contains(f.event_name.lower(), literal=True))
-    if f.school_name:
-        out = out.filter(pl.col("School Name").str.to_lowercase().str.contains(f.school_name.lower(), literal=True))
-    if f.user_statuses:
-        out = out.filter(pl.col("User Status").is_in(f.user_statuses))
-    if f.event_statuses:
-        out = out.filter(pl.col("Event Status").is_in(f.event_statuses))
-    if f.due_after:
-        out = out.filter(pl.col("Due Date") >= f.due_after)
-    if f.due_before:
-        out = out.filter(pl.col("Due Date") <= f.due_before)
-    if f.year:
-        out = out.filter(pl.col("year") == f.year)
-    if f.active_only:
-        out = out.filter(~pl.col("event_closed"))
-    return out
+    """The help article's filters over :func:`my_events_frame` (user status = this user's), applied by
+    :func:`certlib.services.events.filter_frame`."""
+    return filter_frame(frame, f, MY_EVENTS_FILTER_COLUMNS)
 
 
 REPORT_FORMATS = ["html", "csv", "xlsx", "json"]

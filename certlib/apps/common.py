@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 
 import polars as pl
 
 from certlib.config import settings
+from certlib.services.events import EventFilters
 
 DONE = ["Certification Sent to State", "Certification Approved by State"]
 
@@ -35,60 +36,9 @@ def conform(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.Da
     return frame.select(*cols, *extra)
 
 
-_FILTER_WORDS = {"keys": "school/district", "event_ids": "event", "rule_ids": "rule", "year": "school year",
-                 "active_only": "active events only"}
-
-
 def plural(n: int, noun: str, plural_noun: str | None = None) -> str:
     """``"1 unit"``, ``"2 units"``, ``"1,200 units"``."""
     return f"{n:,} {noun if n == 1 else (plural_noun or noun + 's')}"
-
-
-@dataclass
-class EventFilters:
-    """The help article's filters over the events table (all optional)."""
-
-    event_name: str = ""
-    school_name: str = ""
-    user_statuses: list[str] = field(default_factory=list)
-    event_statuses: list[str] = field(default_factory=list)
-    due_after: dt.date | None = None
-    due_before: dt.date | None = None
-    year: int | None = None
-    active_only: bool = False
-    # from chart selections
-    keys: list[str] = field(default_factory=list)
-    event_ids: list[int] = field(default_factory=list)
-    rule_ids: list[str] = field(default_factory=list)
-
-    def describe(self, neutral: EventFilters | None = None, names: dict[str, dict] | None = None) -> str:
-        """The active filters as a short text ("" when none), skipping values equal to ``neutral``'s.
-
-        ``names`` maps a field to ``{value: what people call it}`` (``keys`` → school/district names,
-        ``event_ids`` → event names), so a chart selection reads "school/district: North Star High",
-        not "keys: 7988"."""
-        parts = []
-        names = names or {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if v in (None, "", [], False) or (neutral is not None and getattr(neutral, f.name) == v):
-                continue
-            if isinstance(v, list):
-                v = ", ".join(str(names.get(f.name, {}).get(x, x)) for x in v)
-            parts.append(f"{_FILTER_WORDS.get(f.name, f.name.replace('_', ' '))}: {v}")
-        return "; ".join(parts)
-
-    @classmethod
-    def from_values(cls, **values) -> EventFilters:
-        """Build from widget values, dropping ``None``/empty ones and unknown names."""
-        names = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in values.items() if k in names and v not in (None, "")}
-        for k in ("user_statuses", "event_statuses", "keys", "event_ids", "rule_ids"):
-            if k in kw:
-                kw[k] = list(kw[k])
-        if "year" in kw:
-            kw["year"] = int(kw["year"])
-        return cls(**kw)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from certlib.apps.common import (
     today_for,
 )
 from certlib.config import settings
+from certlib.services.events import EventColumns, filter_frame
 
 UNIT_SCHEMA: dict[str, pl.DataType] = {
     "event_id": pl.Int64, "event": pl.String, "school_year": pl.Int64, "category": pl.String,
@@ -247,45 +248,19 @@ def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
         pl.format("{} of {}", "certified", "certifiers").alias("Certifiers Complete"),
         pl.col("user_statuses").list.join(", ").alias("User Statuses"),
         pl.col("days_overdue").alias("Days Overdue"),
-        "unit_id", "event_id", "key", "event_status", "school_year", "user_statuses",
+        "unit_id", "event_id", "key", "event_status", "school_year", "user_statuses", "school_code",
     ).sort("Event Name", "District", "School Name")
 
 
-def filter_events(table: pl.DataFrame, f: EventFilters, findings: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Apply the filters to :func:`events_table`'s frame (case-insensitive "contains" for names).
+TABLE_COLUMNS = EventColumns(event_name="Event Name", school_name="School Name", school_code="school_code",
+                             user_status="user_statuses", event_status="Event Status", due_date="Due Date",
+                             year="school_year", closed=pl.col("event_status") == "Closed")
 
-    ``rule_ids`` keeps the units whose latest findings include one of those rules (needs
-    ``findings``); ``keys`` keeps schools/districts; ``event_ids`` keeps events.
-    """
-    out = table
-    if f.event_name:
-        out = out.filter(pl.col("Event Name").str.to_lowercase().str.contains(f.event_name.lower(), literal=True))
-    if f.school_name:
-        needle = f.school_name.lower()
-        out = out.filter(
-            pl.col("School Name").str.to_lowercase().str.contains(needle, literal=True)
-            | pl.col("District").str.to_lowercase().str.contains(needle, literal=True)
-        )
-    if f.user_statuses:
-        out = out.filter(pl.col("user_statuses").list.eval(pl.element().is_in(f.user_statuses)).list.any())
-    if f.event_statuses:
-        out = out.filter(pl.col("Event Status").is_in(f.event_statuses))
-    if f.due_after:
-        out = out.filter(pl.col("Due Date") >= f.due_after)
-    if f.due_before:
-        out = out.filter(pl.col("Due Date") <= f.due_before)
-    if f.year:
-        out = out.filter(pl.col("school_year") == f.year)
-    if f.active_only:
-        out = out.filter(pl.col("event_status") != "Closed")
-    if f.keys:
-        out = out.filter(pl.col("key").is_in(f.keys))
-    if f.event_ids:
-        out = out.filter(pl.col("event_id").is_in(f.event_ids))
-    if f.rule_ids and findings is not None:
-        hit = findings.filter(pl.col("rule_id").is_in(f.rule_ids)).select("unit_id").unique()
-        out = out.join(hit, on="unit_id", how="semi")
-    return out
+
+def filter_events(table: pl.DataFrame, f: EventFilters, findings: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Apply the filters to :func:`events_table`'s frame (:func:`certlib.services.events.filter_frame`;
+    ``rule_ids`` needs ``findings``)."""
+    return filter_frame(table, f, TABLE_COLUMNS, findings)
 
 
 def selection_filter(selected: pl.DataFrame | None, status_as: str | None = None) -> dict[str, list]:

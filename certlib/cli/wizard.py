@@ -381,13 +381,14 @@ def resync_cmd(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, no
 
 
 _FILTERS = [
-    click.Option(["--name"], default="", help="Event name contains."),
-    click.Option(["--school"], default="", help="School name contains."),
-    click.Option(["--user-status", "user_status"], multiple=True, help="User status (repeat for several)."),
-    click.Option(["--event-status", "event_status"], multiple=True, help="Event status (repeat for several)."),
+    click.Option(["--name", "event_name"], default="", help="Event name contains."),
+    click.Option(["--school", "school_name"], default="",
+                 help="School name or school code contains (never a district's name)."),
+    click.Option(["--user-status", "user_statuses"], multiple=True, help="User status (repeat for several)."),
+    click.Option(["--event-status", "event_statuses"], multiple=True, help="Event status (repeat for several)."),
     click.Option(["--due-after"], default=None),
     click.Option(["--due-before"], default=None),
-    click.Option(["--year", "reporting_year"], type=YEAR, default=None),
+    click.Option(["--year", "year"], type=YEAR, default=None),
     click.Option(["--active-only"], is_flag=True),
     click.Option(["--page"], type=click.IntRange(min=1, max=2**31 - 1), default=1),
     click.Option(["--page-size"], type=COUNT, default=0),
@@ -414,8 +415,8 @@ def _install_events_filters() -> None:
 
     @click.pass_context
     def callback(ctx: click.Context, actor: str | None, fmt: str, now: str | None, **filters: Any) -> None:
-        defaults = {"name": "", "school": "", "user_status": (), "event_status": (), "due_after": None,
-                    "due_before": None, "reporting_year": None, "active_only": False, "page": 1, "page_size": 0}
+        defaults = {"event_name": "", "school_name": "", "user_statuses": (), "event_statuses": (), "due_after": None,
+                    "due_before": None, "year": None, "active_only": False, "page": 1, "page_size": 0}
         if any(filters.get(k) != v and filters.get(k) is not None for k, v in defaults.items()
                if not (v == () and not filters.get(k))):
             _filtered_events(ctx, actor, fmt, now, **filters)

@@ -11,7 +11,7 @@ Why: the faces (CLI, notebooks) talk to one object opened on a directory (like d
     <ws>/reports/               rendered reports of runs
 
 >>> ws = Workspace.create_demo("/tmp/ws", now=datetime(2025, 7, 1, 10))   # doctest: +SKIP
->>> [r["event_name"] for r in ws.events_for("ns.cert1", {"user_status": ["Certification Incomplete"]})]  # doctest: +SKIP
+>>> [r["event_name"] for r in ws.events_for("ns.cert1", {"user_statuses": ["Certification Incomplete"]})]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ class Workspace:
         schools = {s.code: s.name for s in self.store.schools()}
         districts = {d.number: d.name for d in self.store.districts()}
         rows = [row_of(v, schools, districts) for v in self.units_for(user, now)]
-        return filter_rows(rows, EventFilters.of(filters))  # type: ignore[arg-type]
+        return filter_rows(rows, EventFilters.of(filters))
 
     def messages(self, user: str | User, unread_only: bool = False) -> list[Any]:
         return self.store.messages(_uid(user), unread_only)

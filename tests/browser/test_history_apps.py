@@ -60,7 +60,7 @@ def state_server(workspace):
 
 
 def _unit(ws: Workspace, event: str, district: str) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": event}, NOW) if r["district"] == district)
+    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": event}, NOW) if r["district"] == district)
 
 
 def test_state_approves_an_exception_and_the_next_run_shows_it_excepted(state_server, workspace, page):

@@ -33,7 +33,7 @@ def load_pack_tables(url: str, pack, data_dir) -> None:
 
 
 def eoy_unit(ws: Workspace, district: str) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": "End of Year Attendance"}, NOW)
+    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": "End of Year Attendance"}, NOW)
                 if r["district"] == district)
 
 

@@ -208,7 +208,7 @@ def test_the_steps_of_a_submission_are_frozen(ws: Workspace) -> None:
 
 
 def _tardiness_unit(ws: Workspace) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": "Student Tardiness"}, NOW)
+    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": "Student Tardiness"}, NOW)
                 if r["district"] == "1071")
 
 

@@ -22,7 +22,7 @@ SECTION_504 = "Section 504 Compliance"
 
 
 def unit_of(ws, district: str, name: str = SECTION_504) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"name": name}, NOW) if r["district"] == district)
+    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": name}, NOW) if r["district"] == district)
 
 
 def test_every_run_stores_every_rule_count_with_scope_copy_generation_and_clock(ws):

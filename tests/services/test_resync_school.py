@@ -11,7 +11,7 @@ from .conftest import NOW
 
 
 def _school_units(ws: Workspace) -> dict[str, int]:
-    rows = ws.events_for("state.admin", {"name": "Calendar Certification 2024-25 (Lincoln schools)"}, NOW)
+    rows = ws.events_for("state.admin", {"event_name": "Calendar Certification 2024-25 (Lincoln schools)"}, NOW)
     return {r["school"]: r["unit_id"] for r in rows}
 
 
