@@ -176,8 +176,7 @@ def _(get_step, get_version, now, store, unit_id, user, wiz):
     get_version()
     _view = store.unit_view(user.id, unit_id, now)
     _steps = dash.steps_frame(wiz)
-    _marks = {"COMPLETED": "✓", "IN PROGRESS": "…", "NOT STARTED": ""}
-    _strip = [f"**{n}** {name} {_marks.get(st, '')}" if n == get_step() else f"{n} {name} {_marks.get(st, '')}"
+    _strip = [f"**{n}** {name} {dash.STEP_MARKS.get(st, '')}" if n == get_step() else f"{n} {name} {dash.STEP_MARKS.get(st, '')}"
               for n, name, st in zip(_steps["step"], _steps["Validation Type"], _steps["Status"], strict=True)]
     _strip.append("**4** Certify and Submit" if get_step() == 4 else "4 Certify and Submit")
     mo.vstack([
@@ -364,7 +363,7 @@ def _(compared, current_step, diff_downloads, diff_filters, diff_grid, diff_line
       record_findings, refresh_jobs, resync, set_open, state_run, unit_id, wiz, wizard_checks):
     get_version()
     mo.stop(current_step != 2)
-    _jobs = dash.jobs_frame(wiz, "state validation")
+    _jobs = dash.jobs_frame(wiz, dash.JobKind.STATE_VALIDATION)
     _jobs_grid = mo.ui.table(_jobs, selection="single", show_download=False, hidden_columns=["job"],
                              label="Report/Snapshot Results — select a report to view it",
                              on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))
@@ -411,7 +410,7 @@ def _(get_open, set_note, set_reports, set_version, unit_id, wiz):
 def _(current_step, get_reports, get_version, unit_id):
     get_version()
     mo.stop(current_step not in (2, 3))
-    _kind = "state_validation" if current_step == 2 else "snapshot"
+    _kind = dash.STEP_JOB_KIND[current_step]
     _rep = get_reports().get((unit_id, _kind))
     mo.stop(_rep is None)
     _files = dash.opened_files(_rep)
@@ -463,7 +462,7 @@ def _(current_step, get_version, nav, refresh_snaps, review_state_snapshot, set_
       take_snapshot, unit_id, wiz):
     get_version()
     mo.stop(current_step != 3)
-    _snaps = dash.jobs_frame(wiz, "snapshot")
+    _snaps = dash.jobs_frame(wiz, dash.JobKind.SNAPSHOT)
     _grid = mo.ui.table(_snaps, selection="single", show_download=False, hidden_columns=["job"],
                         label="Report/Snapshot Results — select a snapshot to review it",
                         on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))))

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from certlib.services.events import EventColumns, filter_frame
 from certlib.apps.common import (
     UNIT_STATUSES,
     USER_STATUSES,
@@ -23,6 +22,8 @@ from certlib.apps.common import (
     page,
     row_index,
 )
+from certlib.domain.statuses import EventStatus, JobKind, StepStatus
+from certlib.services.events import EventColumns, filter_frame
 
 
 def submitted_note(submission) -> str:
@@ -88,7 +89,7 @@ def my_events_frame(views, school_names: dict[str, str] | None = None) -> pl.Dat
             "Actions": " · ".join(d.get("buttons") or []),
             "unit_id": d["unit_id"], "event_id": d["event_id"], "district": d.get("district", ""),
             "role": d.get("role", ""), "year": v.event.reporting_year,
-            "event_closed": str(v.event.status) == "Closed", "school_code": d.get("school") or "",
+            "event_closed": v.event.status == EventStatus.CLOSED, "school_code": d.get("school") or "",
         })
     schema = {"Event Name": pl.String, "School Name": pl.String, "User Status": pl.String, "Event Status": pl.String,
               "Due Date": pl.Date, "Actions": pl.String, "unit_id": pl.Int64, "event_id": pl.Int64,
@@ -116,7 +117,10 @@ def wizard_for(ws, user_id: str, unit_id: int, now: dt.datetime):
     return ws.wizard(user_id, unit_id, now)
 
 
-_KINDS = {"state validation": "state_validation", "snapshot": "snapshot"}
+#: The job kind whose report a wizard step shows (step 2: the state validation; step 3: the snapshot).
+STEP_JOB_KIND = {2: JobKind.STATE_VALIDATION, 3: JobKind.SNAPSHOT}
+#: The mark after a step's name in the wizard's step strip.
+STEP_MARKS = {StepStatus.COMPLETED: "✓", StepStatus.IN_PROGRESS: "…", StepStatus.NOT_STARTED: ""}
 
 
 def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
@@ -130,10 +134,10 @@ def steps_frame(wiz, with_submit: bool = False) -> pl.DataFrame:
 
 
 def _jobs(wiz, kind: str) -> list:
-    return [j for j in wiz.ws.jobs(wiz.unit_id, kind=_KINDS[kind]) if j.round == wiz.round]
+    return [j for j in wiz.ws.jobs(wiz.unit_id, kind=JobKind(kind)) if j.round == wiz.round]
 
 
-def jobs_frame(wiz, kind: str) -> pl.DataFrame:
+def jobs_frame(wiz, kind: JobKind) -> pl.DataFrame:
     """Report/Snapshot Results: job, Report Title, Queued Time, Status (newest first)."""
     rows = []
     for j in _jobs(wiz, kind):
@@ -164,7 +168,7 @@ class OpenedReport:
 def opened(job) -> OpenedReport:
     """The display record of an opened :class:`certlib.services.jobs.Job`."""
     result = job.result or {}
-    return OpenedReport(job.title, job.status, _KINDS.get(job.kind, job.kind), result.get("sha256"),
+    return OpenedReport(job.title, job.status, job.kind, result.get("sha256"),
                         dict(result.get("reports") or {}))
 
 
@@ -220,4 +224,4 @@ def has_forward(step: int) -> bool:
     return step < 4
 
 
-__all__ = ["EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "Outcome", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "unread_count", "READ_WORDS", "REQUIRED_WORDS", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]
+__all__ = ["JobKind", "STEP_JOB_KIND", "STEP_MARKS", "EventFilters", "MESSAGE_SCHEMA", "MY_EVENTS_COLUMNS", "OpenedReport", "Outcome", "REPORT_FORMATS", "REPORT_MIME", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "compare_frame", "date_bounds", "filter_messages", "filter_my_events", "first_value", "has_forward", "jobs_frame", "messages_frame", "my_events_frame", "unread_count", "READ_WORDS", "REQUIRED_WORDS", "now_for", "opened", "opened_files", "page", "refresh_jobs", "report_bytes", "row_index", "run_summary", "snapshot_diff", "steps_frame", "submitted_note", "wizard_for"]

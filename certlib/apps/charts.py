@@ -26,26 +26,29 @@ from dataclasses import dataclass
 import altair as alt
 import polars as pl
 
+from certlib.domain.statuses import UnitStatus, UserStatus
+
 #: Name of the point selection carried by the selectable charts.
 SELECTION = "pick"
 
-#: Unit statuses (design §3.2) in workflow order, with their colours.
+#: Unit statuses (design §3.2) in workflow order, with their colours (plain strings: polars reads a list of
+#: StrEnum members as an Enum column).
 UNIT_STATUS_COLORS: dict[str, str] = {
-    "In Progress": "#9ecae1",
-    "Recertification In Progress": "#fdae6b",
-    "Recertification Request Sent": "#fd8d3c",
-    "Certification Sent to State": "#4292c6",
-    "Certification Approved by State": "#31a354",
+    UnitStatus.IN_PROGRESS.value: "#9ecae1",
+    UnitStatus.RECERT_IN_PROGRESS.value: "#fdae6b",
+    UnitStatus.RECERT_REQUESTED.value: "#fd8d3c",
+    UnitStatus.SENT.value: "#4292c6",
+    UnitStatus.APPROVED.value: "#31a354",
 }
 #: User statuses (design §3.3) with their colours.
 USER_STATUS_COLORS: dict[str, str] = {
-    "Certification Incomplete": "#c6dbef",
-    "Incomplete - Overdue": "#de2d26",
-    "Recertification Request Pending": "#fd8d3c",
-    "Certification Complete": "#6baed6",
-    "Open": "#fdd0a2",
-    "Closed": "#31a354",
-    "N/A": "#d9d9d9",
+    UserStatus.INCOMPLETE.value: "#c6dbef",
+    UserStatus.OVERDUE.value: "#de2d26",
+    UserStatus.RECERT_PENDING.value: "#fd8d3c",
+    UserStatus.CERTIFIED.value: "#6baed6",
+    UserStatus.OPEN.value: "#fdd0a2",
+    UserStatus.CLOSED.value: "#31a354",
+    UserStatus.NA.value: "#d9d9d9",
 }
 #: Severity colours of findings (fatal blocks, warning must be acknowledged, info is a listing).
 SEVERITY_COLORS: dict[str, str] = {"fatal": "#cb181d", "error": "#7a0177", "warning": "#fd8d3c", "info": "#6baed6"}
@@ -164,9 +167,9 @@ def kpi_numbers(units: pl.DataFrame) -> list[Kpi]:
     n = units.height
     events = units["event_id"].n_unique() if n else 0
     sent = units.filter(
-        pl.col("unit_status").is_in(["Certification Sent to State", "Certification Approved by State"])
+        pl.col("unit_status").is_in([UnitStatus.SENT.value, UnitStatus.APPROVED.value])
     ).height
-    approved = units.filter(pl.col("unit_status") == "Certification Approved by State").height
+    approved = units.filter(pl.col("unit_status") == UnitStatus.APPROVED.value).height
     overdue = int(units["overdue"].sum()) if n else 0
     return [
         Kpi("Published events", f"{events}", "events visible to districts"),

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from certlib.config import settings
+from certlib.domain.statuses import UnitStatus, UserStatus
 from certlib.services.events import EventFilters
 
-DONE = ["Certification Sent to State", "Certification Approved by State"]
+DONE = [UnitStatus.SENT.value, UnitStatus.APPROVED.value]
 
 
 def conform(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -86,12 +87,11 @@ def today_for(ws) -> dt.date:
     return now_for(ws).date()
 
 
-USER_STATUSES = ["Certification Incomplete", "Incomplete - Overdue", "Certification Complete",
-                 "Recertification Request Pending", "Open", "Closed", "N/A"]  # the domain's UserStatus words
+USER_STATUSES = [UserStatus.INCOMPLETE.value, UserStatus.OVERDUE.value, UserStatus.CERTIFIED.value, UserStatus.RECERT_PENDING.value,
+                 UserStatus.OPEN.value, UserStatus.CLOSED.value, UserStatus.NA.value]
 
 
-UNIT_STATUSES = ["In Progress", "Certification Sent to State", "Certification Approved by State",
-                 "Recertification Request Sent", "Recertification In Progress"]
+UNIT_STATUSES = [s.value for s in UnitStatus]
 
 
 def now_for(ws) -> dt.datetime:

@@ -42,6 +42,7 @@ from certlib.apps.common import (
     today_for,
 )
 from certlib.config import settings
+from certlib.domain.statuses import EventStatus, UnitStatus, UserStatus
 from certlib.services.events import EventColumns, filter_frame
 
 UNIT_SCHEMA: dict[str, pl.DataType] = {
@@ -133,7 +134,7 @@ def user_status_by_school(units: pl.DataFrame, users: pl.DataFrame, today: dt.da
     j = users.join(u, on="unit_id")
     if j.height == 0:
         return pl.DataFrame(schema={"key": pl.String, "label": pl.String, "status": pl.String, "count": pl.Int64})
-    incomplete = pl.col("user_status").is_in(["Certification Incomplete", "Incomplete - Overdue"]).sum()
+    incomplete = pl.col("user_status").is_in([UserStatus.INCOMPLETE.value, UserStatus.OVERDUE.value]).sum()
     keep = _top_keys(j, incomplete * 10_000 + pl.len(), top)
     return (
         j.join(keep, on="key")
@@ -229,7 +230,7 @@ def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     u = with_overdue(units, today)
     certifiers = users.filter(pl.col("role").str.to_lowercase().str.contains("certifier"))
     per_unit = certifiers.group_by("unit_id").agg(
-        certified=(pl.col("user_status") == "Certification Complete").sum().cast(pl.Int64),
+        certified=(pl.col("user_status") == UserStatus.CERTIFIED.value).sum().cast(pl.Int64),
         certifiers=pl.len().cast(pl.Int64),
     )
     statuses = users.group_by("unit_id").agg(user_statuses=pl.col("user_status").unique().sort())
@@ -254,7 +255,7 @@ def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
 
 TABLE_COLUMNS = EventColumns(event_name="Event Name", school_name="School Name", school_code="school_code",
                              user_status="user_statuses", event_status="Event Status", due_date="Due Date",
-                             year="school_year", closed=pl.col("event_status") == "Closed")
+                             year="school_year", closed=pl.col("event_status") == EventStatus.CLOSED.value)
 
 
 def filter_events(table: pl.DataFrame, f: EventFilters, findings: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -395,7 +396,7 @@ def event_report(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     return t.select(
         "Event Name", "District", "School Name", "Event Status", "Due Date", "Certifiers Complete",
         pl.col("Event Status").is_in(DONE).alias("Certified"),
-        (pl.col("Event Status") == "Certification Approved by State").alias("Approved"),
+        (pl.col("Event Status") == UnitStatus.APPROVED.value).alias("Approved"),
         (pl.col("Days Overdue") > 0).alias("Overdue"),
         "Days Overdue",
     )

@@ -60,6 +60,22 @@ WIZARD_STEPS: dict[int, str] = {1: "District Validation", 2: "State Validation",
 STATE_STEPS: tuple[int, ...] = (2, 3)
 
 
+class JobKind(StrEnum):
+    """What a background job does (the job queue's ``kind`` column; the runners are keyed by it)."""
+
+    STATE_VALIDATION = "state_validation"  # wizard step 2: the rules over the state copy
+    SNAPSHOT = "snapshot"  # wizard step 3 (and the reviewer's snapshot): freeze and validate the data
+
+
+class JobStatus(StrEnum):
+    """A background job's status: QUEUED → RUNNING → COMPLETED / FAILED."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
 class RowAction(StrEnum):
     """The action button of a row of the events grid besides "View" (design §3.3)."""
 

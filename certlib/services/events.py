@@ -136,13 +136,13 @@ def filter_frame(frame: pl.DataFrame, f: EventFilters, cols: EventColumns,
     if f.school_name:
         conds.append(_contains(cols.school_name, f.school_name) | _contains(cols.school_code, f.school_name))
     if f.user_statuses:
-        wanted = list(f.user_statuses)
+        wanted = [str(s) for s in f.user_statuses]  # plain strings: polars reads StrEnum members as an Enum
         if isinstance(frame.schema[cols.user_status], pl.List):
             conds.append(pl.col(cols.user_status).list.eval(pl.element().is_in(wanted)).list.any())
         else:
             conds.append(pl.col(cols.user_status).is_in(wanted))
     if f.event_statuses:
-        conds.append(pl.col(cols.event_status).is_in(list(f.event_statuses)))
+        conds.append(pl.col(cols.event_status).is_in([str(s) for s in f.event_statuses]))
     if f.due_after:
         conds.append(pl.col(cols.due_date) >= f.due_after)
     if f.due_before:

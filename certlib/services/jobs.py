@@ -23,11 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from certlib.config import settings, wall_time
+from certlib.domain.statuses import JobStatus
 from certlib.errors import CertlibError, NotFound
 from certlib.store.connection import transaction
 from certlib.store.readonly import check_writable, is_read_only
 
-QUEUED, RUNNING, COMPLETED, FAILED = "QUEUED", "RUNNING", "COMPLETED", "FAILED"
+QUEUED, RUNNING, COMPLETED, FAILED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.FAILED
 log = logging.getLogger(__name__)
 
 _meta = sa.MetaData()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certlib.domain.names import path_inside
+from certlib.domain.statuses import JobKind
 from certlib.engine.results import RunResult
 from certlib.engine.run import validate
 from certlib.reports import write_report
@@ -139,4 +140,4 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,
                 "rows": snap.rows}
 
-    return {"state_validation": state_validation, "snapshot": snapshot}
+    return {JobKind.STATE_VALIDATION: state_validation, JobKind.SNAPSHOT: snapshot}

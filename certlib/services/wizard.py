@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certlib.domain.history import change_counts
-from certlib.domain.statuses import WIZARD_STEPS, StepStatus
+from certlib.domain.statuses import WIZARD_STEPS, JobKind, StepStatus
 from certlib.engine.results import RunResult
 from certlib.errors import NotFound, Refused, SnapshotError
 from certlib.services.jobs import COMPLETED, Job
@@ -143,7 +143,7 @@ class Wizard:
         if step == 2:
             if p is None:
                 return "queue State Validation (after step 1 is COMPLETED)"
-            jobs = self._my_jobs("state_validation")
+            jobs = self._my_jobs(JobKind.STATE_VALIDATION)
             why = self._job_reason(jobs, "State Validation")
             if why:
                 return why
@@ -154,7 +154,7 @@ class Wizard:
             return self._facts_reason(p, "state data") or "open the latest report"
         if p is None:
             return "take a snapshot or review the latest one (after step 2 is COMPLETED)"
-        jobs = self._my_jobs("snapshot")
+        jobs = self._my_jobs(JobKind.SNAPSHOT)
         return (self._facts_reason(p, "snapshot") or (self._job_reason(jobs, "Snapshot") if jobs else "")
                 or "review a COMPLETED snapshot")
 
@@ -235,7 +235,7 @@ class Wizard:
 
         from certlib.services.differences import findings_touching
 
-        done = [j for j in self._my_jobs("state_validation") if j.status == COMPLETED]
+        done = [j for j in self._my_jobs(JobKind.STATE_VALIDATION) if j.status == COMPLETED]
         path = ((done[0].result or {}).get("reports") or {}).get("json") if done else None
         if path and not Path(path).exists():  # a workspace moved since: the same file name under its reports/
             path = str(self.ws.reports_dir / Path(path).name)
@@ -298,7 +298,7 @@ class Wizard:
     def queue_state_validation(self) -> Job:
         """Queue the state-validation job (step 1 must be COMPLETED)."""
         self._require("state validation", 1)
-        job = self.ws.queue.enqueue("state_validation", self.title_prefix, self.now, unit_id=self.unit_id,
+        job = self.ws.queue.enqueue(JobKind.STATE_VALIDATION, self.title_prefix, self.now, unit_id=self.unit_id,
                                     user_id=self.user_id, round_=self.round)
         self._record(2, IN_PROGRESS)
         self._invalidate_after(2)
@@ -306,7 +306,7 @@ class Wizard:
 
     def reports(self, title: str | None = None, since: str | None = None, until: str | None = None) -> list[Job]:
         """The unit's state-validation reports (title, queued time, status), newest first."""
-        return self.ws.jobs(self.unit_id, kind="state_validation", title=title, since=since, until=until)
+        return self.ws.jobs(self.unit_id, kind=JobKind.STATE_VALIDATION, title=title, since=since, until=until)
 
     def open_report(self, job_id: int) -> Job:
         """Open a report; opening this round's latest COMPLETED one with no fatal/error completes step 2
@@ -318,10 +318,10 @@ class Wizard:
             raise Refused("open report", self.user_id, job.status, f"job {job.title} is {job.status}"
                           + (f": {job.error}" if job.error else ""))
         job = self.ws.queue.mark_opened(job_id, self.user_id)
-        if job.kind == "snapshot":
+        if job.kind == JobKind.SNAPSHOT:
             self.review_snapshot(int((job.result or {})["version"]))
             return job
-        mine = self._my_jobs("state_validation")
+        mine = self._my_jobs(JobKind.STATE_VALIDATION)
         if mine and mine[0].id == job.id:
             evidence_id = (job.result or {}).get("evidence_id")
             if evidence_id is None:  # a job from before runs were put on record: queue a new one
@@ -339,7 +339,7 @@ class Wizard:
     def take_snapshot(self) -> Job:
         """Queue a snapshot of the state's rows for the unit (step 2 must be COMPLETED)."""
         self._require("take snapshot", 2)
-        job = self.ws.queue.enqueue("snapshot", self.title_prefix, self.now, unit_id=self.unit_id,
+        job = self.ws.queue.enqueue(JobKind.SNAPSHOT, self.title_prefix, self.now, unit_id=self.unit_id,
                                     user_id=self.user_id, round_=self.round)
         self._record(3, IN_PROGRESS)
         return job
@@ -360,7 +360,7 @@ class Wizard:
         if not records:
             return None, f"unit {self.unit_id} has no snapshot yet: Take Snapshot"
         latest = records[-1]
-        job = next((j for j in self.ws.jobs(self.unit_id, kind="snapshot", status=COMPLETED)
+        job = next((j for j in self.ws.jobs(self.unit_id, kind=JobKind.SNAPSHOT, status=COMPLETED)
                     if (j.result or {}).get("version") == latest.version), None)
         if job is None:
             return None, f"snapshot v{latest.version} has no completed job to open"
@@ -373,7 +373,7 @@ class Wizard:
         if snap is None:
             raise Refused("review snapshot", self.user_id, str(self.unit.status),
                           f"unit {self.unit_id} has no snapshot yet: take one")
-        job = next((j for j in self.ws.jobs(self.unit_id, kind="snapshot", status=COMPLETED)
+        job = next((j for j in self.ws.jobs(self.unit_id, kind=JobKind.SNAPSHOT, status=COMPLETED)
                     if (j.result or {}).get("version") == snap.version), None)
         if job is not None and job.result:
             f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")}

@@ -28,6 +28,7 @@ from typing import Any
 from certlib.config import configure_logging, package_data, settings
 from certlib.domain.entities import Unit, User
 from certlib.domain.names import file_part, path_inside
+from certlib.domain.statuses import JobKind
 from certlib.engine.database import data_source
 from certlib.errors import NotFound, Refused, SnapshotError, StoreError
 from certlib.rules import load_pack
@@ -284,7 +285,7 @@ class Workspace:
         if not check.allowed:
             raise Refused("take snapshot", uid, str(unit.status), check.reason or "not allowed")
         event = self.store.event(unit.event_id)
-        return self.queue.enqueue("snapshot", f"{event.name} DC {event.id}.{unit.id}", at, unit_id=unit_id,
+        return self.queue.enqueue(JobKind.SNAPSHOT, f"{event.name} DC {event.id}.{unit.id}", at, unit_id=unit_id,
                                   user_id=uid, round_=unit.round)
 
     def start(self, now: datetime | None = None, days: int = 7) -> dict[str, Any]:
