@@ -22,10 +22,10 @@ from typing import Any
 import polars as pl
 
 from certlib.engine.polars_engine import PolarsEngine
-from certlib.engine.run import DEFAULT_PARAMS, compile_rules
-from certlib.engine.tables import POLARS_TYPES
+from certlib.engine.run import compile_rules
 from certlib.errors import RuleError
-from certlib.rules.model import Pack, Rule, TableSchema
+from certlib.rules.compiler import DEFAULT_PARAMS
+from certlib.rules.model import POLARS_TYPES, Pack, Rule, TableSchema
 
 CASES_DIR = "cases"
 

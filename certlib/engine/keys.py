@@ -31,8 +31,8 @@ from time import perf_counter
 import polars as pl
 
 from certlib.engine.results import RuleResult
-from certlib.engine.tables import POLARS_TYPES, scope_column
-from certlib.rules.model import Pack, TableSchema
+from certlib.engine.tables import scope_column
+from certlib.rules.model import POLARS_TYPES, Pack, TableSchema
 
 KEY_RULE_ID = "SYS-KEY-001"
 KEY_RULE_DATASET = "Declared keys"

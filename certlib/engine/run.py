@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from certlib.engine.polars_engine import PolarsEngine
 from certlib.engine.results import RuleResult, RunResult
 from certlib.engine.tables import damaged_files, scan_tables, scope_frames
 from certlib.errors import CertlibError, DataError, RuleError
+from certlib.rules.compiler import DEFAULT_PARAMS
 from certlib.rules.model import BrokenRule, CompiledRule, Pack, Rule
 
 ENGINES: dict[str, type] = {"polars": PolarsEngine}
@@ -35,7 +36,6 @@ SCOPE_PARAMS: dict[str, str] = {
     "school": "school_code",
     "school_code": "school_code",
 }
-DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
 
 
 def make_engine(engine: str | Engine) -> Engine:

@@ -27,17 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from certlib.errors import DataError
-from certlib.rules.model import Pack, TableSchema
-
-#: declared column type -> polars dtype
-POLARS_TYPES: dict[str, pl.DataType] = {
-    "string": pl.String(),
-    "int": pl.Int64(),
-    "float": pl.Float64(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-    "bool": pl.Boolean(),
-}
+from certlib.rules.model import POLARS_TYPES, Pack, TableSchema
 
 #: accepted spellings of a scope key -> (TableSchema attribute naming the column, default column name)
 _SCOPE_KEYS: dict[str, tuple[str, str]] = {

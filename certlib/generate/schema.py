@@ -13,17 +13,10 @@ from pathlib import Path
 import polars as pl
 
 from certlib.config import package_data
+from certlib.rules.model import POLARS_TYPES
 
 PACK_TOML = package_data("rules") / "pack.toml"
 
-TYPE_MAP: dict[str, pl.DataType] = {
-    "string": pl.String(),
-    "int": pl.Int64(),
-    "float": pl.Float64(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-    "bool": pl.Boolean(),
-}
 
 
 @cache
@@ -36,7 +29,7 @@ def table_specs(pack_toml: Path = PACK_TOML) -> dict[str, dict]:
 def schema(table: str) -> pl.Schema:
     """The polars schema of one table, columns in declared order."""
     cols = table_specs()[table]["columns"]
-    return pl.Schema({name: TYPE_MAP[kind] for name, kind in cols.items()})
+    return pl.Schema({name: POLARS_TYPES[kind] for name, kind in cols.items()})
 
 
 def keys(table: str) -> list[str]:

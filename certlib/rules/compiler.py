@@ -31,7 +31,7 @@ from certlib.errors import RuleError
 from certlib.rules.catalog import check_catalog, target_problems
 from certlib.rules.decorrelate import decorrelate_exists
 from certlib.rules.decorrelate_scalar import decorrelate_scalar
-from certlib.rules.model import CompiledRule, Diagnostic, Pack, Rule
+from certlib.rules.model import POLARS_TYPES, CompiledRule, Diagnostic, Pack, Rule
 from certlib.rules.names import (
     did_you_mean,
     resolve_columns,
@@ -51,8 +51,6 @@ KNOWN_PARAMS = ("school_year", "as_of_date", "district_number", "school_code")
 
 SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
              "datetime": "TIMESTAMP", "bool": "BOOLEAN"}
-POLARS_TYPES = {"string": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date,
-                "datetime": pl.Datetime("us"), "bool": pl.Boolean}
 
 
 def sqlglot_schema(pack: Pack) -> dict[str, dict[str, str]]:

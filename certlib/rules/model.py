@@ -10,12 +10,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import polars as pl
+
 Severity = Literal["fatal", "warning", "info"]
 Level = Literal["district", "school"]
 ColumnType = Literal["string", "int", "float", "date", "datetime", "bool"]
 
 SEVERITIES: tuple[str, ...] = ("fatal", "warning", "info")
 COLUMN_TYPES: tuple[str, ...] = ("string", "int", "float", "date", "datetime", "bool")
+#: declared column type -> polars dtype (the one map; the engine, compiler, fixtures and generator use it)
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.String(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+    "bool": pl.Boolean(),
+}
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ VALUES: dict[str, list] = {
 
 
 def adversarial_frames(pack: Pack) -> dict[str, pl.DataFrame]:
-    from certlib.rules.compiler import POLARS_TYPES
+    from certlib.rules.model import POLARS_TYPES
 
     frames = {}
     for t in pack.tables.values():

@@ -13,8 +13,7 @@ import numpy as np
 import polars as pl
 
 from certlib.rules import compile_sql, transpile
-from certlib.rules.compiler import POLARS_TYPES
-from certlib.rules.model import Pack, Rule
+from certlib.rules.model import POLARS_TYPES, Pack, Rule
 
 PARAMS = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
 

@@ -43,8 +43,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from certlib.errors import RuleError
 from certlib.rules import compile_sql
-from certlib.rules.compiler import POLARS_TYPES
-from certlib.rules.model import Column, Pack, TableSchema
+from certlib.rules.model import POLARS_TYPES, Column, Pack, TableSchema
 
 DIALECTS = ("postgres", "duckdb", "tsql", "snowflake")
 DATA_SEEDS = 6  # data sets the generator draws from (cached: frames and DuckDB connections)
