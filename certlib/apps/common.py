@@ -19,6 +19,7 @@ import polars as pl
 from certlib.config import settings
 from certlib.domain.statuses import UnitStatus, UserStatus
 from certlib.services.events import EventFilters
+from certlib.services.paging import window
 
 DONE = [UnitStatus.SENT.value, UnitStatus.APPROVED.value]
 
@@ -56,13 +57,8 @@ class Page:
 
 def page(frame: pl.DataFrame, number: int = 1, size: int = 25) -> Page:
     """Slice ``frame`` to page ``number`` (clamped into range) of ``size`` rows."""
-    total = frame.height
-    pages = max((total + size - 1) // size, 1)
-    number = min(max(int(number), 1), pages)
-    start = (number - 1) * size
-    rows = frame.slice(start, size)
-    caption = f"{start + 1 if total else 0} - {start + rows.height} of {total:,} items"
-    return Page(rows, number, pages, total, caption)
+    w = window(frame.height, number, size)
+    return Page(frame.slice(w.start, w.stop - w.start), w.number, w.pages, w.total, w.caption)
 
 
 def to_csv_bytes(frame: pl.DataFrame) -> bytes:

@@ -26,6 +26,7 @@ import polars as pl
 
 from certlib.errors import DataError
 from certlib.reports.values import cell_text
+from certlib.services.paging import window
 
 MISSING, EXTRA, DIFFERENT = "missing in state", "extra in state", "different"
 KINDS: tuple[str, ...] = (MISSING, EXTRA, DIFFERENT)
@@ -129,10 +130,7 @@ class DifferencePage:
 
     @property
     def caption(self) -> str:
-        if not self.total:
-            return "0 of 0 items"
-        first = (self.page - 1) * self.page_size + 1 if self.page_size else 1
-        return f"{first} - {first + len(self.lines) - 1} of {self.total} items"
+        return window(self.total, self.page, self.page_size).caption
 
     def as_dict(self) -> dict[str, Any]:
         return {"page": self.page, "pages": self.pages, "total": self.total, "page_size": self.page_size,
@@ -143,13 +141,8 @@ def page_of(lines: list[DifferenceLine], page: int = 1, page_size: int = 25) -> 
     """Page ``page`` of ``lines``; a page past the end is the last page, page < 1 is refused."""
     if page < 1 or page_size < 0:
         raise DataError(f"page must be 1 or more and page size 0 or more (got page {page}, page size {page_size})")
-    total = len(lines)
-    if not page_size:
-        return DifferencePage(tuple(lines), 1, 1, total, 0)
-    pages = max(1, math.ceil(total / page_size))
-    page = min(page, pages)
-    start = (page - 1) * page_size
-    return DifferencePage(tuple(lines[start:start + page_size]), page, pages, total, page_size)
+    w = window(len(lines), page, page_size)
+    return DifferencePage(tuple(lines[w.start:w.stop]), w.number, w.pages, w.total, page_size)
 
 
 def _safe(text: str) -> str:

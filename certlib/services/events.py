@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from certlib.services.paging import window
 from certlib.store.views import UnitView
 
 _LISTS = ("user_statuses", "event_statuses", "keys", "event_ids", "rule_ids")
@@ -205,12 +206,8 @@ def filter_rows(rows: Iterable[dict[str, Any]], f: EventFilters, findings: pl.Da
                "reporting_year": pl.Int64, "closed": pl.Boolean, "key": pl.String, "event_id": pl.Int64,
                "unit_id": pl.Int64})
     kept = [rows[i] for i in filter_frame(frame, f, ROW_COLUMNS, findings)["i"].to_list()]
-    if not f.page_size:
-        return EventRows(kept, len(kept), 1, 1)
-    pages = max(1, -(-len(kept) // f.page_size))
-    page = min(max(1, f.page), pages)
-    start = (page - 1) * f.page_size
-    return EventRows(kept[start:start + f.page_size], len(kept), page, pages)
+    w = window(len(kept), f.page, f.page_size)
+    return EventRows(kept[w.start:w.stop], w.total, w.number, w.pages)
 
 
 def parse_due_date(text: str | None) -> date | None:
