@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from certlib.domain.statuses import EventStatus
 from certlib.services.paging import window
 from certlib.store.views import UnitView
 
@@ -198,7 +199,7 @@ def filter_rows(rows: Iterable[dict[str, Any]], f: EventFilters, findings: pl.Da
         "due_date": [date.fromisoformat(r["due_date"]) if isinstance(r["due_date"], str) else r["due_date"]
                      for r in rows],
         "reporting_year": [r["reporting_year"] for r in rows],
-        "closed": [r["event_publication"] == "Closed" for r in rows],
+        "closed": [r["event_publication"] == EventStatus.CLOSED for r in rows],
         "key": [r.get("school") or r.get("district") or "" for r in rows],
         "event_id": [r["event_id"] for r in rows], "unit_id": [r["unit_id"] for r in rows],
     }, schema={"i": pl.Int64, "event_name": pl.String, "school_name": pl.String, "school": pl.String,
