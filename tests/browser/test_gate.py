@@ -17,6 +17,7 @@ client received. Read-only deployments are asked the same over the websocket.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import io
 import json
@@ -118,7 +119,9 @@ async def _session(url: str, app: str, user: str | None, click: str | None = Non
 
 
 def _ws_text(server: MarimoServer, app: str, user: str | None) -> str:
-    return asyncio.run(_session(server.url, app, user))
+    # a thread of its own: playwright's sync API may already run an event loop in this worker process
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _session(server.url, app, user)).result()
 
 
 # ---- the checks ---------------------------------------------------------------------------------

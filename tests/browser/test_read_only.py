@@ -62,7 +62,7 @@ def test_read_only_refuses_approve_and_store_is_unchanged(read_only_server, page
     wait_idle(page)
     page.get_by_role("button", name="Approve", exact=True).click()
     page.get_by_text("read-only").nth(1).wait_for(timeout=30_000)
-    assert page.get_by_text("this deployment is read-only (CERTLIB_READ_ONLY=1)").first.is_visible()
+    assert page.get_by_text("This server is read-only: changes are switched off here.").first.is_visible()
     assert cell_errors(page) == []
     screenshot(page, "read_only-refused")
     after = _fingerprint(ws)
