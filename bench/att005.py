@@ -33,7 +33,10 @@ def main(data_dir: str) -> None:
 
     with rewrites_off():
         as_written = compile_sql(FIRST_FORM, pack).sql
-    forms = {"as written, no plan rewrite": as_written, "pack rule, compiled": compile_rule(pack.rules["ATT-005"], pack).sql}
+    forms = {
+        "as written, no plan rewrite": as_written,
+        "pack rule, compiled": compile_rule(pack.rules["ATT-005"], pack).sql,
+    }
     for name, sql in forms.items():
         start = time.perf_counter()
         rows = pl.SQLContext(frames).execute(sql).collect().height

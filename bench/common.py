@@ -76,9 +76,16 @@ def run_measured(argv: list[str], *, timeout: float = 1800) -> dict:
     out, err = out_path.read_text(), err_path.read_text()
     out_path.unlink(missing_ok=True)
     err_path.unlink(missing_ok=True)
-    return {"rc": proc.returncode, "wall_s": wall, "maxrss_mb": rusage.ru_maxrss / 1024.0,
-            "user_s": rusage.ru_utime, "sys_s": rusage.ru_stime, "stdout": out, "stderr": err,
-            "json": _last_json(out)}
+    return {
+        "rc": proc.returncode,
+        "wall_s": wall,
+        "maxrss_mb": rusage.ru_maxrss / 1024.0,
+        "user_s": rusage.ru_utime,
+        "sys_s": rusage.ru_stime,
+        "stdout": out,
+        "stderr": err,
+        "json": _last_json(out),
+    }
 
 
 def _last_json(text: str):
@@ -108,8 +115,18 @@ def ensure_data(students: int, log=print) -> tuple[Path, dict | None]:
         if g.get("students") == students and g.get("seed") == SEED:
             return d, None
     log(f"  generating {students:,} students into {d} ...")
-    m = run_measured([str(Path(PY).parent / "certlib"), "generate", "--out", str(d), "--students", str(students),
-                      "--seed", str(SEED)])
+    m = run_measured(
+        [
+            str(Path(PY).parent / "certlib"),
+            "generate",
+            "--out",
+            str(d),
+            "--students",
+            str(students),
+            "--seed",
+            str(SEED),
+        ]
+    )
     if m["rc"] != 0:
         raise RuntimeError(f"generator failed: {m['stderr'][-2000:]}")
     return d, m

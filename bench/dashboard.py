@@ -43,36 +43,52 @@ def synth(seed: int = 7, schools: int = SCHOOLS, events: int = EVENTS):
         (a + dt.timedelta(days=3)) if st == "Certification Approved by State" else None
         for a, st in zip(sent_at, status, strict=True)
     ]
-    units = pl.DataFrame({
-        "event_id": ev.astype(np.int64), "event": [f"Event {e:02d}" for e in ev],
-        "school_year": np.full(n, 2025), "category": [f"cat{e % 5}" for e in ev], "level": ["school"] * n,
-        "event_status": ["Closed" if e % 10 == 0 else "Published" for e in ev], "due_date": list(due_u),
-        "unit_id": np.arange(1, n + 1), "district_number": [f"{1000 + d}" for d in district_of[sc]],
-        "district_name": [f"District {d}" for d in district_of[sc]],
-        "school_code": [school_code[i] for i in sc], "school_name": [f"School {i}" for i in sc],
-        "unit_status": status, "sent_at": sent_at, "approved_at": approved_at,
-    })
+    units = pl.DataFrame(
+        {
+            "event_id": ev.astype(np.int64),
+            "event": [f"Event {e:02d}" for e in ev],
+            "school_year": np.full(n, 2025),
+            "category": [f"cat{e % 5}" for e in ev],
+            "level": ["school"] * n,
+            "event_status": ["Closed" if e % 10 == 0 else "Published" for e in ev],
+            "due_date": list(due_u),
+            "unit_id": np.arange(1, n + 1),
+            "district_number": [f"{1000 + d}" for d in district_of[sc]],
+            "district_name": [f"District {d}" for d in district_of[sc]],
+            "school_code": [school_code[i] for i in sc],
+            "school_name": [f"School {i}" for i in sc],
+            "unit_status": status,
+            "sent_at": sent_at,
+            "approved_at": approved_at,
+        }
+    )
     units = dash.conform(units, dash.UNIT_SCHEMA)
     ustat = np.array(dash.USER_STATUSES)
     roles = ["Certifier", "Certifier", "Reviewer"]
-    users = pl.DataFrame({
-        "unit_id": np.repeat(np.arange(1, n + 1), 3),
-        "user_id": [f"u{(u * 7 + r) % 5000}" for u in range(n) for r in range(3)],
-        "user_name": [f"User {(u * 7 + r) % 5000}" for u in range(n) for r in range(3)],
-        "role": roles * n,
-        "user_status": ustat[rng.integers(0, len(ustat), 3 * n)],
-    })
+    users = pl.DataFrame(
+        {
+            "unit_id": np.repeat(np.arange(1, n + 1), 3),
+            "user_id": [f"u{(u * 7 + r) % 5000}" for u in range(n) for r in range(3)],
+            "user_name": [f"User {(u * 7 + r) % 5000}" for u in range(n) for r in range(3)],
+            "role": roles * n,
+            "user_status": ustat[rng.integers(0, len(ustat), 3 * n)],
+        }
+    )
     users = dash.conform(users, dash.USER_SCHEMA)
     rules = [f"R-{i:03d}" for i in range(45)]
     k = 5
     f_unit = np.repeat(np.arange(1, n + 1), k)
-    findings = pl.DataFrame({
-        "unit_id": f_unit, "district_number": units["district_number"].gather(f_unit - 1),
-        "school_code": units["school_code"].gather(f_unit - 1), "school_name": units["school_name"].gather(f_unit - 1),
-        "rule_id": [rules[i] for i in rng.integers(0, len(rules), n * k)],
-        "severity": ["fatal" if i % 3 == 0 else "warning" for i in rng.integers(0, 3, n * k)],
-        "count": rng.integers(0, 50, n * k),
-    })
+    findings = pl.DataFrame(
+        {
+            "unit_id": f_unit,
+            "district_number": units["district_number"].gather(f_unit - 1),
+            "school_code": units["school_code"].gather(f_unit - 1),
+            "school_name": units["school_name"].gather(f_unit - 1),
+            "rule_id": [rules[i] for i in rng.integers(0, len(rules), n * k)],
+            "severity": ["fatal" if i % 3 == 0 else "warning" for i in rng.integers(0, 3, n * k)],
+            "count": rng.integers(0, 50, n * k),
+        }
+    )
     findings = dash.conform(findings, dash.FINDING_SCHEMA)
     return dash.DashboardFrames(units, users, findings)
 
@@ -131,14 +147,22 @@ def bench(runs: int = 20) -> dict:
         "pick one event (full recompute)": lambda: recompute(frames, 1 + next(cycle) % EVENTS, neutral),
         "All events + table filter (full recompute)": lambda: recompute(frames, None, status_filter),
         "table filter only (events_table+filter+page, all events)": lambda: dash.page(
-            dash.filter_events(dash.events_table(frames.units, frames.users, TODAY), status_filter,
-                               frames.findings)),
+            dash.filter_events(dash.events_table(frames.units, frames.users, TODAY), status_filter, frames.findings)
+        ),
         "chart specs (altair to_dict of the 6 charts, all events)": None,
     }
     data_all = recompute(frames, None, neutral)
     scenarios["chart specs (altair to_dict of the 6 charts, all events)"] = lambda: chart_specs(data_all)
-    out = {"units": frames.units.height, "users": frames.users.height, "findings": frames.findings.height,
-           "schools": SCHOOLS, "events": EVENTS, "synth_s": synth_s, "runs": runs, "scenarios": {}}
+    out = {
+        "units": frames.units.height,
+        "users": frames.users.height,
+        "findings": frames.findings.height,
+        "schools": SCHOOLS,
+        "events": EVENTS,
+        "synth_s": synth_s,
+        "runs": runs,
+        "scenarios": {},
+    }
     for name, fn in scenarios.items():
         ms = _time(fn, runs)
         out["scenarios"][name] = {"median_ms": median(ms), "p95_ms": p95(ms), "all_ms": ms}

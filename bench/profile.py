@@ -45,8 +45,11 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=150_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-att005-as-compiled", action="store_true", help="the ~45 s polars run")
-    ap.add_argument("--sections", default="scan_once,without_att005,att005,interactive",
-                    help="comma list; results are merged into an existing profile.json")
+    ap.add_argument(
+        "--sections",
+        default="scan_once,without_att005,att005,interactive",
+        help="comma list; results are merged into an existing profile.json",
+    )
     args = ap.parse_args()
     import duckdb
     import polars as pl
@@ -76,14 +79,34 @@ def main() -> None:
     from bench.run import count_scans
 
     variants = {}
-    for label, extra in [] if "scan_once" not in sections else (("as shipped", []), ("tables .cache()d", ["--cache-tables"])):
+    for label, extra in (
+        [] if "scan_once" not in sections else (("as shipped", []), ("tables .cache()d", ["--cache-tables"]))
+    ):
         plan = OUT / f"plan-{'cache' if extra else 'plain'}.txt"
-        m = run_measured([PY, "-m", "bench.worker", "batched", "--data", str(state), "--max-results", "-1",
-                          "--explain", str(plan), *extra])
+        m = run_measured(
+            [
+                PY,
+                "-m",
+                "bench.worker",
+                "batched",
+                "--data",
+                str(state),
+                "--max-results",
+                "-1",
+                "--explain",
+                str(plan),
+                *extra,
+            ]
+        )
         j = m["json"] or {}
-        variants[label] = {"wall_s": j.get("wall_s"), "cpu_s": m["user_s"] + m["sys_s"], "maxrss_mb": m["maxrss_mb"],
-                           "rchar_mb": (j.get("rchar") or 0) / 2**20, "scans": count_scans(plan.read_text()),
-                           "counts": {k: v["count"] for k, v in (j.get("rules") or {}).items()}}
+        variants[label] = {
+            "wall_s": j.get("wall_s"),
+            "cpu_s": m["user_s"] + m["sys_s"],
+            "maxrss_mb": m["maxrss_mb"],
+            "rchar_mb": (j.get("rchar") or 0) / 2**20,
+            "scans": count_scans(plan.read_text()),
+            "counts": {k: v["count"] for k, v in (j.get("rules") or {}).items()},
+        }
         print(label, {k: v for k, v in variants[label].items() if k != "counts"}, flush=True)
     if variants:
         same = variants["as shipped"]["counts"] == variants["tables .cache()d"]["counts"]
@@ -92,13 +115,20 @@ def main() -> None:
     # 0b. the whole pack with ATT-005 rewritten / left out: time and peak RSS in own processes
     if "rewritten_pack" in sections:
         rp = {}
-        for label, extra in (("as shipped", []), ("ATT-005 rewritten", ["--rewrite-att005"]),
-                             ("without ATT-005", ["--exclude", "ATT-005"])):
+        for label, extra in (
+            ("as shipped", []),
+            ("ATT-005 rewritten", ["--rewrite-att005"]),
+            ("without ATT-005", ["--exclude", "ATT-005"]),
+        ):
             m = run_measured([PY, "-m", "bench.worker", "batched", "--data", str(state), "--max-results", "-1", *extra])
             j = m["json"] or {}
-            rp[label] = {"wall_s": j.get("wall_s"), "cpu_s": m["user_s"] + m["sys_s"], "maxrss_mb": m["maxrss_mb"],
-                         "rules": len(j.get("rules") or {}),
-                         "counts": {k: v["count"] for k, v in (j.get("rules") or {}).items()}}
+            rp[label] = {
+                "wall_s": j.get("wall_s"),
+                "cpu_s": m["user_s"] + m["sys_s"],
+                "maxrss_mb": m["maxrss_mb"],
+                "rules": len(j.get("rules") or {}),
+                "counts": {k: v["count"] for k, v in (j.get("rules") or {}).items()},
+            }
             print(label, {k: v for k, v in rp[label].items() if k != "counts"}, flush=True)
         rp["counts_equal_rewritten"] = rp["as shipped"]["counts"] == rp["ATT-005 rewritten"]["counts"]
         out["rewritten_pack"] = rp
@@ -169,11 +199,17 @@ def _interactive(out: dict, pack, rules, state: Path, args) -> None:
     tr, r2 = _t(lambda: PolarsEngine().run(rewritten, scan_tables(ddir, pack, scope), max_results=1000), n)
     att = next(c for c in compiled if c.rule.id == "ATT-005")
     ta, _ = _t(lambda: PolarsEngine().run([att], scan_tables(ddir, pack, scope), max_results=1000), n)
-    out["interactive"] = {"district": district, "runs": n, "compile_all_rules_ms": tc * 1000,
-                          "scan_tables_ms": ts * 1000, "engine_run_parquet_ms": te * 1000,
-                          "engine_run_in_memory_tables_ms": tm * 1000, "engine_run_att005_rewritten_ms": tr * 1000,
-                          "att005_alone_ms": ta * 1000,
-                          "counts_equal_with_rewrite": [x.count for x in r1.rules] == [x.count for x in r2.rules]}
+    out["interactive"] = {
+        "district": district,
+        "runs": n,
+        "compile_all_rules_ms": tc * 1000,
+        "scan_tables_ms": ts * 1000,
+        "engine_run_parquet_ms": te * 1000,
+        "engine_run_in_memory_tables_ms": tm * 1000,
+        "engine_run_att005_rewritten_ms": tr * 1000,
+        "att005_alone_ms": ta * 1000,
+        "counts_equal_with_rewrite": [x.count for x in r1.rules] == [x.count for x in r2.rules],
+    }
     try:
         from pyinstrument import Profiler
 

@@ -34,26 +34,46 @@ def listing_run(rows: int):
     from certlib.engine.results import RuleResult, RunResult
 
     rng = np.random.default_rng(7)
-    frame = pl.DataFrame({
-        "district_number": rng.choice(["1071", "2002", "0588"], rows),
-        "enrollment_id": np.arange(rows, dtype=np.int64),
-        "student_state_id": [f"{10**9 + i}" for i in rng.integers(0, 10**6, rows)],
-        "last_name": rng.choice(["Núñez", "O'Hara", "Smith", "<b>x</b>", "Ng"], rows),
-        "attendance_date": pl.Series(rng.integers(19950, 20250, rows)).cast(pl.Date),
-        "minutes_tardy": pl.Series(rng.integers(0, 60, rows)).set(pl.Series(rng.random(rows) < 0.1), None),
-        "rate": np.where(rng.random(rows) < 0.01, np.nan, rng.random(rows) * 100),
-        "flag": rng.random(rows) < 0.5,
-    })
+    frame = pl.DataFrame(
+        {
+            "district_number": rng.choice(["1071", "2002", "0588"], rows),
+            "enrollment_id": np.arange(rows, dtype=np.int64),
+            "student_state_id": [f"{10**9 + i}" for i in rng.integers(0, 10**6, rows)],
+            "last_name": rng.choice(["Núñez", "O'Hara", "Smith", "<b>x</b>", "Ng"], rows),
+            "attendance_date": pl.Series(rng.integers(19950, 20250, rows)).cast(pl.Date),
+            "minutes_tardy": pl.Series(rng.integers(0, 60, rows)).set(pl.Series(rng.random(rows) < 0.1), None),
+            "rate": np.where(rng.random(rows) < 0.01, np.nan, rng.random(rows) * 100),
+            "flag": rng.random(rows) < 0.5,
+        }
+    )
 
     def rule(i: int, f: pl.DataFrame, count: int) -> RuleResult:
-        return RuleResult(id=f"R-{i:03d}", title=f"Listing {i}", severity=("fatal", "warning", "info")[i % 3],
-                          groups=("Bench",), dataset=f"Listing {i}", status="failed" if count else "passed",
-                          count=count, rows=f, truncated=f.height < count, elapsed_ms=1.0,
-                          description="d", resolution="r", key_columns=("enrollment_id",), max_results=None)
+        return RuleResult(
+            id=f"R-{i:03d}",
+            title=f"Listing {i}",
+            severity=("fatal", "warning", "info")[i % 3],
+            groups=("Bench",),
+            dataset=f"Listing {i}",
+            status="failed" if count else "passed",
+            count=count,
+            rows=f,
+            truncated=f.height < count,
+            elapsed_ms=1.0,
+            description="d",
+            resolution="r",
+            key_columns=("enrollment_id",),
+            max_results=None,
+        )
 
     rules = [rule(0, frame, rows)] + [rule(i, frame.head(100), 100) for i in range(1, 6)]
-    return RunResult(rules=rules, title="Bench listing", scope_label="State", source_label="bench",
-                     generated_at=datetime(2026, 12, 2, 12, 0), params={"as_of_date": date(2025, 6, 30)})
+    return RunResult(
+        rules=rules,
+        title="Bench listing",
+        scope_label="State",
+        source_label="bench",
+        generated_at=datetime(2026, 12, 2, 12, 0),
+        params={"as_of_date": date(2025, 6, 30)},
+    )
 
 
 def child(fmt: str, rows: int) -> None:
@@ -91,9 +111,14 @@ def main() -> None:
             print(m["stderr"][-2000:], file=sys.stderr)
             continue
         j = m["json"]
-        row = {"write_s": round(j["write_s"], 2), "cpu_s": round(m["user_s"] + m["sys_s"], 2),
-               "maxrss_mb": round(m["maxrss_mb"]), "rss_before_mb": round(j["rss_before_mb"]),
-               "added_mb": round(m["maxrss_mb"] - j["rss_before_mb"]), "mb_written": round(j["bytes"] / 2**20, 1)}
+        row = {
+            "write_s": round(j["write_s"], 2),
+            "cpu_s": round(m["user_s"] + m["sys_s"], 2),
+            "maxrss_mb": round(m["maxrss_mb"]),
+            "rss_before_mb": round(j["rss_before_mb"]),
+            "added_mb": round(m["maxrss_mb"] - j["rss_before_mb"]),
+            "mb_written": round(j["bytes"] / 2**20, 1),
+        }
         out["formats"][fmt] = row
         print(fmt, row, flush=True)
     write_result("reports" + (f"-{args.tag}" if args.tag else ""), out)

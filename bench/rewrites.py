@@ -101,8 +101,10 @@ def main() -> None:
         if "off_s" in row:
             row["off/duckdb"] = row["off_s"] / row["duckdb_s"]
         out["shapes"][label] = row
-        print(f"{label}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
-              flush=True)
+        print(
+            f"{label}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
+            flush=True,
+        )
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=1))
 

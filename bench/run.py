@@ -58,10 +58,16 @@ def part_generator(args) -> dict:
     d, m = ensure_data(students, log)
     assert m is not None
     gen = json.loads((d / "generate.json").read_text())
-    out = {"students": students, "wall_s": m["wall_s"], "maxrss_mb": m["maxrss_mb"], "cpu_s": m["user_s"] + m["sys_s"],
-           "stdout": m["stdout"].strip(), "counts": gen.get("counts"),
-           "target": {"wall_s": 30, "maxrss_mb": 3072},
-           "command": f"certlib generate --out {d} --students {students} --seed 7"}
+    out = {
+        "students": students,
+        "wall_s": m["wall_s"],
+        "maxrss_mb": m["maxrss_mb"],
+        "cpu_s": m["user_s"] + m["sys_s"],
+        "stdout": m["stdout"].strip(),
+        "counts": gen.get("counts"),
+        "target": {"wall_s": 30, "maxrss_mb": 3072},
+        "command": f"certlib generate --out {d} --students {students} --seed 7",
+    }
     log(f"  generator {students:,}: {m['wall_s']:.1f} s, peak RSS {m['maxrss_mb']:.0f} MB")
     return out
 
@@ -92,7 +98,7 @@ def part_statewide(args) -> dict:
     kb, kd, plan_path = OUT / "keys-batched.parquet", OUT / "keys-duckdb.parquet", OUT / "plan-batched.txt"
     kp = OUT / "keys-perrule.parquet"
     for r in range(args.rounds):
-        order = modes[r % 3:] + modes[: r % 3]  # rotate so no engine always runs first
+        order = modes[r % 3 :] + modes[: r % 3]  # rotate so no engine always runs first
         for mode in order:
             extra = ["--max-results", "-1"]  # every row kept by every engine: same work, full key sets
             if r == 0:  # key sets / plan written after the timed section
@@ -107,10 +113,13 @@ def part_statewide(args) -> dict:
     summary = {}
     for mode in modes:
         walls = [x["wall_s"] for x in runs[mode]]
-        summary[mode] = {"median_s": median(walls), "all_s": walls,
-                         "maxrss_mb": max(x["maxrss_mb"] for x in runs[mode]),
-                         "rchar_mb": median([x["rchar"] / 2**20 for x in runs[mode]]),
-                         "compile_s": median([x["compile_s"] for x in runs[mode]])}
+        summary[mode] = {
+            "median_s": median(walls),
+            "all_s": walls,
+            "maxrss_mb": max(x["maxrss_mb"] for x in runs[mode]),
+            "rchar_mb": median([x["rchar"] / 2**20 for x in runs[mode]]),
+            "compile_s": median([x["compile_s"] for x in runs[mode]]),
+        }
     ratio = {
         "batched/duckdb": summary["batched"]["median_s"] / summary["duckdb"]["median_s"],
         "batched/perrule": summary["batched"]["median_s"] / summary["perrule"]["median_s"],
@@ -123,17 +132,31 @@ def part_statewide(args) -> dict:
             "count": runs["batched"][0]["rules"].get(rid, {}).get("count"),
         }
     refused = runs["batched"][0]["refused"] + runs["duckdb"][0]["refused"]
-    errors = {mode: {rid: v["error"] for rid, v in runs[mode][0]["rules"].items() if v["status"] == "error"}
-              for mode in modes}
-    log(f"  batched/duckdb {ratio['batched/duckdb']:.2f}  batched/perrule {ratio['batched/perrule']:.2f}  "
-        f"cross-check {'OK' if check['equal'] else 'DIFFERENCES'}; scans {scans}")
-    return {"students": args.students, "data": str(state), "rows": _rows(d), "file_bytes": files,
-            "rounds": args.rounds, "summary": summary, "ratios": ratio, "scans_in_batched_plan": scans,
-            "bytes_read_vs_files": {m: summary[m]["rchar_mb"] / (sum(files.values()) / 2**20) for m in modes},
-            "per_rule": per_rule, "refused": refused, "errors": errors, "cross_check": check,
-            "max_results": "all rows kept (--max-results -1) by every engine",
-            "runs": {m: [{k: v for k, v in x.items() if k != "rules"} for x in runs[m]] for m in modes},
-            "targets": {"batched/duckdb": 0.7, "batched/perrule": 0.5, "scans_per_file": 1}}
+    errors = {
+        mode: {rid: v["error"] for rid, v in runs[mode][0]["rules"].items() if v["status"] == "error"} for mode in modes
+    }
+    log(
+        f"  batched/duckdb {ratio['batched/duckdb']:.2f}  batched/perrule {ratio['batched/perrule']:.2f}  "
+        f"cross-check {'OK' if check['equal'] else 'DIFFERENCES'}; scans {scans}"
+    )
+    return {
+        "students": args.students,
+        "data": str(state),
+        "rows": _rows(d),
+        "file_bytes": files,
+        "rounds": args.rounds,
+        "summary": summary,
+        "ratios": ratio,
+        "scans_in_batched_plan": scans,
+        "bytes_read_vs_files": {m: summary[m]["rchar_mb"] / (sum(files.values()) / 2**20) for m in modes},
+        "per_rule": per_rule,
+        "refused": refused,
+        "errors": errors,
+        "cross_check": check,
+        "max_results": "all rows kept (--max-results -1) by every engine",
+        "runs": {m: [{k: v for k, v in x.items() if k != "rules"} for x in runs[m]] for m in modes},
+        "targets": {"batched/duckdb": 0.7, "batched/perrule": 0.5, "scans_per_file": 1},
+    }
 
 
 def _rows(d: Path) -> dict:
@@ -162,11 +185,16 @@ def cross_check(runs: dict, keys_b: Path, keys_d: Path, keys_p: Path) -> dict:
     for name, frame in (("batched", b), ("per-rule", p)):
         k = frame.group_by("rule", "key").len()
         diff = k.join(kd, on=["rule", "key"], how="full", coalesce=True).filter(
-            pl.col("len").fill_null(0) != pl.col("len_right").fill_null(0))
+            pl.col("len").fill_null(0) != pl.col("len_right").fill_null(0)
+        )
         for rid, n in diff.group_by("rule").len().sort("rule").iter_rows():
             problems.append(f"key set of {rid}: {n} keys differ between {name} and DuckDB")
-    return {"equal": not problems, "problems": sorted(set(problems))[:200], "keys_compared": b.height,
-            "rules_compared": b["rule"].n_unique()}
+    return {
+        "equal": not problems,
+        "problems": sorted(set(problems))[:200],
+        "keys_compared": b.height,
+        "rules_compared": b["rule"].n_unique(),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,18 +206,36 @@ def part_interactive(args) -> dict:
     import polars as pl
 
     d, _ = ensure_data(args.students, log)
-    sizes = (pl.read_parquet(d / "state" / "students.parquet").group_by("district_number").len()
-             .with_columns(dist=(pl.col("len") - args.district_students).abs()).sort("dist", "district_number"))
+    sizes = (
+        pl.read_parquet(d / "state" / "students.parquet")
+        .group_by("district_number")
+        .len()
+        .with_columns(dist=(pl.col("len") - args.district_students).abs())
+        .sort("dist", "district_number")
+    )
     district, n = sizes.row(0)[0], sizes.row(0)[1]
     ddir = d / "districts" / district
     res = worker("district", ddir, "--district", district, "--repeats", str(args.runs))
-    out = {"district": district, "students": n, "data": str(ddir), "runs": args.runs,
-           "validate_median_ms": median(res["validate_ms"]), "validate_p95_ms": p95(res["validate_ms"]),
-           "engine_median_ms": median(res["engine_ms"]), "engine_p95_ms": p95(res["engine_ms"]),
-           "phases_one_run": res["phases_one_run"], "maxrss_mb": res["maxrss_mb"], "errors": res["errors"],
-           "validate_ms": res["validate_ms"], "engine_ms": res["engine_ms"], "target_ms": 50}
-    log(f"  district {district} ({n} students): validate median {out['validate_median_ms']:.0f} ms, "
-        f"p95 {out['validate_p95_ms']:.0f} ms; engine only median {out['engine_median_ms']:.0f} ms")
+    out = {
+        "district": district,
+        "students": n,
+        "data": str(ddir),
+        "runs": args.runs,
+        "validate_median_ms": median(res["validate_ms"]),
+        "validate_p95_ms": p95(res["validate_ms"]),
+        "engine_median_ms": median(res["engine_ms"]),
+        "engine_p95_ms": p95(res["engine_ms"]),
+        "phases_one_run": res["phases_one_run"],
+        "maxrss_mb": res["maxrss_mb"],
+        "errors": res["errors"],
+        "validate_ms": res["validate_ms"],
+        "engine_ms": res["engine_ms"],
+        "target_ms": 50,
+    }
+    log(
+        f"  district {district} ({n} students): validate median {out['validate_median_ms']:.0f} ms, "
+        f"p95 {out['validate_p95_ms']:.0f} ms; engine only median {out['engine_median_ms']:.0f} ms"
+    )
     return out
 
 
@@ -228,8 +274,15 @@ def part_scaling(args, statewide: dict | None) -> dict:
             res = [worker("batched", d / "state", "--max-results", "-1") for _ in range(reps)]
             walls, rss = [x["wall_s"] for x in res], max(x["maxrss_mb"] for x in res)
         rows = _rows(d)
-        p = {"students": n, "attendance_rows": rows.get("attendance_daily"), "total_rows": sum(rows.values()),
-             "median_s": median(walls), "all_s": walls, "maxrss_mb": rss, "reused_statewide": reuse}
+        p = {
+            "students": n,
+            "attendance_rows": rows.get("attendance_daily"),
+            "total_rows": sum(rows.values()),
+            "median_s": median(walls),
+            "all_s": walls,
+            "maxrss_mb": rss,
+            "reused_statewide": reuse,
+        }
         points.append(p)
         log(f"  {n:>7,} students, {p['total_rows']:>11,} rows: {p['median_s']:6.2f} s, peak RSS {rss:6.0f} MB")
     fit = _fit(points)
@@ -256,12 +309,19 @@ def _fit(points: list[dict]) -> dict:
     loglog = float(np.polyfit(np.log(x), np.log(t), 1)[0])
     mem_mb = _mem_total_mb()
     rows_at_limit = (mem_mb - c) / d if d > 0 else None
-    return {"time_intercept_s": a, "time_per_million_rows_s": b * 1e6, "loglog_slope": loglog,
-            "rss_intercept_mb": c, "rss_per_million_rows_mb": d * 1e6, "mem_total_mb": mem_mb,
-            "rows_at_memory_limit": rows_at_limit,
-            "students_at_memory_limit": rows_at_limit / (points[-1]["total_rows"] / points[-1]["students"])
-            if rows_at_limit else None,
-            "us_per_row": [p["median_s"] / p["total_rows"] * 1e6 for p in points]}
+    return {
+        "time_intercept_s": a,
+        "time_per_million_rows_s": b * 1e6,
+        "loglog_slope": loglog,
+        "rss_intercept_mb": c,
+        "rss_per_million_rows_mb": d * 1e6,
+        "mem_total_mb": mem_mb,
+        "rows_at_memory_limit": rows_at_limit,
+        "students_at_memory_limit": rows_at_limit / (points[-1]["total_rows"] / points[-1]["students"])
+        if rows_at_limit
+        else None,
+        "us_per_row": [p["median_s"] / p["total_rows"] * 1e6 for p in points],
+    }
 
 
 def _mem_total_mb() -> float:
@@ -276,13 +336,28 @@ def _chart(points: list[dict], path: Path) -> None:
     import polars as pl
     import vl_convert as vlc
 
-    df = pl.DataFrame([{"rows (millions)": p["total_rows"] / 1e6, "students": p["students"],
-                        "seconds": p["median_s"], "peak RSS (GB)": p["maxrss_mb"] / 1024} for p in points])
+    df = pl.DataFrame(
+        [
+            {
+                "rows (millions)": p["total_rows"] / 1e6,
+                "students": p["students"],
+                "seconds": p["median_s"],
+                "peak RSS (GB)": p["maxrss_mb"] / 1024,
+            }
+            for p in points
+        ]
+    )
     base = alt.Chart(df).encode(x=alt.X("rows (millions):Q"))
-    t = base.mark_line(point=True).encode(y="seconds:Q", tooltip=["students", "seconds"]).properties(
-        title="batched run time vs rows", width=320, height=220)
-    m = base.mark_line(point=True, color="#cb181d").encode(y="peak RSS (GB):Q").properties(
-        title="peak RSS vs rows", width=320, height=220)
+    t = (
+        base.mark_line(point=True)
+        .encode(y="seconds:Q", tooltip=["students", "seconds"])
+        .properties(title="batched run time vs rows", width=320, height=220)
+    )
+    m = (
+        base.mark_line(point=True, color="#cb181d")
+        .encode(y="peak RSS (GB):Q")
+        .properties(title="peak RSS vs rows", width=320, height=220)
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(vlc.vegalite_to_png(alt.hconcat(t, m).to_json(), scale=1.5))
 
@@ -291,15 +366,20 @@ def _chart(points: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)} (default: all)")
     ap.add_argument("--students", type=int, default=150_000, help="statewide/generator size (default 150000)")
     ap.add_argument("--rounds", type=int, default=3, help="statewide rounds (each engine once per round)")
     ap.add_argument("--sizes", default="10000,50000,150000,300000", help="scaling sizes")
     ap.add_argument("--scaling-repeats", type=int, default=3, help="batched runs per size up to --students")
-    ap.add_argument("--scaling-repeats-large", type=int, default=1,
-                    help="batched runs per size above --students (300k: one run keeps make bench < 15 min)")
+    ap.add_argument(
+        "--scaling-repeats-large",
+        type=int,
+        default=1,
+        help="batched runs per size above --students (300k: one run keeps make bench < 15 min)",
+    )
     ap.add_argument("--runs", type=int, default=20, help="interactive/dashboard timed runs")
     ap.add_argument("--district-students", type=int, default=400, help="pick the district closest to this size")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, one round: checks the harness only")

@@ -53,7 +53,8 @@ def _keys_frame(engine: str, rule_id: str, frame, key_columns) -> object:
 
     cols = [c for c in key_columns if c in frame.columns]
     return frame.select([pl.col(c).cast(pl.String) for c in cols]).select(
-        pl.lit(engine).alias("engine"), pl.lit(rule_id).alias("rule"),
+        pl.lit(engine).alias("engine"),
+        pl.lit(rule_id).alias("rule"),
         pl.concat_str([pl.col(c).fill_null("∅") for c in cols], separator="|").alias("key"),
     )
 
@@ -98,13 +99,25 @@ def run_polars(args, per_rule: bool) -> dict:
         results = engine.run(compiled, frames, max_results=limit).rules
     wall = time.perf_counter() - t0
     read = rchar() - b0
-    out = {"mode": ("perrule" if per_rule else "batched") + ("+cache" if args.cache_tables else "")
-           + (f"+{args.polars_engine}" if args.polars_engine else ""), "wall_s": wall, "compile_s": compile_s,
-           "rchar": read, "refused": refused, "rules": {}}
+    out = {
+        "mode": ("perrule" if per_rule else "batched")
+        + ("+cache" if args.cache_tables else "")
+        + (f"+{args.polars_engine}" if args.polars_engine else ""),
+        "wall_s": wall,
+        "compile_s": compile_s,
+        "rchar": read,
+        "refused": refused,
+        "rules": {},
+    }
     parts = []
     for r in results:
-        out["rules"][r.id] = {"status": r.status, "count": r.count, "ms": r.elapsed_ms, "kept": r.rows.height,
-                              "error": r.error}
+        out["rules"][r.id] = {
+            "status": r.status,
+            "count": r.count,
+            "ms": r.elapsed_ms,
+            "kept": r.rows.height,
+            "error": r.error,
+        }
         if r.status != "error" and args.full_keys_out:
             parts.append(_keys_frame(out["mode"], r.id, r.rows, r.key_columns))
     _write_keys(parts, args.full_keys_out)  # the kept rows' keys (all rows with --max-results -1)
@@ -144,12 +157,20 @@ def run_duckdb(args) -> dict:
             table = con.sql(c.sql).to_arrow_table()
             frame = pl.DataFrame(pl.from_arrow(table))
         except Exception as err:  # noqa: BLE001 - report the rule as an error on this engine
-            out["rules"][c.rule.id] = {"status": "error", "count": 0, "ms": (time.perf_counter() - r0) * 1000,
-                                       "error": f"{type(err).__name__}: {err}"[:1500]}
+            out["rules"][c.rule.id] = {
+                "status": "error",
+                "count": 0,
+                "ms": (time.perf_counter() - r0) * 1000,
+                "error": f"{type(err).__name__}: {err}"[:1500],
+            }
             continue
         ms = (time.perf_counter() - r0) * 1000
-        out["rules"][c.rule.id] = {"status": "failed" if frame.height else "passed", "count": frame.height,
-                                   "ms": ms, "error": None}
+        out["rules"][c.rule.id] = {
+            "status": "failed" if frame.height else "passed",
+            "count": frame.height,
+            "ms": ms,
+            "error": None,
+        }
         if args.full_keys_out:
             parts.append(_keys_frame("duckdb", c.rule.id, frame, keys_of.get(c.rule.id, c.key_columns)))
     out["wall_s"] = time.perf_counter() - t0
@@ -193,8 +214,14 @@ def run_district(args) -> dict:
     res = PolarsEngine().run(compiled, frames, max_results=pack.max_results)
     phases["engine_run_ms"] = (time.perf_counter() - t0) * 1000
     phases["plan_ms_sum"] = sum(r.elapsed_ms for r in res.rules)
-    return {"mode": "district", "validate_ms": full, "engine_ms": engine_only, "counts": counts,
-            "errors": errors, "phases_one_run": phases}
+    return {
+        "mode": "district",
+        "validate_ms": full,
+        "engine_ms": engine_only,
+        "counts": counts,
+        "errors": errors,
+        "phases_one_run": phases,
+    }
 
 
 def main() -> None:
@@ -208,7 +235,9 @@ def main() -> None:
     ap.add_argument("--exclude", action="append", help="leave this rule out (profiling)")
     ap.add_argument("--rewrite-att005", action="store_true", help="ATT-005 as bench.profile.ATT005_REWRITE")
     ap.add_argument("--cache-tables", action="store_true", help="wrap every scanned table in .cache()")
-    ap.add_argument("--pack", default=str(ROOT / "rules"), help="rule pack directory (bench/foreign/rules: the foreign one)")
+    ap.add_argument(
+        "--pack", default=str(ROOT / "rules"), help="rule pack directory (bench/foreign/rules: the foreign one)"
+    )
     ap.add_argument("--polars-engine", choices=["auto", "in-memory", "streaming"], help="polars' collect engine")
     ap.add_argument("--district")
     ap.add_argument("--repeats", type=int, default=20)

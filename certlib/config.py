@@ -72,18 +72,40 @@ ENGINES = ("polars", "spark")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 #: every variable :meth:`Settings.from_env` reads
-KNOWN = ("CERTLIB_WORKSPACE", "CERTLIB_DATABASE_URL", "CERTLIB_READ_ONLY", "CERTLIB_NOW", "CERTLIB_RULES",
-         "CERTLIB_STATE_DATA", "CERTLIB_DISTRICT_DATA",
-         "CERTLIB_ENGINE", "CERTLIB_SPARK_MASTER", "CERTLIB_SPARK_PARALLEL", "CERTLIB_AUTH_HEADER",
-         "CERTLIB_IDENTITY", "CERTLIB_DEMO_USER", "CERTLIB_LOG_LEVEL", "CERTLIB_RUN_TIMEOUT", "CERTLIB_RUN_MEMORY",
-         "CERTLIB_RUN_MAX_ROWS", "CERTLIB_ATTESTATION", "CERTLIB_SMTP_URL",
-         "CERTLIB_SMTP_SENDER", "CERTLIB_AUDIT_KEY", "CERTLIB_AUDIT_KEY_FILE", "CERTLIB_AUDIT_ANCHOR",
-         "CERTLIB_ADMINS", "SPARK_REMOTE")
+KNOWN = (
+    "CERTLIB_WORKSPACE",
+    "CERTLIB_DATABASE_URL",
+    "CERTLIB_READ_ONLY",
+    "CERTLIB_NOW",
+    "CERTLIB_RULES",
+    "CERTLIB_STATE_DATA",
+    "CERTLIB_DISTRICT_DATA",
+    "CERTLIB_ENGINE",
+    "CERTLIB_SPARK_MASTER",
+    "CERTLIB_SPARK_PARALLEL",
+    "CERTLIB_AUTH_HEADER",
+    "CERTLIB_IDENTITY",
+    "CERTLIB_DEMO_USER",
+    "CERTLIB_LOG_LEVEL",
+    "CERTLIB_RUN_TIMEOUT",
+    "CERTLIB_RUN_MEMORY",
+    "CERTLIB_RUN_MAX_ROWS",
+    "CERTLIB_ATTESTATION",
+    "CERTLIB_SMTP_URL",
+    "CERTLIB_SMTP_SENDER",
+    "CERTLIB_AUDIT_KEY",
+    "CERTLIB_AUDIT_KEY_FILE",
+    "CERTLIB_AUDIT_ANCHOR",
+    "CERTLIB_ADMINS",
+    "SPARK_REMOTE",
+)
 #: the shortest audit key accepted (bytes)
 MIN_AUDIT_KEY = 16
 #: what a certifier attests to on submit unless CERTLIB_ATTESTATION says otherwise
-DEFAULT_ATTESTATION = ("I certify that, to the best of my knowledge, the data of this submission is complete and "
-                       "accurate, and that the findings left in it are explained or excepted by the state.")
+DEFAULT_ATTESTATION = (
+    "I certify that, to the best of my knowledge, the data of this submission is complete and "
+    "accurate, and that the findings left in it are explained or excepted by the state."
+)
 #: CERTLIB_* names that belong to the tooling around certlib, not to a deployment
 _TOOLING = ("CERTLIB_CHROMIUM", "CERTLIB_DEPS_DRY_RUN", "CERTLIB_DEPS_ASSUME_MISSING")
 
@@ -127,8 +149,9 @@ def parse_time(raw: str, name: str = "CERTLIB_NOW") -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not an ISO date or datetime (e.g. 2025-07-01 or "
-                          "2025-07-01T10:00:00)") from None
+        raise ConfigError(
+            f"{name}={raw!r} is not an ISO date or datetime (e.g. 2025-07-01 or 2025-07-01T10:00:00)"
+        ) from None
     if value.tzinfo is not None:
         raise ConfigError(f"{name}={raw!r} carries a UTC offset; give the local time without one")
     return value
@@ -183,8 +206,10 @@ def _audit_key(env: Mapping[str, str]) -> bytes | None:
     else:
         return None
     if len(key) < MIN_AUDIT_KEY:
-        raise ConfigError(f"{name}: the audit key is {len(key)} bytes; use at least {MIN_AUDIT_KEY} random bytes "
-                          "(e.g. `openssl rand -hex 32`)")
+        raise ConfigError(
+            f"{name}: the audit key is {len(key)} bytes; use at least {MIN_AUDIT_KEY} random bytes "
+            "(e.g. `openssl rand -hex 32`)"
+        )
     return key
 
 
@@ -261,12 +286,11 @@ class Settings:
             audit_key=_audit_key(env),
             audit_anchor=Path(anchor) if (anchor := _text(env, "CERTLIB_AUDIT_ANCHOR")) else None,
             admins=tuple(sorted({a.strip() for a in env.get("CERTLIB_ADMINS", "").split(",") if a.strip()})),
-            unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN
-                                 and k not in _TOOLING)),
+            unknown=tuple(sorted(k for k in env if k.startswith("CERTLIB_") and k not in KNOWN and k not in _TOOLING)),
         )
 
     def clock(self, at: datetime | None = None) -> datetime:
-        """"Now" for the workflow: ``at`` when given, else the pinned ``CERTLIB_NOW``, else the real
+        """ "Now" for the workflow: ``at`` when given, else the pinned ``CERTLIB_NOW``, else the real
         local time to the second."""
         if at is not None:
             return at
@@ -324,4 +348,15 @@ def now(at: datetime | None = None) -> datetime:
     return settings().clock(at)
 
 
-__all__ = ["KNOWN", "LOG_FORMAT", "RealTime", "Settings", "configure_logging", "package_data", "parse_time", "settings", "now", "wall_time"]
+__all__ = [
+    "KNOWN",
+    "LOG_FORMAT",
+    "RealTime",
+    "Settings",
+    "configure_logging",
+    "package_data",
+    "parse_time",
+    "settings",
+    "now",
+    "wall_time",
+]

@@ -38,8 +38,13 @@ class ReadOnlyError(Refused):
     """A mutation was attempted in a read-only deployment (CERTLIB_READ_ONLY=1)."""
 
     def __init__(self, action: str, actor: str = "anyone"):
-        super().__init__(action, actor, None, "this deployment is read-only (CERTLIB_READ_ONLY=1)",
-                         says="This server is read-only: changes are switched off here.")
+        super().__init__(
+            action,
+            actor,
+            None,
+            "this deployment is read-only (CERTLIB_READ_ONLY=1)",
+            says="This server is read-only: changes are switched off here.",
+        )
 
 
 class StoreError(CertlibError):

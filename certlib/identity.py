@@ -147,8 +147,14 @@ def resolve(env: Mapping[str, str] | None = None, request: Any = None, picked: s
         value = header_value(request, header)
         if value:
             return Identity("deployed", value, f"header:{header}", False, ro)
-        return Identity("deployed", None, "none", False, ro,
-                        f"the trusted header {header} is missing from the request (is the auth proxy in front?)")
+        return Identity(
+            "deployed",
+            None,
+            "none",
+            False,
+            ro,
+            f"the trusted header {header} is missing from the request (is the auth proxy in front?)",
+        )
     user = request_user(request)
     if user:
         return Identity("deployed", user, "request", False, ro)
@@ -170,8 +176,10 @@ def deployment_note(env: Mapping[str, str] | None = None) -> str:
     s = _settings(env)
     ro = " **Read-only deployment:** every change is refused." if s.read_only else ""
     if s.mode == "demo":
-        return ("**Demo mode** — not authenticated: each app has a clearly labelled *signed in as* picker "
-                "of the demo scenario's users." + ro)
+        return (
+            "**Demo mode** — not authenticated: each app has a clearly labelled *signed in as* picker "
+            "of the demo scenario's users." + ro
+        )
     header = s.auth_header
     how = f"the `{header}` header set by the auth proxy" if header else "the request's authenticated user"
     return f"Signed-in users are identified by {how}." + ro

@@ -40,18 +40,28 @@ def _():
 @app.cell
 def _(signed_in):
     apps = [
-        ("dashboard.py", "Analyst dashboard",
-         "State analysts (read-only): progress of every district and school, who is overdue, "
-         "which rules fail where."),
-        ("certify.py", "Certify",
-         "District and school reviewers and certifiers: Message Center, your events, and the "
-         "four-step certification wizard."),
-        ("rule_lab.py", "Rule lab",
-         "Rule authors: write validation SQL, see diagnostics, run it on the demo state and "
-         "its fixtures."),
-        ("state_console.py", "State console",
-         "State staff: categories and members, create and publish events, approve or send back "
-         "for recertification."),
+        (
+            "dashboard.py",
+            "Analyst dashboard",
+            "State analysts (read-only): progress of every district and school, who is overdue, "
+            "which rules fail where.",
+        ),
+        (
+            "certify.py",
+            "Certify",
+            "District and school reviewers and certifiers: Message Center, your events, and the "
+            "four-step certification wizard.",
+        ),
+        (
+            "rule_lab.py",
+            "Rule lab",
+            "Rule authors: write validation SQL, see diagnostics, run it on the demo state and its fixtures.",
+        ),
+        (
+            "state_console.py",
+            "State console",
+            "State staff: categories and members, create and publish events, approve or send back for recertification.",
+        ),
     ]
     cards = [
         mo.callout(

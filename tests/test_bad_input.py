@@ -26,8 +26,14 @@ NOW = "2025-07-01T09:00"
 
 def certlib(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "CERTLIB_NOW": NOW, **(env or {})}
-    return subprocess.run([sys.executable, "-c", "from certlib.cli import main; main()", *args],
-                          capture_output=True, text=True, env=full, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", "from certlib.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +86,7 @@ def parquet_damaged_pages(tmp: Path, ws: Path) -> list[str]:
     path = data / "enrollments.parquet"
     raw = bytearray(path.read_bytes())
     middle = len(raw) // 3
-    raw[middle:middle + 2000] = b"\xff" * 2000  # the footer (schema) stays readable, the pages do not
+    raw[middle : middle + 2000] = b"\xff" * 2000  # the footer (schema) stays readable, the pages do not
     path.write_bytes(bytes(raw))
     return ["validate", "--data", str(data), "--format", "json"]
 
@@ -102,7 +108,7 @@ def db_damaged_pages(tmp: Path, ws: Path) -> list[str]:
     with sqlite3.connect(copy / "certlib.db") as conn:  # fold the WAL in, so the damage is in the file read
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw = bytearray((copy / "certlib.db").read_bytes())
-    raw[4096:len(raw)] = bytes((i * 37) % 256 for i in range(len(raw) - 4096))  # every page after the first
+    raw[4096 : len(raw)] = bytes((i * 37) % 256 for i in range(len(raw) - 4096))  # every page after the first
     (copy / "certlib.db").write_bytes(bytes(raw))
     return ["--workspace", str(copy), "audit", "verify", "--as", "state.admin"]
 
@@ -142,31 +148,73 @@ CASES = [
     Bad("csv 0 bytes", csv_empty, ("schools.csv", "empty", "header")),
     Bad("csv row missing fields", csv_missing_fields, ("schools.csv", "line 4", "2 fields", "the header has")),
     Bad("parquet damaged pages", parquet_damaged_pages, ("enrollments.parquet", "damaged"), in_report=True),
-    Bad("--now does not parse", in_demo("events", "list", "--as", "state.admin", "--now", "July 1st"), ("--now", "July 1st")),
-    Bad("CERTLIB_NOW does not parse", in_demo("events", "list", "--as", "state.admin"), ("CERTLIB_NOW", "garbage"),
-        env={"CERTLIB_NOW": "garbage"}),
-    Bad("date option does not parse", in_demo("events", "extend", "1", "--end", "2025-13-45", "--as", "state.admin"),
-        ("end_date", "2025-13-45")),
-    Bad("event start date does not parse",
-        in_demo("events", "create", "--name", "x", "--year", "2025", "--category", "ATT", "--level", "district",
-                "--start", "soon", "--opens", "2025-08-01", "--end", "2025-09-01", "--as", "state.admin"),
-        ("start_date", "soon")),
-    Bad("--param date does not parse",
+    Bad(
+        "--now does not parse",
+        in_demo("events", "list", "--as", "state.admin", "--now", "July 1st"),
+        ("--now", "July 1st"),
+    ),
+    Bad(
+        "CERTLIB_NOW does not parse",
+        in_demo("events", "list", "--as", "state.admin"),
+        ("CERTLIB_NOW", "garbage"),
+        env={"CERTLIB_NOW": "garbage"},
+    ),
+    Bad(
+        "date option does not parse",
+        in_demo("events", "extend", "1", "--end", "2025-13-45", "--as", "state.admin"),
+        ("end_date", "2025-13-45"),
+    ),
+    Bad(
+        "event start date does not parse",
+        in_demo(
+            "events",
+            "create",
+            "--name",
+            "x",
+            "--year",
+            "2025",
+            "--category",
+            "ATT",
+            "--level",
+            "district",
+            "--start",
+            "soon",
+            "--opens",
+            "2025-08-01",
+            "--end",
+            "2025-09-01",
+            "--as",
+            "state.admin",
+        ),
+        ("start_date", "soon"),
+    ),
+    Bad(
+        "--param date does not parse",
         lambda tmp, ws: ["validate", "--data", str(SAMPLE_STATE), "--param", "as_of_date=2025-02-30"],
-        ("as_of_date",)),
+        ("as_of_date",),
+    ),
     Bad("huge unit id", in_demo("units", "show", "9" * 30, "--as", "state.admin"), ("UNIT_ID", "9" * 30)),
     Bad("huge event id", in_demo("events", "show", "9" * 30, "--as", "state.admin"), ("EVENT_ID",)),
     Bad("negative id", in_demo("units", "show", "-3", "--as", "state.admin"), ("UNIT_ID",)),
-    Bad("huge year", in_demo("events", "create", "--name", "x", "--year", "9" * 25, "--as", "state.admin"), ("--year",)),
+    Bad(
+        "huge year", in_demo("events", "create", "--name", "x", "--year", "9" * 25, "--as", "state.admin"), ("--year",)
+    ),
     Bad("huge --days", in_demo("alerts", "sweep", "--days", "9" * 12, "--as", "state.admin"), ("--days",)),
     Bad("--workspace is a file", workspace_is_a_file, ("afile", "is a file")),
-    Bad("CERTLIB_WORKSPACE is a file", lambda tmp, ws: (tmp / "afile").write_text("x") and ["demo", "init"],
-        ("afile", "is a file, not a workspace directory")),
+    Bad(
+        "CERTLIB_WORKSPACE is a file",
+        lambda tmp, ws: (tmp / "afile").write_text("x") and ["demo", "init"],
+        ("afile", "is a file, not a workspace directory"),
+    ),
     Bad("certlib.db is not a database", db_not_a_database, ("certlib.db", "damaged", "not a database")),
     Bad("certlib.db has damaged pages", db_damaged_pages, ("certlib.db", "damaged")),
     Bad("audit list --limit -1", in_demo("audit", "list", "--limit", "-1", "--as", "state.admin"), ("--limit", "-1")),
-    Bad("a bound that does not parse", in_demo("events", "list", "--as", "state.admin"), ("CERTLIB_RUN_TIMEOUT",),
-        env={"CERTLIB_RUN_TIMEOUT": "ten minutes"}),
+    Bad(
+        "a bound that does not parse",
+        in_demo("events", "list", "--as", "state.admin"),
+        ("CERTLIB_RUN_TIMEOUT",),
+        env={"CERTLIB_RUN_TIMEOUT": "ten minutes"},
+    ),
     Bad("a user id that is a path", hostile_people, ("users[0]", "../../escape", "not allowed")),
 ]
 
@@ -203,7 +251,12 @@ def test_the_store_is_left_as_it_was_after_refused_people(demo: Path, tmp_path: 
 
 @pytest.mark.parametrize(("limit", "want"), [("0", 0), ("1", 1), ("2", 2)])
 def test_audit_list_limit_keeps_exactly_the_last_n_rows(demo: Path, limit: str, want: int):
-    every = json.loads(certlib("--workspace", str(demo), "audit", "list", "--format", "json", "--as", "state.admin").stdout)
-    last = json.loads(certlib("--workspace", str(demo), "audit", "list", "--limit", limit, "--format", "json",
-                              "--as", "state.admin").stdout)
-    assert [r["id"] for r in last] == [r["id"] for r in every][len(every) - want:]
+    every = json.loads(
+        certlib("--workspace", str(demo), "audit", "list", "--format", "json", "--as", "state.admin").stdout
+    )
+    last = json.loads(
+        certlib(
+            "--workspace", str(demo), "audit", "list", "--limit", limit, "--format", "json", "--as", "state.admin"
+        ).stdout
+    )
+    assert [r["id"] for r in last] == [r["id"] for r in every][len(every) - want :]

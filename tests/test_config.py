@@ -32,15 +32,24 @@ def test_the_module_examples_run() -> None:
 def test_defaults_of_an_empty_environment() -> None:
     s = Settings.from_env({})
     assert (s.workspace, s.read_only, s.now, s.database_url, s.engine, s.mode) == (
-        Path("workspace"), False, None, None, "polars", "demo")
+        Path("workspace"),
+        False,
+        None,
+        None,
+        "polars",
+        "demo",
+    )
     assert s.rules == package_data("rules") and (s.rules / "pack.toml").is_file()
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2025-07-01", datetime(2025, 7, 1, 0, 0)),          # a bare date: that day at 00:00
-    (" 2025-07-01T10:00:00 ", datetime(2025, 7, 1, 10, 0)),
-    ("2025-07-01 10:30", datetime(2025, 7, 1, 10, 30)),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-07-01", datetime(2025, 7, 1, 0, 0)),  # a bare date: that day at 00:00
+        (" 2025-07-01T10:00:00 ", datetime(2025, 7, 1, 10, 0)),
+        ("2025-07-01 10:30", datetime(2025, 7, 1, 10, 30)),
+    ],
+)
 def test_one_rule_for_the_pinned_clock(raw: str, expected: datetime) -> None:
     s = Settings.from_env({"CERTLIB_NOW": raw})
     assert s.clock() == expected
@@ -55,15 +64,18 @@ def test_the_cli_now_option_follows_the_same_rule(monkeypatch: pytest.MonkeyPatc
         parse_now("yesterday")
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"CERTLIB_NOW": "July 1st"}, "CERTLIB_NOW='July 1st' is not an ISO date"),
-    ({"CERTLIB_NOW": "2025-07-01T10:00:00+02:00"}, "carries a UTC offset"),
-    ({"CERTLIB_READ_ONLY": "maybe"}, "CERTLIB_READ_ONLY='maybe' is not a yes/no value"),
-    ({"CERTLIB_ENGINE": "duckdb"}, "CERTLIB_ENGINE='duckdb' is not one of polars, spark"),
-    ({"CERTLIB_SPARK_PARALLEL": "0"}, "CERTLIB_SPARK_PARALLEL='0'"),
-    ({"CERTLIB_IDENTITY": "header"}, "the only value is 'request'"),
-    ({"CERTLIB_LOG_LEVEL": "loud"}, "CERTLIB_LOG_LEVEL='loud'"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"CERTLIB_NOW": "July 1st"}, "CERTLIB_NOW='July 1st' is not an ISO date"),
+        ({"CERTLIB_NOW": "2025-07-01T10:00:00+02:00"}, "carries a UTC offset"),
+        ({"CERTLIB_READ_ONLY": "maybe"}, "CERTLIB_READ_ONLY='maybe' is not a yes/no value"),
+        ({"CERTLIB_ENGINE": "duckdb"}, "CERTLIB_ENGINE='duckdb' is not one of polars, spark"),
+        ({"CERTLIB_SPARK_PARALLEL": "0"}, "CERTLIB_SPARK_PARALLEL='0'"),
+        ({"CERTLIB_IDENTITY": "header"}, "the only value is 'request'"),
+        ({"CERTLIB_LOG_LEVEL": "loud"}, "CERTLIB_LOG_LEVEL='loud'"),
+    ],
+)
 def test_a_bad_value_is_refused_naming_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("(", r"\(").replace("+", r"\+")):
         Settings.from_env(env)
@@ -95,10 +107,19 @@ def _reads(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Attribute):
-            owner = node.value.id if isinstance(node.value, ast.Name) else (
-                node.value.attr if isinstance(node.value, ast.Attribute) else None)
-            if (owner, node.attr) in {("os", "environ"), ("os", "getenv"), ("datetime", "now"),
-                                      ("datetime", "utcnow"), ("date", "today"), ("time", "time")}:
+            owner = (
+                node.value.id
+                if isinstance(node.value, ast.Name)
+                else (node.value.attr if isinstance(node.value, ast.Attribute) else None)
+            )
+            if (owner, node.attr) in {
+                ("os", "environ"),
+                ("os", "getenv"),
+                ("datetime", "now"),
+                ("datetime", "utcnow"),
+                ("date", "today"),
+                ("time", "time"),
+            }:
                 found.append(f"{path.relative_to(REPO)}:{node.lineno} {owner}.{node.attr}")
     return found
 
@@ -106,8 +127,9 @@ def _reads(path: Path) -> list[str]:
 def test_nothing_else_reads_the_environment_or_the_wall_clock() -> None:
     modules = sorted((REPO / "certlib").rglob("*.py"))
     assert len(modules) > 50
-    found = [hit for m in modules if str(m.relative_to(REPO)) not in {"certlib/config.py", *NOT_YET}
-             for hit in _reads(m)]
+    found = [
+        hit for m in modules if str(m.relative_to(REPO)) not in {"certlib/config.py", *NOT_YET} for hit in _reads(m)
+    ]
     assert found == [], "read them through certlib.config.settings() / Settings.clock():\n" + "\n".join(found)
     assert _reads(REPO / "certlib" / "config.py")  # the checker does see a real read
 
@@ -123,8 +145,9 @@ def test_logging_is_configured_once_in_one_format(monkeypatch: pytest.MonkeyPatc
     assert logger.level == logging.WARNING  # the first configuration holds
 
 
-def test_the_worker_thread_logs_a_failure_and_keeps_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_the_worker_thread_logs_a_failure_and_keeps_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     ws = Workspace.create(tmp_path / "ws")
     calls = threading.Semaphore(0)
 
@@ -152,8 +175,10 @@ def test_the_audit_key_comes_from_a_file_or_inline_and_is_never_shown(tmp_path: 
     assert s.audit_key == b"s3cret-" * 4 and s.audit_anchor == tmp_path / "a" and "s3cret" not in repr(s)
     assert Settings.from_env({"CERTLIB_AUDIT_KEY": "x" * 16}).audit_key == b"x" * 16
     assert Settings.from_env({}).audit_key is None  # no key: an unkeyed chain (audit verify warns)
-    for env, named in [({"CERTLIB_AUDIT_KEY": "short"}, "at least 16"),
-                       ({"CERTLIB_AUDIT_KEY_FILE": str(tmp_path / "missing")}, "CERTLIB_AUDIT_KEY_FILE="),
-                       ({"CERTLIB_AUDIT_KEY": "x" * 16, "CERTLIB_AUDIT_KEY_FILE": str(key_file)}, "both set")]:
+    for env, named in [
+        ({"CERTLIB_AUDIT_KEY": "short"}, "at least 16"),
+        ({"CERTLIB_AUDIT_KEY_FILE": str(tmp_path / "missing")}, "CERTLIB_AUDIT_KEY_FILE="),
+        ({"CERTLIB_AUDIT_KEY": "x" * 16, "CERTLIB_AUDIT_KEY_FILE": str(key_file)}, "both set"),
+    ]:
         with pytest.raises(ConfigError, match=named):
             Settings.from_env(env)

@@ -16,9 +16,12 @@ ROOT = Path(certlib.__file__).parent
 LAYERS: dict[str, int] = {
     "errors": 0,
     "config": 1,
-    "domain": 2, "identity": 2,
+    "domain": 2,
+    "identity": 2,
     "rules": 3,
-    "engine": 4, "store": 4, "generate": 4,
+    "engine": 4,
+    "store": 4,
+    "generate": 4,
     "reports": 5,
     "services": 6,
     "apps": 7,
@@ -35,8 +38,13 @@ def import_graph() -> dict[tuple[str, str], list[str]]:
         rel = path.relative_to(ROOT)
         src = rel.parts[0].removesuffix(".py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            names = (
+                [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             for name in names:
                 parts = name.split(".")
                 if parts[0] == "certlib" and len(parts) > 1 and parts[1] != src:
@@ -45,14 +53,20 @@ def import_graph() -> dict[tuple[str, str], list[str]]:
 
 
 def test_every_package_has_a_layer():
-    packages = {p.name.removesuffix(".py") for p in ROOT.iterdir()
-                if (p.suffix == ".py" and p.name != "__init__.py") or (p.is_dir() and (p / "__init__.py").exists())}
+    packages = {
+        p.name.removesuffix(".py")
+        for p in ROOT.iterdir()
+        if (p.suffix == ".py" and p.name != "__init__.py") or (p.is_dir() and (p / "__init__.py").exists())
+    }
     assert packages <= set(LAYERS), f"give these a layer in LAYERS: {sorted(packages - set(LAYERS))}"
 
 
 def test_imports_point_down():
-    upward = {f"{a} -> {b} ({', '.join(sorted(set(files)))})" for (a, b), files in import_graph().items()
-              if LAYERS[b] > LAYERS[a] or (LAYERS[b] == LAYERS[a] and (a, b) not in SIDEWAYS)}
+    upward = {
+        f"{a} -> {b} ({', '.join(sorted(set(files)))})"
+        for (a, b), files in import_graph().items()
+        if LAYERS[b] > LAYERS[a] or (LAYERS[b] == LAYERS[a] and (a, b) not in SIDEWAYS)
+    }
     assert not upward, "imports that point up or sideways:\n" + "\n".join(sorted(upward))
 
 

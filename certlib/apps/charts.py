@@ -98,8 +98,7 @@ def _empty(kind: str, title: str) -> alt.Chart:
         alt.Chart(pl.DataFrame({"message": [message]}))
         .mark_text(fontSize=13, color="#444", align="center", baseline="middle")
         .encode(text="message:N")
-        .properties(width=_WIDTH, height=80, title=title,
-                    usermeta={"empty": {"title": title, "message": message}})
+        .properties(width=_WIDTH, height=80, title=title, usermeta={"empty": {"title": title, "message": message}})
     )
 
 
@@ -166,9 +165,7 @@ def kpi_numbers(units: pl.DataFrame) -> list[Kpi]:
     _require(units, ["event_id", "unit_status", "overdue"], "kpi_numbers")
     n = units.height
     events = units["event_id"].n_unique() if n else 0
-    sent = units.filter(
-        pl.col("unit_status").is_in([UnitStatus.SENT.value, UnitStatus.APPROVED.value])
-    ).height
+    sent = units.filter(pl.col("unit_status").is_in([UnitStatus.SENT.value, UnitStatus.APPROVED.value])).height
     approved = units.filter(pl.col("unit_status") == UnitStatus.APPROVED.value).height
     overdue = int(units["overdue"].sum()) if n else 0
     return [
@@ -176,8 +173,7 @@ def kpi_numbers(units: pl.DataFrame) -> list[Kpi]:
         Kpi("Units", f"{n:,}", "district/school certifications"),
         Kpi("Certified", _pct(sent, n), f"{sent:,} of {n:,} sent to or approved by the state"),
         Kpi("Approved", _pct(approved, n), f"{approved:,} approved by the state"),
-        Kpi("Overdue units", f"{overdue:,}", "past the due date, not submitted",
-            "decrease" if overdue else None),
+        Kpi("Overdue units", f"{overdue:,}", "past the due date, not submitted", "decrease" if overdue else None),
     ]
 
 
@@ -205,9 +201,7 @@ def status_bars(frame: pl.DataFrame, title: str = "Event status by school") -> a
     statuses = frame["status"].unique().to_list()
     colors = {**UNIT_STATUS_COLORS, **USER_STATUS_COLORS}
     order = {s: i for i, s in enumerate(colors)}
-    frame = frame.with_columns(
-        _order=pl.col("status").replace_strict(order, default=len(order), return_dtype=pl.Int64)
-    )
+    frame = frame.with_columns(_order=pl.col("status").replace_strict(order, default=len(order), return_dtype=pl.Int64))
     pick = alt.selection_point(name=SELECTION, fields=["key", "status"])
     n_labels = max(frame["label"].n_unique(), 1)
     return (
@@ -247,8 +241,12 @@ def overdue_by_event(frame: pl.DataFrame, title: str = "Overdue by event") -> al
         .encode(
             y=alt.Y("event:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)),
             x=alt.X("days_overdue:Q", title="days past the due date"),
-            color=alt.Color("overdue_units:Q", title="overdue units", scale=alt.Scale(scheme="orangered"),
-                            legend=_legend("overdue units", direction="horizontal", gradientLength=160)),
+            color=alt.Color(
+                "overdue_units:Q",
+                title="overdue units",
+                scale=alt.Scale(scheme="orangered"),
+                legend=_legend("overdue units", direction="horizontal", gradientLength=160),
+            ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=["event:N", "event_id:N", "days_overdue:Q", "overdue_units:Q"],
         )
@@ -305,8 +303,12 @@ def progress_chart(
         .encode(
             x=alt.X("date:T", title="date"),
             y=alt.Y("share:Q", title="share of units", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("series:N", title=None, legend=_legend(None),
-                            scale=alt.Scale(domain=["Sent to State", "Approved"], range=["#4292c6", "#31a354"])),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                legend=_legend(None),
+                scale=alt.Scale(domain=["Sent to State", "Approved"], range=["#4292c6", "#31a354"]),
+            ),
             tooltip=["date:T", "series:N", alt.Tooltip("share:Q", format=".0%"), "units:Q"],
         )
     )
@@ -347,12 +349,17 @@ def findings_heatmap(frame: pl.DataFrame, title: str = "Findings by school and r
         .encode(
             x=alt.X("rule_id:N", title="rule", axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=160)),
-            color=alt.Color("severity:N", title="severity", scale=_scale(SEVERITY_COLORS, sev),
-                            legend=_legend("severity")),
+            color=alt.Color(
+                "severity:N", title="severity", scale=_scale(SEVERITY_COLORS, sev), legend=_legend("severity")
+            ),
             opacity=alt.condition(
                 pick,
-                alt.Opacity("count:Q", title="findings", legend=_legend("findings"),
-                            scale=alt.Scale(type="log", domain=[1, max(top, 2)], range=[0.35, 1.0])),
+                alt.Opacity(
+                    "count:Q",
+                    title="findings",
+                    legend=_legend("findings"),
+                    scale=alt.Scale(type="log", domain=[1, max(top, 2)], range=[0.35, 1.0]),
+                ),
                 alt.value(0.1),
             ),
             tooltip=["label:N", "key:N", "rule_id:N", "severity:N", alt.Tooltip("count:Q", format=",")],
@@ -389,8 +396,9 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
-def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = "district",
-                title: str | None = None) -> alt.LayerChart:
+def trend_lines(
+    frame: pl.DataFrame, due_date: dt.date | None = None, by: str = "district", title: str | None = None
+) -> alt.LayerChart:
     """Open error counts (fatal + warning findings not excepted) per day, one line per district or rule,
     with a rule at the due date: which districts are converging before it.
 
@@ -409,8 +417,11 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
         .encode(
             x=alt.X("day:T", title="run date"),
             y=alt.Y("count:Q", title="open errors", scale=alt.Scale(zero=True)),
-            color=alt.Color("series:N", title="district" if by == "district" else "rule",
-                            legend=_legend("district" if by == "district" else "rule", columns=1)),
+            color=alt.Color(
+                "series:N",
+                title="district" if by == "district" else "rule",
+                legend=_legend("district" if by == "district" else "rule", columns=1),
+            ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.25)),
             tooltip=[alt.Tooltip("day:T", title="date"), "series:N", alt.Tooltip("count:Q", title="open errors")],
         )
@@ -420,6 +431,9 @@ def trend_lines(frame: pl.DataFrame, due_date: dt.date | None = None, by: str = 
     if due_date is not None:
         due = pl.DataFrame({"day": [due_date], "label": [f"due {due_date.isoformat()}"]})
         layers.append(alt.Chart(due).mark_rule(color="#cb181d", strokeDash=[6, 3], size=2).encode(x="day:T"))
-        layers.append(alt.Chart(due).mark_text(align="right", dx=-4, dy=-6, color="#cb181d")
-                      .encode(x="day:T", y=alt.value(8), text="label:N"))
+        layers.append(
+            alt.Chart(due)
+            .mark_text(align="right", dx=-4, dy=-6, color="#cb181d")
+            .encode(x="day:T", y=alt.value(8), text="label:N")
+        )
     return alt.layer(*layers).properties(width=_WIDTH, height=240, title=heading)

@@ -83,8 +83,15 @@ def today_for(ws) -> dt.date:
     return now_for(ws).date()
 
 
-USER_STATUSES = [UserStatus.INCOMPLETE.value, UserStatus.OVERDUE.value, UserStatus.CERTIFIED.value, UserStatus.RECERT_PENDING.value,
-                 UserStatus.OPEN.value, UserStatus.CLOSED.value, UserStatus.NA.value]
+USER_STATUSES = [
+    UserStatus.INCOMPLETE.value,
+    UserStatus.OVERDUE.value,
+    UserStatus.CERTIFIED.value,
+    UserStatus.RECERT_PENDING.value,
+    UserStatus.OPEN.value,
+    UserStatus.CLOSED.value,
+    UserStatus.NA.value,
+]
 
 
 UNIT_STATUSES = [s.value for s in UnitStatus]
@@ -153,9 +160,17 @@ def views_frame(views) -> pl.DataFrame:
     rows = []
     for v in views:
         d = v.as_dict() if hasattr(v, "as_dict") else dict(v)
-        rows.append({k: (", ".join(map(str, x)) if isinstance(x, (list, tuple)) else
-                         ("; ".join(f"{a}: {b}" for a, b in x.items()) if isinstance(x, dict) else x))
-                     for k, x in d.items() if k != "allowed"})
+        rows.append(
+            {
+                k: (
+                    ", ".join(map(str, x))
+                    if isinstance(x, (list, tuple))
+                    else ("; ".join(f"{a}: {b}" for a, b in x.items()) if isinstance(x, dict) else x)
+                )
+                for k, x in d.items()
+                if k != "allowed"
+            }
+        )
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
@@ -197,11 +212,15 @@ def report_html(frame: pl.DataFrame, title: str, subtitle: str = "") -> str:
         "<tr>" + "".join(f"<td>{_h.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
         for row in _flat(frame).iter_rows()
     )
-    style = ("body{font-family:sans-serif}table{border-collapse:collapse;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:3px 6px}th{background:#eef}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_h.escape(title)}</title>"
-            f"<style>{style}</style></head><body><h2>{_h.escape(title)}</h2><p>{_h.escape(subtitle)}</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>")
+    style = (
+        "body{font-family:sans-serif}table{border-collapse:collapse;font-size:13px}"
+        "td,th{border:1px solid #ccc;padding:3px 6px}th{background:#eef}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{_h.escape(title)}</title>"
+        f"<style>{style}</style></head><body><h2>{_h.escape(title)}</h2><p>{_h.escape(subtitle)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>"
+    )
 
 
 def row_index(frame: pl.DataFrame, column: str, value) -> list[int] | None:
@@ -249,4 +268,32 @@ def has_marks(chart_element) -> bool:
     return isinstance(data, pl.DataFrame) and data.height > 0
 
 
-__all__ = ["DONE", "EventFilters", "Outcome", "Page", "UNIT_STATUSES", "USER_STATUSES", "attempt", "check_note", "checks_by_action", "conform", "date_bounds", "first_line", "first_value", "has_marks", "now_for", "page", "plural", "as_identifiers", "identifier_columns", "identifier_format", "refusal_text", "report_html", "row_index", "to_csv_bytes", "to_xlsx_bytes", "today_for", "views_frame"]
+__all__ = [
+    "DONE",
+    "EventFilters",
+    "Outcome",
+    "Page",
+    "UNIT_STATUSES",
+    "USER_STATUSES",
+    "attempt",
+    "check_note",
+    "checks_by_action",
+    "conform",
+    "date_bounds",
+    "first_line",
+    "first_value",
+    "has_marks",
+    "now_for",
+    "page",
+    "plural",
+    "as_identifiers",
+    "identifier_columns",
+    "identifier_format",
+    "refusal_text",
+    "report_html",
+    "row_index",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "today_for",
+    "views_frame",
+]

@@ -46,23 +46,41 @@ from certlib.domain.statuses import EventStatus, UnitStatus, UserStatus
 from certlib.services.events import EventColumns, filter_frame
 
 UNIT_SCHEMA: dict[str, pl.DataType] = {
-    "event_id": pl.Int64, "event": pl.String, "school_year": pl.Int64, "category": pl.String,
-    "level": pl.String, "event_status": pl.String, "due_date": pl.Date, "unit_id": pl.Int64,
-    "district_number": pl.String, "district_name": pl.String, "school_code": pl.String,
-    "school_name": pl.String, "unit_status": pl.String, "sent_at": pl.Datetime("us"),
+    "event_id": pl.Int64,
+    "event": pl.String,
+    "school_year": pl.Int64,
+    "category": pl.String,
+    "level": pl.String,
+    "event_status": pl.String,
+    "due_date": pl.Date,
+    "unit_id": pl.Int64,
+    "district_number": pl.String,
+    "district_name": pl.String,
+    "school_code": pl.String,
+    "school_name": pl.String,
+    "unit_status": pl.String,
+    "sent_at": pl.Datetime("us"),
     "approved_at": pl.Datetime("us"),
 }
 
 
 USER_SCHEMA: dict[str, pl.DataType] = {
-    "unit_id": pl.Int64, "user_id": pl.String, "user_name": pl.String, "role": pl.String,
+    "unit_id": pl.Int64,
+    "user_id": pl.String,
+    "user_name": pl.String,
+    "role": pl.String,
     "user_status": pl.String,
 }
 
 
 FINDING_SCHEMA: dict[str, pl.DataType] = {
-    "unit_id": pl.Int64, "district_number": pl.String, "school_code": pl.String, "school_name": pl.String,
-    "rule_id": pl.String, "severity": pl.String, "count": pl.Int64,
+    "unit_id": pl.Int64,
+    "district_number": pl.String,
+    "school_code": pl.String,
+    "school_name": pl.String,
+    "rule_id": pl.String,
+    "severity": pl.String,
+    "count": pl.Int64,
 }
 
 
@@ -183,7 +201,11 @@ def progress(units: pl.DataFrame, event_id: int | None = None) -> tuple[pl.DataF
     parts = []
     for series, expr in (("Sent to State", sent_at), ("Approved", pl.col("approved_at").dt.date())):
         days = (
-            u.select(date=expr).drop_nulls().group_by("date").agg(n=pl.len()).sort("date")
+            u.select(date=expr)
+            .drop_nulls()
+            .group_by("date")
+            .agg(n=pl.len())
+            .sort("date")
             .with_columns(units=pl.col("n").cum_sum().cast(pl.Int64))
             .select("date", pl.lit(series).alias("series"), (pl.col("units") / total).alias("share"), "units")
         )
@@ -192,13 +214,21 @@ def progress(units: pl.DataFrame, event_id: int | None = None) -> tuple[pl.DataF
     return out.sort("series", "date"), due
 
 
-def findings_matrix(findings: pl.DataFrame, top_schools: int = 30, top_rules: int = 20,
-                    units: pl.DataFrame | None = None) -> pl.DataFrame:
+def findings_matrix(
+    findings: pl.DataFrame, top_schools: int = 30, top_rules: int = 20, units: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Frame for :func:`certlib.apps.charts.findings_heatmap`: key, label, rule_id, severity, count —
     the schools (or districts, for district-level rows) and rules with the most findings."""
     if findings.height == 0:
-        return pl.DataFrame(schema={"key": pl.String, "label": pl.String, "rule_id": pl.String,
-                                    "severity": pl.String, "count": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "key": pl.String,
+                "label": pl.String,
+                "rule_id": pl.String,
+                "severity": pl.String,
+                "count": pl.Int64,
+            }
+        )
     names = None
     if units is not None and units.height:
         names = units.select(pl.col("district_number").alias("_d"), pl.col("district_name").alias("_dn")).unique("_d")
@@ -214,10 +244,18 @@ def findings_matrix(findings: pl.DataFrame, top_schools: int = 30, top_rules: in
     agg = f.group_by("key", "rule_id").agg(
         pl.col("label").first(), pl.col("severity").first(), count=pl.col("count").sum().cast(pl.Int64)
     )
-    keep_s = agg.group_by("key").agg(n=pl.col("count").sum()).sort(["n", "key"], descending=[True, False]).head(top_schools)
-    keep_r = agg.group_by("rule_id").agg(n=pl.col("count").sum()).sort(["n", "rule_id"], descending=[True, False]).head(top_rules)
+    keep_s = (
+        agg.group_by("key").agg(n=pl.col("count").sum()).sort(["n", "key"], descending=[True, False]).head(top_schools)
+    )
+    keep_r = (
+        agg.group_by("rule_id")
+        .agg(n=pl.col("count").sum())
+        .sort(["n", "rule_id"], descending=[True, False])
+        .head(top_rules)
+    )
     return (
-        agg.join(keep_s.select("key"), on="key").join(keep_r.select("rule_id"), on="rule_id")
+        agg.join(keep_s.select("key"), on="key")
+        .join(keep_r.select("rule_id"), on="rule_id")
         .select("key", "label", "rule_id", "severity", "count")
         .sort("label", "rule_id")
     )
@@ -237,8 +275,10 @@ def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     out = (
         u.join(per_unit, on="unit_id", how="left")
         .join(statuses, on="unit_id", how="left")
-        .with_columns(pl.col("certified", "certifiers").fill_null(0),
-                      pl.col("user_statuses").fill_null(pl.lit([], pl.List(pl.String))))
+        .with_columns(
+            pl.col("certified", "certifiers").fill_null(0),
+            pl.col("user_statuses").fill_null(pl.lit([], pl.List(pl.String))),
+        )
     )
     return out.select(
         pl.col("event").alias("Event Name"),
@@ -249,13 +289,26 @@ def events_table(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
         pl.format("{} of {}", "certified", "certifiers").alias("Certifiers Complete"),
         pl.col("user_statuses").list.join(", ").alias("User Statuses"),
         pl.col("days_overdue").alias("Days Overdue"),
-        "unit_id", "event_id", "key", "event_status", "school_year", "user_statuses", "school_code",
+        "unit_id",
+        "event_id",
+        "key",
+        "event_status",
+        "school_year",
+        "user_statuses",
+        "school_code",
     ).sort("Event Name", "District", "School Name")
 
 
-TABLE_COLUMNS = EventColumns(event_name="Event Name", school_name="School Name", school_code="school_code",
-                             user_status="user_statuses", event_status="Event Status", due_date="Due Date",
-                             year="school_year", closed=pl.col("event_status") == EventStatus.CLOSED.value)
+TABLE_COLUMNS = EventColumns(
+    event_name="Event Name",
+    school_name="School Name",
+    school_code="school_code",
+    user_status="user_statuses",
+    event_status="Event Status",
+    due_date="Due Date",
+    year="school_year",
+    closed=pl.col("event_status") == EventStatus.CLOSED.value,
+)
 
 
 def filter_events(table: pl.DataFrame, f: EventFilters, findings: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -304,8 +357,16 @@ def build_filters(form: dict | None, *selections: dict) -> EventFilters:
     return EventFilters.from_values(**merge_selections(form or {}, *selections))
 
 
-DISPLAY_COLUMNS = ["Event Name", "School Name", "District", "Event Status", "Due Date",
-                   "Certifiers Complete", "User Statuses", "Days Overdue"]
+DISPLAY_COLUMNS = [
+    "Event Name",
+    "School Name",
+    "District",
+    "Event Status",
+    "Due Date",
+    "Certifiers Complete",
+    "User Statuses",
+    "Days Overdue",
+]
 
 
 def for_display(table: pl.DataFrame) -> pl.DataFrame:
@@ -346,8 +407,9 @@ def for_event(frames: DashboardFrames, event_id: int | None) -> DashboardFrames:
         return frames
     units = frames.units.filter(pl.col("event_id") == event_id)
     ids = units.select("unit_id")
-    return DashboardFrames(units, frames.users.join(ids, on="unit_id", how="semi"),
-                           frames.findings.join(ids, on="unit_id", how="semi"))
+    return DashboardFrames(
+        units, frames.users.join(ids, on="unit_id", how="semi"), frames.findings.join(ids, on="unit_id", how="semi")
+    )
 
 
 def latest_report_html(ws, unit_id: int, viewer) -> str | None:
@@ -375,11 +437,16 @@ def neutral_filters(units: pl.DataFrame) -> EventFilters:
 def filter_names(units: pl.DataFrame) -> dict[str, dict]:
     """What people call the values of the chart filters: ``keys`` (school code / district number) →
     the school or district name, ``event_ids`` → the event name (for :meth:`EventFilters.describe`)."""
-    u = units.select(key=pl.coalesce("school_code", "district_number"),
-                     label=pl.coalesce("school_name", "district_name", "district_number"))
+    u = units.select(
+        key=pl.coalesce("school_code", "district_number"),
+        label=pl.coalesce("school_name", "district_name", "district_number"),
+    )
     keys = {k: f"{lbl} ({k})" if lbl and lbl != k else k for k, lbl in u.unique(maintain_order=True).iter_rows()}
-    events = {int(i): name for i, name in units.select("event_id", "event").unique(maintain_order=True).iter_rows()
-              if i is not None}
+    events = {
+        int(i): name
+        for i, name in units.select("event_id", "event").unique(maintain_order=True).iter_rows()
+        if i is not None
+    }
     return {"keys": keys, "event_ids": events}
 
 
@@ -394,7 +461,12 @@ def event_report(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     certifiers completed, whether it was sent / approved, and days overdue."""
     t = events_table(units, users, today)
     return t.select(
-        "Event Name", "District", "School Name", "Event Status", "Due Date", "Certifiers Complete",
+        "Event Name",
+        "District",
+        "School Name",
+        "Event Status",
+        "Due Date",
+        "Certifiers Complete",
         pl.col("Event Status").is_in(DONE).alias("Certified"),
         (pl.col("Event Status") == UnitStatus.APPROVED.value).alias("Approved"),
         (pl.col("Days Overdue") > 0).alias("Overdue"),
@@ -402,4 +474,43 @@ def event_report(units: pl.DataFrame, users: pl.DataFrame, today: dt.date) -> pl
     )
 
 
-__all__ = ["DISPLAY_COLUMNS", "DashboardFrames", "FINDING_SCHEMA", "UNIT_SCHEMA", "UNIT_STATUSES", "USER_SCHEMA", "USER_STATUSES", "build_filters", "due_range", "empty_findings", "empty_units", "empty_users", "event_options", "event_report", "events_table", "filter_events", "findings_matrix", "for_display", "for_event", "frames_from_workspace", "has_marks", "kpis", "latest_report_html", "match_summary", "merge_selections", "neutral_filters", "filter_names", "overdue_events", "overdue_units", "page", "progress", "selection_filter", "to_csv_bytes", "to_xlsx_bytes", "today_for", "unit_status_by_school", "user_status_by_school", "with_overdue"]
+__all__ = [
+    "DISPLAY_COLUMNS",
+    "DashboardFrames",
+    "FINDING_SCHEMA",
+    "UNIT_SCHEMA",
+    "UNIT_STATUSES",
+    "USER_SCHEMA",
+    "USER_STATUSES",
+    "build_filters",
+    "due_range",
+    "empty_findings",
+    "empty_units",
+    "empty_users",
+    "event_options",
+    "event_report",
+    "events_table",
+    "filter_events",
+    "findings_matrix",
+    "for_display",
+    "for_event",
+    "frames_from_workspace",
+    "has_marks",
+    "kpis",
+    "latest_report_html",
+    "match_summary",
+    "merge_selections",
+    "neutral_filters",
+    "filter_names",
+    "overdue_events",
+    "overdue_units",
+    "page",
+    "progress",
+    "selection_filter",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "today_for",
+    "unit_status_by_school",
+    "user_status_by_school",
+    "with_overdue",
+]

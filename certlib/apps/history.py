@@ -19,8 +19,22 @@ from certlib.errors import CertlibError
 from certlib.services.history import trend_series
 
 TIMELINE_COLUMNS = ("at", "who", "action", "from", "to", "reason", "what", "rests_on")
-EXCEPTION_COLUMNS = ("id", "status", "in_force", "event", "district", "school", "rule_id", "severity", "record_key",
-                     "requested_by", "request_reason", "decided_by", "decision_reason", "expires_on")
+EXCEPTION_COLUMNS = (
+    "id",
+    "status",
+    "in_force",
+    "event",
+    "district",
+    "school",
+    "rule_id",
+    "severity",
+    "record_key",
+    "requested_by",
+    "request_reason",
+    "decided_by",
+    "decision_reason",
+    "expires_on",
+)
 CHANGES = ("new", "still there", "fixed", "unknown")
 
 
@@ -29,9 +43,12 @@ def findings_rows(wiz) -> tuple[list[dict[str, Any]], str]:
     severity, record key, change since the previous run of that copy) and a one-line summary per copy
     (info rules are listings to review, not findings to except)."""
     severity = {c.rule_id: c.severity for r in wiz.store.runs(wiz.unit_id) for c in r.rules}
-    rows = [{"copy": copy, "severity": severity.get(c.rule_id, ""), **c.as_dict()}
-            for copy in ("district", "state") for c in wiz.changes(copy)
-            if severity.get(c.rule_id) in ("fatal", "warning")]
+    rows = [
+        {"copy": copy, "severity": severity.get(c.rule_id, ""), **c.as_dict()}
+        for copy in ("district", "state")
+        for c in wiz.changes(copy)
+        if severity.get(c.rule_id) in ("fatal", "warning")
+    ]
     parts = []
     for copy in ("district", "state"):
         counts = {k: sum(1 for r in rows if r["copy"] == copy and r["change"] == k) for k in CHANGES}
@@ -45,13 +62,15 @@ def open_findings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if r["change"] != "fixed"]
 
 
-def exception_rows(ws, user: str, now: dt.datetime, unit_id: int | None = None,
-                   status: str | None = None) -> list[dict[str, Any]]:
+def exception_rows(
+    ws, user: str, now: dt.datetime, unit_id: int | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
     return [{k: e[k] for k in EXCEPTION_COLUMNS} for e in ws.exceptions.list(user, now, unit_id, status)]
 
 
-def ask_or_note(ws, user: str, unit_id: int, picked: Iterable[dict[str, Any]], action: str, text: str,
-                now: dt.datetime) -> Outcome:
+def ask_or_note(
+    ws, user: str, unit_id: int, picked: Iterable[dict[str, Any]], action: str, text: str, now: dt.datetime
+) -> Outcome:
     """Ask the state for an exception on (``action="request"``) or note (``"note"``) each picked finding;
     one line per finding, refused ones with the store's reason."""
     done, refused = [], []
@@ -70,8 +89,9 @@ def ask_or_note(ws, user: str, unit_id: int, picked: Iterable[dict[str, Any]], a
     return Outcome(not refused, "\n".join(f"- {x}" for x in done + refused))
 
 
-def decide(ws, user: str, picked: list[dict[str, Any]] | None, action: str, reason: str, expires: str,
-           now: dt.datetime) -> Outcome:
+def decide(
+    ws, user: str, picked: list[dict[str, Any]] | None, action: str, reason: str, expires: str, now: dt.datetime
+) -> Outcome:
     """Approve (until ``expires``, an ISO date or blank) or reject the picked exception request."""
     if not picked:
         return Outcome(False, "select a request first")
@@ -90,12 +110,21 @@ def decide(ws, user: str, picked: list[dict[str, Any]] | None, action: str, reas
 
 
 def bulk_unit_rows(ws, user: str, now: dt.datetime, event_id: int) -> list[dict[str, Any]]:
-    return [{"unit_id": v.unit.id, "district": v.unit.district_number, "school": v.unit.school_code or "",
-             "status": str(v.unit.status), "round": v.unit.round} for v in ws.units_for(user, now, event_id)]
+    return [
+        {
+            "unit_id": v.unit.id,
+            "district": v.unit.district_number,
+            "school": v.unit.school_code or "",
+            "status": str(v.unit.status),
+            "round": v.unit.round,
+        }
+        for v in ws.units_for(user, now, event_id)
+    ]
 
 
-def bulk(ws, user: str, action: str, picked: Iterable[dict[str, Any]] | None, reason: str | None,
-         now: dt.datetime) -> tuple[str, list[dict[str, Any]]]:
+def bulk(
+    ws, user: str, action: str, picked: Iterable[dict[str, Any]] | None, reason: str | None, now: dt.datetime
+) -> tuple[str, list[dict[str, Any]]]:
     """Run a bulk unit action on the picked rows; (summary line, per-unit rows)."""
     rows = [o.as_dict() for o in ws.bulk(user, action, [r["unit_id"] for r in picked or []], now, reason or None)]
     ok = sum(r["result"] == "accepted" for r in rows)
@@ -106,8 +135,10 @@ def attestation_md(ws, user: str) -> str:
     """What a certifier attests to on submit: the deployment's statement and their name."""
     from certlib.config import settings
 
-    return (f"> {settings().attestation}\n\nSubmitting records this statement with your name "
-            f"(**{ws.user(user).name}**) and title.")
+    return (
+        f"> {settings().attestation}\n\nSubmitting records this statement with your name "
+        f"(**{ws.user(user).name}**) and title."
+    )
 
 
 def timeline_rows(ws, user: str, unit_id: int, now: dt.datetime) -> list[dict[str, Any]]:

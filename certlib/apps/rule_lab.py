@@ -25,8 +25,20 @@ WHERE e.grade NOT IN ('00', '01', '02', '03', '04', '05', '06', '07', '08', '09'
 
 
 #: sqlglot dialects offered by the rule lab (source and transpile target).
-LAB_DIALECTS = ["postgres", "tsql", "mysql", "oracle", "duckdb", "snowflake", "bigquery", "spark",
-                "databricks", "sqlite", "redshift", "trino"]
+LAB_DIALECTS = [
+    "postgres",
+    "tsql",
+    "mysql",
+    "oracle",
+    "duckdb",
+    "snowflake",
+    "bigquery",
+    "spark",
+    "databricks",
+    "sqlite",
+    "redshift",
+    "trino",
+]
 
 
 def pack_dir(env=None) -> str:
@@ -105,10 +117,18 @@ def lab_compile(text: str, pack, dialect: str | None = None, params: dict | None
 
 def diagnostics_frame(diags) -> pl.DataFrame:
     """Diagnostics as a table: line, col, level, code, message, hint."""
-    rows = [{"line": d.line, "col": d.col, "level": d.level, "code": d.code, "message": d.message,
-             "hint": d.hint or ""} for d in diags]
-    schema = {"line": pl.Int64, "col": pl.Int64, "level": pl.String, "code": pl.String, "message": pl.String,
-              "hint": pl.String}
+    rows = [
+        {"line": d.line, "col": d.col, "level": d.level, "code": d.code, "message": d.message, "hint": d.hint or ""}
+        for d in diags
+    ]
+    schema = {
+        "line": pl.Int64,
+        "col": pl.Int64,
+        "level": pl.String,
+        "code": pl.String,
+        "message": pl.String,
+        "hint": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -161,10 +181,13 @@ def lab_fixtures(pack, rule) -> pl.DataFrame:
             ok, got, expected = run_case(case, trial)
             rows.append({"case": case.name, "passed": ok, "got": str(got), "expected": str(expected), "error": ""})
         except CertlibError as err:
-            rows.append({"case": case.name, "passed": False, "got": "", "expected": str(case.expect),
-                         "error": str(err)})
-    return pl.DataFrame(rows, schema={"case": pl.String, "passed": pl.Boolean, "got": pl.String,
-                                      "expected": pl.String, "error": pl.String})
+            rows.append(
+                {"case": case.name, "passed": False, "got": "", "expected": str(case.expect), "error": str(err)}
+            )
+    return pl.DataFrame(
+        rows,
+        schema={"case": pl.String, "passed": pl.Boolean, "got": pl.String, "expected": pl.String, "error": pl.String},
+    )
 
 
 def save_rule(text: str, pack, rule, app_mode: str | None) -> str:
@@ -203,8 +226,11 @@ def result_stat(run) -> dict:
     found rows, "No findings" when it found none, "Rule error" (with the error) when it could not run."""
     label, caption = RESULT_WORDS.get(str(run.status), (str(run.status).capitalize(), ""))
     if run.status == "failed":
-        caption = ("the row it returned is a finding for the district to fix" if run.count == 1
-                   else "each row it returned is a finding for the district to fix")
+        caption = (
+            "the row it returned is a finding for the district to fix"
+            if run.count == 1
+            else "each row it returned is a finding for the district to fix"
+        )
     if run.error:
         caption = first_line(run.error)
     return {"label": "Outcome", "value": label, "caption": caption, "bordered": True}
@@ -215,4 +241,25 @@ def shown_rows(run) -> pl.DataFrame:
     return as_identifiers(run.rows)
 
 
-__all__ = ["LAB_DIALECTS", "RESULT_WORDS", "result_stat", "shown_rows", "LabCompile", "NEW_RULE_TEMPLATE", "attempt", "data_sources", "diagnostics_frame", "first_line", "lab_compile", "lab_fixtures", "lab_pack", "lab_start", "lab_transpile", "lineage_frame", "pack_dir", "rule_options", "rule_text", "save_rule"]
+__all__ = [
+    "LAB_DIALECTS",
+    "RESULT_WORDS",
+    "result_stat",
+    "shown_rows",
+    "LabCompile",
+    "NEW_RULE_TEMPLATE",
+    "attempt",
+    "data_sources",
+    "diagnostics_frame",
+    "first_line",
+    "lab_compile",
+    "lab_fixtures",
+    "lab_pack",
+    "lab_start",
+    "lab_transpile",
+    "lineage_frame",
+    "pack_dir",
+    "rule_options",
+    "rule_text",
+    "save_rule",
+]

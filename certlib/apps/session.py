@@ -57,8 +57,10 @@ def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | Non
     try:
         ws = Workspace.open(path)
     except ReadOnlyError as err:  # an older database that this read-only deployment may not migrate
-        return None, (f"the workspace at `{path}` needs its database upgraded ({err}). Open it once from a "
-                      f"writable deployment, e.g. `certlib --workspace {path} audit verify`.")
+        return None, (
+            f"the workspace at `{path}` needs its database upgraded ({err}). Open it once from a "
+            f"writable deployment, e.g. `certlib --workspace {path} audit verify`."
+        )
     except Exception as err:  # a CertlibError or a missing directory: say what to do
         return None, _no_workspace(path, err)
     try:
@@ -70,13 +72,16 @@ def open_workspace(env: Mapping[str, str] | None = None) -> tuple[Any, str | Non
 
 
 def _no_workspace(path: str, err: Exception) -> str:
-    return (f"no usable workspace at `{path}` ({err}). Create the demo workspace with "
-            f"`certlib demo init --workspace {path}` or run `make run`.")
+    return (
+        f"no usable workspace at `{path}` ({err}). Create the demo workspace with "
+        f"`certlib demo init --workspace {path}` or run `make run`."
+    )
 
 
 def user_options(users, levels: tuple[str, ...] | None = None) -> dict[str, str]:
     """Options for the demo "signed in as" picker: ``"Name · level district/school (id)" -> id``,
     users of ``levels`` first (in that order), then the rest."""
+
     def label(u) -> str:
         where = " ".join(x for x in (u.district_number, u.school_code) if x)
         return f"{u.name} · {u.level}{(' ' + where) if where else ''} ({u.id})"
@@ -139,8 +144,12 @@ def sign_in(picker_element, store, env: Mapping[str, str] | None = None, app: st
     try:
         user = store.user(ident.user_id)
     except NotFound:  # the store's message would echo the raw id: say it once, sanitised
-        return SignIn(None, ident.banner(), f"**Unknown user** {_shown(str(ident.user_id))}: this workspace "
-                      "has no such user, so nothing is shown.", "danger")
+        return SignIn(
+            None,
+            ident.banner(),
+            f"**Unknown user** {_shown(str(ident.user_id))}: this workspace has no such user, so nothing is shown.",
+            "danger",
+        )
     except CertlibError as err:
         return SignIn(None, ident.banner(), f"{ident.banner()}: {err}", "danger")
     why = app_refusal(user, app) if app else ""

@@ -31,12 +31,22 @@ def submission_alerts(rows: list[dict]) -> list[tuple[str, str]]:
     out = []
     changed = [r["certifier"] for r in rows if not r["files_verified"]]
     if changed:
-        out.append((f"**Pinned snapshot changed on disk** for {', '.join(changed)}: its files no longer match the "
-                    "SHA-256 that was certified.", "danger"))
+        out.append(
+            (
+                f"**Pinned snapshot changed on disk** for {', '.join(changed)}: its files no longer match the "
+                "SHA-256 that was certified.",
+                "danger",
+            )
+        )
     pins = {r["sha256"] for r in rows}
     if len(pins) > 1:
-        out.append((f"The submissions of this round pin **{len(pins)} different snapshots**: the state data changed "
-                    "between them (compare the versions before approving).", "warn"))
+        out.append(
+            (
+                f"The submissions of this round pin **{len(pins)} different snapshots**: the state data changed "
+                "between them (compare the versions before approving).",
+                "warn",
+            )
+        )
     return out
 
 
@@ -56,10 +66,39 @@ def members_frame(users, memberships) -> pl.DataFrame:
     rows = []
     for m in memberships:
         u = by_id.get(m.user_id)
-        rows.append({"category": m.category_id, "user": m.user_id, "name": u.name if u else "",
-                     "level": u.level if u else "", "district": (u.district_number or "") if u else "",
-                     "role": m.role, "primary": m.primary, "schools": ", ".join(m.schools)})
+        rows.append(
+            {
+                "category": m.category_id,
+                "user": m.user_id,
+                "name": u.name if u else "",
+                "level": u.level if u else "",
+                "district": (u.district_number or "") if u else "",
+                "role": m.role,
+                "primary": m.primary,
+                "schools": ", ".join(m.schools),
+            }
+        )
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema={"category": pl.String, "user": pl.String})
 
 
-__all__ = ["as_identifiers", "attempt", "check_note", "checks_by_action", "event_report", "first_value", "for_event", "frames_from_workspace", "group_names", "identifier_format", "members_frame", "now_for", "refusal_text", "report_html", "row_index", "submission_alerts", "to_xlsx_bytes", "views_frame", "with_input"]
+__all__ = [
+    "as_identifiers",
+    "attempt",
+    "check_note",
+    "checks_by_action",
+    "event_report",
+    "first_value",
+    "for_event",
+    "frames_from_workspace",
+    "group_names",
+    "identifier_format",
+    "members_frame",
+    "now_for",
+    "refusal_text",
+    "report_html",
+    "row_index",
+    "submission_alerts",
+    "to_xlsx_bytes",
+    "views_frame",
+    "with_input",
+]

@@ -67,23 +67,40 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 
 @cli.command("validate")
 @click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
-    show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.",
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=lambda: settings().rules,
+    show_default="$CERTLIB_RULES or the installed default pack",
+    help="Rule pack directory.",
 )
-@click.option("--data", "data_dir", required=True, callback=lambda _c, _p, v: _data_source(v),
-              help="Data directory, or a database: postgresql://user@host/db.")
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    callback=lambda _c, _p, v: _data_source(v),
+    help="Data directory, or a database: postgresql://user@host/db.",
+)
 @click.option("--group", "groups", multiple=True, help="Validation group to run (repeatable; default all).")
 @click.option("--scope", "scope", default=None, help="district=<number> or school=<code>.")
 @click.option("--param", "params", multiple=True, help="Rule parameter key=value (repeatable).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv", "html", "xlsx"]), default=None,
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "html", "xlsx"]),
+    default=None,
     help="Report format (default: from -o's suffix, else json).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here.")
 @click.option("--max-results", type=click.IntRange(min=0), default=None, help="Rows kept per rule.")
 @click.option("--title", default=None, help="Report title (default: the groups run).")
-@click.option("--engine", "engine", type=click.Choice(["polars", "spark"]), default=None,
-              help="Engine (default: $CERTLIB_ENGINE, else polars).")
+@click.option(
+    "--engine",
+    "engine",
+    type=click.Choice(["polars", "spark"]),
+    default=None,
+    help="Engine (default: $CERTLIB_ENGINE, else polars).",
+)
 def validate_cmd(
     rules_dir: Path,
     data_dir: Path | str,

@@ -15,9 +15,7 @@ from certlib.errors import CertlibError
 @cli.command("generate")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Output directory.")
 @click.option("--students", type=click.IntRange(min=10), default=1500, show_default=True)
-@click.option(
-    "--districts", type=click.IntRange(min=1), default=None, help="Default: about one per 1,000 students."
-)
+@click.option("--districts", type=click.IntRange(min=1), default=None, help="Default: about one per 1,000 students.")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--year", type=int, default=2025, show_default=True, help="School year (2025 = 2024-25).")
 @click.option(

@@ -41,23 +41,71 @@ def _date(value: str | None, option: str) -> date | None:
 
 # ---- run history --------------------------------------------------------------------------------
 
-HISTORY_COLUMNS = ["run", "at", "copy", "user", "step", "generation", "fatal", "warning", "info", "excepted",
-                   "errors", "new", "still there", "fixed", "unknown", "source"]
-RULE_COLUMNS = ["run", "at", "copy", "user", "rule", "severity", "status", "count", "excepted", "new",
-                "still there", "fixed", "unknown", "source"]
+HISTORY_COLUMNS = [
+    "run",
+    "at",
+    "copy",
+    "user",
+    "step",
+    "generation",
+    "fatal",
+    "warning",
+    "info",
+    "excepted",
+    "errors",
+    "new",
+    "still there",
+    "fixed",
+    "unknown",
+    "source",
+]
+RULE_COLUMNS = [
+    "run",
+    "at",
+    "copy",
+    "user",
+    "rule",
+    "severity",
+    "status",
+    "count",
+    "excepted",
+    "new",
+    "still there",
+    "fixed",
+    "unknown",
+    "source",
+]
 
 
 @cli.command("history")
 @click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", default=None, help="Only this rule: its count in every run.")
-@click.option("--changes", "changes", is_flag=True,
-              help="Per rule and record key: new / still there / fixed in the latest run (or --run).")
+@click.option(
+    "--changes",
+    "changes",
+    is_flag=True,
+    help="Per rule and record key: new / still there / fixed in the latest run (or --run).",
+)
 @click.option("--run", "run_id", type=ID, default=None, help="With --changes: this run instead of the latest.")
-@click.option("--copy", "copy", type=click.Choice(["district", "state"]), default=None,
-              help="With --changes: the latest run of this copy.")
+@click.option(
+    "--copy",
+    "copy",
+    type=click.Choice(["district", "state"]),
+    default=None,
+    help="With --changes: the latest run of this copy.",
+)
 @common
-def history(ctx: click.Context, unit_id: int, rule: str | None, changes: bool, run_id: int | None, copy: str | None,
-            actor: str | None, fmt: str, now: str | None) -> None:
+def history(
+    ctx: click.Context,
+    unit_id: int,
+    rule: str | None,
+    changes: bool,
+    run_id: int | None,
+    copy: str | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """A unit's validation runs: open findings per severity (or one rule's count), and how many are
     new / still there / fixed since the previous run of the same copy."""
     with _ws(ctx) as ws:
@@ -83,8 +131,16 @@ def notes() -> None:
 @click.option("--record", "record", default=None, help="The finding's record key, e.g. 'enrollment_id=300004'.")
 @click.option("--text", "text", required=True)
 @common
-def notes_add(ctx: click.Context, unit_id: int, rule: str, record: str | None, text: str, actor: str | None,
-              fmt: str, now: str | None) -> None:
+def notes_add(
+    ctx: click.Context,
+    unit_id: int,
+    rule: str,
+    record: str | None,
+    text: str,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     with _ws(ctx) as ws:
         note = ws.exceptions.note(_actor(actor), unit_id, rule, text, parse_now(now), record)
     emit(note.as_dict(), fmt)
@@ -94,7 +150,9 @@ def notes_add(ctx: click.Context, unit_id: int, rule: str, record: str | None, t
 @click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", default=None)
 @common
-def notes_list(ctx: click.Context, unit_id: int, rule: str | None, actor: str | None, fmt: str, now: str | None) -> None:
+def notes_list(
+    ctx: click.Context, unit_id: int, rule: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     with _ws(ctx) as ws:
         rows = [n.as_dict() for n in ws.exceptions.notes(_actor(actor), unit_id, parse_now(now), rule)]
     emit(rows, fmt, ["id", "at", "author", "rule_id", "record_key", "text"])
@@ -105,19 +163,45 @@ def exceptions() -> None:
     """Exceptions on findings: a district member requests, the state approver approves or rejects."""
 
 
-EXCEPTION_COLUMNS = ["id", "status", "in_force", "unit_id", "event", "district", "rule_id", "severity", "record_key",
-                     "requested_by", "request_reason", "decided_by", "decision_reason", "expires_on"]
+EXCEPTION_COLUMNS = [
+    "id",
+    "status",
+    "in_force",
+    "unit_id",
+    "event",
+    "district",
+    "rule_id",
+    "severity",
+    "record_key",
+    "requested_by",
+    "request_reason",
+    "decided_by",
+    "decision_reason",
+    "expires_on",
+]
 
 
 @exceptions.command("request")
 @click.argument("unit_id", type=ID)
 @click.option("--rule", "rule", required=True)
-@click.option("--record", "record", default=None,
-              help="The finding's record key ('enrollment_id=300004'); omit for the whole (non-fatal) rule.")
+@click.option(
+    "--record",
+    "record",
+    default=None,
+    help="The finding's record key ('enrollment_id=300004'); omit for the whole (non-fatal) rule.",
+)
 @click.option("--reason", "reason", default=None, help="Why the finding is right as it is (required).")
 @common
-def exceptions_request(ctx: click.Context, unit_id: int, rule: str, record: str | None, reason: str | None,
-                       actor: str | None, fmt: str, now: str | None) -> None:
+def exceptions_request(
+    ctx: click.Context,
+    unit_id: int,
+    rule: str,
+    record: str | None,
+    reason: str | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     with _ws(ctx) as ws:
         e = ws.exceptions.request(_actor(actor), unit_id, rule, record, reason or "", parse_now(now))
     emit(e.as_dict(), fmt)
@@ -128,8 +212,15 @@ def exceptions_request(ctx: click.Context, unit_id: int, rule: str, record: str 
 @click.option("--reason", "reason", default=None, help="Why (required).")
 @click.option("--expires", "expires", default=None, help="Last day the exception holds (ISO date).")
 @common
-def exceptions_approve(ctx: click.Context, exception_id: int, reason: str | None, expires: str | None,
-                       actor: str | None, fmt: str, now: str | None) -> None:
+def exceptions_approve(
+    ctx: click.Context,
+    exception_id: int,
+    reason: str | None,
+    expires: str | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     with _ws(ctx) as ws:
         e = ws.exceptions.approve(_actor(actor), exception_id, reason, parse_now(now), _date(expires, "--expires"))
     emit(e.as_dict(), fmt)
@@ -139,8 +230,9 @@ def exceptions_approve(ctx: click.Context, exception_id: int, reason: str | None
 @click.argument("exception_id", type=ID)
 @click.option("--reason", "reason", default=None, help="Why (required).")
 @common
-def exceptions_reject(ctx: click.Context, exception_id: int, reason: str | None, actor: str | None, fmt: str,
-                      now: str | None) -> None:
+def exceptions_reject(
+    ctx: click.Context, exception_id: int, reason: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     with _ws(ctx) as ws:
         e = ws.exceptions.reject(_actor(actor), exception_id, reason, parse_now(now))
     emit(e.as_dict(), fmt)
@@ -148,11 +240,17 @@ def exceptions_reject(ctx: click.Context, exception_id: int, reason: str | None,
 
 @exceptions.command("list")
 @click.option("--unit", "unit_id", type=ID, default=None)
-@click.option("--status", "status", type=click.Choice(["requested", "approved", "rejected"]), default=None,
-              help="'requested': the pending requests (the state's list).")
+@click.option(
+    "--status",
+    "status",
+    type=click.Choice(["requested", "approved", "rejected"]),
+    default=None,
+    help="'requested': the pending requests (the state's list).",
+)
 @common
-def exceptions_list(ctx: click.Context, unit_id: int | None, status: str | None, actor: str | None, fmt: str,
-                    now: str | None) -> None:
+def exceptions_list(
+    ctx: click.Context, unit_id: int | None, status: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Exception requests on the units the user sees."""
     with _ws(ctx) as ws:
         rows = ws.exceptions.list(_actor(actor), parse_now(now), unit_id, status)
@@ -175,8 +273,9 @@ def _bulk_out(rows: list[Any], fmt: str) -> None:
 @click.argument("unit_ids", type=ID, nargs=-1, required=True)
 @click.option("--reason", "reason", default=None, help="Optional note on every approval.")
 @common
-def bulk_approve(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str,
-                 now: str | None) -> None:
+def bulk_approve(
+    ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Approve many units (state approver): each its own audited transaction."""
     with _ws(ctx) as ws:
         _bulk_out(ws.bulk(_actor(actor), "approve", list(unit_ids), parse_now(now), reason), fmt)
@@ -186,8 +285,9 @@ def bulk_approve(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | No
 @click.argument("unit_ids", type=ID, nargs=-1, required=True)
 @click.option("--reason", "reason", default=None, help="Why (required).")
 @common
-def bulk_recert(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str,
-                now: str | None) -> None:
+def bulk_recert(
+    ctx: click.Context, unit_ids: tuple[int, ...], reason: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Send many units back for recertification (state approver): each its own audited transaction."""
     with _ws(ctx) as ws:
         _bulk_out(ws.bulk(_actor(actor), "request_recert", list(unit_ids), parse_now(now), reason), fmt)
@@ -197,8 +297,9 @@ def bulk_recert(ctx: click.Context, unit_ids: tuple[int, ...], reason: str | Non
 @click.argument("message_ids", type=ID, nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every unread message of the user.")
 @common
-def bulk_read(ctx: click.Context, message_ids: tuple[int, ...], all_: bool, actor: str | None, fmt: str,
-              now: str | None) -> None:
+def bulk_read(
+    ctx: click.Context, message_ids: tuple[int, ...], all_: bool, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Mark many of the user's messages read."""
     if not message_ids and not all_:
         raise NotFound("name the messages to mark read, or pass --all")
@@ -222,11 +323,24 @@ def timeline(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now:
 @cli.command("certificate")
 @click.argument("unit_id", type=ID)
 @click.option("--round", "round_", type=ID, default=None, help="Default: the unit's current round.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the HTML here (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the HTML here (default: stdout).",
+)
 @common
-def certificate(ctx: click.Context, unit_id: int, round_: int | None, output: Path | None, actor: str | None,
-                fmt: str, now: str | None) -> None:
+def certificate(
+    ctx: click.Context,
+    unit_id: int,
+    round_: int | None,
+    output: Path | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """The printable HTML certificate of a unit's round: unit, round, pinned snapshot SHA-256, the runs
     it rests on, attestations and the approval."""
     with _ws(ctx) as ws:
@@ -251,8 +365,15 @@ def notify() -> None:
 @click.option("--digest/--each", "digest", default=None, help="One email a day, or one per message.")
 @click.option("--opt-out/--opt-in", "opt_out", default=None, help="No email at all / email again.")
 @common
-def notify_prefs(ctx: click.Context, email: str | None, digest: bool | None, opt_out: bool | None,
-                 actor: str | None, fmt: str, now: str | None) -> None:
+def notify_prefs(
+    ctx: click.Context,
+    email: str | None,
+    digest: bool | None,
+    opt_out: bool | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """Show or set your email notification choices."""
     with _ws(ctx) as ws:
         who = _actor(actor)

@@ -18,8 +18,13 @@ COLUMNS = ["user", "category", "role", "primary", "schools"]
 
 
 def _row(m: Membership) -> dict[str, Any]:
-    return {"user": m.user_id, "category": m.category_id, "role": m.role, "primary": m.primary,
-            "schools": ",".join(m.schools)}
+    return {
+        "user": m.user_id,
+        "category": m.category_id,
+        "role": m.role,
+        "primary": m.primary,
+        "schools": ",".join(m.schools),
+    }
 
 
 def _store(ctx: click.Context) -> Store:
@@ -63,8 +68,17 @@ def members_list(ctx: click.Context, category: str | None, actor: str | None, fm
 @click.option("--primary/--secondary", default=False, help="Certifiers: primary (required for Sent to State).")
 @click.option("--schools", default=None, help="Comma-separated school codes (default: the whole district).")
 @common
-def members_add(ctx: click.Context, category: str, user: str, role: str, primary: bool, schools: str | None,
-                actor: str | None, fmt: str, now: str | None) -> None:
+def members_add(
+    ctx: click.Context,
+    category: str,
+    user: str,
+    role: str,
+    primary: bool,
+    schools: str | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """Add USER to CATEGORY (the state's add right)."""
     m = Membership(user, category, role, primary, _schools(schools) or ())  # type: ignore[arg-type]
     with _store(ctx) as store:
@@ -78,12 +92,22 @@ def members_add(ctx: click.Context, category: str, user: str, role: str, primary
 @click.option("--primary/--secondary", default=None)
 @click.option("--schools", default=None, help="Comma-separated school codes; '' for the whole district.")
 @common
-def members_change(ctx: click.Context, category: str, user: str, role: str | None, primary: bool | None,
-                   schools: str | None, actor: str | None, fmt: str, now: str | None) -> None:
+def members_change(
+    ctx: click.Context,
+    category: str,
+    user: str,
+    role: str | None,
+    primary: bool | None,
+    schools: str | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """Change USER's role, primary flag or schools in CATEGORY (the state's write right)."""
     with _store(ctx) as store:
-        m = store.change_member(_actor(actor), user, category, parse_now(now), role=role, primary=primary,
-                                schools=_schools(schools))
+        m = store.change_member(
+            _actor(actor), user, category, parse_now(now), role=role, primary=primary, schools=_schools(schools)
+        )
     emit(_row(m), fmt)
 
 
@@ -91,8 +115,7 @@ def members_change(ctx: click.Context, category: str, user: str, role: str | Non
 @click.argument("category")
 @click.argument("user")
 @common
-def members_remove(ctx: click.Context, category: str, user: str, actor: str | None, fmt: str,
-                   now: str | None) -> None:
+def members_remove(ctx: click.Context, category: str, user: str, actor: str | None, fmt: str, now: str | None) -> None:
     """Remove USER from CATEGORY (the state's delete right); their submissions are kept."""
     with _store(ctx) as store:
         m = store.remove_member(_actor(actor), user, category, parse_now(now))

@@ -14,8 +14,14 @@ from certlib.errors import CertlibError, NotFound, RuleError
 from certlib.rules import check_pack, compile_rule, load_pack
 from certlib.rules.model import Pack, Rule
 
-rules_option = click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=lambda: settings().rules,
-                            show_default="$CERTLIB_RULES or the installed default pack", help="Rule pack directory.")
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=lambda: settings().rules,
+    show_default="$CERTLIB_RULES or the installed default pack",
+    help="Rule pack directory.",
+)
 
 
 @cli.group("rules")
@@ -59,9 +65,11 @@ def rules_check(rules_dir: Path) -> None:
     inactive_errors = sum(d.level == "error" for d in inactive)
     n_active = len(pack.rules) - len(inactive_ids)
     broken = f", {len(pack.broken)} rule file(s) not loaded" if pack.broken else ""
-    click.echo(f"{len(pack.rules)} rules ({n_active} active) in {len(pack.groups)} groups{broken}: "
-               f"{errors} error(s), {warnings} warning(s)"
-               + (f"; inactive rules: {inactive_errors} error(s)" if inactive else ""))
+    click.echo(
+        f"{len(pack.rules)} rules ({n_active} active) in {len(pack.groups)} groups{broken}: "
+        f"{errors} error(s), {warnings} warning(s)"
+        + (f"; inactive rules: {inactive_errors} error(s)" if inactive else "")
+    )
     if errors:
         raise SystemExit(1)
 
@@ -73,10 +81,21 @@ def rules_check(rules_dir: Path) -> None:
 def rules_show(rules_dir: Path, fmt: str, rule_id: str) -> None:
     """Show a rule's metadata and SQL."""
     rule = _rule(load_pack(rules_dir), rule_id)
-    emit({"id": rule.id, "title": rule.title, "severity": rule.severity, "groups": ", ".join(rule.groups),
-          "status": rule.status, "external_id": rule.external_id or "", "file": str(rule.path),
-          "description": rule.description, "resolution": rule.resolution,
-          **({"sql": rule.sql} if fmt == "json" else {})}, fmt)
+    emit(
+        {
+            "id": rule.id,
+            "title": rule.title,
+            "severity": rule.severity,
+            "groups": ", ".join(rule.groups),
+            "status": rule.status,
+            "external_id": rule.external_id or "",
+            "file": str(rule.path),
+            "description": rule.description,
+            "resolution": rule.resolution,
+            **({"sql": rule.sql} if fmt == "json" else {}),
+        },
+        fmt,
+    )
     if fmt == "table":
         click.echo("")
         click.echo(rule.sql)
@@ -101,11 +120,11 @@ def rules_functions(fmt: str, dialect: str | None) -> None:
     from certlib.rules.catalog import SOURCE_DIALECTS, catalog_rows
 
     if dialect is not None and dialect.lower() not in SOURCE_DIALECTS:
-        raise click.BadParameter(f"{dialect!r} is not a supported rule dialect ({', '.join(SOURCE_DIALECTS)})",
-                                 param_hint="--dialect")
+        raise click.BadParameter(
+            f"{dialect!r} is not a supported rule dialect ({', '.join(SOURCE_DIALECTS)})", param_hint="--dialect"
+        )
     rows = catalog_rows(dialect.lower() if dialect else None)
-    emit(rows if fmt == "json" else [{k: r[k] for k in ("name", "kind", "dialects", "translation")} for r in rows],
-         fmt)
+    emit(rows if fmt == "json" else [{k: r[k] for k in ("name", "kind", "dialects", "translation")} for r in rows], fmt)
 
 
 @rules_group.command("lineage")
@@ -118,8 +137,14 @@ def rules_lineage(rules_dir: Path, fmt: str, rule_id: str) -> None:
     compiled = compile_rule(_rule(pack, rule_id), pack)
     rows = [{"table": t, "columns": ", ".join(cols)} for t, cols in compiled.lineage.items()]
     if fmt == "json":
-        emit({"rule": compiled.rule.id, "keys": list(compiled.key_columns),
-              "tables": {t: list(c) for t, c in compiled.lineage.items()}}, fmt)
+        emit(
+            {
+                "rule": compiled.rule.id,
+                "keys": list(compiled.key_columns),
+                "tables": {t: list(c) for t, c in compiled.lineage.items()},
+            },
+            fmt,
+        )
     else:
         emit(rows, fmt)
         click.echo(f"keys: {', '.join(compiled.key_columns)}")

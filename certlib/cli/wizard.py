@@ -52,8 +52,10 @@ def demo_init(ctx: click.Context, workspace: Path | None, now: str | None) -> No
     root = workspace or ctx.obj["workspace"]
     with Workspace.create_demo(root, parse_now(now or "2025-07-01T10:00:00")) as ws:
         check = ws.store.verify_audit()
-        click.echo(f"demo workspace ready at {root}: {len(ws.users())} users, "
-                   f"{len(ws.store.events_for('state.admin', ws.now()))} events, audit chain ok={check.ok}")
+        click.echo(
+            f"demo workspace ready at {root}: {len(ws.users())} users, "
+            f"{len(ws.store.events_for('state.admin', ws.now()))} events, audit chain ok={check.ok}"
+        )
 
 
 def _wiz(ctx: click.Context, actor: str | None, unit_id: int, now: str | None) -> tuple[Workspace, Any]:
@@ -68,8 +70,10 @@ def _out(wiz: Any, fmt: str, extra: dict[str, Any] | None = None) -> None:
         return
     for k, v in (extra or {}).items():
         click.echo(f"{k}: {v}")
-    click.echo(f"unit {status['unit_id']} · {status['event']} · {status['user']} ({status['role']}) · "
-               f"round {status['round']} · {status['unit_status']}")
+    click.echo(
+        f"unit {status['unit_id']} · {status['event']} · {status['user']} ({status['role']}) · "
+        f"round {status['round']} · {status['unit_status']}"
+    )
     emit(status["steps"], "table", ["step", "name", "status", "reason"])
 
 
@@ -96,21 +100,38 @@ def wizard_status(ctx: click.Context, unit_id: int, actor: str | None, fmt: str,
 @click.option("--report-format", "report_fmt", type=click.Choice(["html", "csv", "xlsx", "json"]), default="html")
 @click.option("--wait/--no-wait", default=True, help="Run the queued job in this process now.")
 @common
-def wizard_run_step(ctx: click.Context, unit_id: int, step: int, report_fmt: str, wait: bool, actor: str | None,
-                    fmt: str, now: str | None) -> None:
+def wizard_run_step(
+    ctx: click.Context,
+    unit_id: int,
+    step: int,
+    report_fmt: str,
+    wait: bool,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """Step 1: validate the district copy; 2: queue state validation; 3: take a snapshot."""
     ws, wiz = _wiz(ctx, actor, unit_id, now)
     extra: dict[str, Any] = {}
     if step == 1:
         run = wiz.run_district(report_fmt)
-        extra = {"counts": run.counts_by_severity, "blocking": run.blocking,
-                 "excepted": sum(r.excepted for r in run.rules), "since_last_run": wiz.change_counts("district")}
+        extra = {
+            "counts": run.counts_by_severity,
+            "blocking": run.blocking,
+            "excepted": sum(r.excepted for r in run.rules),
+            "since_last_run": wiz.change_counts("district"),
+        }
     else:
         job = wiz.queue_state_validation() if step == 2 else wiz.take_snapshot()
         if wait:
             ws.run_pending(parse_now(now))
         job = ws.queue.get(job.id)
-        extra = {"job": job.id, "title": job.title, "job_status": job.status, **({"error": job.error} if job.error else {})}
+        extra = {
+            "job": job.id,
+            "title": job.title,
+            "job_status": job.status,
+            **({"error": job.error} if job.error else {}),
+        }
         if job.status == "COMPLETED":
             extra["since_last_run"] = wiz.change_counts("state")
     _out(wiz, fmt, extra)
@@ -120,7 +141,9 @@ def wizard_run_step(ctx: click.Context, unit_id: int, step: int, report_fmt: str
 @click.argument("unit_id", type=ID)
 @click.argument("job_id", type=ID)
 @common
-def wizard_open_report(ctx: click.Context, unit_id: int, job_id: int, actor: str | None, fmt: str, now: str | None) -> None:
+def wizard_open_report(
+    ctx: click.Context, unit_id: int, job_id: int, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Open a state-validation (or snapshot) report; prints its path."""
     _ws_, wiz = _wiz(ctx, actor, unit_id, now)
     job = wiz.open_report(job_id)
@@ -131,23 +154,29 @@ def wizard_open_report(ctx: click.Context, unit_id: int, job_id: int, actor: str
 @click.argument("unit_id", type=ID)
 @click.option("--wait/--no-wait", default=True)
 @common
-def wizard_take_snapshot(ctx: click.Context, unit_id: int, wait: bool, actor: str | None, fmt: str, now: str | None) -> None:
+def wizard_take_snapshot(
+    ctx: click.Context, unit_id: int, wait: bool, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Queue a snapshot of the state's rows for the unit (a job)."""
     ws, wiz = _wiz(ctx, actor, unit_id, now)
     job = wiz.take_snapshot()
     if wait:
         ws.run_pending(parse_now(now))
     job = ws.queue.get(job.id)
-    _out(wiz, fmt, {"job": job.id, "title": job.title, "job_status": job.status,
-                    "version": (job.result or {}).get("version")})
+    _out(
+        wiz,
+        fmt,
+        {"job": job.id, "title": job.title, "job_status": job.status, "version": (job.result or {}).get("version")},
+    )
 
 
 @wizard.command("review-snapshot")
 @click.argument("unit_id", type=ID)
 @click.option("--version", "version", type=ID, default=None, help="Default: the latest.")
 @common
-def wizard_review_snapshot(ctx: click.Context, unit_id: int, version: int | None, actor: str | None, fmt: str,
-                           now: str | None) -> None:
+def wizard_review_snapshot(
+    ctx: click.Context, unit_id: int, version: int | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Review a snapshot (verified on read); pins its SHA-256 on step 3."""
     _ws_, wiz = _wiz(ctx, actor, unit_id, now)
     snap = wiz.review_snapshot(version)
@@ -167,8 +196,9 @@ def wizard_acknowledge(ctx: click.Context, unit_id: int, actor: str | None, fmt:
 @click.argument("unit_id", type=ID)
 @click.option("--title", "title", default=None, help="Your title, recorded with the attestation.")
 @common
-def wizard_submit(ctx: click.Context, unit_id: int, title: str | None, actor: str | None, fmt: str,
-                  now: str | None) -> None:
+def wizard_submit(
+    ctx: click.Context, unit_id: int, title: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Submit the certification to the state (the store's guards decide); records your attestation."""
     _ws_, wiz = _wiz(ctx, actor, unit_id, now)
     unit = wiz.submit(title)
@@ -202,8 +232,17 @@ def jobs() -> None:
 @click.option("--since", default=None, help="Queued on or after (ISO).")
 @click.option("--until", default=None, help="Queued on or before (ISO).")
 @common
-def jobs_list(ctx: click.Context, unit_id: int | None, status: str | None, title: str | None, since: str | None,
-              until: str | None, actor: str | None, fmt: str, now: str | None) -> None:
+def jobs_list(
+    ctx: click.Context,
+    unit_id: int | None,
+    status: str | None,
+    title: str | None,
+    since: str | None,
+    until: str | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """Jobs, newest first."""
     with _ws(ctx) as ws:
         rows = [j.as_dict() for j in ws.jobs(unit_id, status=status, title=title, since=since, until=until)]
@@ -270,15 +309,25 @@ def snapshot_take(ctx: click.Context, unit_id: int, wait: bool, actor: str | Non
         if wait:
             ws.run_pending(parse_now(now))
         job = ws.queue.get(job.id)
-    emit({"job": job.id, "title": job.title, "job_status": job.status,
-          "version": (job.result or {}).get("version"), **({"error": job.error} if job.error else {})}, fmt)
+    emit(
+        {
+            "job": job.id,
+            "title": job.title,
+            "job_status": job.status,
+            "version": (job.result or {}).get("version"),
+            **({"error": job.error} if job.error else {}),
+        },
+        fmt,
+    )
 
 
 @snapshot.command("verify")
 @click.argument("unit_id", type=ID)
 @click.argument("version", type=ID)
 @common
-def snapshot_verify(ctx: click.Context, unit_id: int, version: int, actor: str | None, fmt: str, now: str | None) -> None:
+def snapshot_verify(
+    ctx: click.Context, unit_id: int, version: int, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Check every file against the manifest and the SHA-256 the store registered (exit 1 naming what
     changed)."""
     with _ws(ctx) as ws:
@@ -290,8 +339,9 @@ def snapshot_verify(ctx: click.Context, unit_id: int, version: int, actor: str |
 @click.argument("unit_id", type=ID)
 @click.option("--round", "round_", type=ID, default=None, help="Default: the unit's current round.")
 @common
-def submissions(ctx: click.Context, unit_id: int, round_: int | None, actor: str | None, fmt: str,
-                now: str | None) -> None:
+def submissions(
+    ctx: click.Context, unit_id: int, round_: int | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """What each submission of a round rests on: the pinned snapshot (version, files verified now) and
     the run each step cites. Exit 1 when a pinned snapshot no longer verifies."""
     with _ws(ctx) as ws:
@@ -307,34 +357,69 @@ def submissions(ctx: click.Context, unit_id: int, round_: int | None, actor: str
 @click.argument("a", type=ID)
 @click.argument("b", type=ID)
 @common
-def snapshot_diff(ctx: click.Context, unit_id: int, a: int, b: int, actor: str | None, fmt: str, now: str | None) -> None:
+def snapshot_diff(
+    ctx: click.Context, unit_id: int, a: int, b: int, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Records added / removed / changed per table from version A to B."""
     with _ws(ctx) as ws:
         diff = ws.snapshot_store.diff(unit_id, a, b)
     if fmt == "json":
         emit(diff, fmt)
         return
-    emit([{"table": t, "added": len(d["added"]), "removed": len(d["removed"]), "changed": len(d["changed"])}
-          for t, d in diff.items()], fmt)
+    emit(
+        [
+            {"table": t, "added": len(d["added"]), "removed": len(d["removed"]), "changed": len(d["changed"])}
+            for t, d in diff.items()
+        ],
+        fmt,
+    )
 
 
 @cli.command("compare")
 @click.argument("unit_id", type=ID)
-@click.option("--records", is_flag=True, help="The records: missing / extra in the state copy, differing columns "
-              "with both values (default: counts per table).")
+@click.option(
+    "--records",
+    is_flag=True,
+    help="The records: missing / extra in the state copy, differing columns "
+    "with both values (default: counts per table).",
+)
 @click.option("--table", default=None, help="Only this table's records.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["missing in state", "extra in state", "different"]),
-              help="Only these kinds of difference (repeat for several).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["missing in state", "extra in state", "different"]),
+    help="Only these kinds of difference (repeat for several).",
+)
 @click.option("--page", type=click.IntRange(min=1, max=2**31 - 1), default=1, show_default=True)
 @click.option("--page-size", type=COUNT, default=0, help="Lines per page (0: all).")
-@click.option("--findings", is_flag=True, help="With --records --as USER: the findings of USER's latest state "
-              "validation report that touch each record.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the records (every page) to a .csv or .xlsx file.")
+@click.option(
+    "--findings",
+    is_flag=True,
+    help="With --records --as USER: the findings of USER's latest state validation report that touch each record.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the records (every page) to a .csv or .xlsx file.",
+)
 @common
-def compare_cmd(ctx: click.Context, unit_id: int, records: bool, table: str | None, kinds: tuple[str, ...],
-                page: int, page_size: int, findings: bool, output: Path | None, actor: str | None, fmt: str,
-                now: str | None) -> None:
+def compare_cmd(
+    ctx: click.Context,
+    unit_id: int,
+    records: bool,
+    table: str | None,
+    kinds: tuple[str, ...],
+    page: int,
+    page_size: int,
+    findings: bool,
+    output: Path | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     """District copy vs state copy for a unit: missing / extra in state, changed fields."""
     from certlib.services import differences as dif
     from certlib.services.compare import summary
@@ -382,8 +467,9 @@ def resync_cmd(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, no
 
 _FILTERS = [
     click.Option(["--name", "event_name"], default="", help="Event name contains."),
-    click.Option(["--school", "school_name"], default="",
-                 help="School name or school code contains (never a district's name)."),
+    click.Option(
+        ["--school", "school_name"], default="", help="School name or school code contains (never a district's name)."
+    ),
     click.Option(["--user-status", "user_statuses"], multiple=True, help="User status (repeat for several)."),
     click.Option(["--event-status", "event_statuses"], multiple=True, help="Event status (repeat for several)."),
     click.Option(["--due-after"], default=None),
@@ -393,8 +479,16 @@ _FILTERS = [
     click.Option(["--page"], type=click.IntRange(min=1, max=2**31 - 1), default=1),
     click.Option(["--page-size"], type=COUNT, default=0),
 ]
-MY_EVENT_COLUMNS = ["unit_id", "event_name", "school_name", "district", "user_status", "event_status", "due_date",
-                    "actions"]
+MY_EVENT_COLUMNS = [
+    "unit_id",
+    "event_name",
+    "school_name",
+    "district",
+    "user_status",
+    "event_status",
+    "due_date",
+    "actions",
+]
 
 
 def _filtered_events(ctx: click.Context, actor: str | None, fmt: str, now: str | None, **filters: Any) -> None:
@@ -415,16 +509,33 @@ def _install_events_filters() -> None:
 
     @click.pass_context
     def callback(ctx: click.Context, actor: str | None, fmt: str, now: str | None, **filters: Any) -> None:
-        defaults = {"event_name": "", "school_name": "", "user_statuses": (), "event_statuses": (), "due_after": None,
-                    "due_before": None, "year": None, "active_only": False, "page": 1, "page_size": 0}
-        if any(filters.get(k) != v and filters.get(k) is not None for k, v in defaults.items()
-               if not (v == () and not filters.get(k))):
+        defaults = {
+            "event_name": "",
+            "school_name": "",
+            "user_statuses": (),
+            "event_statuses": (),
+            "due_after": None,
+            "due_before": None,
+            "year": None,
+            "active_only": False,
+            "page": 1,
+            "page_size": 0,
+        }
+        if any(
+            filters.get(k) != v and filters.get(k) is not None
+            for k, v in defaults.items()
+            if not (v == () and not filters.get(k))
+        ):
             _filtered_events(ctx, actor, fmt, now, **filters)
         else:
             ctx.invoke(original, actor=actor, fmt=fmt, now=now)
 
-    cmd = click.Command("list", callback=callback, params=[*original.params, *_FILTERS],
-                        help=(original.help or "") + " With a filter: my events (one row per unit), filtered.")
+    cmd = click.Command(
+        "list",
+        callback=callback,
+        params=[*original.params, *_FILTERS],
+        help=(original.help or "") + " With a filter: my events (one row per unit), filtered.",
+    )
     events.add_command(cmd, "list")
 
 

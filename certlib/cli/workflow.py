@@ -45,14 +45,30 @@ def common(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _unit_out(unit: Any) -> dict[str, Any]:
-    return {"unit_id": unit.id, "event_id": unit.event_id, "district": unit.district_number,
-            "school": unit.school_code or "", "status": str(unit.status), "round": unit.round,
-            "own_due_date": unit.due_date.isoformat() if unit.due_date else None}
+    return {
+        "unit_id": unit.id,
+        "event_id": unit.event_id,
+        "district": unit.district_number,
+        "school": unit.school_code or "",
+        "status": str(unit.status),
+        "round": unit.round,
+        "own_due_date": unit.due_date.isoformat() if unit.due_date else None,
+    }
 
 
 EVENT_COLUMNS = ["id", "name", "status", "reporting_year", "category", "level", "end_date", "units"]
-UNIT_COLUMNS = ["unit_id", "event_id", "event_name", "district", "school", "user_status", "event_status",
-                "due_date", "round", "role"]
+UNIT_COLUMNS = [
+    "unit_id",
+    "event_id",
+    "event_name",
+    "district",
+    "school",
+    "user_status",
+    "event_status",
+    "due_date",
+    "round",
+    "role",
+]
 
 
 # ---- events ------------------------------------------------------------------------------------
@@ -88,24 +104,34 @@ def events_show(ctx: click.Context, event_id: int, actor: str | None, fmt: str, 
 
 
 def _event_fields(name, year, category, level, groups, start, opens, end, districts) -> dict[str, Any]:  # noqa: ANN001
-    fields = {"name": name, "reporting_year": year, "category_id": category, "level": level,
-              "groups": list(groups) or None, "start_date": start, "certification_opens": opens,
-              "end_date": end, "districts": list(districts) or None}
+    fields = {
+        "name": name,
+        "reporting_year": year,
+        "category_id": category,
+        "level": level,
+        "groups": list(groups) or None,
+        "start_date": start,
+        "certification_opens": opens,
+        "end_date": end,
+        "districts": list(districts) or None,
+    }
     return {k: v for k, v in fields.items() if v is not None}
 
 
 def event_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--name", default=None),
-        click.option("--year", "year", type=YEAR, default=None, help="Reporting year (2025 means 2024-25)."),
-        click.option("--category", default=None, help="Certification category id."),
-        click.option("--level", type=click.Choice(["district", "school"]), default=None),
-        click.option("--group", "groups", multiple=True, help="Validation group (repeatable)."),
-        click.option("--start", default=None, help="Start date (districts may review)."),
-        click.option("--opens", default=None, help="Certification opens on."),
-        click.option("--end", default=None, help="End (= due) date."),
-        click.option("--district", "districts", multiple=True, help="Limit to these districts (repeatable)."),
-    ]):
+    for opt in reversed(
+        [
+            click.option("--name", default=None),
+            click.option("--year", "year", type=YEAR, default=None, help="Reporting year (2025 means 2024-25)."),
+            click.option("--category", default=None, help="Certification category id."),
+            click.option("--level", type=click.Choice(["district", "school"]), default=None),
+            click.option("--group", "groups", multiple=True, help="Validation group (repeatable)."),
+            click.option("--start", default=None, help="Start date (districts may review)."),
+            click.option("--opens", default=None, help="Certification opens on."),
+            click.option("--end", default=None, help="End (= due) date."),
+            click.option("--district", "districts", multiple=True, help="Limit to these districts (repeatable)."),
+        ]
+    ):
         f = opt(f)
     return f
 
@@ -141,14 +167,25 @@ def _event_action(name: str, doc: str, call: Callable[[Store, str, int, datetime
         if event is None:
             emit({"id": event_id, "status": "(deleted)"}, fmt)
         else:
-            emit({"id": event.id, "name": event.name, "status": str(event.status),
-                  "end_date": event.end_date.isoformat()}, fmt)
+            emit(
+                {
+                    "id": event.id,
+                    "name": event.name,
+                    "status": str(event.status),
+                    "end_date": event.end_date.isoformat(),
+                },
+                fmt,
+            )
 
 
-_event_action("publish", "Publish (add right): units for every district/school in scope, alerts to members.",
-              lambda s, a, e, n: s.publish_event(a, e, n))
-_event_action("close", "Close (delete right): nobody may act on the event any more.",
-              lambda s, a, e, n: s.close_event(a, e, n))
+_event_action(
+    "publish",
+    "Publish (add right): units for every district/school in scope, alerts to members.",
+    lambda s, a, e, n: s.publish_event(a, e, n),
+)
+_event_action(
+    "close", "Close (delete right): nobody may act on the event any more.", lambda s, a, e, n: s.close_event(a, e, n)
+)
 _event_action("delete", "Delete an Unpublished event (delete right).", lambda s, a, e, n: s.delete_event(a, e, n))
 
 
@@ -156,7 +193,9 @@ _event_action("delete", "Delete an Unpublished event (delete right).", lambda s,
 @click.argument("event_id", type=ID)
 @click.option("--name", default=None, help="Name of the copy (default: '<name>-COPY').")
 @common
-def events_copy(ctx: click.Context, event_id: int, name: str | None, actor: str | None, fmt: str, now: str | None) -> None:
+def events_copy(
+    ctx: click.Context, event_id: int, name: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Copy an event into a new Unpublished one (add right)."""
     with _store(ctx) as store:
         event = store.copy_event(_actor(actor), event_id, parse_now(now), **({"name": name} if name else {}))
@@ -202,20 +241,32 @@ def units_show(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, no
     if fmt == "table":
         allowed = view.pop("allowed")
         emit({k: v for k, v in view.items()}, fmt)
-        emit([{"action": a["action"], "allowed": "yes" if a["allowed"] else "no", "why not": a["reason"] or ""}
-              for a in allowed], fmt)
+        emit(
+            [
+                {"action": a["action"], "allowed": "yes" if a["allowed"] else "no", "why not": a["reason"] or ""}
+                for a in allowed
+            ],
+            fmt,
+        )
     else:
         emit(view, fmt)
 
 
-def _transition(ctx: click.Context, action: str, unit_id: int, actor: str | None, fmt: str, now: str | None,
-                reason: str | None = None, due: str | None = None) -> None:
+def _transition(
+    ctx: click.Context,
+    action: str,
+    unit_id: int,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+    reason: str | None = None,
+    due: str | None = None,
+) -> None:
     with _store(ctx) as store:
         who = _actor(actor)
         if action == "request_recert":
             action = store.recert_action_for(who)
-        unit = store.transition(action, who, unit_id, parse_now(now), reason,
-                                due_date=_due(due))
+        unit = store.transition(action, who, unit_id, parse_now(now), reason, due_date=_due(due))
     emit({"action": action, **_unit_out(unit)}, fmt)
 
 
@@ -250,8 +301,10 @@ def recert() -> None:
     """Recertification: request (state approver or unit certifier), accept, deny."""
 
 
-DUE_HELP = ("The unit's own due date for the new round (YYYY-MM-DD; state). Default when the round starts after "
-            "the unit's due date: 14 days from today; the event's end date stays for every other unit.")
+DUE_HELP = (
+    "The unit's own due date for the new round (YYYY-MM-DD; state). Default when the round starts after "
+    "the unit's due date: 14 days from today; the event's end date stays for every other unit."
+)
 
 
 def _due(value: str | None) -> date | None:
@@ -268,8 +321,9 @@ def _due(value: str | None) -> date | None:
 @click.option("--reason", default=None, help="Why (required).")
 @click.option("--due", default=None, help=DUE_HELP)
 @common
-def recert_request(ctx: click.Context, unit_id: int, reason: str | None, due: str | None, actor: str | None,
-                   fmt: str, now: str | None) -> None:
+def recert_request(
+    ctx: click.Context, unit_id: int, reason: str | None, due: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """State approver: send back for recertification; district certifier: ask the state to."""
     _transition(ctx, "request_recert", unit_id, actor, fmt, now, reason, due)
 
@@ -279,8 +333,9 @@ def recert_request(ctx: click.Context, unit_id: int, reason: str | None, due: st
 @click.option("--reason", default=None)
 @click.option("--due", default=None, help=DUE_HELP)
 @common
-def recert_accept(ctx: click.Context, unit_id: int, reason: str | None, due: str | None, actor: str | None,
-                  fmt: str, now: str | None) -> None:
+def recert_accept(
+    ctx: click.Context, unit_id: int, reason: str | None, due: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Accept a district's recertification request (state approver)."""
     _transition(ctx, "accept_request", unit_id, actor, fmt, now, reason, due)
 
@@ -289,8 +344,9 @@ def recert_accept(ctx: click.Context, unit_id: int, reason: str | None, due: str
 @click.argument("unit_id", type=ID)
 @click.option("--reason", default=None, help="Why (required).")
 @common
-def recert_deny(ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str,
-                now: str | None) -> None:
+def recert_deny(
+    ctx: click.Context, unit_id: int, reason: str | None, actor: str | None, fmt: str, now: str | None
+) -> None:
     """Deny a district's recertification request (state approver); the unit returns to its prior status."""
     _transition(ctx, "deny_request", unit_id, actor, fmt, now, reason)
 
@@ -309,9 +365,23 @@ def progress() -> None:
 def progress_show(ctx: click.Context, unit_id: int, actor: str | None, fmt: str, now: str | None) -> None:
     with _store(ctx) as store:
         steps = store.progress(_actor(actor), unit_id)
-    emit([{"step": p.step, "status": str(p.status), "fatal": p.fatal_seen, "error": p.error_seen,
-           "warnings": p.warnings, "acknowledged": p.warnings_acknowledged, "snapshot": p.snapshot_sha256 or "",
-           "run": p.evidence_id, "round": p.round} for p in sorted(steps.values(), key=lambda p: p.step)], fmt)
+    emit(
+        [
+            {
+                "step": p.step,
+                "status": str(p.status),
+                "fatal": p.fatal_seen,
+                "error": p.error_seen,
+                "warnings": p.warnings,
+                "acknowledged": p.warnings_acknowledged,
+                "snapshot": p.snapshot_sha256 or "",
+                "run": p.evidence_id,
+                "round": p.round,
+            }
+            for p in sorted(steps.values(), key=lambda p: p.step)
+        ],
+        fmt,
+    )
 
 
 # ---- Message Center ----------------------------------------------------------------------------
@@ -328,10 +398,24 @@ def messages() -> None:
 def messages_list(ctx: click.Context, unread: bool, actor: str | None, fmt: str, now: str | None) -> None:
     with _store(ctx) as store:
         alerts = store.messages(_actor(actor), unread)
-    emit([{"id": a.id, "required": "!" if a.required else "", "read": a.read, "process": a.process,
-           "name": a.text, "posted": a.posted_at[:10], "due": a.due_date.isoformat() if a.due_date else "",
-           "kind": a.kind, "unit": a.unit_id} for a in alerts], fmt,
-         ["id", "required", "read", "process", "name", "posted", "due", "unit"])
+    emit(
+        [
+            {
+                "id": a.id,
+                "required": "!" if a.required else "",
+                "read": a.read,
+                "process": a.process,
+                "name": a.text,
+                "posted": a.posted_at[:10],
+                "due": a.due_date.isoformat() if a.due_date else "",
+                "kind": a.kind,
+                "unit": a.unit_id,
+            }
+            for a in alerts
+        ],
+        fmt,
+        ["id", "required", "read", "process", "name", "posted", "due", "unit"],
+    )
     # a Process Alert leads to its unit's wizard: `certlib wizard status UNIT --as USER`
 
 
@@ -372,18 +456,32 @@ def audit() -> None:
 @click.option("--unit", "unit_id", type=ID, default=None)
 @click.option("--limit", type=COUNT, default=None, help="Only the last N rows.")
 @common
-def audit_list(ctx: click.Context, event_id: int | None, unit_id: int | None, limit: int | None,
-               actor: str | None, fmt: str, now: str | None) -> None:
+def audit_list(
+    ctx: click.Context,
+    event_id: int | None,
+    unit_id: int | None,
+    limit: int | None,
+    actor: str | None,
+    fmt: str,
+    now: str | None,
+) -> None:
     with _store(ctx) as store:
         rows = [r.as_dict() for r in store.audit_rows(event_id, unit_id, limit)]
     if fmt == "table":
         rows = [{**{k: "" if v is None else v for k, v in r.items()}, "hash": r["hash"][:12]} for r in rows]
-    emit(rows, fmt, ["id", "at", "actor", "event_id", "unit_id", "action", "from_status", "to_status", "reason", "hash"])
+    emit(
+        rows, fmt, ["id", "at", "actor", "event_id", "unit_id", "action", "from_status", "to_status", "reason", "hash"]
+    )
 
 
 @audit.command("verify")
-@click.option("--anchor", "anchor", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Anchor file written outside the store (default: $CERTLIB_AUDIT_ANCHOR if it exists).")
+@click.option(
+    "--anchor",
+    "anchor",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Anchor file written outside the store (default: $CERTLIB_AUDIT_ANCHOR if it exists).",
+)
 @common
 def audit_verify(ctx: click.Context, anchor: Path | None, actor: str | None, fmt: str, now: str | None) -> None:
     """Walk the chain (MACs with the audit key), check the anchors and replay units/submissions; exit 1
@@ -393,12 +491,23 @@ def audit_verify(ctx: click.Context, anchor: Path | None, actor: str | None, fmt
     with _store(ctx) as store:
         result = store.verify_audit(anchor)
     if not result.ok:
-        where = f"audit chain broken at row {result.first_bad_row}" if result.first_bad_row else "audit log does not verify"
+        where = (
+            f"audit chain broken at row {result.first_bad_row}" if result.first_bad_row else "audit log does not verify"
+        )
         raise AuditChainError(f"{where}: {result.problem}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    emit({"ok": True, "rows": result.rows, "keyed": result.keyed, "anchors": result.anchors,
-          "units": result.units, "submissions": result.submissions}, fmt)
+    emit(
+        {
+            "ok": True,
+            "rows": result.rows,
+            "keyed": result.keyed,
+            "anchors": result.anchors,
+            "units": result.units,
+            "submissions": result.submissions,
+        },
+        fmt,
+    )
 
 
 @audit.command("anchor")
@@ -438,9 +547,19 @@ def people_list(ctx: click.Context, actor: str | None, fmt: str, now: str | None
         rows = []
         for u in store.users():
             mine = [m for m in ms if m.user_id == u.id]
-            rows.append({"id": u.id, "name": u.name, "level": u.level, "district": u.district_number or "",
-                         "school": u.school_code or "", "rights": ",".join(sorted(u.rights)),
-                         "memberships": "; ".join(
-                             f"{m.category_id}:{m.role}{'(primary)' if m.primary else ''}"
-                             f"{'@' + ','.join(m.schools) if m.schools else ''}" for m in mine)})
+            rows.append(
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "level": u.level,
+                    "district": u.district_number or "",
+                    "school": u.school_code or "",
+                    "rights": ",".join(sorted(u.rights)),
+                    "memberships": "; ".join(
+                        f"{m.category_id}:{m.role}{'(primary)' if m.primary else ''}"
+                        f"{'@' + ','.join(m.schools) if m.schools else ''}"
+                        for m in mine
+                    ),
+                }
+            )
     emit(rows, fmt)

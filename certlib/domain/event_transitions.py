@@ -76,11 +76,16 @@ def _end_later(ctx: EventContext) -> str | None:
 
 
 FIELDS_KNOWN = Guard("known fields", _fields_known, "Only the event's own fields can be set.")
-DETAILS_VALID = Guard("details complete and dates in order", _details_valid,
-                      "Fill in every event detail, with the start date, the certification opening date and the "
-                      "due date in that order.")
-CATEGORY_LEVEL_FIXED = Guard("category, level and districts fixed once published", _category_level_fixed,
-                             "The category, level and districts cannot change once the event is published.")
+DETAILS_VALID = Guard(
+    "details complete and dates in order",
+    _details_valid,
+    "Fill in every event detail, with the start date, the certification opening date and the due date in that order.",
+)
+CATEGORY_LEVEL_FIXED = Guard(
+    "category, level and districts fixed once published",
+    _category_level_fixed,
+    "The category, level and districts cannot change once the event is published.",
+)
 END_LATER = Guard("end date extended", _end_later, "Choose a new end date after the current one.")
 
 
@@ -119,16 +124,22 @@ EVENT_TRANSITIONS_BY_ACTION: dict[str, EventTransition] = {t.action: t for t in 
 def event_refusal(t: EventTransition, ctx: EventContext) -> str | None:
     """Why ``t`` may not happen (right, then status, then guards), or None."""
     if not ctx.actor.is_state:
-        return Why(f"missing right: {t.action} on events needs a state user with the {t.right} right",
-                   "Only state users manage certification events.")
+        return Why(
+            f"missing right: {t.action} on events needs a state user with the {t.right} right",
+            "Only state users manage certification events.",
+        )
     if t.right not in ctx.actor.rights:
-        return Why(f"missing right: {t.right} on certification events",
-                   f"You need the {t.right} right on certification events to {t.action} an event.")
+        return Why(
+            f"missing right: {t.right} on certification events",
+            f"You need the {t.right} right on certification events to {t.action} an event.",
+        )
     status = ctx.event.status if ctx.event is not None else None
     if status not in t.from_statuses:
         allowed = ", ".join(sorted(s for s in t.from_statuses if s is not None)) or "(new event)"
-        return Why(f"wrong status: allowed only from {allowed}",
-                   f"Not possible while the event is {status or 'not created yet'}.")
+        return Why(
+            f"wrong status: allowed only from {allowed}",
+            f"Not possible while the event is {status or 'not created yet'}.",
+        )
     for guard in t.guards:
         failed = guard.failure(ctx)
         if failed:
@@ -141,7 +152,9 @@ def decide_event(action: str, ctx: EventContext) -> EventStatus | str:
     t = EVENT_TRANSITIONS_BY_ACTION.get(action)
     status = ctx.event.status if ctx.event is not None else None
     if t is None:
-        raise Refused(action, ctx.actor.id, status, f"unknown event action; known: {', '.join(EVENT_TRANSITIONS_BY_ACTION)}")
+        raise Refused(
+            action, ctx.actor.id, status, f"unknown event action; known: {', '.join(EVENT_TRANSITIONS_BY_ACTION)}"
+        )
     why = event_refusal(t, ctx)
     if why:
         raise Refused(f"{action} event", ctx.actor.id, status, why)

@@ -130,15 +130,18 @@ def _event_live(ctx: ExceptionContext) -> str | None:
 
 def _finding_listed(ctx: ExceptionContext) -> str | None:
     if ctx.record_key and not ctx.finding_on_record:
-        return (f"no run of unit {ctx.unit.id} listed {ctx.rule_id} {ctx.record_key}: name a finding a run reported "
-                f"(certlib history {ctx.unit.id} --changes)")
+        return (
+            f"no run of unit {ctx.unit.id} listed {ctx.rule_id} {ctx.record_key}: name a finding a run reported "
+            f"(certlib history {ctx.unit.id} --changes)"
+        )
     return None
 
 
 def _fatal_by_record(ctx: ExceptionContext) -> str | None:
     if ctx.severity == "fatal" and not ctx.record_key:
-        return (f"{ctx.rule_id} is a fatal rule: it can only be excepted record by record (--record KEY), "
-                "never as a whole")
+        return (
+            f"{ctx.rule_id} is a fatal rule: it can only be excepted record by record (--record KEY), never as a whole"
+        )
     return None
 
 
@@ -176,28 +179,45 @@ STATE_APPROVER = frozenset({"state approver"})
 #: The sentence a person reads when each guard fails, kept beside the guards (the technical form,
 #: ``guard '<name>' failed: <detail>``, stays in the exception message and the log).
 RULE_IN_PACK = ("rule in the pack", _known_rule, "This rule is not in the rule pack.")
-FINDING_ON_RECORD = ("finding on record", _finding_listed,
-                     "Pick a finding that a validation run of this unit reported.")
+FINDING_ON_RECORD = (
+    "finding on record",
+    _finding_listed,
+    "Pick a finding that a validation run of this unit reported.",
+)
 NOTE_TEXT = ("note text given", _text_given, "Enter the note's text.")
 EVENT_OPEN = ("event not closed", _event_live, "This event is closed: its exceptions can no longer change.")
 REQUEST_REASON = ("reason given", _text_given, "Enter a reason for the exception.")
 DECISION_REASON = ("reason given", _text_given, "Enter a reason for your decision.")
-FATAL_BY_RECORD = ("fatal rules record by record", _fatal_by_record,
-                   "A fatal rule can only be excepted record by record: pick the record.")
-NO_OPEN_REQUEST = ("no open request", _no_open_request,
-                   "An exception for this finding is already requested or approved.")
+FATAL_BY_RECORD = (
+    "fatal rules record by record",
+    _fatal_by_record,
+    "A fatal rule can only be excepted record by record: pick the record.",
+)
+NO_OPEN_REQUEST = (
+    "no open request",
+    _no_open_request,
+    "An exception for this finding is already requested or approved.",
+)
 REQUEST_PENDING = ("request pending", _pending, "This request was already decided.")
 EXPIRY_AHEAD = ("expiry ahead", _expiry_ahead, "Choose an expiry date that is not in the past.")
 
-EXCEPTION_ACTIONS: dict[str, ExceptionAction] = {a.action: a for a in (
-    ExceptionAction("note", DISTRICT | STATE_APPROVER | {"state reviewer"},
-                    (RULE_IN_PACK, FINDING_ON_RECORD, NOTE_TEXT)),
-    ExceptionAction("request", DISTRICT,
-                    (RULE_IN_PACK, EVENT_OPEN, FINDING_ON_RECORD, REQUEST_REASON, FATAL_BY_RECORD, NO_OPEN_REQUEST)),
-    ExceptionAction("approve", STATE_APPROVER,
-                    (EVENT_OPEN, REQUEST_PENDING, DECISION_REASON, FATAL_BY_RECORD, EXPIRY_AHEAD)),
-    ExceptionAction("reject", STATE_APPROVER, (REQUEST_PENDING, DECISION_REASON)),
-)}
+EXCEPTION_ACTIONS: dict[str, ExceptionAction] = {
+    a.action: a
+    for a in (
+        ExceptionAction(
+            "note", DISTRICT | STATE_APPROVER | {"state reviewer"}, (RULE_IN_PACK, FINDING_ON_RECORD, NOTE_TEXT)
+        ),
+        ExceptionAction(
+            "request",
+            DISTRICT,
+            (RULE_IN_PACK, EVENT_OPEN, FINDING_ON_RECORD, REQUEST_REASON, FATAL_BY_RECORD, NO_OPEN_REQUEST),
+        ),
+        ExceptionAction(
+            "approve", STATE_APPROVER, (EVENT_OPEN, REQUEST_PENDING, DECISION_REASON, FATAL_BY_RECORD, EXPIRY_AHEAD)
+        ),
+        ExceptionAction("reject", STATE_APPROVER, (REQUEST_PENDING, DECISION_REASON)),
+    )
+}
 
 
 def decide_exception(action: str, ctx: ExceptionContext) -> None:
@@ -210,9 +230,13 @@ def decide_exception(action: str, ctx: ExceptionContext) -> None:
         raise Refused(label, ctx.actor.id, None, scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit))
     if ctx.role.kind not in spec.roles:
         who = " or ".join(sorted(spec.roles))
-        raise Refused(label, ctx.actor.id, None,
-                      f"missing right: only the unit's {who} may {action}; {ctx.actor.id} is {ctx.role.kind}",
-                      says=f"Only the unit's {who} can {action} here; you are its {ctx.role.kind}.")
+        raise Refused(
+            label,
+            ctx.actor.id,
+            None,
+            f"missing right: only the unit's {who} may {action}; {ctx.actor.id} is {ctx.role.kind}",
+            says=f"Only the unit's {who} can {action} here; you are its {ctx.role.kind}.",
+        )
     for name, guard, sentence in spec.guards:
         why = guard(ctx)
         if why:

@@ -34,8 +34,10 @@ def check_user_id(value: object, where: str = "user") -> str:
     """``value`` as a user id, or a :class:`DataError` naming ``where`` and what is allowed."""
     text = str(value)
     if not _USER_ID.fullmatch(text) or ".." in text:
-        raise DataError(f"{where}: user id {text!r} is not allowed: use 1-128 letters, digits and . _ @ + - "
-                        "(starting with a letter or digit, no '..')")
+        raise DataError(
+            f"{where}: user id {text!r} is not allowed: use 1-128 letters, digits and . _ @ + - "
+            "(starting with a letter or digit, no '..')"
+        )
     return text
 
 
@@ -43,8 +45,10 @@ def check_code(value: object, kind: str, where: str) -> str:
     """``value`` as a district number or school code (``kind`` says which), or a :class:`DataError`."""
     text = str(value)
     if not _CODE.fullmatch(text):
-        raise DataError(f"{where}: {kind} {text!r} is not allowed: use 1-32 letters, digits, _ and - "
-                        "(starting with a letter or digit)")
+        raise DataError(
+            f"{where}: {kind} {text!r} is not allowed: use 1-32 letters, digits, _ and - "
+            "(starting with a letter or digit)"
+        )
     return text
 
 

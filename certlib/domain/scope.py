@@ -80,11 +80,15 @@ def scope_refusal(user: User, memberships: Iterable[Membership], event: Event, u
     """Why ``user`` has no role on ``unit``: no membership in the category at all, or one outside scope."""
     in_category = [m for m in memberships if m.user_id == user.id and m.category_id == event.category_id]
     if not in_category:
-        return Why(f"missing right: {user.id} has no membership in category {event.category_id}",
-                   "You have no role in this event's category.")
+        return Why(
+            f"missing right: {user.id} has no membership in category {event.category_id}",
+            "You have no role in this event's category.",
+        )
     where = f"school {unit.school_code}" if unit.school_code else f"district {unit.district_number}"
-    return Why(f"outside scope: {user.id}'s membership in category {event.category_id} does not cover {where}",
-               f"This {'school' if unit.school_code else 'district'} is outside the districts and schools you work with.")
+    return Why(
+        f"outside scope: {user.id}'s membership in category {event.category_id} does not cover {where}",
+        f"This {'school' if unit.school_code else 'district'} is outside the districts and schools you work with.",
+    )
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,7 @@ class UnitMembers:
     state_approvers: frozenset[str]
 
 
-def unit_members(
-    users: dict[str, User], memberships: Iterable[Membership], event: Event, unit: Unit
-) -> UnitMembers:
+def unit_members(users: dict[str, User], memberships: Iterable[Membership], event: Event, unit: Unit) -> UnitMembers:
     """Compute the members of ``unit`` from every membership of the event's category."""
     members: set[str] = set()
     certifiers: set[str] = set()

@@ -122,11 +122,15 @@ def snapshot_pinned(ctx: UnitContext) -> str | None:
     if p is None or not p.snapshot_sha256:
         return "no snapshot reviewed in step 3 Snapshot Validation"
     if p.snapshot_sha256 not in ctx.snapshots:
-        return (f"snapshot {p.snapshot_sha256[:12]}... is not a registered snapshot of unit {ctx.unit.id}'s current "
-                "state data (never registered, or taken before the last resync)")
+        return (
+            f"snapshot {p.snapshot_sha256[:12]}... is not a registered snapshot of unit {ctx.unit.id}'s current "
+            "state data (never registered, or taken before the last resync)"
+        )
     if p.snapshot_sha256 != ctx.snapshots[-1]:
-        return (f"a newer snapshot of unit {ctx.unit.id} holds other data than the one reviewed in step 3: "
-                "review the latest snapshot")
+        return (
+            f"a newer snapshot of unit {ctx.unit.id} holds other data than the one reviewed in step 3: "
+            "review the latest snapshot"
+        )
     return None
 
 
@@ -155,28 +159,46 @@ def every_certifier_certified(ctx: UnitContext) -> str | None:
     return None
 
 
-EVENT_NOT_CLOSED = Guard("event not closed", event_not_closed,
-                         "This event is closed: its certifications can no longer change.")
-WINDOW_OPEN = Guard("certification window open", window_open,
-                    "Certification is not open now: submit between the event's opening date and its due date.")
-NOT_YET_SUBMITTED = Guard("not yet submitted in this round", not_yet_submitted,
-                          "You already submitted this certification.")
-STEPS_COMPLETED = Guard("steps 1-3 COMPLETED", steps_completed,
-                        "Complete steps 1 to 3 of the wizard before submitting.")
-NO_FATAL = Guard("no fatal or rule error", no_fatal_or_error,
-                 "Fix the fatal findings (and any rule that could not run) before submitting.")
-WARNINGS_ACK = Guard("warnings acknowledged", warnings_acknowledged,
-                     "Acknowledge the warnings of each step before submitting.")
-SNAPSHOT_PINNED = Guard("snapshot pinned", snapshot_pinned,
-                        "Review the latest state snapshot in step 3 before submitting.")
-EVIDENCE_ON_RECORD = Guard("steps backed by runs on record", evidence_on_record,
-                           "Run the validations of steps 1 to 3 again: the data changed since they ran.")
+EVENT_NOT_CLOSED = Guard(
+    "event not closed", event_not_closed, "This event is closed: its certifications can no longer change."
+)
+WINDOW_OPEN = Guard(
+    "certification window open",
+    window_open,
+    "Certification is not open now: submit between the event's opening date and its due date.",
+)
+NOT_YET_SUBMITTED = Guard(
+    "not yet submitted in this round", not_yet_submitted, "You already submitted this certification."
+)
+STEPS_COMPLETED = Guard(
+    "steps 1-3 COMPLETED", steps_completed, "Complete steps 1 to 3 of the wizard before submitting."
+)
+NO_FATAL = Guard(
+    "no fatal or rule error",
+    no_fatal_or_error,
+    "Fix the fatal findings (and any rule that could not run) before submitting.",
+)
+WARNINGS_ACK = Guard(
+    "warnings acknowledged", warnings_acknowledged, "Acknowledge the warnings of each step before submitting."
+)
+SNAPSHOT_PINNED = Guard(
+    "snapshot pinned", snapshot_pinned, "Review the latest state snapshot in step 3 before submitting."
+)
+EVIDENCE_ON_RECORD = Guard(
+    "steps backed by runs on record",
+    evidence_on_record,
+    "Run the validations of steps 1 to 3 again: the data changed since they ran.",
+)
 REASON_GIVEN = Guard("reason required", reason_given, "Enter a reason for the recertification request.")
 DENIAL_REASON_GIVEN = Guard("reason required", reason_given, "Enter a reason for denying the request.")
-EVERY_CERTIFIER = Guard("every certifier certified", every_certifier_certified,
-                        "Every certifier of this unit must submit before recertification can be requested.")
-DUE_DATE_AHEAD = Guard("new due date not in the past", due_date_ahead,
-                       "Choose a new due date for this unit that is today or later.")
+EVERY_CERTIFIER = Guard(
+    "every certifier certified",
+    every_certifier_certified,
+    "Every certifier of this unit must submit before recertification can be requested.",
+)
+DUE_DATE_AHEAD = Guard(
+    "new due date not in the past", due_date_ahead, "Choose a new due date for this unit that is today or later."
+)
 
 
 # ---- targets -----------------------------------------------------------------------------------
@@ -217,35 +239,57 @@ class Transition:
 
 UNIT_TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        "submit", "Submit Certification to State", "certifier",
-        frozenset({S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), after_submit,
-        (WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, EVIDENCE_ON_RECORD, NO_FATAL, WARNINGS_ACK,
-         SNAPSHOT_PINNED),
+        "submit",
+        "Submit Certification to State",
+        "certifier",
+        frozenset({S.IN_PROGRESS, S.RECERT_IN_PROGRESS}),
+        after_submit,
+        (WINDOW_OPEN, NOT_YET_SUBMITTED, STEPS_COMPLETED, EVIDENCE_ON_RECORD, NO_FATAL, WARNINGS_ACK, SNAPSHOT_PINNED),
     ),
     Transition(
-        "approve", "Approve", "state approver",
-        frozenset({S.SENT, S.IN_PROGRESS, S.RECERT_IN_PROGRESS}), S.APPROVED,
+        "approve",
+        "Approve",
+        "state approver",
+        frozenset({S.SENT, S.IN_PROGRESS, S.RECERT_IN_PROGRESS}),
+        S.APPROVED,
         (),
     ),
     Transition(
-        "request_recert_state", "Request Recertification (state)", "state approver",
-        frozenset({S.SENT, S.APPROVED}), S.RECERT_IN_PROGRESS,
-        (REASON_GIVEN, DUE_DATE_AHEAD), new_round=True,
+        "request_recert_state",
+        "Request Recertification (state)",
+        "state approver",
+        frozenset({S.SENT, S.APPROVED}),
+        S.RECERT_IN_PROGRESS,
+        (REASON_GIVEN, DUE_DATE_AHEAD),
+        new_round=True,
     ),
     Transition(
-        "request_recert_district", "Request Recertification from State", "certifier",
-        frozenset({S.SENT, S.APPROVED}), S.RECERT_REQUESTED,
-        (EVERY_CERTIFIER, REASON_GIVEN), records_request=True,
+        "request_recert_district",
+        "Request Recertification from State",
+        "certifier",
+        frozenset({S.SENT, S.APPROVED}),
+        S.RECERT_REQUESTED,
+        (EVERY_CERTIFIER, REASON_GIVEN),
+        records_request=True,
     ),
     Transition(
-        "accept_request", "Accept Recertification Request", "state approver",
-        frozenset({S.RECERT_REQUESTED}), S.RECERT_IN_PROGRESS,
-        (DUE_DATE_AHEAD,), new_round=True, clears_request=True,
+        "accept_request",
+        "Accept Recertification Request",
+        "state approver",
+        frozenset({S.RECERT_REQUESTED}),
+        S.RECERT_IN_PROGRESS,
+        (DUE_DATE_AHEAD,),
+        new_round=True,
+        clears_request=True,
     ),
     Transition(
-        "deny_request", "Deny Recertification Request", "state approver",
-        frozenset({S.RECERT_REQUESTED}), before_request,
-        (DENIAL_REASON_GIVEN,), clears_request=True,
+        "deny_request",
+        "Deny Recertification Request",
+        "state approver",
+        frozenset({S.RECERT_REQUESTED}),
+        before_request,
+        (DENIAL_REASON_GIVEN,),
+        clears_request=True,
     ),
 )
 
@@ -267,16 +311,19 @@ def refusal(t: Transition, ctx: UnitContext) -> str | None:
     if ctx.role is None:
         return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
     if ctx.role.kind != t.actor_role:
-        return Why(f"missing right: {t.label} needs the {t.actor_role} role; {ctx.actor.id} is {ctx.role.kind}",
-                   f"Only the unit's {t.actor_role}s can do this ({t.label}); you are its {ctx.role.kind}.")
+        return Why(
+            f"missing right: {t.label} needs the {t.actor_role} role; {ctx.actor.id} is {ctx.role.kind}",
+            f"Only the unit's {t.actor_role}s can do this ({t.label}); you are its {ctx.role.kind}.",
+        )
     for guard in UNIT_PRECONDITIONS:
         failed = guard.failure(ctx)
         if failed:
             return failed
     if ctx.unit.status not in t.from_statuses:
         allowed = ", ".join(sorted(t.from_statuses))
-        return Why(f"wrong status: allowed only from {allowed}",
-                   f"Not possible while the certification is {ctx.unit.status}.")
+        return Why(
+            f"wrong status: allowed only from {allowed}", f"Not possible while the certification is {ctx.unit.status}."
+        )
     for guard in t.guards:
         failed = guard.failure(ctx)
         if failed:

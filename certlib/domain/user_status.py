@@ -50,10 +50,15 @@ def _is_state(f: UserFacts) -> bool:
 
 USER_STATUS_TABLE: tuple[UserStatusRow, ...] = (
     UserStatusRow("state", "a state user (walks no wizard)", _is_state, UserStatus.NA),
-    UserStatusRow("reviewer", "closed the wizard in the current round", lambda f: f.role == "reviewer" and f.closed,
-                  UserStatus.CLOSED),
-    UserStatusRow("reviewer", "has not closed the wizard in the current round", lambda f: f.role == "reviewer",
-                  UserStatus.OPEN),
+    UserStatusRow(
+        "reviewer",
+        "closed the wizard in the current round",
+        lambda f: f.role == "reviewer" and f.closed,
+        UserStatus.CLOSED,
+    ),
+    UserStatusRow(
+        "reviewer", "has not closed the wizard in the current round", lambda f: f.role == "reviewer", UserStatus.OPEN
+    ),
     UserStatusRow("certifier", "unit Approved by State", lambda f: f.unit_status == S.APPROVED, UserStatus.CERTIFIED),
     UserStatusRow(
         "certifier",
@@ -125,13 +130,18 @@ ROW_ACTION_TABLE: tuple[RowActionRow, ...] = (
     RowActionRow("a state user (no wizard)", _is_state, None),
     RowActionRow("the event is closed", lambda f: not f.event_live, RowAction.REVIEW),
     RowActionRow("the event has not started", lambda f: not f.started, RowAction.REVIEW),
-    RowActionRow("the unit is not open for submission (sent, approved, request pending)",
-                 lambda f: f.unit_status not in OPEN_FOR_SUBMISSION, RowAction.REVIEW),
+    RowActionRow(
+        "the unit is not open for submission (sent, approved, request pending)",
+        lambda f: f.unit_status not in OPEN_FOR_SUBMISSION,
+        RowAction.REVIEW,
+    ),
     RowActionRow("past the unit's due date", lambda f: f.overdue, RowAction.REVIEW),
-    RowActionRow("a certifier who submitted in this round", lambda f: f.role == "certifier" and f.submitted,
-                 RowAction.REVIEW),
-    RowActionRow("a reviewer who closed the wizard in this round", lambda f: f.role == "reviewer" and f.closed,
-                 RowAction.REVIEW),
+    RowActionRow(
+        "a certifier who submitted in this round", lambda f: f.role == "certifier" and f.submitted, RowAction.REVIEW
+    ),
+    RowActionRow(
+        "a reviewer who closed the wizard in this round", lambda f: f.role == "reviewer" and f.closed, RowAction.REVIEW
+    ),
     RowActionRow("the user can still certify / review", lambda f: True, RowAction.START),
 )
 

@@ -38,16 +38,20 @@ CLOSE_STEP = 4
 
 def _open_for_resync(ctx: UnitContext) -> str | None:
     if ctx.unit.status not in OPEN_FOR_SUBMISSION:
-        return (f"unit {ctx.unit.id} is {ctx.unit.status}: a resync would change the data under its certification; "
-                "request recertification first")
+        return (
+            f"unit {ctx.unit.id} is {ctx.unit.status}: a resync would change the data under its certification; "
+            "request recertification first"
+        )
     return None
 
 
 def _nobody_submitted(ctx: UnitContext) -> str | None:
     if ctx.submitted:
         who = ", ".join(sorted(ctx.submitted))
-        return (f"{who} already submitted round {ctx.unit.round} on the current data: finish the round (or have it "
-                "sent back for recertification) before a resync changes the data under that submission")
+        return (
+            f"{who} already submitted round {ctx.unit.round} on the current data: finish the round (or have it "
+            "sent back for recertification) before a resync changes the data under that submission"
+        )
     return None
 
 
@@ -59,19 +63,30 @@ def _step3_completed(ctx: UnitContext) -> str | None:
     return None
 
 
-UNIT_OPEN = Guard("unit open for submission", _open_for_resync,
-                  "This certification was already sent to the state: request recertification before a resync.")
-NOBODY_SUBMITTED = Guard("nobody submitted in this round", _nobody_submitted,
-                         "Someone already submitted this round: a resync would change the data under their submission.")
+UNIT_OPEN = Guard(
+    "unit open for submission",
+    _open_for_resync,
+    "This certification was already sent to the state: request recertification before a resync.",
+)
+NOBODY_SUBMITTED = Guard(
+    "nobody submitted in this round",
+    _nobody_submitted,
+    "Someone already submitted this round: a resync would change the data under their submission.",
+)
 STEP3_COMPLETED = Guard("step 3 COMPLETED", _step3_completed, "Review the state snapshot in step 3 before closing.")
 #: Checked for every wizard action after the role (the event is live, the review window has begun).
-EVENT_LIVE = Guard("event not closed", lambda ctx: (None if ctx.event.status in LIVE_EVENT
-                                                    else f"event {ctx.event.id} is {ctx.event.status}"),
-                   "This event is closed: its certifications can no longer change.")
-REVIEW_WINDOW_OPEN = Guard("review window open",
-                           lambda ctx: (None if ctx.now.date() >= ctx.event.start_date
-                                        else f"the event starts {ctx.event.start_date.isoformat()}"),
-                           "This event has not started yet.")
+EVENT_LIVE = Guard(
+    "event not closed",
+    lambda ctx: None if ctx.event.status in LIVE_EVENT else f"event {ctx.event.id} is {ctx.event.status}",
+    "This event is closed: its certifications can no longer change.",
+)
+REVIEW_WINDOW_OPEN = Guard(
+    "review window open",
+    lambda ctx: (
+        None if ctx.now.date() >= ctx.event.start_date else f"the event starts {ctx.event.start_date.isoformat()}"
+    ),
+    "This event has not started yet.",
+)
 
 
 @dataclass(frozen=True)
@@ -86,17 +101,30 @@ class WizardRight:
 
 
 WIZARD_RIGHTS: tuple[WizardRight, ...] = (
-    WizardRight("run_report", "Generate Report", WALKERS,
-                "only the unit's reviewers and certifiers walk the wizard"),
-    WizardRight("take_snapshot", "Take / Retake State Snapshot", WALKERS | STATE,
-                "only the unit's reviewers and certifiers, and the state's members of the category, take snapshots"),
-    WizardRight("review_snapshot", "Review State Snapshot", WALKERS,
-                "only the unit's reviewers and certifiers walk the wizard"),
-    WizardRight("resync", "Resync district data to the state", frozenset({"certifier"}),
-                "a resync changes the state's data; reviewers can only view event data",
-                (UNIT_OPEN, NOBODY_SUBMITTED)),
-    WizardRight("close", "Close", frozenset({"reviewer"}),
-                "certifiers finish the wizard by submitting (step 4)", (STEP3_COMPLETED,)),
+    WizardRight("run_report", "Generate Report", WALKERS, "only the unit's reviewers and certifiers walk the wizard"),
+    WizardRight(
+        "take_snapshot",
+        "Take / Retake State Snapshot",
+        WALKERS | STATE,
+        "only the unit's reviewers and certifiers, and the state's members of the category, take snapshots",
+    ),
+    WizardRight(
+        "review_snapshot", "Review State Snapshot", WALKERS, "only the unit's reviewers and certifiers walk the wizard"
+    ),
+    WizardRight(
+        "resync",
+        "Resync district data to the state",
+        frozenset({"certifier"}),
+        "a resync changes the state's data; reviewers can only view event data",
+        (UNIT_OPEN, NOBODY_SUBMITTED),
+    ),
+    WizardRight(
+        "close",
+        "Close",
+        frozenset({"reviewer"}),
+        "certifiers finish the wizard by submitting (step 4)",
+        (STEP3_COMPLETED,),
+    ),
 )
 
 RIGHTS_BY_ACTION: dict[str, WizardRight] = {r.action: r for r in WIZARD_RIGHTS}
@@ -116,8 +144,10 @@ def wizard_refusal(action: str, ctx: UnitContext) -> str | None:
         return scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit)
     if ctx.role.kind not in right.roles:
         roles = " or ".join(sorted(right.roles))
-        return Why(f"missing right: {right.label} needs the {roles} role ({right.others}); {ctx.actor.id} is "
-                   f"{ctx.role.kind}", f"{right.others[:1].upper()}{right.others[1:]} (you are its {ctx.role.kind}).")
+        return Why(
+            f"missing right: {right.label} needs the {roles} role ({right.others}); {ctx.actor.id} is {ctx.role.kind}",
+            f"{right.others[:1].upper()}{right.others[1:]} (you are its {ctx.role.kind}).",
+        )
     for guard in (EVENT_LIVE, REVIEW_WINDOW_OPEN, *right.guards):
         failed = guard.failure(ctx)
         if failed:

@@ -69,16 +69,16 @@ class Bounds:
         return self.seconds is not None or self.memory_mb is not None
 
     def time_message(self, label: str) -> str:
-        return (f"{label} was stopped: it ran longer than the time bound of {self.seconds:g} s "
-                "(CERTLIB_RUN_TIMEOUT)")
+        return f"{label} was stopped: it ran longer than the time bound of {self.seconds:g} s (CERTLIB_RUN_TIMEOUT)"
 
     def memory_message(self, label: str) -> str:
-        return (f"{label} was stopped: it needed more than the memory bound of {self.memory_mb} MB "
-                "(CERTLIB_RUN_MEMORY)")
+        return f"{label} was stopped: it needed more than the memory bound of {self.memory_mb} MB (CERTLIB_RUN_MEMORY)"
 
     def rows_message(self, label: str) -> str:
-        return (f"{label} was stopped: its result has more than the row bound of {self.rows:,} rows "
-                "(CERTLIB_RUN_MAX_ROWS); narrow the query (a join without its key?)")
+        return (
+            f"{label} was stopped: its result has more than the row bound of {self.rows:,} rows "
+            "(CERTLIB_RUN_MAX_ROWS); narrow the query (a join without its key?)"
+        )
 
 
 UNBOUNDED = Bounds(seconds=None, memory_mb=None, rows=None)
@@ -198,8 +198,14 @@ class BoundedCall:
     """``fn(*args)`` running in a bounded worker process; :meth:`result` waits for it, :meth:`stop`
     ends it (from any thread, e.g. a "stop" button)."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, bounds: Bounds, label: str,
-                 on_message: Callable[[Any], None] | None = None):
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        bounds: Bounds,
+        label: str,
+        on_message: Callable[[Any], None] | None = None,
+    ):
         self.bounds, self.label, self.on_message = bounds, label, on_message
         self._stopped = threading.Event()
         self._done = False
@@ -285,8 +291,13 @@ class BoundedCall:
         raise CertlibError(f"{self.label} failed: its worker process ended unexpectedly (exit code {code})")
 
 
-def run_bounded(fn: Callable[..., Any], *args: Any, bounds: Bounds | None = None, label: str = "the run",
-                on_message: Callable[[Any], None] | None = None) -> Any:
+def run_bounded(
+    fn: Callable[..., Any],
+    *args: Any,
+    bounds: Bounds | None = None,
+    label: str = "the run",
+    on_message: Callable[[Any], None] | None = None,
+) -> Any:
     """``fn(*args)`` within ``bounds`` (default: the deployment's): in a child process when a time or
     memory bound is set, else right here. ``fn`` and its arguments must pickle (a module-level function).
     Raises :class:`LimitExceeded` naming ``label`` and the bound when one is crossed."""

@@ -57,8 +57,9 @@ def _connect(url: str):
     try:
         from adbc_driver_postgresql import dbapi
     except ImportError:  # pragma: no cover - a dependency of certlib
-        raise DataError("reading a database needs the ADBC PostgreSQL driver: pip install adbc-driver-postgresql") \
-            from None
+        raise DataError(
+            "reading a database needs the ADBC PostgreSQL driver: pip install adbc-driver-postgresql"
+        ) from None
     try:
         return dbapi.connect(_libpq_url(url))
     except Exception as err:  # noqa: BLE001 - the driver's error names host, port and cause
@@ -98,8 +99,10 @@ def _find_table(catalog: dict, table: TableSchema, url: str) -> tuple[str, str, 
     names = sorted(entry["names"])
     exact = [n for n in names if (n[0] if table.schema else None, n[1]) == (table.schema, table.bare_name)]
     if len(names) > 1 and not exact:
-        raise DataError(f"{redact(url)}: table {table.name!r} is ambiguous in the database: "
-                        + ", ".join(f"{s}.{t}" for s, t in names))
+        raise DataError(
+            f"{redact(url)}: table {table.name!r} is ambiguous in the database: "
+            + ", ".join(f"{s}.{t}" for s, t in names)
+        )
     schema, name = (exact or names)[0]
     return schema, name, entry["columns"]
 

@@ -126,9 +126,7 @@ def _case(path: Path, pack: Pack, rule_id: str, index: int, raw: Mapping[str, An
             raise RuleError(f"{where}: unknown table {table!r} (declared: {', '.join(sorted(pack.tables))})")
         named[declared] = rows
     given = named
-    frames = {
-        t: _frame(where, pack.tables[t], given.get(t, [])) for t in sorted(pack.tables)
-    }
+    frames = {t: _frame(where, pack.tables[t], given.get(t, [])) for t in sorted(pack.tables)}
     params = dict(raw.get("params", {}))
     return FixtureCase(
         rule_id=rule_id,

@@ -140,11 +140,7 @@ def check_keys(
         plans.append(key_findings(table, frames[name], scope, duplicates=not covered))
     if not plans:
         return None
-    found = (
-        pl.concat(pl.collect_all(plans), how="vertical")
-        .sort("table", "problem", "key")
-        .select(list(_SCHEMA))
-    )
+    found = pl.concat(pl.collect_all(plans), how="vertical").sort("table", "problem", "key").select(list(_SCHEMA))
     if found.height == 0:
         return None
     bad_tables = list(dict.fromkeys(found["table"].to_list()))

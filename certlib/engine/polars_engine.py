@@ -99,16 +99,32 @@ class PolarsEngine:
                 progress(*message)
 
         try:
-            return run_bounded(_run_reporting, list(compiled_rules), lazy, max_results, bounds.rows, bounds=bounds,
-                               label=f"the run of {len(compiled_rules)} rules", on_message=forward)
+            return run_bounded(
+                _run_reporting,
+                list(compiled_rules),
+                lazy,
+                max_results,
+                bounds.rows,
+                bounds=bounds,
+                label=f"the run of {len(compiled_rules)} rules",
+                on_message=forward,
+            )
         except LimitExceeded:
             pass
         # the batch was stopped: run each rule alone within the same bounds, so only the runaway fails
         results: list[RuleResult] = []
         for i, compiled in enumerate(compiled_rules):
             try:
-                one = run_bounded(_run_reporting, [compiled], lazy, max_results, bounds.rows, None, bounds=bounds,
-                                  label=f"rule {compiled.rule.id}")
+                one = run_bounded(
+                    _run_reporting,
+                    [compiled],
+                    lazy,
+                    max_results,
+                    bounds.rows,
+                    None,
+                    bounds=bounds,
+                    label=f"rule {compiled.rule.id}",
+                )
                 results.extend(one.rules)
             except LimitExceeded as err:
                 results.append(_stopped(compiled, effective_limit(compiled, max_results), str(err)))
@@ -241,7 +257,9 @@ def _collect(
 
 
 def _collect_batch(
-    planned: list[_Planned], batch: list[int], out: dict[int, tuple[pl.DataFrame | None, float, str | None]],
+    planned: list[_Planned],
+    batch: list[int],
+    out: dict[int, tuple[pl.DataFrame | None, float, str | None]],
     engine: str = "in-memory",
 ) -> None:
     """Collect ``batch`` together; if that fails, split it in halves until the failing rules are alone.
@@ -250,8 +268,11 @@ def _collect_batch(
     """
     t0 = perf_counter()
     try:
-        frames = pl.collect_all([planned[i].frame for i in batch], optimizations=_OPTIMIZATIONS,  # type: ignore[misc]
-                                engine=engine)
+        frames = pl.collect_all(
+            [planned[i].frame for i in batch],
+            optimizations=_OPTIMIZATIONS,  # type: ignore[misc]
+            engine=engine,
+        )
     except Exception as err:  # noqa: BLE001 - isolate the failing rule(s) below
         if len(batch) == 1:
             out[batch[0]] = (None, _ms(t0), _error_text(err))

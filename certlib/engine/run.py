@@ -136,16 +136,16 @@ def _lookup_name(pack: Pack, frames: Mapping[str, pl.LazyFrame], key: str, value
         if table.keys != (key,) or not names or table.name not in frames:
             continue
         try:
-            found = (
-                frames[table.name].filter(pl.col(key) == value).select(names[0]).sort(names[0]).head(1).collect()
-            )
+            found = frames[table.name].filter(pl.col(key) == value).select(names[0]).sort(names[0]).head(1).collect()
         except Exception:  # noqa: BLE001 - a label is never worth failing a run for
             return None
         return found[names[0]][0] if found.height else None
     return None
 
 
-def _name_damaged_files(run: RunResult, compiled: Sequence[CompiledRule], data_dir: str | Path, pack: Pack) -> RunResult:
+def _name_damaged_files(
+    run: RunResult, compiled: Sequence[CompiledRule], data_dir: str | Path, pack: Pack
+) -> RunResult:
     """A rule that failed because a data file it reads does not decode (a damaged parquet page) says which
     file: the files of the failed rules' tables are read in full, only when some rule failed."""
     failed = [(r, c) for r, c in zip(run.rules, compiled, strict=True) if r.status == "error"]
@@ -204,8 +204,13 @@ def validate(
     frames = scope_frames(whole, pack, scope_n or None)
     read = sorted({t for c in compiled for t in c.tables})
     try:
-        key_result = check_keys(pack, scope_frames(whole, pack, scope_n or None, for_keys=True), read, scope_n,
-                                rule_ids=[c.rule.id for c in compiled])
+        key_result = check_keys(
+            pack,
+            scope_frames(whole, pack, scope_n or None, for_keys=True),
+            read,
+            scope_n,
+            rule_ids=[c.rule.id for c in compiled],
+        )
     except CertlibError:
         raise
     except Exception as err:  # noqa: BLE001 - a file that decodes badly is named; anything else too
@@ -220,8 +225,10 @@ def validate(
     )
     run = _name_damaged_files(run, compiled, data_dir, pack)
     ran = iter(run.rules)
-    results = [next(ran) if isinstance(o, CompiledRule) else rule_error_result(rule, f"the rule does not compile: {o}")
-               for rule, o in zip(rules, outcomes, strict=True)]
+    results = [
+        next(ran) if isinstance(o, CompiledRule) else rule_error_result(rule, f"the rule does not compile: {o}")
+        for rule, o in zip(rules, outcomes, strict=True)
+    ]
     results += [rule_error_result(b, f"the rule file is not loaded: {b.message}") for b in pack.broken_in(groups)]
     return replace(
         run,

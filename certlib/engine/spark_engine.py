@@ -40,8 +40,15 @@ MASTER_ENV = "CERTLIB_SPARK_MASTER"
 PARALLEL_ENV = "CERTLIB_SPARK_PARALLEL"  # rules in flight at once (default 4)
 _ERROR_CHARS = 2000
 #: the pack's column types as Spark SQL types
-SPARK_TYPES = {"int": "bigint", "float": "double", "bool": "boolean", "date": "date", "datetime": "timestamp_ntz",
-               "str": "string", "string": "string"}
+SPARK_TYPES = {
+    "int": "bigint",
+    "float": "double",
+    "bool": "boolean",
+    "date": "date",
+    "datetime": "timestamp_ntz",
+    "str": "string",
+    "string": "string",
+}
 
 _LOCAL_CONF = {
     "spark.ui.enabled": "false",
@@ -124,8 +131,9 @@ class SparkEngine:
     def _read_parquet(self, path: Path, table: TableSchema) -> Any:
         frame = self.spark.read.parquet(str(path.resolve()))
         mapping = match_columns(path, table, list(frame.columns))  # headers in another case, as for polars
-        return frame.selectExpr(*[f"CAST(`{mapping[c.name]}` AS {SPARK_TYPES[c.type]}) AS `{c.name}`"
-                                  for c in table.columns])
+        return frame.selectExpr(
+            *[f"CAST(`{mapping[c.name]}` AS {SPARK_TYPES[c.type]}) AS `{c.name}`" for c in table.columns]
+        )
 
     def to_spark(self, frame: pl.DataFrame | pl.LazyFrame) -> Any:
         """A polars frame as a Spark DataFrame (through Arrow; types kept)."""
@@ -142,8 +150,10 @@ class SparkEngine:
     ) -> RunResult:
         started = perf_counter()
         total = len(compiled_rules) + 1
-        frames = {view_name(n): self.to_spark(f) if isinstance(f, pl.DataFrame | pl.LazyFrame) else f
-                  for n, f in tables.items()}
+        frames = {
+            view_name(n): self.to_spark(f) if isinstance(f, pl.DataFrame | pl.LazyFrame) else f
+            for n, f in tables.items()
+        }
         for name, frame in frames.items():
             frame.createOrReplaceTempView(name)
         schema = frame_schema(frames)
@@ -169,8 +179,14 @@ class SparkEngine:
             progress(total, total, "done")
         return RunResult(rules=results, engine=self.name, elapsed_ms=_ms(started))
 
-    def _run_one(self, compiled: CompiledRule, limit: int | None, schema: dict[str, dict[str, str]],
-                 views: Mapping[str, str], bounds: Bounds | None = None) -> RuleResult:
+    def _run_one(
+        self,
+        compiled: CompiledRule,
+        limit: int | None,
+        schema: dict[str, dict[str, str]],
+        views: Mapping[str, str],
+        bounds: Bounds | None = None,
+    ) -> RuleResult:
         bounds = bounds or Bounds(seconds=None, memory_mb=None, rows=None)
         label = f"rule {compiled.rule.id}"
         t0 = perf_counter()
@@ -178,6 +194,7 @@ class SparkEngine:
         timed_out = Event()
         timer = None
         if bounds.seconds is not None:
+
             def interrupt() -> None:
                 timed_out.set()
                 tags.cancel()
@@ -321,15 +338,31 @@ def _error_text(err: BaseException) -> str:
     return text.split("\nJVM stacktrace:", 1)[0].strip()[:_ERROR_CHARS]
 
 
-def _result(compiled: CompiledRule, limit: int | None, t0: float, *, count: int = 0,
-            rows: pl.DataFrame | None = None, error: str | None = None) -> RuleResult:
+def _result(
+    compiled: CompiledRule,
+    limit: int | None,
+    t0: float,
+    *,
+    count: int = 0,
+    rows: pl.DataFrame | None = None,
+    error: str | None = None,
+) -> RuleResult:
     rule = compiled.rule
     rows = rows if rows is not None else pl.DataFrame()
     return RuleResult(
-        id=rule.id, title=rule.title, severity=rule.severity, groups=tuple(rule.groups),
+        id=rule.id,
+        title=rule.title,
+        severity=rule.severity,
+        groups=tuple(rule.groups),
         dataset=rule.dataset or rule.title,
         status="error" if error else ("failed" if count else "passed"),
-        count=count, rows=rows, truncated=rows.height < count, elapsed_ms=round(_ms(t0), 3), error=error,
-        description=rule.description, resolution=rule.resolution, key_columns=tuple(compiled.key_columns),
+        count=count,
+        rows=rows,
+        truncated=rows.height < count,
+        elapsed_ms=round(_ms(t0), 3),
+        error=error,
+        description=rule.description,
+        resolution=rule.resolution,
+        key_columns=tuple(compiled.key_columns),
         max_results=limit,
     )

@@ -47,8 +47,10 @@ def _fix(node: exp.Expression) -> exp.Expression:
         query = query.this if isinstance(query, exp.Subquery) else query
         if isinstance(query, exp.Query):
             return exp.In(this=node.this, query=exp.Subquery(this=query))
-    if isinstance(node, exp.Sub) and _is(node.this, exp.DataType.Type.DATE) and _is(
-        node.expression, exp.DataType.Type.DATE
+    if (
+        isinstance(node, exp.Sub)
+        and _is(node.this, exp.DataType.Type.DATE)
+        and _is(node.expression, exp.DataType.Type.DATE)
     ):
         return exp.Anonymous(this="DATEDIFF", expressions=[node.this, node.expression])
     if isinstance(node, exp.Cast) and node.to.is_type(*_INTS) and _is(node.this, *_FLOATS) and not _int_div(node.this):
@@ -57,13 +59,17 @@ def _fix(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Div) and _is(node.expression, *_FLOATS):
         num, den = node.this, node.expression
         zero = exp.Literal.number(0)
-        on_zero = exp.Case(ifs=[
-            exp.If(this=exp.GT(this=num.copy(), expression=zero.copy()), true=_double("Infinity")),
-            exp.If(this=exp.LT(this=num.copy(), expression=zero.copy()), true=_double("-Infinity")),
-            exp.If(this=exp.EQ(this=num.copy(), expression=zero.copy()), true=_double("NaN")),
-        ])
-        return exp.Case(ifs=[exp.If(this=exp.EQ(this=den.copy(), expression=zero), true=on_zero)],
-                        default=exp.Div(this=num, expression=den))
+        on_zero = exp.Case(
+            ifs=[
+                exp.If(this=exp.GT(this=num.copy(), expression=zero.copy()), true=_double("Infinity")),
+                exp.If(this=exp.LT(this=num.copy(), expression=zero.copy()), true=_double("-Infinity")),
+                exp.If(this=exp.EQ(this=num.copy(), expression=zero.copy()), true=_double("NaN")),
+            ]
+        )
+        return exp.Case(
+            ifs=[exp.If(this=exp.EQ(this=den.copy(), expression=zero), true=on_zero)],
+            default=exp.Div(this=num, expression=den),
+        )
     return node
 
 
@@ -82,5 +88,7 @@ def repair(sql: str, schema: Mapping[str, Mapping[str, str]]) -> str:
 
 def frame_schema(frames: Mapping[str, object]) -> dict[str, dict[str, str]]:
     """{table: {column: Spark SQL type}} of Spark DataFrames (what :func:`repair` annotates with)."""
-    return {name: {f.name: f.dataType.simpleString() for f in frame.schema.fields}  # type: ignore[attr-defined]
-            for name, frame in frames.items()}
+    return {
+        name: {f.name: f.dataType.simpleString() for f in frame.schema.fields}  # type: ignore[attr-defined]
+        for name, frame in frames.items()
+    }

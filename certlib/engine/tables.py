@@ -52,7 +52,10 @@ def empty_frame(table: TableSchema) -> pl.DataFrame:
 
 
 def scan_tables(
-    data_dir: str | Path, pack: Pack, scope: Mapping[str, str] | None = None, *,
+    data_dir: str | Path,
+    pack: Pack,
+    scope: Mapping[str, str] | None = None,
+    *,
     candidates: Mapping[str, str] | None = None,
 ) -> dict[str, pl.LazyFrame]:
     """Scan every declared table of ``pack`` under ``data_dir`` (or read it from the database a
@@ -79,13 +82,17 @@ def scan_tables(
 def school_directory(pack: Pack) -> TableSchema | None:
     """The table that places schools in districts: keyed by its school column alone and holding the
     district column (``edfi.School``: ``SchoolId`` -> ``LocalEducationAgencyId``; ``schools``)."""
-    found = [t for t in pack.tables.values()
-             if scope_column(t, "school") and scope_column(t, "district") and t.keys == (scope_column(t, "school"),)]
+    found = [
+        t
+        for t in pack.tables.values()
+        if scope_column(t, "school") and scope_column(t, "district") and t.keys == (scope_column(t, "school"),)
+    ]
     return found[0] if len(found) == 1 else None
 
 
-def scope_frames(frames: Mapping[str, pl.LazyFrame], pack: Pack, scope: Mapping[str, str] | None, *,
-                 for_keys: bool = False) -> dict[str, pl.LazyFrame]:
+def scope_frames(
+    frames: Mapping[str, pl.LazyFrame], pack: Pack, scope: Mapping[str, str] | None, *, for_keys: bool = False
+) -> dict[str, pl.LazyFrame]:
     """Every frame filtered to the scope (:func:`apply_scope`). A table holding a school column but no district
     column (Ed-Fi's ``StudentSchoolAssociation``) is filtered by a district scope through the school directory
     (:func:`school_directory`): the rows of the district's schools — never left whole, which would count
@@ -106,8 +113,11 @@ def scope_frames(frames: Mapping[str, pl.LazyFrame], pack: Pack, scope: Mapping[
         if school is None or scope_column(table, "district") is not None or name == directory.name:
             continue
         want = POLARS_TYPES[table.column(school).type]  # type: ignore[union-attr]
-        schools = apply_scope(frames[directory.name], directory, {"district_number": district}).select(
-            pl.col(directory_school).cast(want).alias(school)).unique()
+        schools = (
+            apply_scope(frames[directory.name], directory, {"district_number": district})
+            .select(pl.col(directory_school).cast(want).alias(school))
+            .unique()
+        )
         placed = frame.join(schools, on=school, how="semi")
         out[name] = pl.concat([placed, frame.filter(pl.col(school).is_null())]) if for_keys else placed
     return out
@@ -183,8 +193,11 @@ def data_file(root: Path, table: TableSchema) -> Path:
             if found is not None:
                 return found
     first = root / f"{stems[0]}.parquet"
-    raise DataError(f"{first}: missing data file for table {table.name!r} (no .parquet or .csv"
-                    + (f"; also looked for {', '.join(s + '.*' for s in stems[1:])}" if len(stems) > 1 else "") + ")")
+    raise DataError(
+        f"{first}: missing data file for table {table.name!r} (no .parquet or .csv"
+        + (f"; also looked for {', '.join(s + '.*' for s in stems[1:])}" if len(stems) > 1 else "")
+        + ")"
+    )
 
 
 def _find_path(root: Path, relative: str) -> Path | None:
@@ -199,8 +212,9 @@ def _find_path(root: Path, relative: str) -> Path | None:
             return None
         same = sorted(p for p in current.iterdir() if p.name.lower() == part.lower())
         if len(same) > 1:
-            raise DataError(f"{current}: {', '.join(p.name for p in same)} differ only in case; which is "
-                            f"{part!r} cannot be told")
+            raise DataError(
+                f"{current}: {', '.join(p.name for p in same)} differ only in case; which is {part!r} cannot be told"
+            )
         if not same:
             return None
         current = same[0]
@@ -218,8 +232,10 @@ def match_columns(where: object, table: TableSchema, present: list[str]) -> dict
             continue
         same = [p for p in present if p.lower() == column.lower()]
         if len(same) > 1:
-            raise DataError(f"{where}: columns {', '.join(repr(c) for c in same)} all match column {column!r} "
-                            f"declared for table {table.name!r} (names are matched case-insensitively)")
+            raise DataError(
+                f"{where}: columns {', '.join(repr(c) for c in same)} all match column {column!r} "
+                f"declared for table {table.name!r} (names are matched case-insensitively)"
+            )
         if same:
             mapping[column] = same[0]
         else:
@@ -284,11 +300,15 @@ def check_csv_text(path: Path) -> list[str]:
                     header = row
                     continue
                 if len(row) != len(header) and row:  # a blank line is no row
-                    raise DataError(f"{path}: line {_line_of(path, row)} has {len(row)} field"
-                                    f"{'s' if len(row) != 1 else ''}, the header has {len(header)}")
+                    raise DataError(
+                        f"{path}: line {_line_of(path, row)} has {len(row)} field"
+                        f"{'s' if len(row) != 1 else ''}, the header has {len(header)}"
+                    )
     except UnicodeDecodeError as err:
-        raise DataError(f"{path}: line {_decoding_line(path, err)} is not UTF-8 text (byte 0x{err.object[err.start]:02x}); "
-                        "save the file as UTF-8") from None
+        raise DataError(
+            f"{path}: line {_decoding_line(path, err)} is not UTF-8 text (byte 0x{err.object[err.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
     except csv.Error as err:
         raise DataError(f"{path}: not a readable CSV file: {err}") from None
     return header or []
@@ -343,8 +363,14 @@ def _read_csv(path: Path, table: TableSchema) -> pl.DataFrame:
     for name in bools:
         bad = _first_bad_value(frame.lazy(), name, pl.Boolean())
         if bad is not None:
-            raise _bad_value(path, mapping[name], "bool", bad[0], f"line {bad[1] + 2}",
-                             hint="a bool column holds true/false, 1/0, Y/N or yes/no")
+            raise _bad_value(
+                path,
+                mapping[name],
+                "bool",
+                bad[0],
+                f"line {bad[1] + 2}",
+                hint="a bool column holds true/false, 1/0, Y/N or yes/no",
+            )
     return frame.with_columns([_parse(n, pl.Boolean(), pl.String()).alias(n) for n in bools]) if bools else frame
 
 
@@ -404,9 +430,12 @@ def _first_bad_value(frame: pl.LazyFrame, column: str, want: pl.DataType) -> tup
     return bad[column][0], int(bad["__row"][0])
 
 
-def _bad_value(path: object, column: str, type_name: str, value: object, where: str,
-               hint: str | None = None) -> DataError:
+def _bad_value(
+    path: object, column: str, type_name: str, value: object, where: str, hint: str | None = None
+) -> DataError:
     if hint is None and type_name == "bool":
         hint = "a bool column holds true/false, 1/0, Y/N or yes/no"
-    return DataError(f"{path}: column {column!r} holds {value!r} ({where}), which is not a valid {type_name}"
-                     + (f" ({hint})" if hint else ""))
+    return DataError(
+        f"{path}: column {column!r} holds {value!r} ({where}), which is not a valid {type_name}"
+        + (f" ({hint})" if hint else "")
+    )

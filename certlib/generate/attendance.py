@@ -34,10 +34,7 @@ class Daily:
     def insert(self, at: np.ndarray, rows: Daily) -> Daily:
         """A new Daily with ``rows`` inserted before positions ``at`` (positions in self)."""
         return Daily(
-            *(
-                np.insert(getattr(self, f), at, getattr(rows, f))
-                for f in ("enr", "date", "code", "tardy", "absent")
-            )
+            *(np.insert(getattr(self, f), at, getattr(rows, f)) for f in ("enr", "date", "code", "tardy", "absent"))
         )
 
 

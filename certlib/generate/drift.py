@@ -88,9 +88,7 @@ class DriftBuilder:
                 ("minutes_absent", int(d.absent[r]), int(self.absent_s[r])),
             ):
                 if a != b:
-                    self.changed["attendance_daily"].append(
-                        {"key": key, "column": col, "district": a, "state": b}
-                    )
+                    self.changed["attendance_daily"].append({"key": key, "column": col, "district": a, "state": b})
         # the state's summary follows its own (stale) daily rows
         enr = d.enr[cand]
         delta = {}
@@ -124,9 +122,7 @@ class DriftBuilder:
         key_cols = keys(table)
         key_rows = frame.select(key_cols)[rows].rows()
         for k, a, b in zip(key_rows, old, values, strict=True):
-            self.changed[table].append(
-                {"key": [_json(x) for x in k], "column": column, "district": a, "state": b}
-            )
+            self.changed[table].append({"key": [_json(x) for x in k], "column": column, "district": a, "state": b})
         self.state[table] = frame.with_columns(frame[column].scatter(rows, values))
 
     def changed_values(self, n: int, reserved: pl.Series) -> None:
@@ -143,9 +139,7 @@ class DriftBuilder:
         not_res = ~pl.col("student_state_id").is_in(rid.implode()) & pl.col("student_state_id").is_not_null()
         stu = self.state["students"]
         rows = pick(stu, not_res)
-        names = [
-            LAST_NAMES[(LAST_NAMES.index(x) + 1) % len(LAST_NAMES)] for x in stu["last_name"].gather(rows)
-        ]
+        names = [LAST_NAMES[(LAST_NAMES.index(x) + 1) % len(LAST_NAMES)] for x in stu["last_name"].gather(rows)]
         self._change("students", "last_name", rows, names)
         sped = self.state["special_ed"]
         rows = pick(sped, not_res)

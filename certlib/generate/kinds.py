@@ -14,9 +14,7 @@ class Kind(NamedTuple):
 KINDS: dict[str, Kind] = {
     "days_present_gt_enrolled": Kind("EOY-001", "attendance_summary", ("enrollment_id",)),
     "overlapping_enrollments": Kind("ENR-002", "enrollments", ("enrollment_id",)),
-    "attendance_on_non_instructional_day": Kind(
-        "ATT-003", "attendance_daily", ("enrollment_id", "attendance_date")
-    ),
+    "attendance_on_non_instructional_day": Kind("ATT-003", "attendance_daily", ("enrollment_id", "attendance_date")),
     "enrollment_outside_calendar": Kind("ENR-004", "enrollments", ("enrollment_id",)),
     "grade_outside_span": Kind("ENR-005", "enrollments", ("enrollment_id",)),
     "invalid_state_id": Kind("STU-001", "students", ("district_number", "local_student_id")),

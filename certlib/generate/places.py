@@ -58,9 +58,9 @@ def make_districts(rng: np.random.Generator, n: int) -> pl.DataFrame:
             name = f"{name} {lap + 1}"
         names.append(name)
         place_of.append(place)
-    return pl.DataFrame(
-        {"district_number": [str(x) for x in numbers], "district_name": names, "place": place_of}
-    ).sort("district_number")
+    return pl.DataFrame({"district_number": [str(x) for x in numbers], "district_name": names, "place": place_of}).sort(
+        "district_number"
+    )
 
 
 def make_schools(rng: np.random.Generator, districts: pl.DataFrame, n_schools: int) -> pl.DataFrame:

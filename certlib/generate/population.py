@@ -50,9 +50,7 @@ class SchoolPicker:
         u = rng.random(len(want))
         pos = (u * np.maximum(count, 1)).astype(np.int64)
         pick = np.where(count > 0, pool[np.minimum(start + pos, len(pool) - 1)], -1)
-        nxt = np.where(
-            count > 1, pool[np.minimum(start + (pos + 1) % np.maximum(count, 1), len(pool) - 1)], -1
-        )
+        nxt = np.where(count > 1, pool[np.minimum(start + (pos + 1) % np.maximum(count, 1), len(pool) - 1)], -1)
         return np.where(pick == exclude, nxt, pick)
 
     def in_district(self, rng, district, grade, exclude):

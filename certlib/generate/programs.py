@@ -82,9 +82,7 @@ def special_ed(
     rows = {
         "student": who,
         "school": enr.school[pos],
-        "disability_code": DISABILITIES[
-            rng.choice(len(DISABILITIES), n, p=DISABILITY_P / DISABILITY_P.sum())
-        ],
+        "disability_code": DISABILITIES[rng.choice(len(DISABILITIES), n, p=DISABILITY_P / DISABILITY_P.sum())],
         "iep_start_date": start.astype(np.int32),
         "iep_end_date": end,
         "annual_review_date": review.astype(np.int32),
@@ -99,9 +97,7 @@ def plans_504(rng, enr: Enr, n_students: int, free: np.ndarray, planted: np.ndar
     last = enr.last_primary(n_students)
     clean = _choose(rng, np.flatnonzero(free & (last >= 0)), PLAN504_RATE)
     who = np.concatenate([clean, planted])
-    kind = np.concatenate(
-        [np.full(len(clean), ""), np.full(len(planted), "plan504_without_active_enrollment")]
-    )
+    kind = np.concatenate([np.full(len(clean), ""), np.full(len(planted), "plan504_without_active_enrollment")])
     pos = last[who]
     e_start, e_end = enr.start[pos], enr.end[pos]
     ps = e_start + (rng.random(len(who)) * np.minimum(20, e_end - e_start + 1)).astype(np.int64)

@@ -18,7 +18,6 @@ from certlib.rules.model import POLARS_TYPES
 PACK_TOML = package_data("rules") / "pack.toml"
 
 
-
 @cache
 def table_specs(pack_toml: Path = PACK_TOML) -> dict[str, dict]:
     """The ``[tables.*]`` sections of pack.toml (columns, keys, district_key...)."""

@@ -126,9 +126,7 @@ def generate_state(
     drift = DriftBuilder(rng, truth, w.daily, w.e_id, w.e["tag"], w.reserved[w.e["student"]], w.summ)
     drift.missing_enrollments(w.unsynced)
     drift.stale_attendance(max(3, round(students / 100)))
-    drift.changed_values(
-        max(2, round(students / 1000)), reserved=w.stu["student"].filter(pl.Series(w.reserved))
-    )
+    drift.changed_values(max(2, round(students / 1000)), reserved=w.stu["student"].filter(pl.Series(w.reserved)))
     state = drift.state_tables()
 
     say("writing parquet")

@@ -70,9 +70,7 @@ def _students(rng, w: World, look: _Lookup) -> tuple[pl.DataFrame, pl.DataFrame]
             .drop("v")
         )
         rows = tab.filter(pl.col("student").is_in(pl.Series(bad).implode()))
-        w.planted["invalid_state_id"] = [
-            list(r) for r in rows.select("district_number", "local_student_id").rows()
-        ]
+        w.planted["invalid_state_id"] = [list(r) for r in rows.select("district_number", "local_student_id").rows()]
     return tab, pairs.select("student", "d", "local_student_id")
 
 
@@ -156,9 +154,7 @@ def _behavior(rng, w: World, look: _Lookup) -> tuple[pl.DataFrame, pl.DataFrame]
             resolution_code=pl.when(mask).then(None).otherwise(pl.col("resolution_code")),
             resolution_date=pl.when(mask).then(None).otherwise(pl.col("resolution_date")),
         )
-        w.planted["incident_without_resolution"] = [
-            [int(x)] for x in tab["incident_id"].gather(pl.Series(chosen))
-        ]
+        w.planted["incident_without_resolution"] = [[int(x)] for x in tab["incident_id"].gather(pl.Series(chosen))]
     part = pl.DataFrame(
         {
             "_i": parts["incident"],
@@ -226,6 +222,5 @@ def publish(rng, w: World) -> dict[str, pl.DataFrame]:
         "behavior_participants": participants,
     }
     return {
-        t: f.sort(list(dict.fromkeys(["district_number", *keys(t)])), maintain_order=True)
-        for t, f in truth.items()
+        t: f.sort(list(dict.fromkeys(["district_number", *keys(t)])), maintain_order=True) for t, f in truth.items()
     }

@@ -159,9 +159,7 @@ def build_world(
         p = pos_of["days_present_gt_enrolled"]
         summ.present[p] = summ.enrolled[p] + rng.integers(1, 6, len(p))
         planted["days_present_gt_enrolled"] = [[int(x)] for x in e_id[p]]
-        at1, rows1 = plant.non_instructional_rows(
-            daily, row_off, pos_of["attendance_on_non_instructional_day"]
-        )
+        at1, rows1 = plant.non_instructional_rows(daily, row_off, pos_of["attendance_on_non_instructional_day"])
         at2, rows2 = plant.duplicate_rows(daily, row_off, pos_of["duplicate_attendance"])
         for kind, r in (("attendance_on_non_instructional_day", rows1), ("duplicate_attendance", rows2)):
             planted[kind] = [[int(e_id[a]), iso(b)] for a, b in zip(r.enr, r.date, strict=True)]

@@ -21,9 +21,7 @@ PARQUET = {"compression": "snappy", "statistics": True, "row_group_size": ROW_GR
 def categorical(indices: np.ndarray, values) -> pl.Series:
     """A Categorical column from integer codes into ``values`` (zero-copy; cast to String on write)."""
     dictionary = pa.array(np.asarray(values, dtype=object), type=pa.string())
-    return pl.Series(
-        pl.from_arrow(pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), dictionary))
-    )
+    return pl.Series(pl.from_arrow(pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), dictionary)))
 
 
 def write_frame(frame: pl.DataFrame, table: str, path: Path) -> None:
@@ -37,9 +35,7 @@ def sink_frame(frame: pl.LazyFrame, table: str, path: Path) -> None:
     conform(frame, table).sink_parquet(path, maintain_order=True, **PARQUET)
 
 
-def write_district_slices(
-    frame: pl.DataFrame, table: str, out: Path, numbers: list[str], bounds: np.ndarray
-) -> None:
+def write_district_slices(frame: pl.DataFrame, table: str, out: Path, numbers: list[str], bounds: np.ndarray) -> None:
     """District i's rows are ``frame[bounds[i]:bounds[i + 1]]``; write each to its own directory."""
     for i, number in enumerate(numbers):
         lo, hi = int(bounds[i]), int(bounds[i + 1])
@@ -54,9 +50,7 @@ def district_bounds(frame: pl.DataFrame, numbers: list[str]) -> np.ndarray:
 
 
 def _flat(v) -> bool:
-    return not isinstance(v, dict | list) or (
-        isinstance(v, list) and not any(isinstance(x, dict | list) for x in v)
-    )
+    return not isinstance(v, dict | list) or (isinstance(v, list) and not any(isinstance(x, dict | list) for x in v))
 
 
 def dumps(obj, indent: int = 0) -> str:

@@ -60,5 +60,15 @@ def write_report(run: RunResult, fmt: str, out: BinaryIO) -> None:
     writer(run, out)
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "RENDERERS", "WRITERS", "render", "render_csv", "render_html", "render_json",
-           "render_xlsx", "write_report"]
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "RENDERERS",
+    "WRITERS",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_xlsx",
+    "write_report",
+]

@@ -84,12 +84,7 @@ def _header(run: RunResult) -> str:
     params = ", ".join(f"{k}={cell_text(v)}" for k, v in sorted(run.params.items()))
     if params:
         meta.append(f"Parameters: {_e(params)}")
-    return (
-        '<header class="report">'
-        f"<h1>{_e(run.title)}</h1>"
-        f'<div class="meta">{" &middot; ".join(meta)}</div>'
-        "</header>"
-    )
+    return f'<header class="report"><h1>{_e(run.title)}</h1><div class="meta">{" &middot; ".join(meta)}</div></header>'
 
 
 def _summary(run: RunResult, ids: dict[str, str]) -> str:
@@ -169,8 +164,10 @@ def _section(r: RuleResult, anchor: str) -> Iterator[str]:
     else:
         outcome = f"<p>{r.count} record{'s' if r.count != 1 else ''}.</p>"
     if r.excepted:
-        outcome += (f'<p class="excepted">{r.excepted} of {r.count} excepted by the state '
-                    "(approved exceptions; see the exception column).</p>")
+        outcome += (
+            f'<p class="excepted">{r.excepted} of {r.count} excepted by the state '
+            "(approved exceptions; see the exception column).</p>"
+        )
     details = ""
     if r.description:
         details += f"<dt>Description</dt><dd>{_e(r.description)}</dd>"
@@ -192,13 +189,15 @@ def _section(r: RuleResult, anchor: str) -> Iterator[str]:
 def write_html(run: RunResult, out: BinaryIO) -> None:
     """The report written piece by piece (each rule's rows a chunk at a time) to ``out``."""
     ids = anchors(run)
-    out.write((
-        "<!DOCTYPE html>"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(run.title)}</title><style>{_CSS}</style></head><body>"
-        f"{_header(run)}<main>{_summary(run, ids)}"
-    ).encode())
+    out.write(
+        (
+            "<!DOCTYPE html>"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(run.title)}</title><style>{_CSS}</style></head><body>"
+            f"{_header(run)}<main>{_summary(run, ids)}"
+        ).encode()
+    )
     for r in in_report_order(run):
         for piece in _section(r, ids[r.id]):
             out.write(piece.encode("utf-8"))

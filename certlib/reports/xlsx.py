@@ -72,8 +72,15 @@ def _write_rows(sh, frame: pl.DataFrame, date_fmt, dt_fmt, first_row: int = 5) -
 def write_xlsx(run: RunResult, out: BinaryIO) -> None:
     """The workbook written to ``out``; sheets are built row by row in xlsxwriter's constant_memory mode
     (finished rows go to temporary files, not memory)."""
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                     "strings_to_urls": False, "tmpdir": tempfile.gettempdir()})
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "tmpdir": tempfile.gettempdir(),
+        },
+    )
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format({"bold": True, "bg_color": "#E4E7EB", "border": 1})

@@ -5,6 +5,17 @@ from certlib.rules.model import CompiledRule, Diagnostic, Group, Pack, Rule, Tab
 from certlib.rules.pack import DEFAULT_PACK, load_pack
 
 __all__ = [
-    "DEFAULT_PACK", "CompiledRule", "Diagnostic", "Group", "Pack", "Rule", "TableSchema",
-    "check_pack", "compile_rule", "compile_sql", "lineage", "load_pack", "transpile",
+    "DEFAULT_PACK",
+    "CompiledRule",
+    "Diagnostic",
+    "Group",
+    "Pack",
+    "Rule",
+    "TableSchema",
+    "check_pack",
+    "compile_rule",
+    "compile_sql",
+    "lineage",
+    "load_pack",
+    "transpile",
 ]

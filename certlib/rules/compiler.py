@@ -49,8 +49,14 @@ from certlib.rules.tsql import tsql_semantics
 DEFAULT_PARAMS: dict[str, Any] = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
 KNOWN_PARAMS = ("school_year", "as_of_date", "district_number", "school_code")
 
-SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
-             "datetime": "TIMESTAMP", "bool": "BOOLEAN"}
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
 
 
 def sqlglot_schema(pack: Pack) -> dict[str, dict[str, str]]:
@@ -64,15 +70,17 @@ def _exact_schema(pack: Pack, dialect: str) -> MappingSchema:
 
 
 def empty_frames(pack: Pack) -> dict[str, pl.LazyFrame]:
-    return {t.name: pl.LazyFrame(schema={c.name: POLARS_TYPES[c.type] for c in t.columns})
-            for t in pack.tables.values()}
+    return {
+        t.name: pl.LazyFrame(schema={c.name: POLARS_TYPES[c.type] for c in t.columns}) for t in pack.tables.values()
+    }
 
 
 class _Ctx:
     """Where diagnostics point: the rule, its file and the line offset of its SQL in that file."""
 
-    def __init__(self, rule_id: str | None, file: str | None, line_offset: int, sql: str = "",
-                 dialect: str = "postgres"):
+    def __init__(
+        self, rule_id: str | None, file: str | None, line_offset: int, sql: str = "", dialect: str = "postgres"
+    ):
         self.rule_id, self.file, self.offset, self.sql, self.dialect = rule_id, file, line_offset, sql, dialect
         self.diagnostics: list[Diagnostic] = []
 
@@ -92,8 +100,15 @@ class _Ctx:
                 return self._position(n.this.meta)
         return None, None
 
-    def error(self, code: str, message: str, node: exp.Expression | None = None, hint: str | None = None,
-              line: int | None = None, col: int | None = None) -> None:
+    def error(
+        self,
+        code: str,
+        message: str,
+        node: exp.Expression | None = None,
+        hint: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+    ) -> None:
         if line is None and node is not None:
             line, col = self.locate(node)
         self.diagnostics.append(Diagnostic(self.rule_id, self.file, line, col, "error", code, message, hint))
@@ -114,14 +129,21 @@ def _parse(sql: str, dialect: str, ctx: _Ctx) -> exp.Expression | None:
         first = (err.errors or [{}])[0]
         line = first.get("line")
         highlight = first.get("highlight") or ""
-        ctx.error("syntax", f"syntax error: {first.get('description') or err}"
-                  + (f" near {highlight!r}" if highlight else ""),
-                  line=(line + ctx.offset) if line else None, col=first.get("col"))
+        ctx.error(
+            "syntax",
+            f"syntax error: {first.get('description') or err}" + (f" near {highlight!r}" if highlight else ""),
+            line=(line + ctx.offset) if line else None,
+            col=first.get("col"),
+        )
         return None
     except TokenError as err:
         m = re.search(r"[Ll]ine (\d+), [Cc]ol:? (\d+)", str(err))
-        ctx.error("syntax", f"syntax error: {err}", line=int(m.group(1)) + ctx.offset if m else None,
-                  col=int(m.group(2)) if m else None)
+        ctx.error(
+            "syntax",
+            f"syntax error: {err}",
+            line=int(m.group(1)) + ctx.offset if m else None,
+            col=int(m.group(2)) if m else None,
+        )
         return None
     except ValueError as err:  # unknown dialect
         ctx.error("dialect", str(err), hint="see sqlglot's dialect names: postgres, tsql, duckdb, ...")
@@ -130,8 +152,12 @@ def _parse(sql: str, dialect: str, ctx: _Ctx) -> exp.Expression | None:
         ctx.error("syntax", "the rule has no SQL statement")
         return None
     if len(statements) > 1:
-        ctx.error("forbidden", f"a rule is one statement; found {len(statements)}", statements[1],
-                  hint="remove the extra statements (and the ';' between them)")
+        ctx.error(
+            "forbidden",
+            f"a rule is one statement; found {len(statements)}",
+            statements[1],
+            hint="remove the extra statements (and the ';' between them)",
+        )
         return None
     return statements[0]
 
@@ -168,21 +194,33 @@ def _bind(tree: exp.Expression, params: Mapping[str, Any], ctx: _Ctx) -> exp.Exp
         if isinstance(node, exp.Placeholder | exp.Parameter):
             name = node.name if isinstance(node, exp.Placeholder) else node.this.name if node.this else ""
             if not name:
-                ctx.error("parameter", "positional parameters ('?') are not supported", node,
-                          hint="use :school_year, :as_of_date, :district_number or :school_code")
+                ctx.error(
+                    "parameter",
+                    "positional parameters ('?') are not supported",
+                    node,
+                    hint="use :school_year, :as_of_date, :district_number or :school_code",
+                )
                 return node
             sign = "@" if isinstance(node, exp.Parameter) else ":"
             if name not in params:  # @SchoolYear, :SchoolYear -> school_year (case and underscores ignored)
                 name = next((k for k in params if _param_key(k) == _param_key(name)), name)
             if name not in params:
-                ctx.error("parameter", f"unknown parameter {sign}{name}", node,
-                          hint=did_you_mean(name, KNOWN_PARAMS) or "known: " + ", ".join(KNOWN_PARAMS))
+                ctx.error(
+                    "parameter",
+                    f"unknown parameter {sign}{name}",
+                    node,
+                    hint=did_you_mean(name, KNOWN_PARAMS) or "known: " + ", ".join(KNOWN_PARAMS),
+                )
                 return node
             try:
                 return _literal(_coerce_param(name, params[name]))
             except ValueError:
-                ctx.error("parameter", f"parameter :{name} has a bad value {params[name]!r}", node,
-                          hint="school_year is a year like 2025, as_of_date a date like 2025-06-30")
+                ctx.error(
+                    "parameter",
+                    f"parameter :{name} has a bad value {params[name]!r}",
+                    node,
+                    hint="school_year is a year like 2025, as_of_date a date like 2025-06-30",
+                )
                 return node
         return node
 
@@ -230,8 +268,16 @@ def _main_table(tree: exp.Expression, pack: Pack) -> str | None:
     return None
 
 
-def _record_keys(outputs: tuple[str, ...], declared: tuple[str, ...], table_name: str | None, pack: Pack,
-                 ctx: _Ctx, tree: exp.Expression, *, strict: bool) -> tuple[str, ...]:
+def _record_keys(
+    outputs: tuple[str, ...],
+    declared: tuple[str, ...],
+    table_name: str | None,
+    pack: Pack,
+    ctx: _Ctx,
+    tree: exp.Expression,
+    *,
+    strict: bool,
+) -> tuple[str, ...]:
     """The output columns that identify a finding: the rule's ``-- keys:``, else its main table's keys, else
     the student / school / district key columns of the pack it returns (in its output order). Names compare
     case-insensitively; the output's spelling is kept (the report links findings by it)."""
@@ -244,8 +290,12 @@ def _record_keys(outputs: tuple[str, ...], declared: tuple[str, ...], table_name
     if declared:
         keys, missing = found(declared)
         if missing:
-            complain("missing-keys", f"the query must return its declared key column(s) {', '.join(missing)}", tree,
-                     hint="add them to the SELECT list, or change the rule's '-- keys:' line")
+            complain(
+                "missing-keys",
+                f"the query must return its declared key column(s) {', '.join(missing)}",
+                tree,
+                hint="add them to the SELECT list, or change the rule's '-- keys:' line",
+            )
         return tuple(keys) if not missing else declared
     main = tuple(pack.tables[table_name].keys) if table_name else ()
     keys, missing = found(main)
@@ -257,9 +307,13 @@ def _record_keys(outputs: tuple[str, ...], declared: tuple[str, ...], table_name
         return returned
     if main:
         named = ", ".join(dict.fromkeys(c for role in ("student", "school") for c in pack.identity_columns[role]))
-        complain("missing-keys", f"the query must return the record key column(s) {', '.join(missing)} of "
-                 f"{table_name}" + (f", or a student or school key ({named})" if named else ""), tree,
-                 hint="add them to the SELECT list, or declare the rule's keys with '-- keys: a, b'")
+        complain(
+            "missing-keys",
+            f"the query must return the record key column(s) {', '.join(missing)} of "
+            f"{table_name}" + (f", or a student or school key ({named})" if named else ""),
+            tree,
+            hint="add them to the SELECT list, or declare the rule's keys with '-- keys: a, b'",
+        )
         return main
     ctx.warn("no-keys", "cannot tell which columns identify a record; declare '-- keys: ...'", tree)
     return ()
@@ -330,10 +384,13 @@ def _to_polars(typed: exp.Expression, pack: Pack, ctx: _Ctx) -> str:
     if out_sql and not any(d.level == "error" for d in ctx.diagnostics):
         failure = _sample_refusal(out_sql, pack)
         if failure:
-            ctx.error("fails-at-run-time", f"the rule fails on data it can meet (NULLs, blank or non-numeric text, "
-                      f"extreme numbers, boundary dates): {failure}",
-                      hint="guard conversions of text (e.g. CASE WHEN s ~ '^[0-9]+$' THEN ... END) and keep "
-                           "arithmetic within range; certlib refuses at check time what would fail at run time")
+            ctx.error(
+                "fails-at-run-time",
+                f"the rule fails on data it can meet (NULLs, blank or non-numeric text, "
+                f"extreme numbers, boundary dates): {failure}",
+                hint="guard conversions of text (e.g. CASE WHEN s ~ '^[0-9]+$' THEN ... END) and keep "
+                "arithmetic within range; certlib refuses at check time what would fail at run time",
+            )
     return out_sql
 
 
@@ -354,10 +411,16 @@ def _planned_sql(typed: exp.Expression, out_sql: str, pack: Pack, ctx: _Ctx) -> 
                 return second_sql
     if refusal:
         correlated = any(True for _ in typed.find_all(exp.Exists, exp.Subquery))
-        ctx.error("untranslatable", f"polars cannot run this query: {refusal}",
-                  hint=("polars cannot plan this correlated subquery: write it as a LEFT JOIN ... IS NULL "
-                        "(NOT EXISTS) or a grouped join" if correlated and re.search(r"correlat|subquer", refusal, re.I)
-                        else "certlib refuses what it cannot run exactly: rewrite the construct named above"))
+        ctx.error(
+            "untranslatable",
+            f"polars cannot run this query: {refusal}",
+            hint=(
+                "polars cannot plan this correlated subquery: write it as a LEFT JOIN ... IS NULL "
+                "(NOT EXISTS) or a grouped join"
+                if correlated and re.search(r"correlat|subquer", refusal, re.I)
+                else "certlib refuses what it cannot run exactly: rewrite the construct named above"
+            ),
+        )
     return out_sql
 
 
@@ -401,12 +464,22 @@ def compile_sql(
 
     schema = _exact_schema(pack, dialect)
     try:
-        qualified = qualify(tree.copy(), schema=schema, dialect=dialect, quote_identifiers=False,
-                            validate_qualify_columns=True, identify=False)
+        qualified = qualify(
+            tree.copy(),
+            schema=schema,
+            dialect=dialect,
+            quote_identifiers=False,
+            validate_qualify_columns=True,
+            identify=False,
+        )
     except OptimizeError as err:
         m = re.search(r"Line: (\d+), Col: (\d+)", str(err))
-        ctx.error("unknown-column", str(err).split(". Line")[0],
-                  line=int(m.group(1)) + ctx.offset if m else None, col=int(m.group(2)) if m else None)
+        ctx.error(
+            "unknown-column",
+            str(err).split(". Line")[0],
+            line=int(m.group(1)) + ctx.offset if m else None,
+            col=int(m.group(2)) if m else None,
+        )
         raise ctx.fail("the rule has column errors") from None
     qualified = _pack_case(qualified, dialect)
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
@@ -419,8 +492,9 @@ def compile_sql(
 
     table_name = _main_table(typed, pack)
     outputs = tuple(typed.named_selects) if isinstance(typed, exp.Query) else ()
-    keys = _record_keys(outputs, tuple(rule.keys) if rule and rule.keys else (), table_name, pack, ctx,
-                        tree, strict=rule is not None)
+    keys = _record_keys(
+        outputs, tuple(rule.keys) if rule and rule.keys else (), table_name, pack, ctx, tree, strict=rule is not None
+    )
 
     if target == "polars":
         out_sql = _to_polars(typed, pack, ctx) if not any(d.level == "error" for d in ctx.diagnostics) else ""
@@ -436,13 +510,24 @@ def compile_sql(
             out_sql = ""
     if out_sql and not any(d.level == "error" for d in ctx.diagnostics):
         for problem in target_problems(out_sql, target):
-            ctx.error("target-allowlist", f"the SQL printed for {target} is refused: {problem}",
-                      hint="report this: the compiler printed something outside the target's allowlist")
+            ctx.error(
+                "target-allowlist",
+                f"the SQL printed for {target} is refused: {problem}",
+                hint="report this: the compiler printed something outside the target's allowlist",
+            )
     if any(d.level == "error" for d in ctx.diagnostics):
         raise ctx.fail(f"the rule cannot be compiled for {target}")
 
-    the_rule = rule or Rule(id=rule_id or "adhoc", title=rule_id or "ad-hoc query", severity="info",
-                            groups=(), description="", resolution="", sql=sql, dialect=dialect)
+    the_rule = rule or Rule(
+        id=rule_id or "adhoc",
+        title=rule_id or "ad-hoc query",
+        severity="info",
+        groups=(),
+        description="",
+        resolution="",
+        sql=sql,
+        dialect=dialect,
+    )
     lineage = _lineage(typed, pack)
     return CompiledRule(
         rule=the_rule,
@@ -464,10 +549,19 @@ _COMPILED_MAX = 4096
 _COMPILED_LOCK = threading.Lock()
 
 
-def compile_rule(rule: Rule, pack: Pack, target: str = "polars", params: Mapping[str, Any] | None = None) -> CompiledRule:
+def compile_rule(
+    rule: Rule, pack: Pack, target: str = "polars", params: Mapping[str, Any] | None = None
+) -> CompiledRule:
     """Compile one rule of a pack for ``target`` ("polars" or any sqlglot dialect name); memoized."""
-    key = (rule, target, repr(sorted((params or {}).items())), pack.dialect, pack.max_results, pack.default_schema,
-           repr(pack.tables))
+    key = (
+        rule,
+        target,
+        repr(sorted((params or {}).items())),
+        pack.dialect,
+        pack.max_results,
+        pack.default_schema,
+        repr(pack.tables),
+    )
     with _COMPILED_LOCK:
         hit = _COMPILED.get(key)
         if hit is not None:
@@ -499,8 +593,9 @@ def check_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> list[Diag
             compiled = compile_rule(rule, pack, params=params)
             found.extend(compiled.diagnostics)
         except RuleError as err:
-            found.extend(err.diagnostics or [Diagnostic(rule.id, str(rule.path), None, None, "error", "compile",
-                                                        str(err))])
+            found.extend(
+                err.diagnostics or [Diagnostic(rule.id, str(rule.path), None, None, "error", "compile", str(err))]
+            )
     return found
 
 

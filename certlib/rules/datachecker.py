@@ -48,15 +48,57 @@ SEVERITY_LEVELS = {1: "warning", 2: "major", 3: "critical"}
 
 #: SQL type name (lower case, without length/precision) -> certlib column type
 SQL_TYPES: dict[str, str] = {
-    **dict.fromkeys(("string", "char", "nchar", "varchar", "nvarchar", "text", "ntext", "character varying",
-                     "character", "uniqueidentifier", "uuid", "citext", "sysname", "xml"), "string"),
-    **dict.fromkeys(("int", "bigint", "smallint", "tinyint", "integer", "int2", "int4", "int8", "serial",
-                     "bigserial"), "int"),
-    **dict.fromkeys(("float", "real", "double", "double precision", "decimal", "numeric", "money",
-                     "smallmoney", "float4", "float8"), "float"),
+    **dict.fromkeys(
+        (
+            "string",
+            "char",
+            "nchar",
+            "varchar",
+            "nvarchar",
+            "text",
+            "ntext",
+            "character varying",
+            "character",
+            "uniqueidentifier",
+            "uuid",
+            "citext",
+            "sysname",
+            "xml",
+        ),
+        "string",
+    ),
+    **dict.fromkeys(
+        ("int", "bigint", "smallint", "tinyint", "integer", "int2", "int4", "int8", "serial", "bigserial"), "int"
+    ),
+    **dict.fromkeys(
+        (
+            "float",
+            "real",
+            "double",
+            "double precision",
+            "decimal",
+            "numeric",
+            "money",
+            "smallmoney",
+            "float4",
+            "float8",
+        ),
+        "float",
+    ),
     "date": "date",
-    **dict.fromkeys(("datetime", "datetime2", "smalldatetime", "datetimeoffset", "timestamp",
-                     "timestamp without time zone", "timestamp with time zone", "timestamptz"), "datetime"),
+    **dict.fromkeys(
+        (
+            "datetime",
+            "datetime2",
+            "smalldatetime",
+            "datetimeoffset",
+            "timestamp",
+            "timestamp without time zone",
+            "timestamp with time zone",
+            "timestamptz",
+        ),
+        "datetime",
+    ),
     **dict.fromkeys(("bool", "boolean", "bit"), "bool"),
 }
 
@@ -77,9 +119,15 @@ class Imported:
     reason: str = ""
 
     def row(self) -> dict[str, Any]:
-        return {"id": self.id, "group": self.group, "severity": self.severity,
-                "compiles": {True: "yes", False: "no", None: "-"}[self.compiles],
-                "reason": self.reason, "notes": "; ".join(self.notes), "name": self.name}
+        return {
+            "id": self.id,
+            "group": self.group,
+            "severity": self.severity,
+            "compiles": {True: "yes", False: "no", None: "-"}[self.compiles],
+            "reason": self.reason,
+            "notes": "; ".join(self.notes),
+            "name": self.name,
+        }
 
 
 @dataclass
@@ -97,8 +145,10 @@ class ImportSummary:
         return [r for r in self.rules if r.compiles is False]
 
     def line(self) -> str:
-        return (f"imported {len(self.rules)} rules and {self.tables} tables into {self.pack}: "
-                f"{self.compiled} compile, {len(self.refused)} refused")
+        return (
+            f"imported {len(self.rules)} rules and {self.tables} tables into {self.pack}: "
+            f"{self.compiled} compile, {len(self.refused)} refused"
+        )
 
 
 def column_type(spec: str, where: str) -> str:
@@ -106,8 +156,10 @@ def column_type(spec: str, where: str) -> str:
     base = re.sub(r"\(.*\)$", "", spec.strip().lower()).strip()
     if base in SQL_TYPES:
         return SQL_TYPES[base]
-    raise DataError(f"{where}: unknown column type {spec!r} (use string, int, float, date, datetime, bool "
-                    "or a SQL Server / PostgreSQL type name)")
+    raise DataError(
+        f"{where}: unknown column type {spec!r} (use string, int, float, date, datetime, bool "
+        "or a SQL Server / PostgreSQL type name)"
+    )
 
 
 def load_ods_schema(path: Path) -> dict[str, Any]:
@@ -124,8 +176,12 @@ def load_ods_schema(path: Path) -> dict[str, Any]:
     for name, spec in tables.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("columns"), dict) or not spec["columns"]:
             raise DataError(f"{path}: table {name!r} has no 'columns' map")
-        entry: dict[str, Any] = {"columns": {col: column_type(str(typ), f"{path}: table {name!r} column {col!r}")
-                                             for col, typ in spec["columns"].items()}}
+        entry: dict[str, Any] = {
+            "columns": {
+                col: column_type(str(typ), f"{path}: table {name!r} column {col!r}")
+                for col, typ in spec["columns"].items()
+            }
+        }
         for key in ("keys", "district_key", "school_key", "student_key", "description"):
             if spec.get(key):
                 entry[key] = spec[key]
@@ -171,8 +227,10 @@ def _pack_toml(name: str, groups: list[tuple[str, str]], ods: dict[str, Any] | N
         for key in ("keys", "district_key", "school_key", "student_key", "description"):
             if key in spec:
                 value = spec[key]
-                out.append(f"{key} = " + (json.dumps(list(value)) if isinstance(value, list | tuple)
-                                          else _toml_str(str(value))))
+                out.append(
+                    f"{key} = "
+                    + (json.dumps(list(value)) if isinstance(value, list | tuple) else _toml_str(str(value)))
+                )
         out.append("")
     for group, description in groups:
         out += ["[[groups]]", f"name = {_toml_str(group)}", 'level = "district"']
@@ -182,8 +240,9 @@ def _pack_toml(name: str, groups: list[tuple[str, str]], ods: dict[str, Any] | N
     return "\n".join(out)
 
 
-def import_datachecker(collections: list[Path], out: Path, ods_schema: Path | None = None, *,
-                       major: str = "fatal", check: bool = True) -> ImportSummary:
+def import_datachecker(
+    collections: list[Path], out: Path, ods_schema: Path | None = None, *, major: str = "fatal", check: bool = True
+) -> ImportSummary:
     """Write a rule pack at ``out`` from DataChecker collections; compile each rule and say why not.
 
     Refuses to write into a directory that already holds a ``pack.toml`` or ``.sql`` files (nothing is
@@ -240,8 +299,10 @@ def import_datachecker(collections: list[Path], out: Path, ods_schema: Path | No
                 if isinstance(max_n, int) and max_n > 0:
                     header.append(f"-- max_results: {max_n}")
                 header.append("-- dialect: tsql")
-                origin = [f"-- Imported from DataChecker collection {raw.get('Name') or path.name!r} "
-                          f"({path.name}, container {group!r}, SeverityLevel {level})"]
+                origin = [
+                    f"-- Imported from DataChecker collection {raw.get('Name') or path.name!r} "
+                    f"({path.name}, container {group!r}, SeverityLevel {level})"
+                ]
                 if rule.get("Version") not in (None, ""):
                     origin.append(f"-- Version: {rule['Version']}")
                 tags = rule.get("Tags")
@@ -282,8 +343,9 @@ def _check(summary: ImportSummary) -> None:
             errors = [d for d in err.diagnostics if d.level == "error"]
             first = errors[0] if errors else None
             entry.compiles = False
-            entry.reason = (f"{first.code}: {first.message}" + (f" ({first.hint})" if first.hint else "")
-                            if first else str(err))
+            entry.reason = (
+                f"{first.code}: {first.message}" + (f" ({first.hint})" if first.hint else "") if first else str(err)
+            )
             continue
         errors = [d for d in compiled.diagnostics if d.level == "error"]
         entry.compiles = not errors

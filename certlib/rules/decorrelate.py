@@ -130,13 +130,15 @@ def decorrelate_exists(tree: exp.Expression, columns: dict[str, list[str]]) -> e
                 name = f"__outer{counter}_{alias}"
                 numbered_names[alias] = name
                 order = [exp.Ordered(this=exp.column(c), nulls_first=True) for c in columns[table.name]]
-                numbered = exp.select(exp.Star(), exp.alias_(
-                    exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order)), rid)).from_(table.name)
+                numbered = exp.select(
+                    exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order)), rid)
+                ).from_(table.name)
                 new_ctes.append((position, exp.CTE(this=numbered, alias=exp.TableAlias(this=exp.to_identifier(name)))))
 
             def numbered_table(alias: str, names: dict[str, str] = numbered_names) -> exp.Table:
-                return exp.Table(this=exp.to_identifier(names[alias]),
-                                 alias=exp.TableAlias(this=exp.to_identifier(alias)))
+                return exp.Table(
+                    this=exp.to_identifier(names[alias]), alias=exp.TableAlias(this=exp.to_identifier(alias))
+                )
 
             keys = [exp.alias_(exp.column(rid, a), f"{rid}_{a}") for a in outer]
             if len(outer) == 1:
@@ -144,8 +146,11 @@ def decorrelate_exists(tree: exp.Expression, columns: dict[str, list[str]]) -> e
             else:  # the outer query's own joins pair the outer rows
                 outer_from = select.args["from_"].this
                 first = outer_from.alias_or_name
-                matched = exp.select(*keys).distinct().from_(
-                    numbered_table(first) if first in numbered_names else outer_from.copy())
+                matched = (
+                    exp.select(*keys)
+                    .distinct()
+                    .from_(numbered_table(first) if first in numbered_names else outer_from.copy())
+                )
                 for join in select.args.get("joins") or []:
                     j = join.copy()
                     a = join.this.alias_or_name
@@ -162,8 +167,12 @@ def decorrelate_exists(tree: exp.Expression, columns: dict[str, list[str]]) -> e
                 if not table.alias:
                     table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
             on = exp.and_(*[exp.column(rid, a).eq(exp.column(f"{rid}_{a}", match_alias)) for a in outer])
-            select.join(exp.Table(this=exp.to_identifier(match_cte), alias=exp.TableAlias(
-                this=exp.to_identifier(match_alias))), on=on, join_type="left", copy=False)
+            select.join(
+                exp.Table(this=exp.to_identifier(match_cte), alias=exp.TableAlias(this=exp.to_identifier(match_alias))),
+                on=on,
+                join_type="left",
+                copy=False,
+            )
             test = exp.Is(this=exp.column(f"{rid}_{outer[0]}", match_alias), expression=exp.Null())
             conjuncts[i] = test if negated else exp.Not(this=test)
             changed = True

@@ -77,13 +77,20 @@ def decorrelate_scalar(tree: exp.Expression, columns: dict[str, list[str]]) -> e
             agg_cte, agg_alias = f"__agg{counter}", f"__a{counter}"
             position = _top_with_index(select, tree)
             order = [exp.Ordered(this=exp.column(c), nulls_first=True) for c in columns[table.name]]
-            numbered = exp.select(exp.Star(), exp.alias_(
-                exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order)), rid)).from_(table.name)
-            new_ctes.append((position, exp.CTE(this=numbered, alias=exp.TableAlias(this=exp.to_identifier(numbered_name)))))
+            numbered = exp.select(
+                exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order)), rid)
+            ).from_(table.name)
+            new_ctes.append(
+                (position, exp.CTE(this=numbered, alias=exp.TableAlias(this=exp.to_identifier(numbered_name))))
+            )
             cond = inner.args["where"].this.copy() if inner.args.get("where") else exp.true()
             grouped = (
                 exp.select(exp.alias_(exp.column(rid, alias), rid), exp.alias_(agg.copy(), "__v"))
-                .from_(exp.Table(this=exp.to_identifier(numbered_name), alias=exp.TableAlias(this=exp.to_identifier(alias))))
+                .from_(
+                    exp.Table(
+                        this=exp.to_identifier(numbered_name), alias=exp.TableAlias(this=exp.to_identifier(alias))
+                    )
+                )
                 .join(inner.args["from_"].this.copy(), on=cond, join_type="inner")
                 .group_by(exp.column(rid, alias))
             )
@@ -91,8 +98,12 @@ def decorrelate_scalar(tree: exp.Expression, columns: dict[str, list[str]]) -> e
             table.set("this", exp.to_identifier(numbered_name))
             if not table.alias:
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-            select.join(exp.Table(this=exp.to_identifier(agg_cte), alias=exp.TableAlias(this=exp.to_identifier(agg_alias))),
-                        on=exp.column(rid, alias).eq(exp.column(rid, agg_alias)), join_type="left", copy=False)
+            select.join(
+                exp.Table(this=exp.to_identifier(agg_cte), alias=exp.TableAlias(this=exp.to_identifier(agg_alias))),
+                on=exp.column(rid, alias).eq(exp.column(rid, agg_alias)),
+                join_type="left",
+                copy=False,
+            )
             value: exp.Expression = exp.column("__v", agg_alias)
             if isinstance(agg, exp.Count):
                 value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])

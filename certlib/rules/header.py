@@ -89,8 +89,11 @@ def parse_rule_text(text: str, path: Path | None) -> Rule:
     values, lines_of, sql_start, problems = parse_header(text, path)
     lines = text.splitlines()
     ended = lines[sql_start - 1].strip() if sql_start <= len(lines) else ""
-    ended_hint = (f"the header ends at line {sql_start} ({ended[:40]!r} is not a metadata key); "
-                  "put every key before it" if ended.startswith("--") else None)
+    ended_hint = (
+        f"the header ends at line {sql_start} ({ended[:40]!r} is not a metadata key); put every key before it"
+        if ended.startswith("--")
+        else None
+    )
     for key in REQUIRED:
         if not values.get(key) or not any(v.strip() for v in values[key]):
             problems.append(_diag(path, 1, f"missing required metadata '-- {key}: ...'", hint=ended_hint))
@@ -108,7 +111,7 @@ def parse_rule_text(text: str, path: Path | None) -> Rule:
                 raise ValueError
         except ValueError:
             problems.append(_diag(path, lines_of["max_results"], "max_results must be a non-negative integer"))
-    sql = "\n".join(text.splitlines()[sql_start - 1:]).strip()
+    sql = "\n".join(text.splitlines()[sql_start - 1 :]).strip()
     if not sql and not problems:
         problems.append(_diag(path, sql_start, "the rule has no SQL after its header", code="syntax"))
     if problems:
@@ -121,7 +124,7 @@ def parse_rule_text(text: str, path: Path | None) -> Rule:
         return tuple(p.strip() for v in values.get(key, []) for p in v.split(",") if p.strip())
 
     # leading blank lines between header and SQL do not count: find the first non-blank SQL line
-    body_lines = text.splitlines()[sql_start - 1:]
+    body_lines = text.splitlines()[sql_start - 1 :]
     offset = next((i for i, ln in enumerate(body_lines) if ln.strip()), 0)
     return Rule(
         id=one("id") or "",

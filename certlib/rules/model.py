@@ -61,7 +61,7 @@ class TableSchema:
     @property
     def bare_name(self) -> str:
         """The table's name without its schema (``Student`` for ``edfi.Student``)."""
-        return self.name[len(self.schema) + 1:] if self.schema else self.name
+        return self.name[len(self.schema) + 1 :] if self.schema else self.name
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -149,8 +149,11 @@ class Pack:
     def broken_in(self, groups: list[str] | tuple[str, ...] | None = None) -> list[BrokenRule]:
         """The broken rule files a run of ``groups`` (default all) would have included."""
         wanted = set(groups) if groups else None
-        return [b for b in self.broken if wanted is None or not b.groups or wanted & set(b.groups)
-                or not (set(b.groups) & set(self.groups))]
+        return [
+            b
+            for b in self.broken
+            if wanted is None or not b.groups or wanted & set(b.groups) or not (set(b.groups) & set(self.groups))
+        ]
 
     def rules_in(self, groups: list[str] | tuple[str, ...] | None = None, active_only: bool = True) -> list[Rule]:
         wanted = set(groups) if groups else None

@@ -135,33 +135,53 @@ def _find_table(table: exp.Table, pack: Pack, dialect: str, report: Report) -> T
     shown = ".".join(written(p) for p in table.parts)
     everything = [t.name for t in pack.tables.values()] + [t.bare_name for t in pack.tables.values()]
     if table.args.get("catalog"):
-        report("unknown-table", f"table {shown} names a database or catalog", table,
-               hint="rules read only the pack's tables: name them as <schema>.<table> or <table>")
+        report(
+            "unknown-table",
+            f"table {shown} names a database or catalog",
+            table,
+            hint="rules read only the pack's tables: name them as <schema>.<table> or <table>",
+        )
         return None
     same_name = [t for t in pack.tables.values() if matches(name, t.bare_name, dialect)]
     if db is not None:
         schemas = sorted({t.schema for t in pack.tables.values() if t.schema})
         if not any(matches(db, s, dialect) for s in schemas):
-            report("unknown-table", f"table {shown}: schema {written(db)!r} is not in the pack", table,
-                   hint=(did_you_mean(written(db), schemas) or "the pack's schemas: " + ", ".join(schemas))
-                   if schemas else "the pack's tables have no schema: write the table name alone")
+            report(
+                "unknown-table",
+                f"table {shown}: schema {written(db)!r} is not in the pack",
+                table,
+                hint=(did_you_mean(written(db), schemas) or "the pack's schemas: " + ", ".join(schemas))
+                if schemas
+                else "the pack's tables have no schema: write the table name alone",
+            )
             return None
         found = [t for t in same_name if t.schema and matches(db, t.schema, dialect)]
     else:
         found = [t for t in same_name if t.schema is None or t.schema == pack.default_schema]
         if not found and same_name:
             where = ", ".join(sorted(t.name for t in same_name))
-            report("unknown-table", f"unknown table {shown}: the pack has {where}", table,
-                   hint=f"write {same_name[0].name}, or set default_schema = {same_name[0].schema!r} in pack.toml")
+            report(
+                "unknown-table",
+                f"unknown table {shown}: the pack has {where}",
+                table,
+                hint=f"write {same_name[0].name}, or set default_schema = {same_name[0].schema!r} in pack.toml",
+            )
             return None
     if len(found) > 1:
-        report("ambiguous-table", f"table {shown} is ambiguous: " + ", ".join(t.name for t in found), table,
-               hint="qualify it with its schema")
+        report(
+            "ambiguous-table",
+            f"table {shown} is ambiguous: " + ", ".join(t.name for t in found),
+            table,
+            hint="qualify it with its schema",
+        )
         return None
     if not found:
-        report("unknown-table", f"unknown table {shown}", table,
-               hint=did_you_mean(shown, everything)
-               or "tables: " + ", ".join(pack.tables))
+        report(
+            "unknown-table",
+            f"unknown table {shown}",
+            table,
+            hint=did_you_mean(shown, everything) or "tables: " + ", ".join(pack.tables),
+        )
         return None
     return found[0]
 
@@ -203,8 +223,9 @@ def _outputs(scope: Scope, pack: Pack) -> list[str] | None:
         return None if "*" in names else names
     names = []
     for projection in select.expressions:
-        star = isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
-                                                    and isinstance(projection.this, exp.Star))
+        star = isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        )
         if not star:
             names.append(projection.alias_or_name)
             continue
@@ -287,17 +308,25 @@ def _order_by_outputs(select: exp.Select, dialect: str) -> None:
 def _qualified(scope: Scope, column: exp.Column, pack: Pack, dialect: str, report: Report) -> None:
     found = _lookup_alias(scope, column.table)
     if found is None:
-        report("unknown-table", f"unknown table or alias {written(column.args['table'])!r} in "
-               f"{written(column.args['table'])}.{written(column.this)}",
-               column, hint=did_you_mean(column.table, list(scope.sources)))
+        report(
+            "unknown-table",
+            f"unknown table or alias {written(column.args['table'])!r} in "
+            f"{written(column.args['table'])}.{written(column.this)}",
+            column,
+            hint=did_you_mean(column.table, list(scope.sources)),
+        )
         return
     _, source = found
     db = column.args.get("db")
     if db is not None:  # edfi.Student.StudentUniqueId
         table = pack.tables.get(source.name) if isinstance(source, exp.Table) else None
         if table is None or table.schema is None or not matches(db, table.schema, dialect):
-            report("unknown-table", f"{column.sql(dialect)}: {db.this}.{column.table} is not a table of this query",
-                   column, hint=f"use the table's alias, {column.table}")
+            report(
+                "unknown-table",
+                f"{column.sql(dialect)}: {db.this}.{column.table} is not a table of this query",
+                column,
+                hint=f"use the table's alias, {column.table}",
+            )
             return
         column.set("db", None)
         column.set("catalog", None)
@@ -308,14 +337,21 @@ def _qualified(scope: Scope, column: exp.Column, pack: Pack, dialect: str, repor
     if len(chosen) == 1:
         set_name(column.this, chosen[0])
     elif len(chosen) > 1:
-        report("ambiguous-column", f"column {written(column.this)!r} of {column.table} is ambiguous: "
-               f"{', '.join(chosen)}",
-               column, hint="quote it with its exact case")
+        report(
+            "ambiguous-column",
+            f"column {written(column.this)!r} of {column.table} is ambiguous: {', '.join(chosen)}",
+            column,
+            hint="quote it with its exact case",
+        )
     else:
         where = f"table {label} (as {column.table})" if label != "derived table" else f"{column.table}"
-        report("unknown-column", f"unknown column {written(column.this)!r} in {where}", column,
-               hint=did_you_mean(written(column.this), names) or (f"its columns: {', '.join(names)}" if len(names) <= 12
-                                                         else None))
+        report(
+            "unknown-column",
+            f"unknown column {written(column.this)!r} in {where}",
+            column,
+            hint=did_you_mean(written(column.this), names)
+            or (f"its columns: {', '.join(names)}" if len(names) <= 12 else None),
+        )
 
 
 def _unqualified(scope: Scope, column: exp.Column, pack: Pack, dialect: str, report: Report) -> None:
@@ -330,9 +366,12 @@ def _unqualified(scope: Scope, column: exp.Column, pack: Pack, dialect: str, rep
     if len(owners) > 1:
         aliases = sorted({a for a, _ in owners})
         if len(aliases) > 1:
-            report("ambiguous-column", f"column {written(column.this)!r} is ambiguous: it is in {', '.join(aliases)}",
-                   column,
-                   hint=f"qualify it, e.g. {aliases[0]}.{owners[0][1]}")
+            report(
+                "ambiguous-column",
+                f"column {written(column.this)!r} is ambiguous: it is in {', '.join(aliases)}",
+                column,
+                hint=f"qualify it, e.g. {aliases[0]}.{owners[0][1]}",
+            )
             return
     if owners:
         set_name(column.this, owners[0][1])
@@ -354,9 +393,12 @@ def _unqualified(scope: Scope, column: exp.Column, pack: Pack, dialect: str, rep
         return
     everything = [n for s in scope.sources.values() for n in (_source_columns(s, pack)[1] or [])]
     tables = [s.name for s in scope.sources.values() if isinstance(s, exp.Table)]
-    report("unknown-column", f"unknown column {written(column.this)!r}"
-           + (f" (in {', '.join(tables)})" if tables else ""), column,
-           hint=did_you_mean(written(column.this), everything))
+    report(
+        "unknown-column",
+        f"unknown column {written(column.this)!r}" + (f" (in {', '.join(tables)})" if tables else ""),
+        column,
+        hint=did_you_mean(written(column.this), everything),
+    )
 
 
 def _using(join: exp.Join, pack: Pack, dialect: str, report: Report) -> None:
@@ -372,8 +414,12 @@ def _using(join: exp.Join, pack: Pack, dialect: str, report: Report) -> None:
         if chosen:
             set_name(ident, chosen[0])
         else:
-            report("unknown-column", f"unknown column {written(ident)!r} in USING of table {table.name}", join,
-                   hint=did_you_mean(written(ident), names))
+            report(
+                "unknown-column",
+                f"unknown column {written(ident)!r} in USING of table {table.name}",
+                join,
+                hint=did_you_mean(written(ident), names),
+            )
 
 
 def split_schema_tables(tree: exp.Expression, pack: Pack) -> exp.Expression:
@@ -396,5 +442,14 @@ def same_column(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-__all__ = ["did_you_mean", "is_exact", "matches", "pick", "resolve_columns", "resolve_tables", "same_column",
-           "set_name", "split_schema_tables"]
+__all__ = [
+    "did_you_mean",
+    "is_exact",
+    "matches",
+    "pick",
+    "resolve_columns",
+    "resolve_tables",
+    "same_column",
+    "set_name",
+    "split_schema_tables",
+]

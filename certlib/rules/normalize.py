@@ -26,7 +26,8 @@ from datetime import date
 from sqlglot import exp
 
 _CLOCKS = (exp.CurrentTimestamp, exp.CurrentDatetime, exp.CurrentTime) + tuple(
-    getattr(exp, n) for n in ("CurrentTimestampLTZ", "Localtimestamp", "Localtime", "Sysdate") if hasattr(exp, n))
+    getattr(exp, n) for n in ("CurrentTimestampLTZ", "Localtimestamp", "Localtime", "Sysdate") if hasattr(exp, n)
+)
 
 
 _DATE_TEXT = re.compile(r"^\s*(\d{4})-?(\d{2})-?(\d{2})\s*$")

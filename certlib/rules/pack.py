@@ -34,7 +34,9 @@ def _line_of(text: str, needle: str) -> int | None:
 _PLAIN_NAME = re.compile(r"^[^.\s\"`\[\]]+$")
 
 
-def _table_name(key: str, spec: dict, path: Path, line: int | None, problems: list[Diagnostic]) -> tuple[str, str | None]:
+def _table_name(
+    key: str, spec: dict, path: Path, line: int | None, problems: list[Diagnostic]
+) -> tuple[str, str | None]:
     """``[tables."edfi.Student"]`` or ``[tables.Student]`` with ``schema = "edfi"`` -> (``edfi.Student``,
     ``edfi``); a plain ``[tables.enrollments]`` -> (``enrollments``, None)."""
     schema = spec.get("schema")
@@ -46,8 +48,14 @@ def _table_name(key: str, spec: dict, path: Path, line: int | None, problems: li
         bare = key
     for part in ([schema] if schema else []) + [bare]:
         if not isinstance(part, str) or not _PLAIN_NAME.match(part):
-            problems.append(_err(path, f"table {key!r}: {part!r} is not a plain name (no dots, blanks, quotes)", line,
-                                 hint='write [tables."<schema>.<table>"] or [tables.<table>] with schema = "<schema>"'))
+            problems.append(
+                _err(
+                    path,
+                    f"table {key!r}: {part!r} is not a plain name (no dots, blanks, quotes)",
+                    line,
+                    hint='write [tables."<schema>.<table>"] or [tables.<table>] with schema = "<schema>"',
+                )
+            )
     return (f"{schema}.{bare}" if schema else bare), (schema or None)
 
 
@@ -63,29 +71,54 @@ def _tables(raw: dict, path: Path, text: str, problems: list[Diagnostic]) -> dic
         columns = []
         for col, typ in cols_raw.items():
             if typ not in COLUMN_TYPES:
-                problems.append(_err(path, f"table {name!r} column {col!r}: unknown type {typ!r}", line,
-                                     hint="types: " + ", ".join(COLUMN_TYPES)))
+                problems.append(
+                    _err(
+                        path,
+                        f"table {name!r} column {col!r}: unknown type {typ!r}",
+                        line,
+                        hint="types: " + ", ".join(COLUMN_TYPES),
+                    )
+                )
             columns.append(Column(col, typ))
         folded: dict[str, str] = {}
         for col in cols_raw:
             if col.lower() in folded:  # rules and data files match names case-insensitively
-                problems.append(_err(path, f"table {name!r}: columns {folded[col.lower()]!r} and {col!r} differ only "
-                                           "in case", line, hint="rename one: names are matched case-insensitively"))
+                problems.append(
+                    _err(
+                        path,
+                        f"table {name!r}: columns {folded[col.lower()]!r} and {col!r} differ only in case",
+                        line,
+                        hint="rename one: names are matched case-insensitively",
+                    )
+                )
             folded.setdefault(col.lower(), col)
         names = {c.name for c in columns}
         keys = tuple(spec.get("keys") or ())
         for role in ("district_key", "school_key", "student_key"):
             if spec.get(role) and spec[role] not in names:
-                problems.append(_err(path, f"table {name!r}: {role} {spec[role]!r} is not a column", line,
-                                     hint=_column_hint(spec[role], names)))
+                problems.append(
+                    _err(
+                        path,
+                        f"table {name!r}: {role} {spec[role]!r} is not a column",
+                        line,
+                        hint=_column_hint(spec[role], names),
+                    )
+                )
         for k in keys:
             if k not in names:
-                problems.append(_err(path, f"table {name!r}: key {k!r} is not a column", line,
-                                     hint=_column_hint(k, names)))
+                problems.append(
+                    _err(path, f"table {name!r}: key {k!r} is not a column", line, hint=_column_hint(k, names))
+                )
         clash = next((t for t in tables if t.lower() == name.lower()), None)
         if clash is not None:
-            problems.append(_err(path, f"tables {clash!r} and {name!r} differ only in case", line,
-                                 hint="table names are matched case-insensitively"))
+            problems.append(
+                _err(
+                    path,
+                    f"tables {clash!r} and {name!r} differ only in case",
+                    line,
+                    hint="table names are matched case-insensitively",
+                )
+            )
             continue
         tables[name] = TableSchema(
             name=name,
@@ -144,13 +177,29 @@ def _rule_files(root: Path, groups: dict[str, Group]) -> tuple[dict[str, Rule], 
             rule = parse_rule_text(text, sql_path)
         except RuleError as err:
             ids = _header_guess(text, "id")
-            broken.append(BrokenRule(ids[0] if ids else sql_path.stem, sql_path, tuple(_header_guess(text, "group")),
-                                     tuple(replace(d, rule_id=d.rule_id or (ids[0] if ids else None))
-                                           for d in err.diagnostics)))
+            broken.append(
+                BrokenRule(
+                    ids[0] if ids else sql_path.stem,
+                    sql_path,
+                    tuple(_header_guess(text, "group")),
+                    tuple(replace(d, rule_id=d.rule_id or (ids[0] if ids else None)) for d in err.diagnostics),
+                )
+            )
             continue
-        unknown = [Diagnostic(rule.id, str(sql_path), _line_of(text, g), 1, "error", "unknown-group",
-                              f"group {g!r} is not declared in pack.toml", hint="declared: " + ", ".join(groups))
-                   for g in rule.groups if g not in groups]
+        unknown = [
+            Diagnostic(
+                rule.id,
+                str(sql_path),
+                _line_of(text, g),
+                1,
+                "error",
+                "unknown-group",
+                f"group {g!r} is not declared in pack.toml",
+                hint="declared: " + ", ".join(groups),
+            )
+            for g in rule.groups
+            if g not in groups
+        ]
         if unknown:
             broken.append(BrokenRule(rule.id, sql_path, rule.groups, tuple(unknown)))
             continue
@@ -163,9 +212,25 @@ def _rule_files(root: Path, groups: dict[str, Group]) -> tuple[dict[str, Rule], 
         paths = by_id[rule.id]
         if len(paths) > 1:  # which file is the real one cannot be told: neither runs, each is reported
             others = ", ".join(str(p) for p in paths if p != path)
-            broken.append(BrokenRule(rule.id, path, rule.groups, (Diagnostic(
-                rule.id, str(path), 1, 1, "error", "duplicate-id", f"rule id {rule.id!r} is also used by {others}",
-                hint="ids are never reused: give one of the files a new id"),)))
+            broken.append(
+                BrokenRule(
+                    rule.id,
+                    path,
+                    rule.groups,
+                    (
+                        Diagnostic(
+                            rule.id,
+                            str(path),
+                            1,
+                            1,
+                            "error",
+                            "duplicate-id",
+                            f"rule id {rule.id!r} is also used by {others}",
+                            hint="ids are never reused: give one of the files a new id",
+                        ),
+                    ),
+                )
+            )
             continue
         rules[rule.id] = rule
     return rules, broken
@@ -200,10 +265,18 @@ def load_pack(root: str | Path = DEFAULT_PACK, *, strict: bool = False) -> Pack:
     tables = _tables(raw, toml_path, text, problems)
     default_schema = raw.get("default_schema")
     if default_schema is not None and not any(t.schema == default_schema for t in tables.values()):
-        problems.append(_err(toml_path, f"default_schema {default_schema!r} holds no table of the pack",
-                             _line_of(text, "default_schema"),
-                             hint="schemas: " + (", ".join(sorted({t.schema for t in tables.values() if t.schema}))
-                                                 or "none (declare [tables.\"<schema>.<table>\"])")))
+        problems.append(
+            _err(
+                toml_path,
+                f"default_schema {default_schema!r} holds no table of the pack",
+                _line_of(text, "default_schema"),
+                hint="schemas: "
+                + (
+                    ", ".join(sorted({t.schema for t in tables.values() if t.schema}))
+                    or 'none (declare [tables."<schema>.<table>"])'
+                ),
+            )
+        )
     groups = _groups(raw, toml_path, text, problems)
     rules, broken = _rule_files(root, groups)
     if strict:

@@ -64,8 +64,14 @@ BASE = "__certlib_b"
 
 _RANKING = (exp.RowNumber, exp.Rank, exp.DenseRank)
 _AGGREGATE = (exp.Count, exp.Min, exp.Max)
-_COMPARE = {exp.GT: lambda a, b: a > b, exp.GTE: lambda a, b: a >= b, exp.LT: lambda a, b: a < b,
-            exp.LTE: lambda a, b: a <= b, exp.EQ: lambda a, b: a == b, exp.NEQ: lambda a, b: a != b}
+_COMPARE = {
+    exp.GT: lambda a, b: a > b,
+    exp.GTE: lambda a, b: a >= b,
+    exp.LT: lambda a, b: a < b,
+    exp.LTE: lambda a, b: a <= b,
+    exp.EQ: lambda a, b: a == b,
+    exp.NEQ: lambda a, b: a != b,
+}
 _FLIP = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ, exp.NEQ: exp.NEQ}
 
 
@@ -150,8 +156,12 @@ def _singleton_value(window: exp.Window, columns: dict[tuple[str, str], str]) ->
             if arg is None:
                 raise _Skip
         value = _replace_columns(arg.copy(), columns)
-        return _bigint(exp.Case(ifs=[exp.If(this=exp.Is(this=value, expression=exp.Null()),
-                                             true=exp.Literal.number(0))], default=exp.Literal.number(1)))
+        return _bigint(
+            exp.Case(
+                ifs=[exp.If(this=exp.Is(this=value, expression=exp.Null()), true=exp.Literal.number(0))],
+                default=exp.Literal.number(1),
+            )
+        )
     return _replace_columns(fn.this.copy(), columns)  # MIN(x) / MAX(x) of one row
 
 
@@ -198,8 +208,11 @@ def _consumers(select: exp.Select) -> list[tuple[exp.Select, str]]:
         if root is None:
             return []
         refs = [t for t in root.find_all(exp.Table) if t.name == name and not t.args.get("db")]
-        if len(refs) == 1 and isinstance(refs[0].parent, exp.From | exp.Join) and isinstance(
-                refs[0].parent.parent, exp.Select):
+        if (
+            len(refs) == 1
+            and isinstance(refs[0].parent, exp.From | exp.Join)
+            and isinstance(refs[0].parent.parent, exp.Select)
+        ):
             return [(refs[0].parent.parent, refs[0].alias_or_name)]
     return []
 
@@ -218,8 +231,10 @@ def _false_for(conj: exp.Expression, alias: str, values: dict[str, int]) -> bool
 
 
 def _rewrite_select(select: exp.Select) -> exp.Expression | None:
-    if any(select.args.get(k) for k in ("group", "having", "distinct", "qualify", "order", "limit", "offset",
-                                         "with_", "windows")):
+    if any(
+        select.args.get(k)
+        for k in ("group", "having", "distinct", "qualify", "order", "limit", "offset", "with_", "windows")
+    ):
         return None
     windows = _windows(select)
     if windows is None or select.args.get("from_") is None:
@@ -238,11 +253,18 @@ def _rewrite_select(select: exp.Select) -> exp.Expression | None:
     except _Skip:
         return None
 
-    base = exp.Select(expressions=[exp.alias_(exp.column(name, table=table), alias)
-                                   for (table, name), alias in columns.items()])
-    base = base.select(exp.alias_(exp.Window(this=exp.Count(this=exp.Star()),
-                                             partition_by=[p.copy() for p in windows[0].args["partition_by"]]),
-                                  N), copy=False)
+    base = exp.Select(
+        expressions=[exp.alias_(exp.column(name, table=table), alias) for (table, name), alias in columns.items()]
+    )
+    base = base.select(
+        exp.alias_(
+            exp.Window(
+                this=exp.Count(this=exp.Star()), partition_by=[p.copy() for p in windows[0].args["partition_by"]]
+            ),
+            N,
+        ),
+        copy=False,
+    )
     base.set("from_", select.args["from_"].copy())
     if select.args.get("joins"):
         base.set("joins", [j.copy() for j in select.args["joins"]])
@@ -270,11 +292,15 @@ def _rewrite_select(select: exp.Select) -> exp.Expression | None:
                             out.set("this", _bigint(window.copy()))
                         else:
                             window.replace(_bigint(window.copy()))
-            projections.append(_replace_columns(out, columns) if keep_windows else _replace_columns_outside(out, columns))
+            projections.append(
+                _replace_columns(out, columns) if keep_windows else _replace_columns_outside(out, columns)
+            )
         cond = exp.GT if keep_windows else exp.EQ
-        return exp.Select(expressions=projections).from_(
-            exp.Subquery(this=base.copy(), alias=exp.TableAlias(this=exp.to_identifier(BASE))), copy=False
-        ).where(cond(this=exp.column(N, table=BASE), expression=exp.Literal.number(1)), copy=False)
+        return (
+            exp.Select(expressions=projections)
+            .from_(exp.Subquery(this=base.copy(), alias=exp.TableAlias(this=exp.to_identifier(BASE))), copy=False)
+            .where(cond(this=exp.column(N, table=BASE), expression=exp.Literal.number(1)), copy=False)
+        )
 
     many = branch(True)
     if _one_row_value_fails(select, windows):
@@ -296,11 +322,14 @@ def _columns_of(node: exp.Expression) -> list[exp.Column]:
     return [c for c in node.find_all(exp.Column) if not isinstance(c.this, exp.Star)]
 
 
-def _keyed_correlation(sub: exp.Select) -> tuple[list[tuple[exp.Expression, exp.Expression]], list[exp.Expression]] | None:
+def _keyed_correlation(
+    sub: exp.Select,
+) -> tuple[list[tuple[exp.Expression, exp.Expression]], list[exp.Expression]] | None:
     """(outer, inner) expression pairs of a subquery correlated only by equalities, and its inner-only
     conjuncts; None for any other shape."""
-    if not isinstance(sub, exp.Select) or any(sub.args.get(k) for k in (
-            "group", "having", "limit", "offset", "qualify", "with_", "windows", "order")):
+    if not isinstance(sub, exp.Select) or any(
+        sub.args.get(k) for k in ("group", "having", "limit", "offset", "qualify", "with_", "windows", "order")
+    ):
         return None
     if any(isinstance(n, exp.AggFunc | exp.Window) for e in sub.expressions for n in e.walk()):
         return None
@@ -308,7 +337,8 @@ def _keyed_correlation(sub: exp.Select) -> tuple[list[tuple[exp.Expression, exp.
         return None
     inner = _sources(sub)
     if sub.args.get("from_") is None or not all(
-            isinstance(t, exp.Table) for t in [sub.args["from_"].this] + [j.this for j in sub.args.get("joins") or []]):
+        isinstance(t, exp.Table) for t in [sub.args["from_"].this] + [j.this for j in sub.args.get("joins") or []]
+    ):
         return None
     for join in sub.args.get("joins") or []:
         if any(c.table not in inner for c in _columns_of(join)):
@@ -328,7 +358,12 @@ def _keyed_correlation(sub: exp.Select) -> tuple[list[tuple[exp.Expression, exp.
         sides = []
         for a, b in ((conj.this, conj.expression), (conj.expression, conj.this)):
             a_cols, b_cols = _columns_of(a), _columns_of(b)
-            if a_cols and b_cols and all(c.table not in inner for c in a_cols) and all(c.table in inner for c in b_cols):
+            if (
+                a_cols
+                and b_cols
+                and all(c.table not in inner for c in a_cols)
+                and all(c.table in inner for c in b_cols)
+            ):
                 sides.append((a, b))
         if len(sides) != 1:
             return None
@@ -366,15 +401,24 @@ def _exists_as_keyed_join(tree: exp.Expression) -> exp.Expression:
             alias = f"__certlib_ex{counter}"
             sub = exists.this
             keys = [exp.alias_(inner.copy(), f"__certlib_k{j}") for j, (_, inner) in enumerate(pairs)]
-            matched = exp.select(*keys, exp.alias_(exp.Literal.number(1), "__certlib_hit")).distinct().from_(
-                sub.args["from_"].this.copy())
+            matched = (
+                exp.select(*keys, exp.alias_(exp.Literal.number(1), "__certlib_hit"))
+                .distinct()
+                .from_(sub.args["from_"].this.copy())
+            )
             for join in sub.args.get("joins") or []:
                 matched.append("joins", join.copy())
             if local:
                 matched = matched.where(exp.and_(*[c.copy() for c in local]), copy=False)
-            on = exp.and_(*[exp.column(f"__certlib_k{j}", alias).eq(outer.copy()) for j, (outer, _) in enumerate(pairs)])
-            select.join(exp.Subquery(this=matched, alias=exp.TableAlias(this=exp.to_identifier(alias))), on=on,
-                        join_type="left", copy=False)
+            on = exp.and_(
+                *[exp.column(f"__certlib_k{j}", alias).eq(outer.copy()) for j, (outer, _) in enumerate(pairs)]
+            )
+            select.join(
+                exp.Subquery(this=matched, alias=exp.TableAlias(this=exp.to_identifier(alias))),
+                on=on,
+                join_type="left",
+                copy=False,
+            )
             test = exp.Is(this=exp.column("__certlib_hit", alias), expression=exp.Null())
             conjuncts[i] = test if negated else exp.Not(this=test)
             changed = True

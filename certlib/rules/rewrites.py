@@ -39,8 +39,9 @@ from certlib.rules.translate import polars_pass
 Problem = tuple[exp.Expression, str, str, str | None]  # node, code, message, hint
 
 _DATE = (exp.DType.DATE,)
-_TIMESTAMP = tuple(t for t in (exp.DType.DATETIME, exp.DType.TIMESTAMP, exp.DType.TIMESTAMPTZ,
-                               exp.DType.TIMESTAMPLTZ) if t is not None)
+_TIMESTAMP = tuple(
+    t for t in (exp.DType.DATETIME, exp.DType.TIMESTAMP, exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMPLTZ) if t is not None
+)
 
 
 def _is(node: exp.Expression, types: tuple) -> bool:
@@ -69,11 +70,23 @@ def _date_subtraction(node: exp.Sub, problems: list[Problem]) -> exp.Expression:
     if (_is(left, _TIMESTAMP) and (_is(right, _TIMESTAMP) or _is(right, _DATE))) or (
         _is(left, _DATE) and _is(right, _TIMESTAMP)
     ):
-        problems.append((node, "untranslatable", "timestamp - timestamp (an interval) cannot be translated to polars",
-                         "compare timestamps, or subtract dates: CAST(x AS DATE) - CAST(y AS DATE) gives days"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                "timestamp - timestamp (an interval) cannot be translated to polars",
+                "compare timestamps, or subtract dates: CAST(x AS DATE) - CAST(y AS DATE) gives days",
+            )
+        )
     elif (_is(left, _DATE) or _is(left, _TIMESTAMP)) and _unknown(right):
-        problems.append((node, "untranslatable", f"cannot tell the type of {right.sql()} in a date subtraction",
-                         "CAST it to DATE (days between dates) or INT (days to subtract)"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"cannot tell the type of {right.sql()} in a date subtraction",
+                "CAST it to DATE (days between dates) or INT (days to subtract)",
+            )
+        )
     return node
 
 
@@ -90,18 +103,31 @@ def _date_diff(node: exp.DateDiff, problems: list[Problem]) -> exp.Expression:
     if unit in ("MONTH", "MONTHS", "MM", "M"):
         years = exp.Sub(this=_extract("year", end), expression=_extract("year", start))
         months = exp.Sub(this=_extract("month", end), expression=_extract("month", start))
-        return exp.paren(exp.Add(this=exp.Mul(this=exp.paren(years), expression=exp.Literal.number(12)),
-                                 expression=months), copy=False)
-    problems.append((node, "untranslatable", f"DATE_DIFF with unit {unit} cannot be translated faithfully to polars",
-                     "use day, month or year"))
+        return exp.paren(
+            exp.Add(this=exp.Mul(this=exp.paren(years), expression=exp.Literal.number(12)), expression=months),
+            copy=False,
+        )
+    problems.append(
+        (
+            node,
+            "untranslatable",
+            f"DATE_DIFF with unit {unit} cannot be translated faithfully to polars",
+            "use day, month or year",
+        )
+    )
     return node
 
 
 def _typed_division(node: exp.Div, problems: list[Problem]) -> exp.Expression:
     if node.args.get("typed") and (_unknown(node.this) or _unknown(node.expression)):
-        problems.append((node, "untranslatable",
-                         f"cannot tell whether {node.sql()} is integer or true division",
-                         "CAST one operand (e.g. CAST(x AS DOUBLE) / y, or CAST(x AS INT) / y)"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"cannot tell whether {node.sql()} is integer or true division",
+                "CAST one operand (e.g. CAST(x AS DOUBLE) / y, or CAST(x AS INT) / y)",
+            )
+        )
     return node
 
 
@@ -117,10 +143,19 @@ def _float_to_int(node: exp.Cast, dialect: str, problems: list[Problem]) -> exp.
     if node.to.this not in _INTEGER:
         return node
     constant_decimal = not any(True for _ in node.this.find_all(exp.Column)) and any(
-        lit.is_number and not lit.is_int for lit in node.this.find_all(exp.Literal))  # 2.5 is NUMERIC in SQL
-    if _is(node.this, _DECIMAL) or constant_decimal:  # NUMERIC rounds half away from zero in PostgreSQL; polars has no such cast
-        problems.append((node, "untranslatable", f"CAST of a decimal to an integer ({node.sql()}) rounds halves "
-                         "away from zero; polars truncates", "use FLOOR(x), CEIL(x) or FLOOR(x + 0.5) before the CAST"))
+        lit.is_number and not lit.is_int for lit in node.this.find_all(exp.Literal)
+    )  # 2.5 is NUMERIC in SQL
+    if (
+        _is(node.this, _DECIMAL) or constant_decimal
+    ):  # NUMERIC rounds half away from zero in PostgreSQL; polars has no such cast
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"CAST of a decimal to an integer ({node.sql()}) rounds halves away from zero; polars truncates",
+                "use FLOOR(x), CEIL(x) or FLOOR(x + 0.5) before the CAST",
+            )
+        )
         return node
     if not _is(node.this, _FLOATING):
         return node
@@ -130,24 +165,42 @@ def _float_to_int(node: exp.Cast, dialect: str, problems: list[Problem]) -> exp.
         return exp.Cast(this=rounded, to=node.to.copy())
     if dialect in _CAST_TRUNCATES:
         return node
-    problems.append((node, "untranslatable", f"CAST of a float to an integer ({node.sql()}) rounds differently "
-                     f"in {dialect} than in polars", "use FLOOR(x), CEIL(x) or FLOOR(x + 0.5) before the CAST"))
+    problems.append(
+        (
+            node,
+            "untranslatable",
+            f"CAST of a float to an integer ({node.sql()}) rounds differently in {dialect} than in polars",
+            "use FLOOR(x), CEIL(x) or FLOOR(x + 0.5) before the CAST",
+        )
+    )
     return node
 
 
 def _round(node: exp.Round, problems: list[Problem]) -> exp.Expression:
     if _is(node.this, _INTEGER):
         return node
-    problems.append((node, "untranslatable", f"ROUND of a non-integer ({node.sql()}) rounds halves differently "
-                     "across engines (half to even vs half away from zero)",
-                     "use FLOOR(x + 0.5) for half up, or compare the unrounded value"))
+    problems.append(
+        (
+            node,
+            "untranslatable",
+            f"ROUND of a non-integer ({node.sql()}) rounds halves differently "
+            "across engines (half to even vs half away from zero)",
+            "use FLOOR(x + 0.5) for half up, or compare the unrounded value",
+        )
+    )
     return node
 
 
 def _str_position(node: exp.StrPosition, problems: list[Problem]) -> exp.Expression:
     if node.args.get("position") is not None or node.args.get("occurrence") is not None:
-        problems.append((node, "untranslatable", f"{node.sql()} with a start position or occurrence has no polars "
-                         "translation", "use POSITION(needle IN SUBSTRING(s FROM n)) or compare substrings"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"{node.sql()} with a start position or occurrence has no polars translation",
+                "use POSITION(needle IN SUBSTRING(s FROM n)) or compare substrings",
+            )
+        )
         return node
     parts = [p for p in (node.this, node.args.get("substr")) if p is not None and not isinstance(p, exp.Literal)]
     if not parts:
@@ -157,8 +210,14 @@ def _str_position(node: exp.StrPosition, problems: list[Problem]) -> exp.Express
 
 
 def _age(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
-    problems.append((node, "untranslatable", "AGE(...) has no faithful polars translation",
-                     "compare dates directly, e.g. birth_date <= :as_of_date - INTERVAL '6 years'"))
+    problems.append(
+        (
+            node,
+            "untranslatable",
+            "AGE(...) has no faithful polars translation",
+            "compare dates directly, e.g. birth_date <= :as_of_date - INTERVAL '6 years'",
+        )
+    )
     return node
 
 
@@ -218,8 +277,16 @@ def _ascii_regex(pattern: str) -> str | None:
     """``pattern`` with \\d \\w \\s \\b made ASCII-only (RE2/DuckDB semantics; polars' are Unicode), or
     None when a construct cannot be translated (a negated class escape inside ``[...]``)."""
     out, i, in_class = [], 0, False
-    outside = {"d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]",
-               "s": "[\\t\\n\\f\\r ]", "S": "[^\\t\\n\\f\\r ]", "b": "(?-u:\\b)", "B": "(?-u:\\B)"}
+    outside = {
+        "d": "[0-9]",
+        "D": "[^0-9]",
+        "w": "[0-9A-Za-z_]",
+        "W": "[^0-9A-Za-z_]",
+        "s": "[\\t\\n\\f\\r ]",
+        "S": "[^\\t\\n\\f\\r ]",
+        "b": "(?-u:\\b)",
+        "B": "(?-u:\\B)",
+    }
     inside = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
     while i < len(pattern):
         ch = pattern[i]
@@ -232,7 +299,7 @@ def _ascii_regex(pattern: str) -> str | None:
             elif not in_class and nxt in outside:
                 out.append(outside[nxt])
             else:
-                out.append(pattern[i:i + 2])
+                out.append(pattern[i : i + 2])
             i += 2
             continue
         if ch == "[" and not in_class:
@@ -246,11 +313,11 @@ def _ascii_regex(pattern: str) -> str | None:
                 out.append("\\]")
                 i += 1
             continue
-        if ch == "[" and in_class and pattern[i:i + 2] == "[:":
+        if ch == "[" and in_class and pattern[i : i + 2] == "[:":
             end = pattern.find(":]", i)
             if end < 0:
                 return None
-            out.append(pattern[i:end + 2])
+            out.append(pattern[i : end + 2])
             i = end + 2
             continue
         if ch == "]" and in_class:
@@ -264,22 +331,40 @@ def _regex(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
     pattern = node.expression
     flags = node.args.get("flag")
     if not (isinstance(pattern, exp.Literal) and pattern.is_string):
-        problems.append((node, "untranslatable", "a regular expression must be a string literal "
-                         f"({node.sql()}): engines differ in what \\d, \\w, \\s match",
-                         "write the pattern as a literal, e.g. s ~ '^[0-9]+$'"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                "a regular expression must be a string literal "
+                f"({node.sql()}): engines differ in what \\d, \\w, \\s match",
+                "write the pattern as a literal, e.g. s ~ '^[0-9]+$'",
+            )
+        )
         return node
     prefix = "(?i)" if isinstance(node, exp.RegexpILike) else ""
     if flags is not None:
         if not (isinstance(flags, exp.Literal) and flags.is_string and set(flags.this) <= set("ic")):
-            problems.append((node, "untranslatable", f"regular expression flags {flags.sql()} cannot be translated",
-                             "only the flags 'i' (ignore case) and 'c' (case-sensitive) are supported"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"regular expression flags {flags.sql()} cannot be translated",
+                    "only the flags 'i' (ignore case) and 'c' (case-sensitive) are supported",
+                )
+            )
             return node
         for f in flags.this:  # the last of i / c wins, as in DuckDB and PostgreSQL
             prefix = "(?i)" if f == "i" else ""
     translated = _ascii_regex(pattern.this)
     if translated is None:
-        problems.append((node, "untranslatable", f"the regular expression {pattern.sql()} cannot be translated",
-                         "write \\D, \\W, \\S outside a [...] class, or list the characters"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"the regular expression {pattern.sql()} cannot be translated",
+                "write \\D, \\W, \\S outside a [...] class, or list the characters",
+            )
+        )
         return node
     if node.args.get("full_match"):  # Snowflake's REGEXP_LIKE / RLIKE match the whole string
         translated = f"^(?:{translated})$"
@@ -299,16 +384,34 @@ def _substring(node: exp.Substring, dialect: str, problems: list[Problem]) -> No
     s = literal_int(start) if start is not None else 1
     n = literal_int(length) if length is not None else 0
     if s is None or (length is not None and n is None):
-        problems.append((node, "untranslatable", f"{node.sql()}: SUBSTRING with a computed start or length is not "
-                         "translated (engines differ below 1 and for negative lengths)",
-                         "use integer literals, e.g. SUBSTRING(s, 1, 3)"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"{node.sql()}: SUBSTRING with a computed start or length is not "
+                "translated (engines differ below 1 and for negative lengths)",
+                "use integer literals, e.g. SUBSTRING(s, 1, 3)",
+            )
+        )
     elif n is not None and n < 0:
-        problems.append((node, "untranslatable", f"{node.sql()}: a negative SUBSTRING length is an error in "
-                         "PostgreSQL and differs elsewhere", "use a length >= 0"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"{node.sql()}: a negative SUBSTRING length is an error in PostgreSQL and differs elsewhere",
+                "use a length >= 0",
+            )
+        )
     elif s < 1 and dialect not in ("postgres", "tsql"):
-        problems.append((node, "untranslatable", f"{node.sql()}: a start below 1 counts from the end of the string in "
-                         f"{dialect} (PostgreSQL and T-SQL count a window before the first character)",
-                         "use RIGHT(s, n) semantics explicitly, e.g. SUBSTRING(s, LENGTH(s) - 2, 3), or a start >= 1"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"{node.sql()}: a start below 1 counts from the end of the string in "
+                f"{dialect} (PostgreSQL and T-SQL count a window before the first character)",
+                "use RIGHT(s, n) semantics explicitly, e.g. SUBSTRING(s, LENGTH(s) - 2, 3), or a start >= 1",
+            )
+        )
 
 
 def _join_null_safe(tree: exp.Expression) -> None:
@@ -323,13 +426,19 @@ def _join_null_safe(tree: exp.Expression) -> None:
             continue
         for eq in list(on.find_all(exp.NullSafeEQ)):
             a, b = eq.this, eq.expression
-            both_null = exp.and_(exp.Is(this=a.copy(), expression=exp.Null()),
-                                 exp.Is(this=b.copy(), expression=exp.Null()))
+            both_null = exp.and_(
+                exp.Is(this=a.copy(), expression=exp.Null()), exp.Is(this=b.copy(), expression=exp.Null())
+            )
             equal: exp.Expression = exp.EQ(this=a.copy(), expression=b.copy())
             negated = any(isinstance(p, exp.Not) for p in _ancestors(eq, on))
             if negated:  # NULL = x is NULL, and NOT NULL is NULL: the never-NULL form under a NOT
-                equal = exp.paren(exp.and_(equal, exp.not_(exp.Is(this=a.copy(), expression=exp.Null())),
-                                           exp.not_(exp.Is(this=b.copy(), expression=exp.Null()))))
+                equal = exp.paren(
+                    exp.and_(
+                        equal,
+                        exp.not_(exp.Is(this=a.copy(), expression=exp.Null())),
+                        exp.not_(exp.Is(this=b.copy(), expression=exp.Null())),
+                    )
+                )
             eq.replace(exp.paren(exp.or_(equal, exp.paren(both_null))))
 
 

@@ -25,18 +25,72 @@ def _types(*names: str) -> tuple[type, ...]:
 
 #: statement kinds that write or change anything, or talk to the engine rather than query data
 FORBIDDEN = _types(
-    "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "AlterTable", "TruncateTable",
-    "Command", "Copy", "Pragma", "Attach", "Detach", "Use", "Set", "Transaction", "Commit", "Rollback",
-    "Grant", "Revoke", "LoadData", "Describe", "Show", "Into", "Export", "Analyze", "Cache", "Uncache",
-    "Refresh", "Install", "Kill", "Lock",
+    "Insert",
+    "Update",
+    "Delete",
+    "Merge",
+    "Create",
+    "Drop",
+    "Alter",
+    "AlterTable",
+    "TruncateTable",
+    "Command",
+    "Copy",
+    "Pragma",
+    "Attach",
+    "Detach",
+    "Use",
+    "Set",
+    "Transaction",
+    "Commit",
+    "Rollback",
+    "Grant",
+    "Revoke",
+    "LoadData",
+    "Describe",
+    "Show",
+    "Into",
+    "Export",
+    "Analyze",
+    "Cache",
+    "Uncache",
+    "Refresh",
+    "Install",
+    "Kill",
+    "Lock",
 )
 #: sources that are not a plain table name
 TABLE_FUNCTIONS = _types("Unnest", "Lateral", "TableFromRows", "ReadCSV", "ReadParquet", "GenerateSeries")
 #: function names that read files or reach outside the query, whatever the dialect calls them
-_FORBIDDEN_FUNCTION_PREFIXES = ("read_", "scan_", "pg_read", "pg_ls", "load_", "lo_", "dblink", "openrowset",
-                                "opendatasource", "openquery", "xp_", "sys_exec", "copy_", "parquet_", "sqlite_",
-                                "postgres_", "mysql_", "iceberg_", "delta_", "http", "sniff_", "set_config",
-                                "current_setting", "getenv", "query", "shell", "system")
+_FORBIDDEN_FUNCTION_PREFIXES = (
+    "read_",
+    "scan_",
+    "pg_read",
+    "pg_ls",
+    "load_",
+    "lo_",
+    "dblink",
+    "openrowset",
+    "opendatasource",
+    "openquery",
+    "xp_",
+    "sys_exec",
+    "copy_",
+    "parquet_",
+    "sqlite_",
+    "postgres_",
+    "mysql_",
+    "iceberg_",
+    "delta_",
+    "http",
+    "sniff_",
+    "set_config",
+    "current_setting",
+    "getenv",
+    "query",
+    "shell",
+    "system",
+)
 
 Locate = Callable[[exp.Expression], tuple[int | None, int | None]]
 
@@ -50,8 +104,13 @@ def _name(node: exp.Expression) -> str:
         return type(node).__name__
 
 
-def check_read_only(tree: exp.Expression, tables: dict[str, TableSchema], locate: Locate | None = None,
-                    rule_id: str | None = None, file: str | None = None) -> list[Diagnostic]:
+def check_read_only(
+    tree: exp.Expression,
+    tables: dict[str, TableSchema],
+    locate: Locate | None = None,
+    rule_id: str | None = None,
+    file: str | None = None,
+) -> list[Diagnostic]:
     """Return error diagnostics for every construct that is not a read-only query over ``tables``."""
     where = locate or (lambda _n: (None, None))
     problems: list[Diagnostic] = []
@@ -61,8 +120,12 @@ def check_read_only(tree: exp.Expression, tables: dict[str, TableSchema], locate
         problems.append(Diagnostic(rule_id, file, line, col, "error", code, message, hint))
 
     if not isinstance(tree, exp.Query):
-        err(tree, "forbidden", f"only a SELECT query is allowed, not {tree.key.upper()}",
-            "a rule is one read-only SELECT returning the offending records")
+        err(
+            tree,
+            "forbidden",
+            f"only a SELECT query is allowed, not {tree.key.upper()}",
+            "a rule is one read-only SELECT returning the offending records",
+        )
         return problems
     reported: set[int] = set()  # a table function is reported once, not again as the Table around it
     for node in tree.walk():
@@ -76,9 +139,17 @@ def check_read_only(tree: exp.Expression, tables: dict[str, TableSchema], locate
         ):
             inner = node.this if isinstance(node, exp.Table) else node
             reported.add(id(inner))
-            err(node, "table-function", f"table function {_name(inner)}(...) is not allowed",
-                "read only the pack's tables by name")
+            err(
+                node,
+                "table-function",
+                f"table function {_name(inner)}(...) is not allowed",
+                "read only the pack's tables by name",
+            )
         elif isinstance(node, exp.Func) and _name(node).lower().startswith(_FORBIDDEN_FUNCTION_PREFIXES):
-            err(node, "table-function", f"function {_name(node)}(...) is not allowed in a rule",
-                "rules may not read files or other databases")
+            err(
+                node,
+                "table-function",
+                f"function {_name(node)}(...) is not allowed in a rule",
+                "rules may not read files or other databases",
+            )
     return problems

@@ -25,13 +25,36 @@ VALUES: dict[str, list] = {
     "string": [None, "", "  ", "a ", " a", "ß", "İ", "é", "x", "12", " 12 ", "E1", "\u0663"],
     "int": [None, 0, 1, -1, 2**63 - 1, -(2**63), 2**31, 12, 7, -12, 100, 3, 2],
     "float": [None, 0.0, -0.5, 0.5, 2.5, 999999.5, -999999.5, 12.5, -2.5, 1.5, 0.1, 3.0, 7.25],
-    "date": [None, date(1900, 1, 1), date(1970, 1, 1), date(2000, 2, 29), date(2024, 12, 31), date(9999, 12, 31),
-             date(2024, 8, 15), date(2025, 6, 30), date(2025, 1, 1), date(1, 1, 1), date(2024, 2, 29),
-             date(2025, 7, 1), date(2024, 9, 3)],
-    "datetime": [None, datetime(1970, 1, 1), datetime(2024, 12, 31, 23, 59, 59), datetime(2000, 2, 29, 12),
-                 datetime(2025, 6, 30), datetime(9999, 12, 31), datetime(2024, 8, 15, 8, 30), datetime(2025, 1, 1),
-                 datetime(1900, 1, 1), datetime(2024, 2, 29), datetime(2025, 7, 1), datetime(2024, 9, 3),
-                 datetime(2024, 9, 3, 0, 0, 1)],
+    "date": [
+        None,
+        date(1900, 1, 1),
+        date(1970, 1, 1),
+        date(2000, 2, 29),
+        date(2024, 12, 31),
+        date(9999, 12, 31),
+        date(2024, 8, 15),
+        date(2025, 6, 30),
+        date(2025, 1, 1),
+        date(1, 1, 1),
+        date(2024, 2, 29),
+        date(2025, 7, 1),
+        date(2024, 9, 3),
+    ],
+    "datetime": [
+        None,
+        datetime(1970, 1, 1),
+        datetime(2024, 12, 31, 23, 59, 59),
+        datetime(2000, 2, 29, 12),
+        datetime(2025, 6, 30),
+        datetime(9999, 12, 31),
+        datetime(2024, 8, 15, 8, 30),
+        datetime(2025, 1, 1),
+        datetime(1900, 1, 1),
+        datetime(2024, 2, 29),
+        datetime(2025, 7, 1),
+        datetime(2024, 9, 3),
+        datetime(2024, 9, 3, 0, 0, 1),
+    ],
     "bool": [None, True, False, True, False, None, True, True, False, False, True, None, True],
 }
 
@@ -44,8 +67,9 @@ def adversarial_frames(pack: Pack) -> dict[str, pl.DataFrame]:
         data = {}
         for i, c in enumerate(t.columns):
             vals = VALUES[c.type]
-            data[c.name] = pl.Series(c.name, [vals[(r + i) % len(vals)] for r in range(ROWS)],
-                                     dtype=POLARS_TYPES[c.type])
+            data[c.name] = pl.Series(
+                c.name, [vals[(r + i) % len(vals)] for r in range(ROWS)], dtype=POLARS_TYPES[c.type]
+            )
         frames[t.name] = pl.DataFrame(data)
     return frames
 

@@ -42,9 +42,24 @@ Problem = tuple[exp.Expression, str, str, str | None]
 
 _INTEGER = tuple(exp.DataType.INTEGER_TYPES)
 _COMPARE = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ, exp.NullSafeNEQ)
-_UNITS = {"DAY": "DAY", "DAYS": "DAY", "D": "DAY", "DD": "DAY", "WEEK": "WEEK", "WEEKS": "WEEK", "WK": "WEEK",
-          "WW": "WEEK", "MONTH": "MONTH", "MONTHS": "MONTH", "MM": "MONTH", "M": "MONTH", "YEAR": "YEAR",
-          "YEARS": "YEAR", "YY": "YEAR", "YYYY": "YEAR"}
+_UNITS = {
+    "DAY": "DAY",
+    "DAYS": "DAY",
+    "D": "DAY",
+    "DD": "DAY",
+    "WEEK": "WEEK",
+    "WEEKS": "WEEK",
+    "WK": "WEEK",
+    "WW": "WEEK",
+    "MONTH": "MONTH",
+    "MONTHS": "MONTH",
+    "MM": "MONTH",
+    "M": "MONTH",
+    "YEAR": "YEAR",
+    "YEARS": "YEAR",
+    "YY": "YEAR",
+    "YYYY": "YEAR",
+}
 
 
 def _typed(node: exp.Expression, type_: str) -> exp.Expression:
@@ -67,8 +82,14 @@ def _date_literal(node: exp.Expression, problems: list[Problem]) -> exp.Expressi
             raise ValueError
         date.fromisoformat(text)
     except ValueError:
-        problems.append((node, "untranslatable", f"the text {node.sql()} compared with a date is not an ISO date",
-                         "write dates as 'YYYY-MM-DD' (or DATE 'YYYY-MM-DD'): engines read other spellings differently"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"the text {node.sql()} compared with a date is not an ISO date",
+                "write dates as 'YYYY-MM-DD' (or DATE 'YYYY-MM-DD'): engines read other spellings differently",
+            )
+        )
         return node
     return _typed(exp.cast(exp.Literal.string(text), exp.DType.DATE), "DATE")
 
@@ -76,8 +97,14 @@ def _date_literal(node: exp.Expression, problems: list[Problem]) -> exp.Expressi
 def _int_literal(node: exp.Expression, problems: list[Problem]) -> exp.Expression:
     text = node.this.strip()
     if not re.fullmatch(r"[+-]?\d{1,18}", text):
-        problems.append((node, "untranslatable", f"the text {node.sql()} compared with an integer is not an integer",
-                         "compare with a number (5), or compare the text: CAST(x AS VARCHAR) = '5.0'"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                f"the text {node.sql()} compared with an integer is not an integer",
+                "compare with a number (5), or compare the text: CAST(x AS VARCHAR) = '5.0'",
+            )
+        )
         return node
     value = int(text)
     lit = exp.Literal.number(abs(value))
@@ -114,8 +141,11 @@ def _literals(tree: exp.Expression, problems: list[Problem]) -> None:
             node.set("expressions", [_coerce(e, typed, problems) for e in node.expressions])
             node.type = typed.type.copy()
     # DATEDIFF / DATEADD arguments the parser wrapped in a text-to-date conversion
-    for node in list(tree.find_all(exp.TsOrDsToDate, exp.TimeStrToTime, exp.TsOrDsToTimestamp)
-                     if hasattr(exp, "TsOrDsToTimestamp") else tree.find_all(exp.TsOrDsToDate, exp.TimeStrToTime)):
+    for node in list(
+        tree.find_all(exp.TsOrDsToDate, exp.TimeStrToTime, exp.TsOrDsToTimestamp)
+        if hasattr(exp, "TsOrDsToTimestamp")
+        else tree.find_all(exp.TsOrDsToDate, exp.TimeStrToTime)
+    ):
         if _str_lit(node.this) and isinstance(node.parent, exp.DateDiff | exp.DateAdd | exp.DateSub | exp.TsOrDsAdd):
             node.replace(_date_literal(node.this, problems))
 
@@ -144,18 +174,37 @@ def _interval_parts(node: exp.Interval) -> tuple[exp.Expression | None, str | No
     return value, unit
 
 
-def _date_shift(date_node: exp.Expression, sign: int, amount: exp.Expression, unit: str | None,
-                origin: exp.Expression, problems: list[Problem], dialect: str = "") -> exp.Expression:
+def _date_shift(
+    date_node: exp.Expression,
+    sign: int,
+    amount: exp.Expression,
+    unit: str | None,
+    origin: exp.Expression,
+    problems: list[Problem],
+    dialect: str = "",
+) -> exp.Expression:
     canonical = _UNITS.get((unit or "").upper())
     if canonical is None:
-        problems.append((origin, "untranslatable", f"date arithmetic in unit {unit} is not translated",
-                         "use day, week, month or year"))
+        problems.append(
+            (
+                origin,
+                "untranslatable",
+                f"date arithmetic in unit {unit} is not translated",
+                "use day, week, month or year",
+            )
+        )
         return origin
     n = _int_value(amount)
     if n is None:
-        problems.append((origin, "untranslatable", f"{origin.sql()}: a computed number of {canonical.lower()}s "
-                         "is not translated (polars needs a literal interval)",
-                         "use a literal count, e.g. DATEADD(day, -30, d)"))
+        problems.append(
+            (
+                origin,
+                "untranslatable",
+                f"{origin.sql()}: a computed number of {canonical.lower()}s "
+                "is not translated (polars needs a literal interval)",
+                "use a literal count, e.g. DATEADD(day, -30, d)",
+            )
+        )
         return origin
     n *= sign
     interval = _typed(exp.Interval(this=exp.Literal.string(f"{abs(n)} {canonical}")), "INTERVAL")
@@ -178,8 +227,11 @@ def _date_arith(tree: exp.Expression, problems: list[Problem], dialect: str = ""
                 amount, iunit = _interval_parts(amount)
                 unit = iunit or unit
             return _date_shift(node.this, sign, amount, unit or "DAY", node, problems, dialect)
-        if isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Interval) and _is(
-                node.this, exp.DType.DATE):
+        if (
+            isinstance(node, exp.Add | exp.Sub)
+            and isinstance(node.expression, exp.Interval)
+            and _is(node.this, exp.DType.DATE)
+        ):
             amount, unit = _interval_parts(node.expression)
             return _date_shift(node.this, 1 if isinstance(node, exp.Add) else -1, amount, unit, node, problems, dialect)
         if isinstance(node, exp.Add) and isinstance(node.this, exp.Interval) and _is(node.expression, exp.DType.DATE):
@@ -207,8 +259,14 @@ def _extract_part(node: exp.Extract, dialect: str, problems: list[Problem]) -> e
     if part == "WEEKISO":
         return _typed(exp.Extract(this=exp.var("WEEK"), expression=node.expression), "BIGINT")
     if dialect == "tsql" and part in ("WEEK", "WK", "WW"):
-        problems.append((node, "untranslatable", "DATEPART(week, d) counts weeks from January 1st in SQL Server "
-                         "(depending on DATEFIRST), not ISO weeks", "use DATEPART(iso_week, d)"))
+        problems.append(
+            (
+                node,
+                "untranslatable",
+                "DATEPART(week, d) counts weeks from January 1st in SQL Server (depending on DATEFIRST), not ISO weeks",
+                "use DATEPART(iso_week, d)",
+            )
+        )
     return node
 
 
@@ -233,9 +291,28 @@ def _functions(tree: exp.Expression, dialect: str, problems: list[Problem] | Non
     return tree.transform(visit, copy=False)
 
 
-_STRING_FUNCS = tuple(getattr(exp, n) for n in ("Lower", "Upper", "Trim", "Replace", "Substring", "Length",
-                                                 "StrPosition", "DPipe", "Left", "Right", "RegexpLike", "RegexpILike",
-                                                 "Like", "ILike", "Contains", "Concat") if hasattr(exp, n))
+_STRING_FUNCS = tuple(
+    getattr(exp, n)
+    for n in (
+        "Lower",
+        "Upper",
+        "Trim",
+        "Replace",
+        "Substring",
+        "Length",
+        "StrPosition",
+        "DPipe",
+        "Left",
+        "Right",
+        "RegexpLike",
+        "RegexpILike",
+        "Like",
+        "ILike",
+        "Contains",
+        "Concat",
+    )
+    if hasattr(exp, n)
+)
 
 
 def _known(node: exp.Expression | None) -> bool:
@@ -253,9 +330,11 @@ def _null_types(tree: exp.Expression) -> None:
         if isinstance(parent, _STRING_FUNCS):
             target = exp.DataType.build("VARCHAR")
         elif isinstance(parent, exp.Binary | exp.Between | exp.In):
-            others = [v for k, v in parent.args.items() if isinstance(v, exp.Expression) and v is not null
-                      and k in ("this", "expression", "low", "high")] + (
-                list(parent.expressions) if isinstance(parent, exp.In) else [])
+            others = [
+                v
+                for k, v in parent.args.items()
+                if isinstance(v, exp.Expression) and v is not null and k in ("this", "expression", "low", "high")
+            ] + (list(parent.expressions) if isinstance(parent, exp.In) else [])
             typed = next((o for o in others if _known(o) and not isinstance(o, exp.Null)), None)
             if typed is not None and not isinstance(parent, exp.Connector):
                 target = typed.type
@@ -275,21 +354,30 @@ def _try_cast(tree: exp.Expression, dialect: str, problems: list[Problem]) -> ex
     around the digits allowed, an optional sign, '' / '+' / '-' are 0, anything else (``'12.5'``, ``'1e3'``,
     out of range) NULL — written so every engine computes exactly that (DuckDB's own TRY_CAST would round
     ``'12.5'`` to 13). Other targets and source dialects are refused (engines accept different text)."""
+
     def visit(node: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.TryCast):
             return node
         to = node.to.this
         if dialect != "tsql" or to not in _TRY_INT:
-            problems.append((node, "untranslatable", f"{node.sql(dialect)}: TRY_CAST is translated only from T-SQL, "
-                             "to INT, BIGINT or SMALLINT (engines accept different text for other types)",
-                             "test the text first, e.g. CASE WHEN s ~ '^[0-9]+$' THEN CAST(s AS INT) END"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.sql(dialect)}: TRY_CAST is translated only from T-SQL, "
+                    "to INT, BIGINT or SMALLINT (engines accept different text for other types)",
+                    "test the text first, e.g. CASE WHEN s ~ '^[0-9]+$' THEN CAST(s AS INT) END",
+                )
+            )
             return node
         if not (node.this.type is not None and node.this.type.this in exp.DataType.TEXT_TYPES):
             out = exp.Cast(this=node.this, to=node.to)
             out.type = node.to.copy()
             return out
+
         def trimmed() -> exp.Expression:
             return _typed(exp.Trim(this=node.this.copy(), expression=exp.Literal.string(" ")), "VARCHAR")
+
         zero = exp.In(this=trimmed(), expressions=[exp.Literal.string(v) for v in ("", "+", "-")])
         digits = exp.RegexpLike(this=trimmed(), expression=exp.Literal.string("^[+-]?[0-9]+$"))
         cast = exp.TryCast(this=trimmed(), to=node.to.copy())
@@ -300,8 +388,9 @@ def _try_cast(tree: exp.Expression, dialect: str, problems: list[Problem]) -> ex
     return tree.transform(visit, copy=False)
 
 
-def typed_pass(tree: exp.Expression, dialect: str, problems: list[Problem] | None = None
-               ) -> tuple[exp.Expression, list[Problem]]:
+def typed_pass(
+    tree: exp.Expression, dialect: str, problems: list[Problem] | None = None
+) -> tuple[exp.Expression, list[Problem]]:
     """Translations decided by types, for every target (run after qualification and type annotation)."""
     problems = [] if problems is None else problems
     _null_types(tree)
@@ -320,14 +409,23 @@ def _is_null_guard(args: list[exp.Expression], node: exp.Expression) -> exp.Expr
     return _typed(exp.Case(ifs=[exp.If(this=cond, true=exp.Null())], default=node), "VARCHAR")
 
 
-_NEGATE = {exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE, exp.LTE: exp.GT,
-           exp.NullSafeEQ: exp.NullSafeNEQ, exp.NullSafeNEQ: exp.NullSafeEQ}
+_NEGATE = {
+    exp.EQ: exp.NEQ,
+    exp.NEQ: exp.EQ,
+    exp.LT: exp.GTE,
+    exp.GTE: exp.LT,
+    exp.GT: exp.LTE,
+    exp.LTE: exp.GT,
+    exp.NullSafeEQ: exp.NullSafeNEQ,
+    exp.NullSafeNEQ: exp.NullSafeEQ,
+}
 
 
 def _push_not(node: exp.Expression) -> exp.Expression:
     """``NOT p`` moved inward, exactly (three-valued logic): ``NOT a = b`` -> ``a <> b``, De Morgan, ``NOT NOT p``
     -> ``p``, ``NOT a BETWEEN l AND h`` -> ``a < l OR a > h``. Polars cannot plan a LEFT JOIN whose ON holds a
     ``NOT`` over a condition on the right table only (``unable to find column``)."""
+
     def visit(n: exp.Expression) -> exp.Expression:
         if not isinstance(n, exp.Not):
             return n
@@ -340,10 +438,16 @@ def _push_not(node: exp.Expression) -> exp.Expression:
             return exp.paren(visit(inner.this) if isinstance(inner.this, exp.Not) else inner.this)
         if isinstance(inner, exp.And | exp.Or):
             cls = exp.Or if isinstance(inner, exp.And) else exp.And
-            return exp.paren(cls(this=visit(exp.Not(this=inner.this)), expression=visit(exp.Not(this=inner.expression))))
+            return exp.paren(
+                cls(this=visit(exp.Not(this=inner.this)), expression=visit(exp.Not(this=inner.expression)))
+            )
         if isinstance(inner, exp.Between):
-            return exp.paren(exp.or_(exp.LT(this=inner.this.copy(), expression=inner.args["low"]),
-                                     exp.GT(this=inner.this.copy(), expression=inner.args["high"])))
+            return exp.paren(
+                exp.or_(
+                    exp.LT(this=inner.this.copy(), expression=inner.args["low"]),
+                    exp.GT(this=inner.this.copy(), expression=inner.args["high"]),
+                )
+            )
         return n
 
     return node.transform(visit, copy=False)
@@ -372,16 +476,30 @@ def _quantiles(tree: exp.Expression, problems: list[Problem]) -> None:
             p = float(p_node.this) if isinstance(p_node, exp.Literal) and not p_node.is_string else None
         except ValueError:
             p = None
-        if p is None or not 0 <= p <= 1 or not _is(value, *_NUMERIC) or holder.find_ancestor(exp.Window) is not None \
-                or isinstance(holder.parent, exp.Window):
-            problems.append((holder, "untranslatable", f"{holder.sql()}: a quantile is translated for a number and a "
-                             "literal fraction between 0 and 1, as an aggregate (not a window)",
-                             "e.g. PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) ... GROUP BY ..."))
+        if (
+            p is None
+            or not 0 <= p <= 1
+            or not _is(value, *_NUMERIC)
+            or holder.find_ancestor(exp.Window) is not None
+            or isinstance(holder.parent, exp.Window)
+        ):
+            problems.append(
+                (
+                    holder,
+                    "untranslatable",
+                    f"{holder.sql()}: a quantile is translated for a number and a "
+                    "literal fraction between 0 and 1, as an aggregate (not a window)",
+                    "e.g. PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) ... GROUP BY ...",
+                )
+            )
             continue
         if desc:
             p = 1 - p
-        out = (exp.Anonymous(this="MEDIAN", expressions=[value.copy()]) if p == 0.5 and isinstance(node, exp.Median)
-               else exp.Anonymous(this="QUANTILE_CONT", expressions=[value.copy(), exp.Literal.number(repr(p))]))
+        out = (
+            exp.Anonymous(this="MEDIAN", expressions=[value.copy()])
+            if p == 0.5 and isinstance(node, exp.Median)
+            else exp.Anonymous(this="QUANTILE_CONT", expressions=[value.copy(), exp.Literal.number(repr(p))])
+        )
         holder.replace(_typed(out, "DOUBLE"))
 
 
@@ -399,12 +517,19 @@ def _date_formats(tree: exp.Expression, problems: list[Problem]) -> None:
             for src, dst in _TO_CHAR:
                 text = text.replace(src, dst)
         if text is None or not _DATE_FORMAT.fullmatch(text) or not _is(node.this, exp.DType.DATE):
-            problems.append((node, "untranslatable", f"{node.sql()}: formatting is translated for a DATE with year, "
-                             "month and day numbers and separators (YYYY-MM-DD, %Y/%m, ...)",
-                             "names of months and days depend on the locale: compare EXTRACT(MONTH ...) instead"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.sql()}: formatting is translated for a DATE with year, "
+                    "month and day numbers and separators (YYYY-MM-DD, %Y/%m, ...)",
+                    "names of months and days depend on the locale: compare EXTRACT(MONTH ...) instead",
+                )
+            )
             continue
-        node.replace(_typed(exp.Anonymous(this="STRFTIME", expressions=[node.this.copy(), exp.Literal.string(text)]),
-                            "VARCHAR"))
+        node.replace(
+            _typed(exp.Anonymous(this="STRFTIME", expressions=[node.this.copy(), exp.Literal.string(text)]), "VARCHAR")
+        )
 
 
 def _distinct_on(tree: exp.Expression, problems: list[Problem]) -> exp.Expression:
@@ -415,16 +540,25 @@ def _distinct_on(tree: exp.Expression, problems: list[Problem]) -> exp.Expressio
         on = distinct.args.get("on") if distinct is not None else None
         if on is None:
             continue
-        if select.args.get("group") or select.args.get("limit") or any(
-                e.find(exp.AggFunc, exp.Window) for e in select.selects):
-            problems.append((select, "untranslatable", "DISTINCT ON with GROUP BY, aggregates, windows or LIMIT is not "
-                             "translated", "use ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) = 1"))
+        if (
+            select.args.get("group")
+            or select.args.get("limit")
+            or any(e.find(exp.AggFunc, exp.Window) for e in select.selects)
+        ):
+            problems.append(
+                (
+                    select,
+                    "untranslatable",
+                    "DISTINCT ON with GROUP BY, aggregates, windows or LIMIT is not translated",
+                    "use ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) = 1",
+                )
+            )
             continue
         keys = list(on.expressions) if isinstance(on, exp.Tuple) else [on]
         aliases = {e.alias: e.unalias() for e in select.selects if isinstance(e, exp.Alias)}
         order = select.args.get("order")
         ordered = []
-        for o in (order.expressions if order is not None else [exp.Ordered(this=k.copy()) for k in keys]):
+        for o in order.expressions if order is not None else [exp.Ordered(this=k.copy()) for k in keys]:
             o = o.copy()
             if isinstance(o.this, exp.Column) and not o.this.table and o.this.name in aliases:
                 o.set("this", aliases[o.this.name].copy())
@@ -433,11 +567,13 @@ def _distinct_on(tree: exp.Expression, problems: list[Problem]) -> exp.Expressio
         inner = select.copy()
         inner.set("distinct", None)
         inner.set("order", None)
-        rn = exp.Window(this=exp.RowNumber(), partition_by=[k.copy() for k in keys],
-                        order=exp.Order(expressions=ordered))
+        rn = exp.Window(
+            this=exp.RowNumber(), partition_by=[k.copy() for k in keys], order=exp.Order(expressions=ordered)
+        )
         inner.set("expressions", [*inner.expressions, exp.alias_(rn, "__rn")])
         outer = exp.select(*[exp.column(n, table="__don") for n in names]).from_(
-            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("__don"))))
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("__don")))
+        )
         outer = outer.where(exp.EQ(this=exp.column("__rn", table="__don"), expression=exp.Literal.number(1)))
         if select is tree:
             tree = outer
@@ -451,8 +587,11 @@ _FRAME_MAX = 10
 
 def _frame_bound(spec: exp.WindowSpec, side: str) -> int | None:
     value, where = spec.args.get(side), spec.args.get(f"{side}_side")
-    if isinstance(value, str) and value.upper() == "CURRENT ROW" or (
-            isinstance(value, exp.Expression) and value.name.upper() == "CURRENT ROW"):
+    if (
+        isinstance(value, str)
+        and value.upper() == "CURRENT ROW"
+        or (isinstance(value, exp.Expression) and value.name.upper() == "CURRENT ROW")
+    ):
         return 0
     n = _int_value(value) if isinstance(value, exp.Expression) else None
     if n is None or n > _FRAME_MAX:
@@ -470,17 +609,31 @@ def _row_frames(tree: exp.Expression, problems: list[Problem]) -> None:
         if spec is None or str(spec.args.get("kind") or "").upper() != "ROWS":
             continue
         func = window.this
-        if any(str(spec.args.get(side) or "").upper().startswith("UNBOUNDED") or (
-                isinstance(spec.args.get(side), exp.Expression) and spec.args[side].name.upper() == "UNBOUNDED")
-               for side in ("start", "end")):
+        if any(
+            str(spec.args.get(side) or "").upper().startswith("UNBOUNDED")
+            or (isinstance(spec.args.get(side), exp.Expression) and spec.args[side].name.upper() == "UNBOUNDED")
+            for side in ("start", "end")
+        ):
             continue  # running frames: polars plans them itself
         lo, hi = _frame_bound(spec, "start"), _frame_bound(spec, "end")
         star = isinstance(func, exp.Count) and isinstance(func.this, exp.Star)
-        if lo is None or hi is None or lo > hi or not isinstance(func, exp.Sum | exp.Count | exp.Avg | exp.Min | exp.Max) \
-                or isinstance(func.this, exp.Distinct) or window.args.get("order") is None:
-            problems.append((window, "untranslatable", f"{window.sql()}: a ROWS frame is translated for SUM, COUNT, "
-                             f"AVG, MIN, MAX with an ORDER BY and bounds within {_FRAME_MAX} rows of the current one",
-                             "e.g. SUM(x) OVER (PARTITION BY k ORDER BY d ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING)"))
+        if (
+            lo is None
+            or hi is None
+            or lo > hi
+            or not isinstance(func, exp.Sum | exp.Count | exp.Avg | exp.Min | exp.Max)
+            or isinstance(func.this, exp.Distinct)
+            or window.args.get("order") is None
+        ):
+            problems.append(
+                (
+                    window,
+                    "untranslatable",
+                    f"{window.sql()}: a ROWS frame is translated for SUM, COUNT, "
+                    f"AVG, MIN, MAX with an ORDER BY and bounds within {_FRAME_MAX} rows of the current one",
+                    "e.g. SUM(x) OVER (PARTITION BY k ORDER BY d ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING)",
+                )
+            )
             continue
         value = exp.Literal.number(1) if star else func.this
 
@@ -488,12 +641,16 @@ def _row_frames(tree: exp.Expression, problems: list[Problem]) -> None:
             if k == 0:
                 return v.copy()
             cls = exp.Lag if k < 0 else exp.Lead
-            return exp.Window(this=cls(this=v.copy(), offset=exp.Literal.number(abs(k))),
-                              partition_by=[p.copy() for p in window.args.get("partition_by") or []],
-                              order=window.args["order"].copy())
+            return exp.Window(
+                this=cls(this=v.copy(), offset=exp.Literal.number(abs(k))),
+                partition_by=[p.copy() for p in window.args.get("partition_by") or []],
+                order=window.args["order"].copy(),
+            )
 
         def present(k: int) -> exp.Expression:  # the row k away exists (COUNT(*))
-            return exp.Not(this=exp.Is(this=shifted(k, exp.Literal.number(1)), expression=exp.Null())) if k else exp.true()
+            return (
+                exp.Not(this=exp.Is(this=shifted(k, exp.Literal.number(1)), expression=exp.Null())) if k else exp.true()
+            )
 
         terms = [shifted(k) for k in range(lo, hi + 1)]
         integer = _is(func.this, *_INTEGER)
@@ -508,9 +665,18 @@ def _row_frames(tree: exp.Expression, problems: list[Problem]) -> None:
             return exp.paren(out)
 
         def count() -> exp.Expression:
-            flags = [exp.Case(ifs=[exp.If(this=(present(k) if star else exp.Not(
-                this=exp.Is(this=t.copy(), expression=exp.Null()))), true=exp.Literal.number(1))],
-                default=exp.Literal.number(0)) for k, t in zip(range(lo, hi + 1), terms, strict=True)]
+            flags = [
+                exp.Case(
+                    ifs=[
+                        exp.If(
+                            this=(present(k) if star else exp.Not(this=exp.Is(this=t.copy(), expression=exp.Null()))),
+                            true=exp.Literal.number(1),
+                        )
+                    ],
+                    default=exp.Literal.number(0),
+                )
+                for k, t in zip(range(lo, hi + 1), terms, strict=True)
+            ]
             out = flags[0]
             for f in flags[1:]:
                 out = exp.Add(this=out, expression=f)
@@ -519,12 +685,20 @@ def _row_frames(tree: exp.Expression, problems: list[Problem]) -> None:
         if isinstance(func, exp.Count):
             new: exp.Expression = count()
         elif isinstance(func, exp.Min | exp.Max):
-            new = exp.Anonymous(this="LEAST" if isinstance(func, exp.Min) else "GREATEST",
-                                expressions=[t.copy() for t in terms]) if len(terms) > 1 else terms[0]
+            new = (
+                exp.Anonymous(
+                    this="LEAST" if isinstance(func, exp.Min) else "GREATEST", expressions=[t.copy() for t in terms]
+                )
+                if len(terms) > 1
+                else terms[0]
+            )
         else:
             none = exp.EQ(this=count(), expression=exp.Literal.number(0))
-            value_out = total() if isinstance(func, exp.Sum) else exp.Div(
-                this=exp.Cast(this=total(), to=exp.DataType.build("DOUBLE")), expression=count())
+            value_out = (
+                total()
+                if isinstance(func, exp.Sum)
+                else exp.Div(this=exp.Cast(this=total(), to=exp.DataType.build("DOUBLE")), expression=count())
+            )
             new = exp.Case(ifs=[exp.If(this=none, true=exp.Null())], default=value_out)
         window.replace(_typed(exp.paren(new), window.type.sql() if window.type else "DOUBLE"))
 
@@ -553,8 +727,14 @@ def _modulo(tree: exp.Expression, problems: list[Problem]) -> None:
         a, b = node.this.unnest(), node.expression.unnest()
         floats = _is(a, *exp.DataType.REAL_TYPES) or _is(b, *exp.DataType.REAL_TYPES)  # NaN in both
         if not floats and not _nonzero(node.expression):
-            problems.append((node, "untranslatable", f"{node.sql()}: a remainder by 0 is an error in the SQL engines "
-                             "and NULL in polars", "write x % NULLIF(y, 0) (NULL when y is 0)"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.sql()}: a remainder by 0 is an error in the SQL engines and NULL in polars",
+                    "write x % NULLIF(y, 0) (NULL when y is 0)",
+                )
+            )
 
 
 def _outer_only_in(tree: exp.Expression) -> None:
@@ -564,15 +744,27 @@ def _outer_only_in(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.In)):
         query = node.args.get("query")
         select = query.this if isinstance(query, exp.Subquery) else query
-        if not isinstance(select, exp.Select) or select.args.get("where") is None or select.args.get("group") \
-                or select.args.get("limit") or any(e.find(exp.AggFunc, exp.Window) for e in select.selects):
+        if (
+            not isinstance(select, exp.Select)
+            or select.args.get("where") is None
+            or select.args.get("group")
+            or select.args.get("limit")
+            or any(e.find(exp.AggFunc, exp.Window) for e in select.selects)
+        ):
             continue
         inner = {t.alias_or_name for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select}
-        conjuncts = list(select.args["where"].this.flatten()) if isinstance(select.args["where"].this, exp.And) \
+        conjuncts = (
+            list(select.args["where"].this.flatten())
+            if isinstance(select.args["where"].this, exp.And)
             else [select.args["where"].this]
-        outer = [c for c in conjuncts if not c.find(exp.Subquery, exp.Exists, exp.Select)
-                 and any(True for _ in c.find_all(exp.Column))
-                 and all(col.table and col.table not in inner for col in c.find_all(exp.Column))]
+        )
+        outer = [
+            c
+            for c in conjuncts
+            if not c.find(exp.Subquery, exp.Exists, exp.Select)
+            and any(True for _ in c.find_all(exp.Column))
+            and all(col.table and col.table not in inner for col in c.find_all(exp.Column))
+        ]
         if not outer:
             continue
         rest = [c for c in conjuncts if c not in outer]
@@ -590,13 +782,15 @@ def _char_positions(tree: exp.Expression) -> None:
         hay, needle = node.this, node.args.get("substr")
         if needle is None:
             continue
-        before = exp.Length(this=exp.Anonymous(this="SPLIT_PART", expressions=[hay.copy(), needle.copy(),
-                                                                               exp.Literal.number(1)]))
+        before = exp.Length(
+            this=exp.Anonymous(this="SPLIT_PART", expressions=[hay.copy(), needle.copy(), exp.Literal.number(1)])
+        )
         found = exp.EQ(this=node.copy(), expression=exp.Literal.number(0))
         empty = exp.EQ(this=needle.copy(), expression=exp.Literal.string(""))
-        out = exp.Case(ifs=[exp.If(this=empty, true=exp.Literal.number(1)),
-                            exp.If(this=found, true=exp.Literal.number(0))],
-                       default=exp.Add(this=before, expression=exp.Literal.number(1)))
+        out = exp.Case(
+            ifs=[exp.If(this=empty, true=exp.Literal.number(1)), exp.If(this=found, true=exp.Literal.number(0))],
+            default=exp.Add(this=before, expression=exp.Literal.number(1)),
+        )
         node.replace(_typed(exp.paren(out), "BIGINT"))
 
 
@@ -615,16 +809,26 @@ def polars_pass(tree: exp.Expression, problems: list[Problem]) -> exp.Expression
     for node in reversed(list(tree.find_all(exp.Lower))):  # innermost first: LOWER(LOWER(s))
         if node.meta.get("exact_lower"):
             continue
-        inner = exp.func("REPLACE", exp.func("REPLACE", node.this, exp.Literal.string("İ"), exp.Literal.string("i")),
-                         exp.Literal.string("Σ"), exp.Literal.string("σ"))
+        inner = exp.func(
+            "REPLACE",
+            exp.func("REPLACE", node.this, exp.Literal.string("İ"), exp.Literal.string("i")),
+            exp.Literal.string("Σ"),
+            exp.Literal.string("σ"),
+        )
         new = _typed(exp.Lower(this=inner), "VARCHAR")
         new.meta["exact_lower"] = True
         node.replace(new)
     for node in list(tree.find_all(exp.Left, exp.Right)):
         n = _int_value(node.expression)
         if n is None or n < 0:
-            problems.append((node, "untranslatable", f"{node.sql()}: LEFT / RIGHT need a literal length >= 0 "
-                             "(engines differ for negative lengths)", "use SUBSTRING(s, start, length)"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.sql()}: LEFT / RIGHT need a literal length >= 0 (engines differ for negative lengths)",
+                    "use SUBSTRING(s, start, length)",
+                )
+            )
             continue
         inner = node.copy()
         if isinstance(node, exp.Right):  # polars' RIGHT drops a character when n exceeds the length
@@ -636,13 +840,27 @@ def polars_pass(tree: exp.Expression, problems: list[Problem]) -> exp.Expression
             continue
         search = node.expressions[1]
         if not (_str_lit(search) and search.this != ""):
-            problems.append((node, "untranslatable", f"{node.sql()}: REPLACE needs a non-empty literal search string "
-                             "(polars and SQL engines differ for an empty one)", "write the text to replace as a literal"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.sql()}: REPLACE needs a non-empty literal search string "
+                    "(polars and SQL engines differ for an empty one)",
+                    "write the text to replace as a literal",
+                )
+            )
     for node in list(tree.find_all(exp.Replace)) if hasattr(exp, "Replace") else []:
         search = node.expression
         if not (_str_lit(search) and search.this != ""):
-            problems.append((node, "untranslatable", f"{node.sql()}: REPLACE needs a non-empty literal search string "
-                             "(polars and SQL engines differ for an empty one)", "write the text to replace as a literal"))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.sql()}: REPLACE needs a non-empty literal search string "
+                    "(polars and SQL engines differ for an empty one)",
+                    "write the text to replace as a literal",
+                )
+            )
     return tree
 
 

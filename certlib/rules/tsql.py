@@ -42,9 +42,11 @@ Problem = tuple[exp.Expression, str, str, str | None]
 
 _TEXT = tuple(exp.DataType.TEXT_TYPES)
 _COMPARE = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.NullSafeEQ, exp.NullSafeNEQ)
-_HINT = ("SQL Server compares strings case-insensitively and ignores trailing blanks; certlib compares "
-         "LOWER(RTRIM(s)) for it. Write the normalization yourself where the construct needs it, e.g. "
-         "MIN(LOWER(RTRIM(s))), or compare numbers/dates")
+_HINT = (
+    "SQL Server compares strings case-insensitively and ignores trailing blanks; certlib compares "
+    "LOWER(RTRIM(s)) for it. Write the normalization yourself where the construct needs it, e.g. "
+    "MIN(LOWER(RTRIM(s))), or compare numbers/dates"
+)
 
 
 def _display_min(node: exp.Expression) -> exp.Expression:
@@ -55,9 +57,16 @@ def _display_min(node: exp.Expression) -> exp.Expression:
 
 def _both_text(a: exp.Expression | None, b: exp.Expression | None) -> bool:
     """A string comparison: one side a string, the other a string or of unknown type (a NULL)."""
+
     def loose(n):
-        return n is None or isinstance(n, exp.Null) or _is_text(n) or n.type is None or n.type.this in (
-            exp.DType.UNKNOWN, exp.DType.NULL)
+        return (
+            n is None
+            or isinstance(n, exp.Null)
+            or _is_text(n)
+            or n.type is None
+            or n.type.this in (exp.DType.UNKNOWN, exp.DType.NULL)
+        )
+
     return (_is_text(a) and loose(b)) or (_is_text(b) and loose(a))
 
 
@@ -97,8 +106,9 @@ def _rtrim(node: exp.Expression) -> exp.Expression:
 
 
 def _normalized(node: exp.Expression) -> bool:
-    return (isinstance(node, exp.Lower) and isinstance(node.this, exp.Trim) and node.this.text("position") == "TRAILING"
-            ) or (isinstance(node, exp.Literal) and node.is_string and node.this == node.this.rstrip(" ").lower())
+    return (
+        isinstance(node, exp.Lower) and isinstance(node.this, exp.Trim) and node.this.text("position") == "TRAILING"
+    ) or (isinstance(node, exp.Literal) and node.is_string and node.this == node.this.rstrip(" ").lower())
 
 
 def _norm_projection(select: exp.Select) -> None:
@@ -152,18 +162,32 @@ def _distinct_select(select: exp.Select, problems: list[Problem]) -> None:
     if not any(_is_text(i) and not isinstance(i, exp.Literal) for i in items):
         return
     if select.args.get("group") or any(i.find(exp.AggFunc, exp.Window) for i in items):
-        problems.append((select, "untranslatable", "SELECT DISTINCT over strings together with aggregates or "
-                         "windows cannot be translated to SQL Server's case-insensitive comparison", _HINT))
+        problems.append(
+            (
+                select,
+                "untranslatable",
+                "SELECT DISTINCT over strings together with aggregates or "
+                "windows cannot be translated to SQL Server's case-insensitive comparison",
+                _HINT,
+            )
+        )
         return
     keys = []
     for item in select.selects:
         inner = item.unalias()
         if isinstance(inner, exp.Star):
-            problems.append((select, "untranslatable", "SELECT DISTINCT * over strings cannot be translated to "
-                             "SQL Server's case-insensitive comparison", "list the columns"))
+            problems.append(
+                (
+                    select,
+                    "untranslatable",
+                    "SELECT DISTINCT * over strings cannot be translated to SQL Server's case-insensitive comparison",
+                    "list the columns",
+                )
+            )
             return
         if isinstance(inner, exp.Literal | exp.Null | exp.Boolean) or (
-                isinstance(inner, exp.Neg) and isinstance(inner.this, exp.Literal)):
+            isinstance(inner, exp.Neg) and isinstance(inner.this, exp.Literal)
+        ):
             continue  # a constant does not split groups (and GROUP BY 12 would be an ordinal)
         keys.append(inner.copy())
         if _is_text(inner):
@@ -183,9 +207,15 @@ def tsql_semantics(tree: exp.Expression, problems: list[Problem] | None = None) 
         left = setop.this
         sel = left if isinstance(left, exp.Select) else left.find(exp.Select)
         if sel is not None and any(_is_text(e.unalias()) for e in sel.selects):
-            problems.append((setop, "untranslatable", f"{setop.key.upper()} of strings compares them as SQL Server "
-                             "does (case-insensitively, trailing blanks ignored); certlib does not translate that",
-                             "compare on keys that are numbers or dates, or use EXISTS / NOT EXISTS"))
+            problems.append(
+                (
+                    setop,
+                    "untranslatable",
+                    f"{setop.key.upper()} of strings compares them as SQL Server "
+                    "does (case-insensitively, trailing blanks ignored); certlib does not translate that",
+                    "compare on keys that are numbers or dates, or use EXISTS / NOT EXISTS",
+                )
+            )
     for select in list(tree.find_all(exp.Select)):
         _distinct_select(select, problems)
         _group_select(select, problems)
@@ -200,7 +230,8 @@ def tsql_semantics(tree: exp.Expression, problems: list[Problem] | None = None) 
     for node in list(tree.find_all(exp.In)):
         query = node.args.get("query")
         if (node.expressions and all(_both_text(node.this, e) for e in node.expressions)) or (
-                query is not None and _both_text(node.this, query)):
+            query is not None and _both_text(node.this, query)
+        ):
             node.set("this", _norm(node.this))
             node.set("expressions", [_norm(e) for e in node.expressions])
             if query is not None:
@@ -220,8 +251,12 @@ def tsql_semantics(tree: exp.Expression, problems: list[Problem] | None = None) 
     for node in list(tree.find_all(exp.Like)):
         node.set("this", _norm(node.this))
         pattern = node.expression
-        node.set("expression", exp.Literal.string(pattern.this.lower()) if isinstance(pattern, exp.Literal)
-                 and pattern.is_string else _typed(exp.Lower(this=pattern)))
+        node.set(
+            "expression",
+            exp.Literal.string(pattern.this.lower())
+            if isinstance(pattern, exp.Literal) and pattern.is_string
+            else _typed(exp.Lower(this=pattern)),
+        )
     for node in list(tree.find_all(exp.Length)):
         node.set("this", _rtrim(node.this))
     for node in list(tree.find_all(exp.StrPosition)):
@@ -234,20 +269,33 @@ def tsql_semantics(tree: exp.Expression, problems: list[Problem] | None = None) 
     for window in list(tree.find_all(exp.Window)):
         window.set("partition_by", [_norm(p) if _is_text(p) else p for p in window.args.get("partition_by") or []])
         order = window.args.get("order")
-        for ordered in (order.expressions if order is not None else []):
+        for ordered in order.expressions if order is not None else []:
             if _is_text(ordered.this):
                 ordered.set("this", _norm(ordered.this))
     for node in list(tree.find_all(exp.Min, exp.Max)):
         if _is_text(node.this) and not _normalized(node.this) and not node.meta.get("tsql_display"):
-            problems.append((node, "untranslatable", f"{node.key.upper()} of a string in T-SQL picks by SQL Server's "
-                             "case-insensitive collation; which spelling it returns is unspecified", _HINT))
+            problems.append(
+                (
+                    node,
+                    "untranslatable",
+                    f"{node.key.upper()} of a string in T-SQL picks by SQL Server's "
+                    "case-insensitive collation; which spelling it returns is unspecified",
+                    _HINT,
+                )
+            )
     for node in list(tree.find_all(exp.Replace)):
         search = node.expression
         if True:
             if not (isinstance(search, exp.Literal) and not any(c.isalpha() for c in search.this)):
-                problems.append((node, "untranslatable", "REPLACE in T-SQL searches case-insensitively (the default "
-                                 "collation); certlib translates it only for a search string without letters",
-                                 "REPLACE(s, '-', '') and the like are fine; for letters compare LOWER(s) instead"))
+                problems.append(
+                    (
+                        node,
+                        "untranslatable",
+                        "REPLACE in T-SQL searches case-insensitively (the default "
+                        "collation); certlib translates it only for a search string without letters",
+                        "REPLACE(s, '-', '') and the like are fine; for letters compare LOWER(s) instead",
+                    )
+                )
     return tree, problems
 
 

@@ -34,16 +34,21 @@ class BulkOutcome:
     reason: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "result": "accepted" if self.accepted else "refused", "status": self.status or "",
-                "reason": self.reason}
+        return {
+            "id": self.id,
+            "result": "accepted" if self.accepted else "refused",
+            "status": self.status or "",
+            "reason": self.reason,
+        }
 
 
 def _why(err: CertlibError) -> str:
     return err.reason if isinstance(err, Refused) else str(err)
 
 
-def bulk_transition(ws: Workspace, actor: str, action: str, unit_ids: Iterable[int], now: datetime,
-                    reason: str | None = None) -> list[BulkOutcome]:
+def bulk_transition(
+    ws: Workspace, actor: str, action: str, unit_ids: Iterable[int], now: datetime, reason: str | None = None
+) -> list[BulkOutcome]:
     """Run ``action`` ("approve" or "request_recert", state side) on each unit, each in its own
     transaction; returns one outcome per distinct unit, in the order given."""
     if action not in BULK_ACTIONS:
@@ -51,7 +56,9 @@ def bulk_transition(ws: Workspace, actor: str, action: str, unit_ids: Iterable[i
     out = []
     for unit_id in dict.fromkeys(unit_ids):
         try:
-            unit = ws.transition(BULK_ACTIONS[action], actor, unit_id, now, reason)  # approve: pinned snapshots verified
+            unit = ws.transition(
+                BULK_ACTIONS[action], actor, unit_id, now, reason
+            )  # approve: pinned snapshots verified
         except CertlibError as err:
             status = None
             try:
@@ -66,7 +73,11 @@ def bulk_transition(ws: Workspace, actor: str, action: str, unit_ids: Iterable[i
 
 def mark_read(ws: Workspace, user: str, alert_ids: Iterable[int] | None = None) -> list[BulkOutcome]:
     """Mark many of ``user``'s messages read (default: every unread one); one outcome per id."""
-    ids = [a.id for a in ws.store.messages(user, unread_only=True)] if alert_ids is None else list(dict.fromkeys(alert_ids))
+    ids = (
+        [a.id for a in ws.store.messages(user, unread_only=True)]
+        if alert_ids is None
+        else list(dict.fromkeys(alert_ids))
+    )
     out = []
     for alert_id in ids:
         try:

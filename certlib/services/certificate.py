@@ -35,7 +35,9 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
-def certificate_facts(ws: Workspace, user: str, unit_id: int, now: datetime, round_: int | None = None) -> dict[str, Any]:
+def certificate_facts(
+    ws: Workspace, user: str, unit_id: int, now: datetime, round_: int | None = None
+) -> dict[str, Any]:
     """Everything the certificate shows, as data (the HTML renders this)."""
     view = ws.store.unit_view(user, unit_id, now)  # Refused outside the user's scope
     unit, event = view.unit, view.event
@@ -57,32 +59,71 @@ def certificate_facts(ws: Workspace, user: str, unit_id: int, now: datetime, rou
             verified, problem = True, ""
         except SnapshotError as err:
             verified, problem = False, str(err)
-        row = next((a for a in audit if a.action == "submit" and a.actor == sub.user_id
-                    and (a.details or {}).get("round") == rnd), None)
+        row = next(
+            (
+                a
+                for a in audit
+                if a.action == "submit" and a.actor == sub.user_id and (a.details or {}).get("round") == rnd
+            ),
+            None,
+        )
         runs = []
         for step, run_id in sorted(((row.details or {}).get("runs") or {}).items()) if row else []:
             if run_id is None:
                 continue
             ev = ws.store.evidence(int(run_id))
-            runs.append({"step": int(step), "name": WIZARD_STEPS.get(int(step), ""), "run": ev.id, "source": ev.source,
-                         "at": ev.at, "data_generation": ev.data_generation})
+            runs.append(
+                {
+                    "step": int(step),
+                    "name": WIZARD_STEPS.get(int(step), ""),
+                    "run": ev.id,
+                    "source": ev.source,
+                    "at": ev.at,
+                    "data_generation": ev.data_generation,
+                }
+            )
         a = attest.get(sub.user_id) or {}
-        submissions.append({"certifier": sub.user_id, "name": a.get("name") or names.get(sub.user_id, sub.user_id),
-                            "title": a.get("title", ""), "statement": a.get("statement", ""), "at": sub.at,
-                            "sha256": sha, "snapshot_version": versions.get(sha), "files_verified": verified,
-                            "problem": problem, "runs": runs})
+        submissions.append(
+            {
+                "certifier": sub.user_id,
+                "name": a.get("name") or names.get(sub.user_id, sub.user_id),
+                "title": a.get("title", ""),
+                "statement": a.get("statement", ""),
+                "at": sub.at,
+                "sha256": sha,
+                "snapshot_version": versions.get(sha),
+                "files_verified": verified,
+                "problem": problem,
+                "runs": runs,
+            }
+        )
     approval = None
     for a in audit:
         if a.action == "approve" and (a.details or {}).get("round") == rnd:
-            approval = {"by": a.actor, "name": names.get(a.actor, a.actor), "at": a.at, "note": a.reason or "",
-                        "audit_row": a.id}
+            approval = {
+                "by": a.actor,
+                "name": names.get(a.actor, a.actor),
+                "at": a.at,
+                "note": a.reason or "",
+                "audit_row": a.id,
+            }
     year = event.reporting_year
     return {
-        "event": event.name, "event_id": event.id, "school_year": f"{year - 1}-{str(year)[-2:]}",
-        "category": event.category_id, "unit_id": unit.id, "district": unit.district_number,
-        "district_name": districts.get(unit.district_number, ""), "school": unit.school_code or "",
-        "school_name": schools.get(unit.school_code or "", ""), "round": rnd, "status": str(unit.status),
-        "submissions": submissions, "approval": approval, "printed_at": now.isoformat(), "printed_by": user,
+        "event": event.name,
+        "event_id": event.id,
+        "school_year": f"{year - 1}-{str(year)[-2:]}",
+        "category": event.category_id,
+        "unit_id": unit.id,
+        "district": unit.district_number,
+        "district_name": districts.get(unit.district_number, ""),
+        "school": unit.school_code or "",
+        "school_name": schools.get(unit.school_code or "", ""),
+        "round": rnd,
+        "status": str(unit.status),
+        "submissions": submissions,
+        "approval": approval,
+        "printed_at": now.isoformat(),
+        "printed_by": user,
     }
 
 
@@ -104,8 +145,11 @@ def certificate_html(ws: Workspace, user: str, unit_id: int, now: datetime, roun
         "</table>",
     ]
     for s in f["submissions"]:
-        check = ("<span class='ok'>files verified when this page was made</span>" if s["files_verified"]
-                 else f"<span class='bad'>does NOT verify: {_e(s['problem'])}</span>")
+        check = (
+            "<span class='ok'>files verified when this page was made</span>"
+            if s["files_verified"]
+            else f"<span class='bad'>does NOT verify: {_e(s['problem'])}</span>"
+        )
         who = _e(s["name"]) + (f", {_e(s['title'])}" if s["title"] else "")
         parts += [
             "<section>",
@@ -118,14 +162,19 @@ def certificate_html(ws: Workspace, user: str, unit_id: int, now: datetime, roun
             f"<span class='sha'>SHA-256 {_e(s['sha256'])}</span><br>{check}</td></tr>",
         ]
         for r in s["runs"]:
-            parts.append(f"<tr><th>Step {_e(r['step'])} {_e(r['name'])}</th><td>run {_e(r['run'])} at {_e(r['at'])}: "
-                         f"{_e(r['source'])}</td></tr>")
+            parts.append(
+                f"<tr><th>Step {_e(r['step'])} {_e(r['name'])}</th><td>run {_e(r['run'])} at {_e(r['at'])}: "
+                f"{_e(r['source'])}</td></tr>"
+            )
         parts += ["</table>", "</section>"]
     a = f["approval"]
     parts.append("<section><h2>Approval</h2><table>")
     if a:
-        parts.append(f"<tr><th>Approved by the state</th><td>{_e(a['name'])} ({_e(a['by'])}) on {_e(a['at'])}"
-                     + (f": {_e(a['note'])}" if a["note"] else "") + "</td></tr>")
+        parts.append(
+            f"<tr><th>Approved by the state</th><td>{_e(a['name'])} ({_e(a['by'])}) on {_e(a['at'])}"
+            + (f": {_e(a['note'])}" if a["note"] else "")
+            + "</td></tr>"
+        )
     else:
         parts.append("<tr><th>Approved by the state</th><td>not approved (yet) in this round</td></tr>")
     parts.append("</table></section>")

@@ -67,8 +67,14 @@ def diff_frames(a: pl.DataFrame, b: pl.DataFrame, keys: list[str]) -> FrameDiff:
     for col in cols:
         diff = both.filter(pl.col(col).ne_missing(pl.col(f"{col}__b"))).sort(keys)
         for row in diff.select(*keys, col, f"{col}__b").iter_rows():
-            out.changed.append({"key": [_plain(v) for v in row[:len(keys)]], "column": col,
-                                "a": _plain(row[-2]), "b": _plain(row[-1])})
+            out.changed.append(
+                {
+                    "key": [_plain(v) for v in row[: len(keys)]],
+                    "column": col,
+                    "a": _plain(row[-2]),
+                    "b": _plain(row[-1]),
+                }
+            )
     out.changed.sort(key=lambda c: (str(c["key"]), c["column"]))
     return out
 
@@ -86,9 +92,14 @@ def compare(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str,
     for name in scoped_tables(pack):
         keys = list(pack.tables[name].keys)
         d = diff_frames(dist[name].collect(), state[name].collect(), keys)
-        out[name] = {"key_columns": keys, "missing_in_state": d.missing_in_b, "extra_in_state": d.extra_in_b,
-                     "changed": [{"key": c["key"], "column": c["column"], "district": c["a"], "state": c["b"]}
-                                 for c in d.changed]}
+        out[name] = {
+            "key_columns": keys,
+            "missing_in_state": d.missing_in_b,
+            "extra_in_state": d.extra_in_b,
+            "changed": [
+                {"key": c["key"], "column": c["column"], "district": c["a"], "state": c["b"]} for c in d.changed
+            ],
+        }
     return out
 
 
@@ -98,8 +109,15 @@ def is_clean(result: Mapping[str, Mapping[str, Any]]) -> bool:
 
 def summary(result: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One row per table: counts of missing / extra / changed."""
-    return [{"table": n, "missing_in_state": len(t["missing_in_state"]), "extra_in_state": len(t["extra_in_state"]),
-             "changed_fields": len(t["changed"])} for n, t in result.items()]
+    return [
+        {
+            "table": n,
+            "missing_in_state": len(t["missing_in_state"]),
+            "extra_in_state": len(t["extra_in_state"]),
+            "changed_fields": len(t["changed"]),
+        }
+        for n, t in result.items()
+    ]
 
 
 LOCK = ".resync.lock"
@@ -131,13 +149,22 @@ def state_lock(state_dir: Path, shared: bool = False) -> Iterator[None]:
 def writable_state(state_dir: Path | str) -> None:
     """Refuse a resync into a state copy that is a database (a resync writes the state's data files)."""
     if is_database_url(state_dir):
-        raise DataError(f"the state copy is the database {redact(str(state_dir))}: a resync writes the state's "
-                        "data files, so it is not available; load the district's corrections into the state "
-                        "database, then run the state validation again")
+        raise DataError(
+            f"the state copy is the database {redact(str(state_dir))}: a resync writes the state's "
+            "data files, so it is not available; load the district's corrections into the state "
+            "database, then run the state validation again"
+        )
 
 
-def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
-           tables: list[str] | None = None, *, locked: bool = False) -> dict[str, int]:
+def resync(
+    pack: Pack,
+    district_dir: Path,
+    state_dir: Path,
+    scope: Mapping[str, str],
+    tables: list[str] | None = None,
+    *,
+    locked: bool = False,
+) -> dict[str, int]:
     """Replace the unit's rows of each state table by the district's; returns rows written per table.
     ``locked``: the caller already holds :func:`state_lock` exclusively."""
     writable_state(state_dir)
@@ -148,8 +175,9 @@ def resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, 
         return _resync(pack, district_dir, state_dir, scope, tables)
 
 
-def _resync(pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str],
-            tables: list[str] | None) -> dict[str, int]:
+def _resync(
+    pack: Pack, district_dir: Path, state_dir: Path, scope: Mapping[str, str], tables: list[str] | None
+) -> dict[str, int]:
     _finish(state_dir / JOURNAL)  # an earlier committed resync that died half-way goes in first
     dist = scan_tables(district_dir, pack, scope)
     staged: list[tuple[Path, Path]] = []

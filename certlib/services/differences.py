@@ -50,8 +50,9 @@ class DifferenceLine:
     key_columns: tuple[str, ...] = ()
 
     def row(self) -> dict[str, str]:
-        return dict(zip(COLUMNS, (self.table, self.record, self.kind, self.column, self.district, self.state),
-                        strict=True))
+        return dict(
+            zip(COLUMNS, (self.table, self.record, self.kind, self.column, self.district, self.state), strict=True)
+        )
 
     def key_dict(self) -> dict[str, Any]:
         return dict(zip(self.key_columns, self.key, strict=True))
@@ -69,8 +70,9 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (2, str(value))
 
 
-def difference_lines(result: Mapping[str, Mapping[str, Any]], table: str | None = None,
-                     kinds: Iterable[str] | None = None) -> list[DifferenceLine]:
+def difference_lines(
+    result: Mapping[str, Mapping[str, Any]], table: str | None = None, kinds: Iterable[str] | None = None
+) -> list[DifferenceLine]:
     """Every difference of a comparison as lines, ordered by table, kind, record and column.
 
     ``table``: only that table (an unknown name is a :class:`DataError` naming the known ones);
@@ -88,8 +90,15 @@ def difference_lines(result: Mapping[str, Mapping[str, Any]], table: str | None 
         t = result[name]
         cols = tuple(t["key_columns"])
 
-        def line(kind: str, key: list[Any], column: str = "", a: Any = None, b: Any = None,
-                 _n: str = name, _c: tuple[str, ...] = cols) -> DifferenceLine:
+        def line(
+            kind: str,
+            key: list[Any],
+            column: str = "",
+            a: Any = None,
+            b: Any = None,
+            _n: str = name,
+            _c: tuple[str, ...] = cols,
+        ) -> DifferenceLine:
             return DifferenceLine(_n, record_label(_c, key), kind, column, cell_text(a), cell_text(b), tuple(key), _c)
 
         if MISSING in wanted:
@@ -112,9 +121,15 @@ def per_table(result: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for name in sorted(result):
         t = result[name]
-        out.append({"table": name, MISSING: len(t["missing_in_state"]), EXTRA: len(t["extra_in_state"]),
-                    "different records": len({tuple(map(str, c["key"])) for c in t["changed"]}),
-                    "different fields": len(t["changed"])})
+        out.append(
+            {
+                "table": name,
+                MISSING: len(t["missing_in_state"]),
+                EXTRA: len(t["extra_in_state"]),
+                "different records": len({tuple(map(str, c["key"])) for c in t["changed"]}),
+                "different fields": len(t["changed"]),
+            }
+        )
     return out
 
 
@@ -133,8 +148,13 @@ class DifferencePage:
         return window(self.total, self.page, self.page_size).caption
 
     def as_dict(self) -> dict[str, Any]:
-        return {"page": self.page, "pages": self.pages, "total": self.total, "page_size": self.page_size,
-                "rows": [d.row() for d in self.lines]}
+        return {
+            "page": self.page,
+            "pages": self.pages,
+            "total": self.total,
+            "page_size": self.page_size,
+            "rows": [d.row() for d in self.lines],
+        }
 
 
 def page_of(lines: list[DifferenceLine], page: int = 1, page_size: int = 25) -> DifferencePage:
@@ -142,7 +162,7 @@ def page_of(lines: list[DifferenceLine], page: int = 1, page_size: int = 25) -> 
     if page < 1 or page_size < 0:
         raise DataError(f"page must be 1 or more and page size 0 or more (got page {page}, page size {page_size})")
     w = window(len(lines), page, page_size)
-    return DifferencePage(tuple(lines[w.start:w.stop]), w.number, w.pages, w.total, page_size)
+    return DifferencePage(tuple(lines[w.start : w.stop]), w.number, w.pages, w.total, page_size)
 
 
 def _safe(text: str) -> str:
@@ -171,8 +191,9 @@ def to_xlsx(lines: Iterable[DifferenceLine]) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     sheet = book.add_worksheet("Differences")
     bold = book.add_format({"bold": True})
     sheet.write_row(0, 0, COLUMNS, bold)
@@ -192,8 +213,9 @@ def render(lines: Iterable[DifferenceLine], fmt: str) -> bytes:
     raise DataError(f"differences are written as {' or '.join(FORMATS)}, not {fmt!r}")
 
 
-def findings_touching(report: Mapping[str, Any], line: DifferenceLine,
-                      scope_columns: Iterable[str] = ()) -> list[dict[str, Any]]:
+def findings_touching(
+    report: Mapping[str, Any], line: DifferenceLine, scope_columns: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """The findings of a JSON report (:func:`certlib.reports.json.run_dict`) that touch the record of
     ``line``: rows of a rule that name the record's key columns (one that is not just the district or
     school of the scope, ``scope_columns``) with the same values. Each: rule id, severity, title, row."""
@@ -206,8 +228,7 @@ def findings_touching(report: Mapping[str, Any], line: DifferenceLine,
             continue
         for row in rule.get("rows", []):
             if all(cell_text(row.get(c)) == key[c] for c in shared):
-                out.append({"rule_id": rule["id"], "severity": rule["severity"], "title": rule["title"],
-                            "row": row})
+                out.append({"rule_id": rule["id"], "severity": rule["severity"], "title": rule["title"], "row": row})
     return out
 
 
@@ -216,6 +237,23 @@ def as_records(lines: Iterable[DifferenceLine]) -> list[dict[str, Any]]:
     return [{**d.row(), "key": d.key_dict()} for d in lines]
 
 
-__all__ = ["COLUMNS", "DIFFERENT", "EXTRA", "FORMATS", "KINDS", "MIME", "MISSING", "DifferenceLine",
-           "DifferencePage", "as_records", "findings_touching", "difference_lines", "frame", "page_of", "per_table", "render",
-           "to_csv", "to_xlsx"]
+__all__ = [
+    "COLUMNS",
+    "DIFFERENT",
+    "EXTRA",
+    "FORMATS",
+    "KINDS",
+    "MIME",
+    "MISSING",
+    "DifferenceLine",
+    "DifferencePage",
+    "as_records",
+    "findings_touching",
+    "difference_lines",
+    "frame",
+    "page_of",
+    "per_table",
+    "render",
+    "to_csv",
+    "to_xlsx",
+]

@@ -21,8 +21,13 @@ from certlib.services.paging import window
 from certlib.store.views import UnitView
 
 _LISTS = ("user_statuses", "event_statuses", "keys", "event_ids", "rule_ids")
-_FILTER_WORDS = {"keys": "school/district", "event_ids": "event", "rule_ids": "rule", "year": "school year",
-                 "active_only": "active events only"}
+_FILTER_WORDS = {
+    "keys": "school/district",
+    "event_ids": "event",
+    "rule_ids": "rule",
+    "year": "school year",
+    "active_only": "active events only",
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,9 @@ def _contains(col: str, needle: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).fill_null("").str.to_lowercase().str.contains(needle.lower(), literal=True)
 
 
-def filter_frame(frame: pl.DataFrame, f: EventFilters, cols: EventColumns,
-                 findings: pl.DataFrame | None = None) -> pl.DataFrame:
+def filter_frame(
+    frame: pl.DataFrame, f: EventFilters, cols: EventColumns, findings: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The rows of ``frame`` that every filter of ``f`` keeps (see :class:`EventFilters`), in order.
     ``rule_ids`` needs ``findings`` (``unit_id``, ``rule_id``); without them it does not filter."""
     conds: list[pl.Expr] = []
@@ -183,32 +189,56 @@ def row_of(view: UnitView, school_names: dict[str, str], district_names: dict[st
     return d
 
 
-ROW_COLUMNS = EventColumns(event_name="event_name", school_name="school_name", school_code="school",
-                           user_status="user_status", event_status="event_status", due_date="due_date",
-                           year="reporting_year", closed=pl.col("closed"))
+ROW_COLUMNS = EventColumns(
+    event_name="event_name",
+    school_name="school_name",
+    school_code="school",
+    user_status="user_status",
+    event_status="event_status",
+    due_date="due_date",
+    year="reporting_year",
+    closed=pl.col("closed"),
+)
 
 
 def filter_rows(rows: Iterable[dict[str, Any]], f: EventFilters, findings: pl.DataFrame | None = None) -> EventRows:
     """Filter :func:`row_of` rows with :func:`filter_frame`, then cut page ``f.page`` of ``f.page_size``."""
     rows = list(rows)
-    frame = pl.DataFrame({
-        "i": list(range(len(rows))),
-        "event_name": [r["event_name"] for r in rows], "school_name": [r["school_name"] for r in rows],
-        "school": [r.get("school") or "" for r in rows], "user_status": [r["user_status"] for r in rows],
-        "event_status": [r["event_status"] for r in rows],
-        "due_date": [date.fromisoformat(r["due_date"]) if isinstance(r["due_date"], str) else r["due_date"]
-                     for r in rows],
-        "reporting_year": [r["reporting_year"] for r in rows],
-        "closed": [r["event_publication"] == EventStatus.CLOSED for r in rows],
-        "key": [r.get("school") or r.get("district") or "" for r in rows],
-        "event_id": [r["event_id"] for r in rows], "unit_id": [r["unit_id"] for r in rows],
-    }, schema={"i": pl.Int64, "event_name": pl.String, "school_name": pl.String, "school": pl.String,
-               "user_status": pl.String, "event_status": pl.String, "due_date": pl.Date,
-               "reporting_year": pl.Int64, "closed": pl.Boolean, "key": pl.String, "event_id": pl.Int64,
-               "unit_id": pl.Int64})
+    frame = pl.DataFrame(
+        {
+            "i": list(range(len(rows))),
+            "event_name": [r["event_name"] for r in rows],
+            "school_name": [r["school_name"] for r in rows],
+            "school": [r.get("school") or "" for r in rows],
+            "user_status": [r["user_status"] for r in rows],
+            "event_status": [r["event_status"] for r in rows],
+            "due_date": [
+                date.fromisoformat(r["due_date"]) if isinstance(r["due_date"], str) else r["due_date"] for r in rows
+            ],
+            "reporting_year": [r["reporting_year"] for r in rows],
+            "closed": [r["event_publication"] == EventStatus.CLOSED for r in rows],
+            "key": [r.get("school") or r.get("district") or "" for r in rows],
+            "event_id": [r["event_id"] for r in rows],
+            "unit_id": [r["unit_id"] for r in rows],
+        },
+        schema={
+            "i": pl.Int64,
+            "event_name": pl.String,
+            "school_name": pl.String,
+            "school": pl.String,
+            "user_status": pl.String,
+            "event_status": pl.String,
+            "due_date": pl.Date,
+            "reporting_year": pl.Int64,
+            "closed": pl.Boolean,
+            "key": pl.String,
+            "event_id": pl.Int64,
+            "unit_id": pl.Int64,
+        },
+    )
     kept = [rows[i] for i in filter_frame(frame, f, ROW_COLUMNS, findings)["i"].to_list()]
     w = window(len(kept), f.page, f.page_size)
-    return EventRows(kept[w.start:w.stop], w.total, w.number, w.pages)
+    return EventRows(kept[w.start : w.stop], w.total, w.number, w.pages)
 
 
 def parse_due_date(text: str | None) -> date | None:

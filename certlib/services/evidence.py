@@ -29,9 +29,15 @@ def submission_evidence(ws: Workspace, unit_id: int, round_: int | None = None) 
         except SnapshotError as err:
             problem = str(err)
         steps = ws.store.progress(sub.user_id, unit_id, rnd)
-        row: dict[str, Any] = {"certifier": sub.user_id, "submitted_at": sub.at, "round": rnd,
-                               "snapshot_version": versions.get(sha), "sha256": sha,
-                               "files_verified": not problem, "problem": problem}
+        row: dict[str, Any] = {
+            "certifier": sub.user_id,
+            "submitted_at": sub.at,
+            "round": rnd,
+            "snapshot_version": versions.get(sha),
+            "sha256": sha,
+            "files_verified": not problem,
+            "problem": problem,
+        }
         for step, name in WIZARD_STEPS.items():
             p = steps.get(step)
             row[f"step {step} {name}"] = ws.store.evidence(p.evidence_id).source if p and p.evidence_id else ""

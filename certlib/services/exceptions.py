@@ -78,27 +78,33 @@ class Exceptions:
         rule = self.ws.pack.rules.get(rule_id)
         return rule.severity if rule is not None else None
 
-    def note(self, user: str, unit_id: int, rule_id: str, text: str, now: datetime,
-             record_key: str | None = None) -> Note:
+    def note(
+        self, user: str, unit_id: int, rule_id: str, text: str, now: datetime, record_key: str | None = None
+    ) -> Note:
         return self.ws.store.add_note(user, unit_id, rule_id, record_key, text, now, severity=self.severity(rule_id))
 
     def notes(self, user: str, unit_id: int, now: datetime, rule_id: str | None = None) -> list[Note]:
         self.ws.store.unit_view(user, unit_id, now)  # Refused outside the user's scope
         return self.ws.store.notes(unit_id, rule_id)
 
-    def request(self, user: str, unit_id: int, rule_id: str, record_key: str | None, reason: str,
-                now: datetime) -> RuleException:
-        return self.ws.store.request_exception(user, unit_id, rule_id, record_key, reason, now,
-                                               severity=self.severity(rule_id))
+    def request(
+        self, user: str, unit_id: int, rule_id: str, record_key: str | None, reason: str, now: datetime
+    ) -> RuleException:
+        return self.ws.store.request_exception(
+            user, unit_id, rule_id, record_key, reason, now, severity=self.severity(rule_id)
+        )
 
-    def approve(self, user: str, exception_id: int, reason: str | None, now: datetime,
-                expires_on: date | None = None) -> RuleException:
+    def approve(
+        self, user: str, exception_id: int, reason: str | None, now: datetime, expires_on: date | None = None
+    ) -> RuleException:
         return self.ws.store.decide_exception(user, exception_id, True, reason, now, expires_on)
 
     def reject(self, user: str, exception_id: int, reason: str | None, now: datetime) -> RuleException:
         return self.ws.store.decide_exception(user, exception_id, False, reason, now)
 
-    def list(self, user: str, now: datetime, unit_id: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, user: str, now: datetime, unit_id: int | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
         """Exception requests the user may see (the units they see; the state: its categories'),
         with the unit's event and district; ``status`` filters (``requested`` = the state's pending list)."""
         if unit_id is not None:
@@ -109,8 +115,15 @@ class Exceptions:
         out = []
         for e in self.ws.store.exceptions(list(by_unit), status):
             v = by_unit[e.unit_id]
-            out.append({**e.as_dict(), "event": v.event.name, "district": v.unit.district_number,
-                        "school": v.unit.school_code or "", "in_force": e.active(now.date())})
+            out.append(
+                {
+                    **e.as_dict(),
+                    "event": v.event.name,
+                    "district": v.unit.district_number,
+                    "school": v.unit.school_code or "",
+                    "in_force": e.active(now.date()),
+                }
+            )
         return out
 
     def for_unit(self, unit_id: int) -> list[RuleException]:

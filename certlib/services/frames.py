@@ -27,17 +27,37 @@ if TYPE_CHECKING:
     from certlib.services.workspace import Workspace
 
 UNITS: dict[str, Any] = {
-    "event_id": pl.Int64, "event": pl.String, "school_year": pl.Int64, "category": pl.String,
-    "level": pl.String, "event_status": pl.String, "due_date": pl.Date, "unit_id": pl.Int64,
-    "district_number": pl.String, "district_name": pl.String, "school_code": pl.String,
-    "school_name": pl.String, "unit_status": pl.String, "sent_at": pl.Datetime("us"),
+    "event_id": pl.Int64,
+    "event": pl.String,
+    "school_year": pl.Int64,
+    "category": pl.String,
+    "level": pl.String,
+    "event_status": pl.String,
+    "due_date": pl.Date,
+    "unit_id": pl.Int64,
+    "district_number": pl.String,
+    "district_name": pl.String,
+    "school_code": pl.String,
+    "school_name": pl.String,
+    "unit_status": pl.String,
+    "sent_at": pl.Datetime("us"),
     "approved_at": pl.Datetime("us"),
 }
-USERS: dict[str, Any] = {"unit_id": pl.Int64, "user_id": pl.String, "user_name": pl.String, "role": pl.String,
-                         "user_status": pl.String}
+USERS: dict[str, Any] = {
+    "unit_id": pl.Int64,
+    "user_id": pl.String,
+    "user_name": pl.String,
+    "role": pl.String,
+    "user_status": pl.String,
+}
 FINDINGS: dict[str, Any] = {
-    "unit_id": pl.Int64, "district_number": pl.String, "school_code": pl.String, "school_name": pl.String,
-    "rule_id": pl.String, "severity": pl.String, "count": pl.Int64,
+    "unit_id": pl.Int64,
+    "district_number": pl.String,
+    "school_code": pl.String,
+    "school_name": pl.String,
+    "rule_id": pl.String,
+    "severity": pl.String,
+    "count": pl.Int64,
 }
 SENT, APPROVED = "Certification Sent to State", "Certification Approved by State"
 
@@ -77,14 +97,25 @@ def unit_rows(ws: Workspace, now: datetime) -> list[dict[str, Any]]:
             continue
         sent, approved = _status_times(ws, e.id)
         for u in sorted(ws.store.units(e.id), key=lambda u: u.id):
-            rows.append({
-                "event_id": e.id, "event": e.name, "school_year": e.reporting_year, "category": e.category_id,
-                "level": e.level, "event_status": str(e.status), "due_date": u.due(e), "unit_id": u.id,
-                "district_number": u.district_number, "district_name": districts.get(u.district_number),
-                "school_code": u.school_code or None, "school_name": schools.get(u.school_code or ""),
-                "unit_status": str(u.status), "sent_at": _ts(sent.get(u.id) or approved.get(u.id)),
-                "approved_at": _ts(approved.get(u.id)),
-            })
+            rows.append(
+                {
+                    "event_id": e.id,
+                    "event": e.name,
+                    "school_year": e.reporting_year,
+                    "category": e.category_id,
+                    "level": e.level,
+                    "event_status": str(e.status),
+                    "due_date": u.due(e),
+                    "unit_id": u.id,
+                    "district_number": u.district_number,
+                    "district_name": districts.get(u.district_number),
+                    "school_code": u.school_code or None,
+                    "school_name": schools.get(u.school_code or ""),
+                    "unit_status": str(u.status),
+                    "sent_at": _ts(sent.get(u.id) or approved.get(u.id)),
+                    "approved_at": _ts(approved.get(u.id)),
+                }
+            )
     return rows
 
 
@@ -95,8 +126,15 @@ def member_rows(ws: Workspace, now: datetime) -> list[dict[str, Any]]:
         if user.level == "state":
             continue
         for v in ws.store.units_for(user.id, now):
-            rows.append({"unit_id": v.unit.id, "user_id": user.id, "user_name": user.name, "role": v.role or "",
-                         "user_status": str(v.user_status)})
+            rows.append(
+                {
+                    "unit_id": v.unit.id,
+                    "user_id": user.id,
+                    "user_name": user.name,
+                    "role": v.role or "",
+                    "user_status": str(v.user_status),
+                }
+            )
     return sorted(rows, key=lambda r: (r["unit_id"], r["user_id"]))
 
 
@@ -109,10 +147,18 @@ def finding_rows(ws: Workspace, units: list[dict[str, Any]]) -> list[dict[str, A
     rows = []
     for u in units:
         job = latest.get(u["unit_id"])
-        for r in (job.result["findings"] if job else []):
-            rows.append({"unit_id": u["unit_id"], "district_number": u["district_number"],
-                         "school_code": u["school_code"], "school_name": u["school_name"],
-                         "rule_id": r["rule_id"], "severity": r["severity"], "count": int(r["count"])})
+        for r in job.result["findings"] if job else []:
+            rows.append(
+                {
+                    "unit_id": u["unit_id"],
+                    "district_number": u["district_number"],
+                    "school_code": u["school_code"],
+                    "school_name": u["school_name"],
+                    "rule_id": r["rule_id"],
+                    "severity": r["severity"],
+                    "count": int(r["count"]),
+                }
+            )
     return rows
 
 
@@ -162,8 +208,12 @@ def latest_report(ws: Workspace, unit_id: int, viewer: User | None = None) -> La
     if viewer is not None:
         unit = ws.unit(unit_id)
         if not data_scope(viewer).covers(unit.district_number, unit.school_code or None):
-            raise Refused("view report", viewer.id, None,
-                          f"outside scope: unit {unit_id} is not in {data_scope(viewer).describe()}")
+            raise Refused(
+                "view report",
+                viewer.id,
+                None,
+                f"outside scope: unit {unit_id} is not in {data_scope(viewer).describe()}",
+            )
     for job in ws.queue.list(unit_id=unit_id, status=COMPLETED):  # newest first
         files = (job.result or {}).get("reports") or {}
         if files:

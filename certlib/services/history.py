@@ -34,10 +34,22 @@ if TYPE_CHECKING:
 ERROR_SEVERITIES: tuple[str, ...] = ("fatal", "warning")
 
 TREND: dict[str, Any] = {
-    "run_id": pl.Int64, "at": pl.Datetime("us"), "day": pl.Date, "unit_id": pl.Int64, "event_id": pl.Int64,
-    "event": pl.String, "due_date": pl.Date, "district_number": pl.String, "district_name": pl.String,
-    "school_code": pl.String, "copy": pl.String, "rule_id": pl.String, "severity": pl.String,
-    "count": pl.Int64, "excepted": pl.Int64, "open": pl.Int64,
+    "run_id": pl.Int64,
+    "at": pl.Datetime("us"),
+    "day": pl.Date,
+    "unit_id": pl.Int64,
+    "event_id": pl.Int64,
+    "event": pl.String,
+    "due_date": pl.Date,
+    "district_number": pl.String,
+    "district_name": pl.String,
+    "school_code": pl.String,
+    "copy": pl.String,
+    "rule_id": pl.String,
+    "severity": pl.String,
+    "count": pl.Int64,
+    "excepted": pl.Int64,
+    "open": pl.Int64,
 }
 
 
@@ -52,18 +64,40 @@ def rule_counts(run: RunResult) -> tuple[list[RuleCount], dict[str, list[str]]]:
     return counts, keys
 
 
-def record(ws: Workspace, unit_id: int, run: RunResult, now: datetime, *, copy: str, source: str,
-           user_id: str | None = None, step: int | None = None, data_generation: int | None = None,
-           snapshot_sha256: str | None = None, round_: int | None = None) -> RunRecord:
+def record(
+    ws: Workspace,
+    unit_id: int,
+    run: RunResult,
+    now: datetime,
+    *,
+    copy: str,
+    source: str,
+    user_id: str | None = None,
+    step: int | None = None,
+    data_generation: int | None = None,
+    snapshot_sha256: str | None = None,
+    round_: int | None = None,
+) -> RunRecord:
     """Put ``run`` (already passed through the unit's exceptions) in the unit's history."""
     counts, keys = rule_counts(run)
-    return ws.store.record_run(unit_id, now, copy=copy, source=source, rules=counts, findings=keys,
-                               user_id=user_id, step=step, data_generation=data_generation,
-                               snapshot_sha256=snapshot_sha256, round_=round_)
+    return ws.store.record_run(
+        unit_id,
+        now,
+        copy=copy,
+        source=source,
+        rules=counts,
+        findings=keys,
+        user_id=user_id,
+        step=step,
+        data_generation=data_generation,
+        snapshot_sha256=snapshot_sha256,
+        round_=round_,
+    )
 
 
-def _changes(prev: dict[str, RuleFindings] | None, cur: dict[str, RuleFindings],
-             rule: str | None = None) -> list[FindingChange]:
+def _changes(
+    prev: dict[str, RuleFindings] | None, cur: dict[str, RuleFindings], rule: str | None = None
+) -> list[FindingChange]:
     rules = sorted(set(cur) | set(prev or {}))
     out: list[FindingChange] = []
     for r in rules:
@@ -92,9 +126,16 @@ class History:
         for run in self.ws.store.runs(unit_id):
             cur = self.ws.store.run_findings(run.id)
             changes = change_counts(_changes(previous.get(run.copy), cur, rule))
-            row: dict[str, Any] = {"run": run.id, "at": run.at, "copy": run.copy, "source": run.source,
-                                   "user": run.user_id or "", "step": run.step, "round": run.round,
-                                   "generation": run.data_generation}
+            row: dict[str, Any] = {
+                "run": run.id,
+                "at": run.at,
+                "copy": run.copy,
+                "source": run.source,
+                "user": run.user_id or "",
+                "step": run.step,
+                "round": run.round,
+                "generation": run.data_generation,
+            }
             if rule is None:
                 for sev in ("fatal", "warning", "info"):
                     row[sev] = sum(c.count - c.excepted for c in run.rules if c.severity == sev)
@@ -102,14 +143,28 @@ class History:
                 row["errors"] = sum(1 for c in run.rules if c.status == "error")
             else:
                 c = next((c for c in run.rules if c.rule_id == rule), None)
-                row.update({"rule": rule, "severity": c.severity if c else "", "status": c.status if c else "not run",
-                            "count": c.count if c else None, "excepted": c.excepted if c else None})
+                row.update(
+                    {
+                        "rule": rule,
+                        "severity": c.severity if c else "",
+                        "status": c.status if c else "not run",
+                        "count": c.count if c else None,
+                        "excepted": c.excepted if c else None,
+                    }
+                )
             out.append({**row, **changes})
             previous[run.copy] = cur
         return out
 
-    def changes(self, user: str, unit_id: int, now: datetime, run_id: int | None = None,
-                rule: str | None = None, copy: str | None = None) -> list[FindingChange]:
+    def changes(
+        self,
+        user: str,
+        unit_id: int,
+        now: datetime,
+        run_id: int | None = None,
+        rule: str | None = None,
+        copy: str | None = None,
+    ) -> list[FindingChange]:
         """Per rule and record key: new / still there / fixed (or unknown) of run ``run_id`` (default:
         the unit's latest run, of ``copy`` when given) since the previous run of the same copy."""
         self._check(user, unit_id, now)
@@ -148,11 +203,26 @@ def trend_frame(ws: Workspace, unit_ids: Iterable[int] | None = None) -> pl.Data
         e = events[u.event_id]
         at = datetime.fromisoformat(run.at).replace(tzinfo=None)
         for c in run.rules:
-            rows.append({"run_id": run.id, "at": at, "day": at.date(), "unit_id": u.id, "event_id": e.id,
-                         "event": e.name, "due_date": u.due(e), "district_number": u.district_number,
-                         "district_name": districts.get(u.district_number), "school_code": u.school_code,
-                         "copy": run.copy, "rule_id": c.rule_id, "severity": c.severity, "count": c.count,
-                         "excepted": c.excepted, "open": max(c.count - c.excepted, 0)})
+            rows.append(
+                {
+                    "run_id": run.id,
+                    "at": at,
+                    "day": at.date(),
+                    "unit_id": u.id,
+                    "event_id": e.id,
+                    "event": e.name,
+                    "due_date": u.due(e),
+                    "district_number": u.district_number,
+                    "district_name": districts.get(u.district_number),
+                    "school_code": u.school_code,
+                    "copy": run.copy,
+                    "rule_id": c.rule_id,
+                    "severity": c.severity,
+                    "count": c.count,
+                    "excepted": c.excepted,
+                    "open": max(c.count - c.excepted, 0),
+                }
+            )
     return pl.DataFrame(rows, schema=TREND)
 
 
@@ -170,8 +240,13 @@ def _state_reader(ws: Workspace) -> str:
     return ""
 
 
-def trend_series(trend: pl.DataFrame, by: str = "district", severities: Sequence[str] = ERROR_SEVERITIES,
-                 copy: str | None = None, event_id: int | None = None) -> pl.DataFrame:
+def trend_series(
+    trend: pl.DataFrame,
+    by: str = "district",
+    severities: Sequence[str] = ERROR_SEVERITIES,
+    copy: str | None = None,
+    event_id: int | None = None,
+) -> pl.DataFrame:
     """Open error counts per day and series for :func:`certlib.apps.charts.trend_lines`: columns ``day``
     (date), ``series`` (the district "1071 North Star..." or the rule id), ``count``.
 
@@ -189,17 +264,33 @@ def trend_series(trend: pl.DataFrame, by: str = "district", severities: Sequence
         f = f.filter(pl.col("event_id") == event_id)
     if f.height == 0:
         return pl.DataFrame(schema={"day": pl.Date, "series": pl.String, "count": pl.Int64})
-    latest = (f.select("unit_id", "day", "at", "run_id").unique()
-              .sort("at", "run_id").group_by("unit_id", "day").agg(pl.col("run_id").last()).sort("day"))
+    latest = (
+        f.select("unit_id", "day", "at", "run_id")
+        .unique()
+        .sort("at", "run_id")
+        .group_by("unit_id", "day")
+        .agg(pl.col("run_id").last())
+        .sort("day")
+    )
     # each day of the chart counts every unit at its latest run on or before that day (carried forward)
-    grid = (latest.select("unit_id").unique().join(latest.select("day").unique(), how="cross").sort("day"))
-    asof = grid.join_asof(latest, on="day", by="unit_id", strategy="backward",  # both sorted by day above
-                          check_sortedness=False).drop_nulls("run_id")
+    grid = latest.select("unit_id").unique().join(latest.select("day").unique(), how="cross").sort("day")
+    asof = grid.join_asof(
+        latest,
+        on="day",
+        by="unit_id",
+        strategy="backward",  # both sorted by day above
+        check_sortedness=False,
+    ).drop_nulls("run_id")
     f = asof.select("day", "run_id").join(f.drop("day"), on="run_id", how="inner")
-    series = (pl.concat_str([pl.col("district_number"), pl.col("district_name").fill_null("")], separator=" ")
-              .str.strip_chars() if by == "district" else pl.col("rule_id"))
-    out = (f.with_columns(series=series).group_by("day", "series")
-           .agg(pl.col("open").sum().cast(pl.Int64).alias("count")))
+    series = (
+        pl.concat_str(
+            [pl.col("district_number"), pl.col("district_name").fill_null("")], separator=" "
+        ).str.strip_chars()
+        if by == "district"
+        else pl.col("rule_id")
+    )
+    out = (
+        f.with_columns(series=series).group_by("day", "series").agg(pl.col("open").sum().cast(pl.Int64).alias("count"))
+    )
     ever = out.group_by("series").agg(pl.col("count").max()).filter(pl.col("count") > 0)["series"]
     return out.filter(pl.col("series").is_in(ever.implode())).sort("day", "series")
-

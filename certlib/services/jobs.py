@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 _meta = sa.MetaData()
 jobs_table = sa.Table(
-    "service_jobs", _meta,
+    "service_jobs",
+    _meta,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String, nullable=False),
     sa.Column("title", sa.String, nullable=False),
@@ -69,7 +70,8 @@ STALE_AFTER = timedelta(minutes=2)
 _ACTIVE: set[int] = set()
 _ACTIVE_LOCK = threading.Lock()
 versions_table = sa.Table(
-    "service_schema_version", _meta,
+    "service_schema_version",
+    _meta,
     sa.Column("part", sa.String, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("applied_at", sa.String, nullable=False),
@@ -119,9 +121,26 @@ class Job:
 
 
 def _job(r: Any) -> Job:
-    return Job(r.id, r.kind, r.title, r.unit_id, r.user_id, r.round, r.seq, json.loads(r.params or "{}"), r.status,
-               r.queued_at, r.started_at, r.finished_at, r.progress or 0.0, r.message, r.error,
-               json.loads(r.result) if r.result else None, r.pid, json.loads(r.opened_by or "[]"))
+    return Job(
+        r.id,
+        r.kind,
+        r.title,
+        r.unit_id,
+        r.user_id,
+        r.round,
+        r.seq,
+        json.loads(r.params or "{}"),
+        r.status,
+        r.queued_at,
+        r.started_at,
+        r.finished_at,
+        r.progress or 0.0,
+        r.message,
+        r.error,
+        json.loads(r.result) if r.result else None,
+        r.pid,
+        json.loads(r.opened_by or "[]"),
+    )
 
 
 def _beat() -> str:
@@ -153,20 +172,47 @@ class JobQueue:
                 if "heartbeat_at" not in {c["name"] for c in sa.inspect(conn).get_columns(jobs_table.name)}:
                     conn.execute(sa.text(f"ALTER TABLE {jobs_table.name} ADD COLUMN heartbeat_at VARCHAR"))
                 conn.execute(versions_table.delete().where(versions_table.c.part == "jobs"))
-                conn.execute(versions_table.insert().values(part="jobs", version=JOBS_SCHEMA_VERSION,
-                                                            applied_at=wall_time().isoformat(timespec="seconds")))
+                conn.execute(
+                    versions_table.insert().values(
+                        part="jobs", version=JOBS_SCHEMA_VERSION, applied_at=wall_time().isoformat(timespec="seconds")
+                    )
+                )
 
-    def enqueue(self, kind: str, title_prefix: str, now: datetime, *, unit_id: int | None = None,
-                user_id: str | None = None, round_: int | None = None, params: Mapping[str, Any] | None = None) -> Job:
+    def enqueue(
+        self,
+        kind: str,
+        title_prefix: str,
+        now: datetime,
+        *,
+        unit_id: int | None = None,
+        user_id: str | None = None,
+        round_: int | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Job:
         """Queue a job; its title is ``<title_prefix>.<n>`` with n counting the unit's jobs from 1."""
         check_writable(f"queue {kind}", user_id or "anyone")
         with transaction(self.engine, write=True) as conn:
-            seq = 1 + (conn.execute(sa.select(sa.func.count()).select_from(jobs_table)
-                                    .where(jobs_table.c.unit_id == unit_id)).scalar() or 0)
-            new_id = conn.execute(jobs_table.insert().values(
-                kind=kind, title=f"{title_prefix}.{seq}", unit_id=unit_id, user_id=user_id, round=round_, seq=seq,
-                params=json.dumps(dict(params or {}), default=str), status=QUEUED, queued_at=now.isoformat(),
-                progress=0.0, opened_by="[]")).inserted_primary_key[0]
+            seq = 1 + (
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(jobs_table).where(jobs_table.c.unit_id == unit_id)
+                ).scalar()
+                or 0
+            )
+            new_id = conn.execute(
+                jobs_table.insert().values(
+                    kind=kind,
+                    title=f"{title_prefix}.{seq}",
+                    unit_id=unit_id,
+                    user_id=user_id,
+                    round=round_,
+                    seq=seq,
+                    params=json.dumps(dict(params or {}), default=str),
+                    status=QUEUED,
+                    queued_at=now.isoformat(),
+                    progress=0.0,
+                    opened_by="[]",
+                )
+            ).inserted_primary_key[0]
             return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == new_id)).one())
 
     @property
@@ -186,8 +232,16 @@ class JobQueue:
             raise NotFound(f"no job {job_id}")
         return _job(r)
 
-    def list(self, *, unit_id: int | None = None, kind: str | None = None, status: str | None = None,
-             title: str | None = None, since: str | None = None, until: str | None = None) -> list[Job]:
+    def list(
+        self,
+        *,
+        unit_id: int | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        title: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Job]:
         """Jobs, newest first; ``title`` is a case-insensitive substring, since/until bound queued time."""
         if not self.present:
             return []  # a read-only deployment over a store that never had a job queue
@@ -212,21 +266,34 @@ class JobQueue:
         with transaction(self.engine, write=True) as conn:
             job = _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).one())
             if user_id not in job.opened_by:
-                conn.execute(jobs_table.update().where(jobs_table.c.id == job_id)
-                             .values(opened_by=json.dumps([*job.opened_by, user_id])))
+                conn.execute(
+                    jobs_table.update()
+                    .where(jobs_table.c.id == job_id)
+                    .values(opened_by=json.dumps([*job.opened_by, user_id]))
+                )
         return self.get(job_id)
 
     def claim(self, now: datetime) -> Job | None:
         """Take the oldest QUEUED job and mark it RUNNING by this process (atomic)."""
         check_writable("run job", "worker")
         with transaction(self.engine, write=True) as conn:
-            r = conn.execute(sa.select(jobs_table).where(jobs_table.c.status == QUEUED)
-                             .order_by(jobs_table.c.id).limit(1)).first()
+            r = conn.execute(
+                sa.select(jobs_table).where(jobs_table.c.status == QUEUED).order_by(jobs_table.c.id).limit(1)
+            ).first()
             if r is None:
                 return None
-            took = conn.execute(jobs_table.update().where(jobs_table.c.id == r.id, jobs_table.c.status == QUEUED)
-                                .values(status=RUNNING, started_at=now.isoformat(), pid=os.getpid(),
-                                        host=socket.gethostname(), message="started", heartbeat_at=_beat()))
+            took = conn.execute(
+                jobs_table.update()
+                .where(jobs_table.c.id == r.id, jobs_table.c.status == QUEUED)
+                .values(
+                    status=RUNNING,
+                    started_at=now.isoformat(),
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
+                    message="started",
+                    heartbeat_at=_beat(),
+                )
+            )
             if took.rowcount != 1:
                 return None  # another worker claimed it between our read and our write
             return _job(conn.execute(sa.select(jobs_table).where(jobs_table.c.id == r.id)).one())
@@ -237,6 +304,7 @@ class JobQueue:
 
     def run_one(self, job: Job, handlers: Mapping[str, Handler], now: datetime | None = None) -> Job:
         """Run a claimed job; any exception becomes FAILED with its text."""
+
         def report(fraction: float, message: str) -> None:
             self._update(job.id, progress=max(0.0, min(1.0, fraction)), message=message, heartbeat_at=_beat())
 
@@ -251,19 +319,32 @@ class JobQueue:
         except Exception as err:  # noqa: BLE001 - a job's failure is data, not a crash of the worker
             text = str(err) if isinstance(err, CertlibError) else f"{type(err).__name__}: {err}"
             log.warning("job %s %s failed: %s", job.id, job.title, text, exc_info=not isinstance(err, CertlibError))
-            self._update(job.id, status=FAILED, error=text, message="failed",
-                         finished_at=settings().clock(now).isoformat(),
-                         result=json.dumps({"traceback": traceback.format_exc(limit=5)}))
+            self._update(
+                job.id,
+                status=FAILED,
+                error=text,
+                message="failed",
+                finished_at=settings().clock(now).isoformat(),
+                result=json.dumps({"traceback": traceback.format_exc(limit=5)}),
+            )
         else:
-            self._update(job.id, status=COMPLETED, progress=1.0, message="done",
-                         finished_at=settings().clock(now).isoformat(), result=json.dumps(dict(result), default=str))
+            self._update(
+                job.id,
+                status=COMPLETED,
+                progress=1.0,
+                message="done",
+                finished_at=settings().clock(now).isoformat(),
+                result=json.dumps(dict(result), default=str),
+            )
         finally:
             stop.set()
             with _ACTIVE_LOCK:
                 _ACTIVE.discard(job.id)
         return self.get(job.id)
 
-    def run_pending(self, handlers: Mapping[str, Handler], now: datetime | None = None, limit: int | None = None) -> list[Job]:
+    def run_pending(
+        self, handlers: Mapping[str, Handler], now: datetime | None = None, limit: int | None = None
+    ) -> list[Job]:
         """Run queued jobs in this process until none is left (or ``limit``); returns them."""
         done: list[Job] = []
         while limit is None or len(done) < limit:
@@ -308,8 +389,11 @@ class JobQueue:
             else:
                 continue
             with transaction(self.engine, write=True) as conn:  # only if it is still RUNNING
-                conn.execute(jobs_table.update().where(jobs_table.c.id == j.id, jobs_table.c.status == RUNNING)
-                             .values(status=FAILED, finished_at=now.isoformat(), message="failed", error=why))
+                conn.execute(
+                    jobs_table.update()
+                    .where(jobs_table.c.id == j.id, jobs_table.c.status == RUNNING)
+                    .values(status=FAILED, finished_at=now.isoformat(), message="failed", error=why)
+                )
             found.append(j.id)
         return [self.get(i) for i in found]
 

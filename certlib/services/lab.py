@@ -78,15 +78,17 @@ def lab_sources(ws: Any, user: User) -> dict[str, str]:
     return out or _sample_sources(scope)
 
 
-def scoped_frames(data_dir: str | Path, pack: Pack, scope: DataScope,
-                  narrow: Mapping[str, str] | None = None) -> dict[str, pl.LazyFrame]:
+def scoped_frames(
+    data_dir: str | Path, pack: Pack, scope: DataScope, narrow: Mapping[str, str] | None = None
+) -> dict[str, pl.LazyFrame]:
     """Every table of ``pack`` under ``data_dir`` cut to ``scope`` (then to ``narrow``, the lab's own
     optional district/school filter, which can only narrow further). A table without the column a
     limited scope cuts on comes back empty."""
     narrow = {k: v for k, v in (narrow or {}).items() if v}
     # the district is pushed into the scan (a database reads only its rows), then cut again below
-    frames = scan_tables(data_dir, pack, None if scope.everything or scope.nothing else
-                         {"district_number": scope.district_number or ""})
+    frames = scan_tables(
+        data_dir, pack, None if scope.everything or scope.nothing else {"district_number": scope.district_number or ""}
+    )
     directory = school_directory(pack)
     out: dict[str, pl.LazyFrame] = {}
     for name, frame in frames.items():
@@ -117,8 +119,7 @@ def check_source(ws: Any, user: User, data_dir: str | Path) -> str | Path:
     """``data_dir`` when it is one of :func:`lab_sources` for ``user``; else refused."""
     if any(_same(p, data_dir) for p in lab_sources(ws, user).values()):
         return data_dir if is_database_url(str(data_dir)) else Path(data_dir).resolve()
-    raise Refused("run rule", user.id, None, "outside scope: that data copy is not one "
-                  f"{user.id} may read")
+    raise Refused("run rule", user.id, None, f"outside scope: that data copy is not one {user.id} may read")
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,10 @@ class LabRun:
         """What the lab says about the rows it shows ("" when it shows them all)."""
         if not self.truncated:
             return ""
-        return (f"Showing the first {self.shown:,} of {self.count:,} rows: the rule lab shows at most "
-                f"{self.shown:,}. Narrow the query (or the district/school) to see the rest.")
+        return (
+            f"Showing the first {self.shown:,} of {self.count:,} rows: the rule lab shows at most "
+            f"{self.shown:,}. Narrow the query (or the district/school) to see the rest."
+        )
 
 
 #: the longest a rule-lab query may run, whatever the deployment's run bound (an interactive query)
@@ -163,8 +166,9 @@ def _run_in_worker(compiled: Any, frames: dict[str, pl.LazyFrame], max_results: 
 
     started = perf_counter()
     r = PolarsEngine(bounds).run([compiled], frames, max_results=max_results).rules[0]
-    return LabRun(r.count, r.shown, (perf_counter() - started) * 1000, r.rows, r.status, r.error, r.truncated,
-                  os.getpid())
+    return LabRun(
+        r.count, r.shown, (perf_counter() - started) * 1000, r.rows, r.status, r.error, r.truncated, os.getpid()
+    )
 
 
 @dataclass(frozen=True)
@@ -183,8 +187,14 @@ class LabQuery:
     the app server only waits for it, on a thread, so the page stays live; :meth:`stop` ends it at
     once, and the time, memory and row bounds end it with a message naming the bound."""
 
-    def __init__(self, compiled: Any, frames: dict[str, pl.LazyFrame], max_results: int = LAB_ROWS,
-                 bounds: Bounds | None = None, label: str = "the rule-lab query"):
+    def __init__(
+        self,
+        compiled: Any,
+        frames: dict[str, pl.LazyFrame],
+        max_results: int = LAB_ROWS,
+        bounds: Bounds | None = None,
+        label: str = "the rule-lab query",
+    ):
         self._started = monotonic()
         self._status = LabStatus("running", 0.0)
         self._lock = threading.Lock()
@@ -223,18 +233,32 @@ class LabQuery:
         self._call.stop()
 
 
-def start_rule(ws: Any, user: User, compiled: Any, pack: Pack, data_dir: str | Path,
-               narrow: Mapping[str, str] | None = None, max_results: int = LAB_ROWS,
-               bounds: Bounds | None = None) -> LabQuery:
+def start_rule(
+    ws: Any,
+    user: User,
+    compiled: Any,
+    pack: Pack,
+    data_dir: str | Path,
+    narrow: Mapping[str, str] | None = None,
+    max_results: int = LAB_ROWS,
+    bounds: Bounds | None = None,
+) -> LabQuery:
     """Start one compiled rule for ``user`` on one of their :func:`lab_sources`, every table cut to
     their data scope first (:func:`scoped_frames`), in a worker process; returns at once."""
     frames = scoped_frames(check_source(ws, user, data_dir), pack, data_scope(user), narrow)
     return LabQuery(compiled, frames, max_results, bounds, label=f"the rule-lab query {compiled.rule.id}")
 
 
-def run_rule(ws: Any, user: User, compiled: Any, pack: Pack, data_dir: str | Path,
-             narrow: Mapping[str, str] | None = None, max_results: int = LAB_ROWS,
-             bounds: Bounds | None = None) -> LabRun:
+def run_rule(
+    ws: Any,
+    user: User,
+    compiled: Any,
+    pack: Pack,
+    data_dir: str | Path,
+    narrow: Mapping[str, str] | None = None,
+    max_results: int = LAB_ROWS,
+    bounds: Bounds | None = None,
+) -> LabRun:
     """:func:`start_rule` and wait for it: the run, or the error (:class:`LimitExceeded` when stopped)."""
     status = start_rule(ws, user, compiled, pack, data_dir, narrow, max_results, bounds).wait()
     if status.run is not None:
@@ -244,5 +268,16 @@ def run_rule(ws: Any, user: User, compiled: Any, pack: Pack, data_dir: str | Pat
     raise CertlibError(status.message)
 
 
-__all__ = ["LAB_ROWS", "LAB_SECONDS", "LabQuery", "LabRun", "LabStatus", "check_source", "lab_bounds",
-           "lab_sources", "run_rule", "scoped_frames", "start_rule"]
+__all__ = [
+    "LAB_ROWS",
+    "LAB_SECONDS",
+    "LabQuery",
+    "LabRun",
+    "LabStatus",
+    "check_source",
+    "lab_bounds",
+    "lab_sources",
+    "run_rule",
+    "scoped_frames",
+    "start_rule",
+]

@@ -39,9 +39,21 @@ def facts(run: RunResult) -> dict[str, Any]:
     }
 
 
-def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: datetime, *, copy: str | None = None,
-             user_id: str | None = None, step: int | None = None, data_generation: int | None = None,
-             snapshot_sha256: str | None = None, round_: int | None = None, at: datetime | None = None) -> RunResult:
+def run_unit(
+    ws: Workspace,
+    unit_id: int,
+    data_dir: Path,
+    source: str,
+    now: datetime,
+    *,
+    copy: str | None = None,
+    user_id: str | None = None,
+    step: int | None = None,
+    data_generation: int | None = None,
+    snapshot_sha256: str | None = None,
+    round_: int | None = None,
+    at: datetime | None = None,
+) -> RunResult:
     """The unit's event's validation groups on ``data_dir``, scoped to the unit, with the unit's
     state-approved exceptions in force on ``now`` applied (excepted findings neither block nor need
     acknowledging). With ``copy`` ("district" or "state") the run goes into the unit's history
@@ -50,17 +62,37 @@ def run_unit(ws: Workspace, unit_id: int, data_dir: Path, source: str, now: date
     exceptions must be in force on and the history entry's time."""
     unit = ws.unit(unit_id)
     event = ws.store.event(unit.event_id)
-    run = validate(ws.pack, data_dir, groups=list(event.groups) or None, scope=ws.unit_scope(unit),
-                   title=event.name, source_label=source, now=now)
+    run = validate(
+        ws.pack,
+        data_dir,
+        groups=list(event.groups) or None,
+        scope=ws.unit_scope(unit),
+        title=event.name,
+        source_label=source,
+        now=now,
+    )
     at = now if at is None else at
     run = apply_exceptions(run, ws.store.exceptions(unit_id), at.date())
     if copy is not None:
-        history.record(ws, unit_id, run, at, copy=copy, source=source, user_id=user_id, step=step,
-                       data_generation=data_generation, snapshot_sha256=snapshot_sha256, round_=round_)
+        history.record(
+            ws,
+            unit_id,
+            run,
+            at,
+            copy=copy,
+            source=source,
+            user_id=user_id,
+            step=step,
+            data_generation=data_generation,
+            snapshot_sha256=snapshot_sha256,
+            round_=round_,
+        )
     return run
 
 
-def save_report(ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ...] = ("html", "json")) -> dict[str, str]:
+def save_report(
+    ws: Workspace, run: RunResult, stem: str, formats: tuple[str, ...] = ("html", "json")
+) -> dict[str, str]:
     """Render ``run`` into ``<ws>/reports/<stem>.<fmt>``; returns fmt → path (refused, nothing written,
     in a read-only deployment)."""
     check_writable("save a report")
@@ -86,13 +118,21 @@ JOB_REPORT_FORMATS: tuple[str, ...] = ("html", "json", "csv", "xlsx")
 
 def rule_counts(run: RunResult) -> list[dict[str, Any]]:
     """Per rule that did not pass: id, severity, status, count (the dashboard's findings read these)."""
-    return [{"rule_id": r.id, "severity": r.severity, "status": r.status, "count": r.count}
-            for r in sorted(run.rules, key=lambda r: r.id) if r.status != "passed"]
+    return [
+        {"rule_id": r.id, "severity": r.severity, "status": r.status, "count": r.count}
+        for r in sorted(run.rules, key=lambda r: r.id)
+        if r.status != "passed"
+    ]
 
 
 def _result(run: RunResult, reports: dict[str, str]) -> dict[str, Any]:
-    return {**facts(run), "counts": run.counts_by_severity, "reports": reports,
-            "failed_rules": [r.id for r in run.rules if r.status != "passed"], "findings": rule_counts(run)}
+    return {
+        **facts(run),
+        "counts": run.counts_by_severity,
+        "reports": reports,
+        "failed_rules": [r.id for r in run.rules if r.status != "passed"],
+        "findings": rule_counts(run),
+    }
 
 
 def _put_on_record(ws: Workspace, job: Job, run: RunResult, generation: int) -> int | None:
@@ -101,8 +141,16 @@ def _put_on_record(ws: Workspace, job: Job, run: RunResult, generation: int) -> 
     was queued, or its state copy was resynced since the run began reading it."""
     if not job.user_id or job.unit_id is None:
         return None
-    ev = ws.store.record_evidence(job.user_id, job.unit_id, 2, datetime.fromisoformat(job.queued_at), **facts(run),
-                                  source=f"job {job.id} {job.title}", round_=job.round, data_generation=generation)
+    ev = ws.store.record_evidence(
+        job.user_id,
+        job.unit_id,
+        2,
+        datetime.fromisoformat(job.queued_at),
+        **facts(run),
+        source=f"job {job.id} {job.title}",
+        round_=job.round,
+        data_generation=generation,
+    )
     return ev.id
 
 
@@ -122,9 +170,19 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "validating the state copy")
         generation = ws.store.data_generation(job.unit_id or 0)  # before the data: a resync meanwhile makes it stale
         with state_lock(ws.state_dir, shared=True):  # not across a resync's table swaps
-            run = run_unit(ws, job.unit_id or 0, ws.state_dir, "state data", _clock_of(job), copy="state",
-                           user_id=job.user_id, step=2, data_generation=generation, round_=job.round,
-                           at=datetime.fromisoformat(job.queued_at))
+            run = run_unit(
+                ws,
+                job.unit_id or 0,
+                ws.state_dir,
+                "state data",
+                _clock_of(job),
+                copy="state",
+                user_id=job.user_id,
+                step=2,
+                data_generation=generation,
+                round_=job.round,
+                at=datetime.fromisoformat(job.queued_at),
+            )
         report(0.9, "rendering the report")
         result = _result(run, save_report(ws, run, f"job-{job.id}", JOB_REPORT_FORMATS))
         return {**result, "evidence_id": _put_on_record(ws, job, run, generation)}
@@ -134,10 +192,25 @@ def job_handlers(ws: Workspace) -> Mapping[str, Callable[[Job, Callable[[float, 
         report(0.1, "copying the state's rows")
         snap = ws.take_snapshot(job.user_id or "system", unit.id, datetime.fromisoformat(job.queued_at))
         report(0.6, "validating the snapshot")
-        run = run_unit(ws, unit.id, snap.path, f"snapshot v{snap.version}", _clock_of(job), copy="state",
-                       user_id=job.user_id, step=3, data_generation=snap_generation(ws, unit.id, snap.version),
-                       snapshot_sha256=snap.sha256, round_=job.round, at=datetime.fromisoformat(job.queued_at))
-        return {**_result(run, save_report(ws, run, f"job-{job.id}")), "version": snap.version, "sha256": snap.sha256,
-                "rows": snap.rows}
+        run = run_unit(
+            ws,
+            unit.id,
+            snap.path,
+            f"snapshot v{snap.version}",
+            _clock_of(job),
+            copy="state",
+            user_id=job.user_id,
+            step=3,
+            data_generation=snap_generation(ws, unit.id, snap.version),
+            snapshot_sha256=snap.sha256,
+            round_=job.round,
+            at=datetime.fromisoformat(job.queued_at),
+        )
+        return {
+            **_result(run, save_report(ws, run, f"job-{job.id}")),
+            "version": snap.version,
+            "sha256": snap.sha256,
+            "rows": snap.rows,
+        }
 
     return {JobKind.STATE_VALIDATION: state_validation, JobKind.SNAPSHOT: snapshot}

@@ -71,10 +71,26 @@ def _play_history(ws: Workspace, event_id: int, a: dict[str, Any], at: datetime,
         unknown = sorted(set(findings) - set(ws.pack.rules))
         if unknown:
             raise DataError(f"scenario history: unknown rule(s) {', '.join(unknown)} at {a['at']}")
-        counts = [RuleCount(r.id, r.severity, "failed" if findings.get(r.id) else "passed", len(findings.get(r.id, [])),
-                            len(findings.get(r.id, []))) for r in ws.pack.rules_in(list(event.groups))]
-        ws.store.record_run(unit_id, at, copy=a.get("copy", "district"), source=DEMO_HISTORY, rules=counts,
-                            findings=findings, user_id=who, step=1 if a.get("copy", "district") == "district" else 2)
+        counts = [
+            RuleCount(
+                r.id,
+                r.severity,
+                "failed" if findings.get(r.id) else "passed",
+                len(findings.get(r.id, [])),
+                len(findings.get(r.id, [])),
+            )
+            for r in ws.pack.rules_in(list(event.groups))
+        ]
+        ws.store.record_run(
+            unit_id,
+            at,
+            copy=a.get("copy", "district"),
+            source=DEMO_HISTORY,
+            rules=counts,
+            findings=findings,
+            user_id=who,
+            step=1 if a.get("copy", "district") == "district" else 2,
+        )
     elif kind == "request_exception":
         e = ws.exceptions.request(who, _unit_id(ws, event_id, a), a["rule"], a.get("record"), a["reason"], at)
         requests.append(e.id)
@@ -116,15 +132,25 @@ def _play(ws: Workspace, admin: str, event_id: int, a: dict[str, Any], at: datet
         raise DataError(f"scenario: unknown action {kind!r}")
 
 
-def history_steps(ws: Workspace, user: str, unit_id: int, at: datetime,
-                  source: str = "demo scenario history (no rules were run)") -> str:
+def history_steps(
+    ws: Workspace, user: str, unit_id: int, at: datetime, source: str = "demo scenario history (no rules were run)"
+) -> str:
     """Steps 1-3 of a past certification put on record as clean runs (labelled ``source``) over a
     real, registered snapshot; returns its SHA-256. For the demo's past and for tests of the workflow
     around the wizard, never for a user's certification."""
     snap = ws.take_snapshot(user, unit_id, at)
     for step in (1, 2, 3):
-        ev = ws.store.record_evidence(user, unit_id, step, at, fatal_seen=False, error_seen=False, warnings=0,
-                                      snapshot_sha256=snap.sha256 if step == 3 else None, source=source)
+        ev = ws.store.record_evidence(
+            user,
+            unit_id,
+            step,
+            at,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=0,
+            snapshot_sha256=snap.sha256 if step == 3 else None,
+            source=source,
+        )
         ws.store.record_progress(user, unit_id, step, "COMPLETED", at, evidence_id=ev.id)
     return snap.sha256
 

@@ -43,8 +43,15 @@ class Snapshot:
     rows: dict[str, int]
 
     def as_dict(self) -> dict[str, object]:
-        return {"unit_id": self.unit_id, "version": self.version, "sha256": self.sha256,
-                "taken_at": self.taken_at, "taken_by": self.taken_by, "rows": self.rows, "path": str(self.path)}
+        return {
+            "unit_id": self.unit_id,
+            "version": self.version,
+            "sha256": self.sha256,
+            "taken_at": self.taken_at,
+            "taken_by": self.taken_by,
+            "rows": self.rows,
+            "path": str(self.path),
+        }
 
 
 def file_sha256(path: Path) -> str:
@@ -88,8 +95,15 @@ class Snapshots:
                 df.write_parquet(path, statistics=False)
                 files[f"{name}.parquet"] = file_sha256(path)
                 rows[name] = df.height
-            manifest = {"unit_id": unit_id, "taken_at": now.isoformat(), "taken_by": actor, "scope": dict(scope),
-                        "files": files, "rows": rows, "sha256": overall_sha256(files)}
+            manifest = {
+                "unit_id": unit_id,
+                "taken_at": now.isoformat(),
+                "taken_by": actor,
+                "scope": dict(scope),
+                "files": files,
+                "rows": rows,
+                "sha256": overall_sha256(files),
+            }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
             return self.read(unit_id, self._publish(unit_id, tmp))
         finally:
@@ -128,8 +142,15 @@ class Snapshots:
         problems = verify_files(path, manifest)
         if problems:
             raise SnapshotError(f"snapshot {unit_id}/{version} failed verification: " + "; ".join(problems))
-        return Snapshot(unit_id, version, path, manifest["sha256"], manifest["taken_at"], manifest["taken_by"],
-                        dict(manifest["rows"]))
+        return Snapshot(
+            unit_id,
+            version,
+            path,
+            manifest["sha256"],
+            manifest["taken_at"],
+            manifest["taken_by"],
+            dict(manifest["rows"]),
+        )
 
     def registered(self, unit_id: int, version: int, sha256: str) -> Snapshot:
         """Version ``version`` verified against ``sha256``, the hash the store registered when the
@@ -137,8 +158,10 @@ class Snapshots:
         manifest together must not pass)."""
         snap = self.read(unit_id, version)
         if snap.sha256 != sha256:
-            raise SnapshotError(f"snapshot {unit_id}/{version} failed verification: its files hash to {snap.sha256[:12]}… "
-                                f"but the store registered {sha256[:12]}… when it was taken (rewritten on disk)")
+            raise SnapshotError(
+                f"snapshot {unit_id}/{version} failed verification: its files hash to {snap.sha256[:12]}… "
+                f"but the store registered {sha256[:12]}… when it was taken (rewritten on disk)"
+            )
         return snap
 
     def by_sha(self, unit_id: int, sha256: str) -> Snapshot:

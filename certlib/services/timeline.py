@@ -27,9 +27,12 @@ def _rests_on(ws: Workspace, row: Any) -> str:
     d = row.details or {}
     parts = []
     if row.snapshot_sha256:
-        version = next((s.version for s in ws.store.snapshot_records(row.unit_id) if s.sha256 == row.snapshot_sha256),
-                       None)
-        parts.append(f"snapshot v{version} {row.snapshot_sha256[:12]}" if version else f"snapshot {row.snapshot_sha256[:12]}")
+        version = next(
+            (s.version for s in ws.store.snapshot_records(row.unit_id) if s.sha256 == row.snapshot_sha256), None
+        )
+        parts.append(
+            f"snapshot v{version} {row.snapshot_sha256[:12]}" if version else f"snapshot {row.snapshot_sha256[:12]}"
+        )
     for step, run in sorted((d.get("runs") or {}).items()):
         parts.append(f"step {step}: run {run}")
     return "; ".join(parts)
@@ -60,10 +63,19 @@ def unit_timeline(ws: Workspace, user: str, unit_id: int, now: datetime) -> list
     for row in ws.store.audit_rows(event_id=view.event.id):
         if row.unit_id != unit_id and not (row.unit_id is None and row.action in EVENT_ACTIONS):
             continue
-        out.append({
-            "at": row.at, "who": row.actor, "name": names.get(row.actor, row.actor), "action": row.action,
-            "from": row.from_status or "", "to": row.to_status or "", "reason": row.reason or "",
-            "round": (row.details or {}).get("round"), "what": _what(row),
-            "rests_on": _rests_on(ws, row) if row.action == "submit" else "", "audit_row": row.id,
-        })
+        out.append(
+            {
+                "at": row.at,
+                "who": row.actor,
+                "name": names.get(row.actor, row.actor),
+                "action": row.action,
+                "from": row.from_status or "",
+                "to": row.to_status or "",
+                "reason": row.reason or "",
+                "round": (row.details or {}).get("round"),
+                "what": _what(row),
+                "rests_on": _rests_on(ws, row) if row.action == "submit" else "",
+                "audit_row": row.id,
+            }
+        )
     return out

@@ -34,8 +34,10 @@ def override_refusal(what: str, s: Settings | None = None, account: str | None =
     account = account or os_account()
     if account in s.admins:
         return None
-    return (f"missing right: this certlib is deployed (sign-in by CERTLIB_AUTH_HEADER/CERTLIB_IDENTITY), so {what} "
-            f"is trusted only for an OS account listed in CERTLIB_ADMINS; {account} is not")
+    return (
+        f"missing right: this certlib is deployed (sign-in by CERTLIB_AUTH_HEADER/CERTLIB_IDENTITY), so {what} "
+        f"is trusted only for an OS account listed in CERTLIB_ADMINS; {account} is not"
+    )
 
 
 def check_override(what: str, actor: str | None = None) -> None:

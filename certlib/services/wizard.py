@@ -108,8 +108,10 @@ class Wizard:
     def steps(self) -> list[StepState]:
         """Steps 1-4 with their status and the reason each is not COMPLETED."""
         p = self.progress()
-        out = [StepState(n, STEP_NAMES[n], str(p[n].status) if n in p else NOT_STARTED, self._reason(n, p.get(n)))
-               for n in (1, 2, 3)]
+        out = [
+            StepState(n, STEP_NAMES[n], str(p[n].status) if n in p else NOT_STARTED, self._reason(n, p.get(n)))
+            for n in (1, 2, 3)
+        ]
         out.append(self._step4())
         return out
 
@@ -155,14 +157,18 @@ class Wizard:
         if p is None:
             return "take a snapshot or review the latest one (after step 2 is COMPLETED)"
         jobs = self._my_jobs(JobKind.SNAPSHOT)
-        return (self._facts_reason(p, "snapshot") or (self._job_reason(jobs, "Snapshot") if jobs else "")
-                or "review a COMPLETED snapshot")
+        return (
+            self._facts_reason(p, "snapshot")
+            or (self._job_reason(jobs, "Snapshot") if jobs else "")
+            or "review a COMPLETED snapshot"
+        )
 
     def _step4(self) -> StepState:
         name = STEP_NAMES[4]
         if self.role.startswith("state"):
-            return StepState(4, name, "N/A", "the state approves or sends back from the state console; "
-                                             "certifiers submit here")
+            return StepState(
+                4, name, "N/A", "the state approves or sends back from the state console; certifiers submit here"
+            )
         if not self.is_certifier:
             closing = self.progress().get(4)
             if closing is not None and str(closing.status) == DONE:
@@ -170,8 +176,9 @@ class Wizard:
             return StepState(4, name, "N/A", "reviewers close the wizard after step 3")
         if self.submission is not None:
             return StepState(4, name, DONE, "")
-        check = next((c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now) if c.action == "submit"),
-                     None)
+        check = next(
+            (c for c in self.store.allowed_actions(self.user_id, self.unit_id, self.now) if c.action == "submit"), None
+        )
         if check is None or check.allowed:
             return StepState(4, name, NOT_STARTED, "ready: submit the certification")
         return StepState(4, name, NOT_STARTED, check.reason or "not allowed")
@@ -200,7 +207,11 @@ class Wizard:
         if self.reviewing:  # Review Data: the user looks through the steps, nothing is written
             return True, ""
         state = self.steps()[step - 1]
-        return (True, "") if state.status == DONE else (False, f"step {step} {state.name} is {state.status}: {state.reason}")
+        return (
+            (True, "")
+            if state.status == DONE
+            else (False, f"step {step} {state.name} is {state.status}: {state.reason}")
+        )
 
     def checks(self) -> dict[str, Any]:
         """``{action: ActionCheck}`` for this user: the unit's transitions (submit, request_recert...) and
@@ -250,9 +261,15 @@ class Wizard:
         return self.ws.resync(self.user_id, self.unit_id, self.now)
 
     def status(self) -> dict[str, Any]:
-        return {"unit_id": self.unit_id, "event": self.event.name, "user": self.user_id, "role": self.role,
-                "round": self.round, "unit_status": str(self.store.unit(self.unit_id).status),
-                "steps": [s.as_dict() for s in self.steps()]}
+        return {
+            "unit_id": self.unit_id,
+            "event": self.event.name,
+            "user": self.user_id,
+            "role": self.role,
+            "round": self.round,
+            "unit_status": str(self.store.unit(self.unit_id).status),
+            "steps": [s.as_dict() for s in self.steps()],
+        }
 
     # ---- writing progress ----------------------------------------------------------------------
 
@@ -268,8 +285,12 @@ class Wizard:
 
     def _require(self, action: str, step: int) -> None:
         if self._status(step) != DONE:
-            raise Refused(action, self.user_id, str(self.unit.status),
-                          f"step {step} {STEP_NAMES[step]} is {self._status(step)}: {self._reason(step, self.progress().get(step))}")
+            raise Refused(
+                action,
+                self.user_id,
+                str(self.unit.status),
+                f"step {step} {STEP_NAMES[step]} is {self._status(step)}: {self._reason(step, self.progress().get(step))}",
+            )
 
     @staticmethod
     def _status_of(run: Any) -> str:
@@ -282,13 +303,26 @@ class Wizard:
         """Run the event's groups on the district's copy; COMPLETED only without fatal or rule error.
         Refused before anything runs or is written in a read-only deployment."""
         check_writable("run District Validation", self.user_id)
-        run = run_unit(self.ws, self.unit_id, self.ws.district_dir(self.unit.district_number), "district data", self.now,
-                       copy="district", user_id=self.user_id, step=1)
-        reports = save_report(self.ws, run, f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
-                              tuple(dict.fromkeys((fmt, "json"))))
+        run = run_unit(
+            self.ws,
+            self.unit_id,
+            self.ws.district_dir(self.unit.district_number),
+            "district data",
+            self.now,
+            copy="district",
+            user_id=self.user_id,
+            step=1,
+        )
+        reports = save_report(
+            self.ws,
+            run,
+            f"unit{self.unit_id}-r{self.round}-{self.user_id}-district",
+            tuple(dict.fromkeys((fmt, "json"))),
+        )
         f = facts(run)
-        ev = self.store.record_evidence(self.user_id, self.unit_id, 1, self.now, **f,
-                                        source=f"district data: report {Path(reports['json']).name}")
+        ev = self.store.record_evidence(
+            self.user_id, self.unit_id, 1, self.now, **f, source=f"district data: report {Path(reports['json']).name}"
+        )
         self._record(1, self._status_of(ev), evidence_id=ev.id)
         self._invalidate_after(1)
         return run
@@ -298,8 +332,14 @@ class Wizard:
     def queue_state_validation(self) -> Job:
         """Queue the state-validation job (step 1 must be COMPLETED)."""
         self._require("state validation", 1)
-        job = self.ws.queue.enqueue(JobKind.STATE_VALIDATION, self.title_prefix, self.now, unit_id=self.unit_id,
-                                    user_id=self.user_id, round_=self.round)
+        job = self.ws.queue.enqueue(
+            JobKind.STATE_VALIDATION,
+            self.title_prefix,
+            self.now,
+            unit_id=self.unit_id,
+            user_id=self.user_id,
+            round_=self.round,
+        )
         self._record(2, IN_PROGRESS)
         self._invalidate_after(2)
         return job
@@ -315,8 +355,12 @@ class Wizard:
         if job.unit_id != self.unit_id:
             raise NotFound(f"job {job_id} is not a report of unit {self.unit_id}")
         if job.status != COMPLETED:
-            raise Refused("open report", self.user_id, job.status, f"job {job.title} is {job.status}"
-                          + (f": {job.error}" if job.error else ""))
+            raise Refused(
+                "open report",
+                self.user_id,
+                job.status,
+                f"job {job.title} is {job.status}" + (f": {job.error}" if job.error else ""),
+            )
         job = self.ws.queue.mark_opened(job_id, self.user_id)
         if job.kind == JobKind.SNAPSHOT:
             self.review_snapshot(int((job.result or {})["version"]))
@@ -339,8 +383,9 @@ class Wizard:
     def take_snapshot(self) -> Job:
         """Queue a snapshot of the state's rows for the unit (step 2 must be COMPLETED)."""
         self._require("take snapshot", 2)
-        job = self.ws.queue.enqueue(JobKind.SNAPSHOT, self.title_prefix, self.now, unit_id=self.unit_id,
-                                    user_id=self.user_id, round_=self.round)
+        job = self.ws.queue.enqueue(
+            JobKind.SNAPSHOT, self.title_prefix, self.now, unit_id=self.unit_id, user_id=self.user_id, round_=self.round
+        )
         self._record(3, IN_PROGRESS)
         return job
 
@@ -360,8 +405,14 @@ class Wizard:
         if not records:
             return None, f"unit {self.unit_id} has no snapshot yet: Take Snapshot"
         latest = records[-1]
-        job = next((j for j in self.ws.jobs(self.unit_id, kind=JobKind.SNAPSHOT, status=COMPLETED)
-                    if (j.result or {}).get("version") == latest.version), None)
+        job = next(
+            (
+                j
+                for j in self.ws.jobs(self.unit_id, kind=JobKind.SNAPSHOT, status=COMPLETED)
+                if (j.result or {}).get("version") == latest.version
+            ),
+            None,
+        )
         if job is None:
             return None, f"snapshot v{latest.version} has no completed job to open"
         return job, f"snapshot v{latest.version} taken by {latest.taken_by} at {latest.taken_at[:16]}"
@@ -371,21 +422,56 @@ class Wizard:
         self._require("review snapshot", 2)
         snap = self.ws.snapshot(self.unit_id, version)
         if snap is None:
-            raise Refused("review snapshot", self.user_id, str(self.unit.status),
-                          f"unit {self.unit_id} has no snapshot yet: take one")
-        job = next((j for j in self.ws.jobs(self.unit_id, kind=JobKind.SNAPSHOT, status=COMPLETED)
-                    if (j.result or {}).get("version") == snap.version), None)
+            raise Refused(
+                "review snapshot",
+                self.user_id,
+                str(self.unit.status),
+                f"unit {self.unit_id} has no snapshot yet: take one",
+            )
+        job = next(
+            (
+                j
+                for j in self.ws.jobs(self.unit_id, kind=JobKind.SNAPSHOT, status=COMPLETED)
+                if (j.result or {}).get("version") == snap.version
+            ),
+            None,
+        )
         if job is not None and job.result:
             f = {k: job.result[k] for k in ("fatal_seen", "error_seen", "warnings")}
         else:
-            f = facts(run_unit(self.ws, self.unit_id, snap.path, f"snapshot v{snap.version}", self.now, copy="state",
-                               user_id=self.user_id, step=3, snapshot_sha256=snap.sha256,
-                               data_generation=snap_generation(self.ws, self.unit_id, snap.version)))
-        ev = self.store.record_evidence(self.user_id, self.unit_id, 3, self.now, **f, snapshot_sha256=snap.sha256,
-                                        source=f"snapshot v{snap.version}")
+            f = facts(
+                run_unit(
+                    self.ws,
+                    self.unit_id,
+                    snap.path,
+                    f"snapshot v{snap.version}",
+                    self.now,
+                    copy="state",
+                    user_id=self.user_id,
+                    step=3,
+                    snapshot_sha256=snap.sha256,
+                    data_generation=snap_generation(self.ws, self.unit_id, snap.version),
+                )
+            )
+        ev = self.store.record_evidence(
+            self.user_id,
+            self.unit_id,
+            3,
+            self.now,
+            **f,
+            snapshot_sha256=snap.sha256,
+            source=f"snapshot v{snap.version}",
+        )
         self._record(3, self._status_of(ev), evidence_id=ev.id)
-        self.store.log(self.user_id, "snapshot reviewed", self.now, event_id=self.event.id, unit_id=self.unit_id,
-                       details={"version": snap.version}, snapshot_sha256=snap.sha256)
+        self.store.log(
+            self.user_id,
+            "snapshot reviewed",
+            self.now,
+            event_id=self.event.id,
+            unit_id=self.unit_id,
+            details={"version": snap.version},
+            snapshot_sha256=snap.sha256,
+        )
         return snap
 
     # ---- step 4 --------------------------------------------------------------------------------
@@ -407,7 +493,9 @@ class Wizard:
             try:
                 self.ws.pinned_snapshot(self.unit_id, p.snapshot_sha256)
             except SnapshotError as err:
-                raise Refused("submit", self.user_id, str(self.unit.status), f"the pinned snapshot is not intact: {err}") from err
+                raise Refused(
+                    "submit", self.user_id, str(self.unit.status), f"the pinned snapshot is not intact: {err}"
+                ) from err
         return self.store.submit(self.user_id, self.unit_id, self.now, title=title)
 
     def close(self) -> list[StepState]:

@@ -110,15 +110,21 @@ class Workspace:
                 for unit_id in self.store.dangling_resyncs():  # re-read under the lock: none is in flight
                     outcome = "completed" if cmp.is_clean(self.compare(unit_id)) else "abandoned"
                     unit = self.unit(unit_id)
-                    self.store.record_recovery("resync recovered", at, unit_id=unit_id, event_id=unit.event_id,
-                                               details={"outcome": outcome, **out})
+                    self.store.record_recovery(
+                        "resync recovered",
+                        at,
+                        unit_id=unit_id,
+                        event_id=unit.event_id,
+                        details={"outcome": outcome, **out},
+                    )
                     outcomes[unit_id] = outcome
                 out["resyncs"] = outcomes
                 if not outcomes and (out["journal_files_moved"] or out["tmp_removed"]):
                     self.store.record_recovery("crash leftovers cleaned", at, details=out)
         if out["snapshot_tmp_removed"]:
-            self.store.record_recovery("crash leftovers cleaned", at,
-                                       details={"snapshot_tmp_removed": out["snapshot_tmp_removed"]})
+            self.store.record_recovery(
+                "crash leftovers cleaned", at, details={"snapshot_tmp_removed": out["snapshot_tmp_removed"]}
+            )
         return out
 
     @classmethod
@@ -132,8 +138,9 @@ class Workspace:
         return cls(root, Store.open_workspace(root, create=True), pack_dir)
 
     @classmethod
-    def create_demo(cls, path: str | Path, now: datetime | None = None, *, sample: Path | None = None,
-                    scenario: Path | None = None) -> Workspace:
+    def create_demo(
+        cls, path: str | Path, now: datetime | None = None, *, sample: Path | None = None, scenario: Path | None = None
+    ) -> Workspace:
         """A new workspace with the sample state copied in and the demo scenario loaded."""
         from certlib.services.scenario import load_scenario
 
@@ -226,13 +233,15 @@ class Workspace:
     def units_for(self, user: str | User, now: datetime | None = None, event_id: int | None = None) -> list[Any]:
         return self.store.units_for(_uid(user), clock(now), event_id)
 
-    def events_for(self, user: str | User, filters: EventFilters | Mapping[str, Any] | None = None,
-                   now: datetime | None = None) -> list[dict[str, Any]]:
+    def events_for(
+        self, user: str | User, filters: EventFilters | Mapping[str, Any] | None = None, now: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """The user's events list (one row per unit they see), filtered; see :class:`EventFilters`."""
         return self.events_page(user, filters, now).rows
 
-    def events_page(self, user: str | User, filters: EventFilters | Mapping[str, Any] | None = None,
-                    now: datetime | None = None) -> EventRows:
+    def events_page(
+        self, user: str | User, filters: EventFilters | Mapping[str, Any] | None = None, now: datetime | None = None
+    ) -> EventRows:
         schools = {s.code: s.name for s in self.store.schools()}
         districts = {d.number: d.name for d in self.store.districts()}
         rows = [row_of(v, schools, districts) for v in self.units_for(user, now)]
@@ -285,8 +294,14 @@ class Workspace:
         if not check.allowed:
             raise Refused("take snapshot", uid, str(unit.status), check.reason or "not allowed")
         event = self.store.event(unit.event_id)
-        return self.queue.enqueue(JobKind.SNAPSHOT, f"{event.name} DC {event.id}.{unit.id}", at, unit_id=unit_id,
-                                  user_id=uid, round_=unit.round)
+        return self.queue.enqueue(
+            JobKind.SNAPSHOT,
+            f"{event.name} DC {event.id}.{unit.id}",
+            at,
+            unit_id=unit_id,
+            user_id=uid,
+            round_=unit.round,
+        )
 
     def start(self, now: datetime | None = None, days: int = 7) -> dict[str, Any]:
         """What an app or worker does on start-up: fail jobs of dead workers, run the alerts sweep."""
@@ -314,7 +329,9 @@ class Workspace:
     def snapshots(self, unit_id: int) -> list[Snapshot]:
         """The unit's registered snapshot versions, oldest first, each verified against the SHA-256 the
         store registered (a version on disk the store never registered is not one)."""
-        return [self.snapshot_store.registered(unit_id, r.version, r.sha256) for r in self.store.snapshot_records(unit_id)]
+        return [
+            self.snapshot_store.registered(unit_id, r.version, r.sha256) for r in self.store.snapshot_records(unit_id)
+        ]
 
     def snapshot_rows(self, unit_id: int) -> list[dict[str, Any]]:
         """One row per registered version: version, sha256, taken at/by, and whether its files verify now
@@ -327,8 +344,16 @@ class Workspace:
                 problem = ""
             except SnapshotError as err:
                 problem = str(err)
-            out.append({"version": r.version, "sha256": r.sha256, "taken_at": r.taken_at, "taken_by": r.taken_by,
-                        "verified": not problem, "problem": problem})
+            out.append(
+                {
+                    "version": r.version,
+                    "sha256": r.sha256,
+                    "taken_at": r.taken_at,
+                    "taken_by": r.taken_by,
+                    "verified": not problem,
+                    "problem": problem,
+                }
+            )
         return out
 
     def snapshot(self, unit_id: int, version: int | None = None) -> Snapshot | None:
@@ -358,8 +383,15 @@ class Workspace:
         assert first is not None
         raise first
 
-    def transition(self, action: str, user: str | User, unit_id: int, now: datetime | None = None,
-                   reason: str | None = None, due_date: date | None = None) -> Unit:
+    def transition(
+        self,
+        action: str,
+        user: str | User,
+        unit_id: int,
+        now: datetime | None = None,
+        reason: str | None = None,
+        due_date: date | None = None,
+    ) -> Unit:
         """A unit action (approve, request recertification, ...) through the store's guards; approve is
         refused first when a snapshot pinned by a submission of the unit's round no longer verifies."""
         uid, at = _uid(user), clock(now)
@@ -371,9 +403,13 @@ class Workspace:
                 try:
                     self.pinned_snapshot(unit_id, sub.snapshot_sha256)
                 except SnapshotError as err:
-                    raise Refused("approve", uid, str(unit.status),
-                                  f"guard 'pinned snapshot verifies' failed: the snapshot {sub.user_id} certified "
-                                  f"no longer verifies ({err})") from err
+                    raise Refused(
+                        "approve",
+                        uid,
+                        str(unit.status),
+                        f"guard 'pinned snapshot verifies' failed: the snapshot {sub.user_id} certified "
+                        f"no longer verifies ({err})",
+                    ) from err
         return self.store.transition(action, uid, unit_id, at, reason, due_date=due_date)
 
     def approve(self, user: str | User, unit_id: int, now: datetime | None = None, reason: str | None = None) -> Unit:
@@ -391,12 +427,14 @@ class Workspace:
         unit = self.unit(unit_id)
         generation = self.store.data_generation(unit_id)  # read before the data: a resync meanwhile makes it stale
         snap = self.snapshot_store.take(unit_id, self.state_dir, self.unit_scope(unit), uid, at)
-        self.store.register_snapshot(uid, unit_id, snap.version, snap.sha256, at, details={"rows": snap.rows},
-                                     data_generation=generation)
+        self.store.register_snapshot(
+            uid, unit_id, snap.version, snap.sha256, at, details={"rows": snap.rows}, data_generation=generation
+        )
         return snap
 
-    def bulk(self, user: str | User, action: str, unit_ids: list[int], now: datetime | None = None,
-             reason: str | None = None) -> list[Any]:
+    def bulk(
+        self, user: str | User, action: str, unit_ids: list[int], now: datetime | None = None, reason: str | None = None
+    ) -> list[Any]:
         """State bulk "approve" / "request_recert": one transaction per unit, a per-unit outcome list."""
         from certlib.services.bulk import bulk_transition
 
@@ -414,8 +452,9 @@ class Workspace:
 
         return unit_timeline(self, _uid(user), unit_id, clock(now))
 
-    def certificate(self, user: str | User, unit_id: int, now: datetime | None = None,
-                    round_: int | None = None) -> str:
+    def certificate(
+        self, user: str | User, unit_id: int, now: datetime | None = None, round_: int | None = None
+    ) -> str:
         """The printable HTML certificate of the unit's round (see :mod:`certlib.services.certificate`)."""
         from certlib.services.certificate import certificate_html
 
@@ -470,7 +509,10 @@ class Workspace:
         differences = [r for r in before if any(v for k, v in r.items() if k != "table")]
         with cmp.state_lock(self.state_dir):  # the closing row too: recovery never sees a live resync as lost
             self.store.record_resync(uid, unit_id, at, details={"differences": differences})
-            written = cmp.resync(self.pack, self.district_dir(unit.district_number), self.state_dir,
-                                 self.unit_scope(unit), locked=True)
-            self.store.log(uid, "resync", at, event_id=unit.event_id, unit_id=unit_id, details={"rows_written": written})
+            written = cmp.resync(
+                self.pack, self.district_dir(unit.district_number), self.state_dir, self.unit_scope(unit), locked=True
+            )
+            self.store.log(
+                uid, "resync", at, event_id=unit.event_id, unit_id=unit_id, details={"rows_written": written}
+            )
         return written

@@ -17,7 +17,9 @@ from certlib.store.views import EventView, UnitView
 from certlib.store.workflow_store import DB_FILE, Store
 
 
-def load_people(store: Store, data: dict[str, Any] | str | Path, now: datetime, actor: str = "system") -> dict[str, int]:
+def load_people(
+    store: Store, data: dict[str, Any] | str | Path, now: datetime, actor: str = "system"
+) -> dict[str, int]:
     """Load districts, schools, categories, users and memberships from a dict or a TOML file."""
     if not isinstance(data, dict):
         data = tomllib.loads(Path(data).read_text(encoding="utf-8"))
@@ -25,6 +27,15 @@ def load_people(store: Store, data: dict[str, Any] | str | Path, now: datetime, 
 
 
 __all__ = [
-    "DB_FILE", "READ_ONLY_ENV", "AuditRow", "EventView", "Store", "SweepResult", "UnitView", "VerifyResult",
-    "check_writable", "is_read_only", "load_people",
+    "DB_FILE",
+    "READ_ONLY_ENV",
+    "AuditRow",
+    "EventView",
+    "Store",
+    "SweepResult",
+    "UnitView",
+    "VerifyResult",
+    "check_writable",
+    "is_read_only",
+    "load_people",
 ]

@@ -47,8 +47,16 @@ def post(
                 continue
         conn.execute(
             t.alerts.insert().values(
-                user_id=user_id, kind=kind, process=process, text=text, posted_at=now.isoformat(),
-                due_date=due_date, required=required, is_read=False, event_id=event_id, unit_id=unit_id,
+                user_id=user_id,
+                kind=kind,
+                process=process,
+                text=text,
+                posted_at=now.isoformat(),
+                due_date=due_date,
+                required=required,
+                is_read=False,
+                event_id=event_id,
+                unit_id=unit_id,
                 dedupe_key=key,
             )
         )
@@ -61,7 +69,11 @@ def unit_label(unit: Unit) -> str:
 
 
 def for_user(conn: sa.Connection, user_id: str, unread_only: bool = False) -> list[Alert]:
-    q = sa.select(t.alerts).where(t.alerts.c.user_id == user_id).order_by(t.alerts.c.posted_at.desc(), t.alerts.c.id.desc())
+    q = (
+        sa.select(t.alerts)
+        .where(t.alerts.c.user_id == user_id)
+        .order_by(t.alerts.c.posted_at.desc(), t.alerts.c.id.desc())
+    )
     if unread_only:
         q = q.where(t.alerts.c.is_read.is_(False))
     return [rows.alert_from(r) for r in conn.execute(q)]
@@ -110,8 +122,16 @@ def sweep(conn: sa.Connection, now: datetime, days: int = 7) -> SweepResult:
             kind = "overdue" if late else "due_soon"
             text = _due_text(event, unit, late)
             n = post(
-                conn, pending, kind=kind, text=text, now=now, due_date=due_date, required=True,
-                event_id=event.id, unit_id=unit.id, dedupe=f"{kind}:{unit.id}:{unit.round}",
+                conn,
+                pending,
+                kind=kind,
+                text=text,
+                now=now,
+                due_date=due_date,
+                required=True,
+                event_id=event.id,
+                unit_id=unit.id,
+                dedupe=f"{kind}:{unit.id}:{unit.round}",
             )
             if late:
                 overdue += n

@@ -45,7 +45,16 @@ from certlib.store import schema
 
 GENESIS = "0" * 64
 CONTENT_FIELDS = (
-    "id", "at", "actor", "event_id", "unit_id", "action", "from_status", "to_status", "reason", "details",
+    "id",
+    "at",
+    "actor",
+    "event_id",
+    "unit_id",
+    "action",
+    "from_status",
+    "to_status",
+    "reason",
+    "details",
     "snapshot_sha256",
 )
 #: hashed too when present (rows written before they existed hash as they did)
@@ -55,8 +64,16 @@ VIA: ContextVar[str | None] = ContextVar("certlib_audit_via", default=None)
 #: key of ``conn.info`` where the store collects the rows appended in a write transaction (for anchors)
 APPENDED = "certlib_audit_appended"
 #: the unit fields the log records after every change (replayed by :func:`verify`)
-UNIT_FIELDS = ("event_id", "district_number", "school_code", "status", "round", "status_before_request",
-               "requested_by", "data_generation")
+UNIT_FIELDS = (
+    "event_id",
+    "district_number",
+    "school_code",
+    "status",
+    "round",
+    "status_before_request",
+    "requested_by",
+    "data_generation",
+)
 
 
 @dataclass(frozen=True)
@@ -144,22 +161,34 @@ def append(
     ).one()
     key = settings().audit_key
     if key is None and head.count and _last_mac(conn, head.count):
-        raise StoreError(f"{action}: this store's audit log is keyed but no audit key is configured here "
-                         "(set CERTLIB_AUDIT_KEY_FILE): an unkeyed row would break its chain")
+        raise StoreError(
+            f"{action}: this store's audit log is keyed but no audit key is configured here "
+            "(set CERTLIB_AUDIT_KEY_FILE): an unkeyed row would break its chain"
+        )
     content = {
-        "id": head.count + 1, "at": at.isoformat() if isinstance(at, datetime) else at, "actor": actor,
-        "event_id": event_id, "unit_id": unit_id, "action": action, "from_status": _s(from_status),
-        "to_status": _s(to_status), "reason": reason,
-        "details": json.loads(json.dumps(details or {}, default=str)), "snapshot_sha256": snapshot_sha256,
+        "id": head.count + 1,
+        "at": at.isoformat() if isinstance(at, datetime) else at,
+        "actor": actor,
+        "event_id": event_id,
+        "unit_id": unit_id,
+        "action": action,
+        "from_status": _s(from_status),
+        "to_status": _s(to_status),
+        "reason": reason,
+        "details": json.loads(json.dumps(details or {}, default=str)),
+        "snapshot_sha256": snapshot_sha256,
         "recorded_at": wall_time(UTC).isoformat(timespec="seconds"),
-        "clock": "real" if isinstance(at, RealTime) else "supplied", "via": VIA.get(),
+        "clock": "real" if isinstance(at, RealTime) else "supplied",
+        "via": VIA.get(),
     }
     digest = row_hash(head.hash, content)
     mac = row_mac(key, digest) if key is not None else None
     conn.execute(
         schema.audit.insert().values(
-            **{**content, "details": json.dumps(content["details"], sort_keys=True)}, prev_hash=head.hash,
-            hash=digest, mac=mac,
+            **{**content, "details": json.dumps(content["details"], sort_keys=True)},
+            prev_hash=head.hash,
+            hash=digest,
+            mac=mac,
         )
     )
     conn.execute(schema.audit_head.update().where(schema.audit_head.c.id == 1).values(count=content["id"], hash=digest))
@@ -198,7 +227,7 @@ def rows(
     if limit is not None and limit < 0:
         raise DataError(f"limit={limit}: the number of audit rows to list cannot be negative")
     out = [_row(r) for r in conn.execute(q)]
-    return out[len(out) - limit:] if limit is not None and limit < len(out) else out
+    return out[len(out) - limit :] if limit is not None and limit < len(out) else out
 
 
 def count(conn: sa.Connection) -> int:
@@ -307,34 +336,64 @@ def verify(conn: sa.Connection, *, key: bytes | None = None, anchors: list[Ancho
     head = conn.execute(sa.select(schema.audit_head).where(schema.audit_head.c.id == 1)).one_or_none()
     if head is None or head.count != n or head.hash != prev:
         expected = head.count if head is not None else "?"
-        return VerifyResult(False, n, n + 1, f"the chain ends at row {n} but the head records {expected} rows (truncated)",
-                            keyed=keyed)
+        return VerifyResult(
+            False, n, n + 1, f"the chain ends at row {n} but the head records {expected} rows (truncated)", keyed=keyed
+        )
     if key is not None and n and not log[-1].mac:
-        return VerifyResult(False, n, n, f"row {n}, the last, carries no MAC although an audit key is configured: the "
-                            "log was rewritten without the key (or written by certlib without one)", keyed=keyed)
+        return VerifyResult(
+            False,
+            n,
+            n,
+            f"row {n}, the last, carries no MAC although an audit key is configured: the "
+            "log was rewritten without the key (or written by certlib without one)",
+            keyed=keyed,
+        )
     for a in anchors or ():
         if a.rows > n:
-            return VerifyResult(False, n, n + 1, f"the chain has {n} rows but the anchor of {a.recorded_at} (line {a.line}) "
-                                f"recorded {a.rows}: rows were removed (truncated)", keyed=keyed)
+            return VerifyResult(
+                False,
+                n,
+                n + 1,
+                f"the chain has {n} rows but the anchor of {a.recorded_at} (line {a.line}) "
+                f"recorded {a.rows}: rows were removed (truncated)",
+                keyed=keyed,
+            )
         if a.rows and hashes[a.rows - 1] != a.hash:
-            return VerifyResult(False, n, a.rows, f"row {a.rows} does not hash as anchored at {a.recorded_at} (line "
-                                f"{a.line}): the log was rewritten", keyed=keyed)
+            return VerifyResult(
+                False,
+                n,
+                a.rows,
+                f"row {a.rows} does not hash as anchored at {a.recorded_at} (line {a.line}): the log was rewritten",
+                keyed=keyed,
+            )
     units, subs, problems = replay(conn, log)
     warnings = []
     if key is None:
-        warnings.append("no audit key configured (CERTLIB_AUDIT_KEY_FILE): the chain is unkeyed, so whoever can write "
-                        "the database could recompute every hash; only anchors outside the store catch that")
+        warnings.append(
+            "no audit key configured (CERTLIB_AUDIT_KEY_FILE): the chain is unkeyed, so whoever can write "
+            "the database could recompute every hash; only anchors outside the store catch that"
+        )
     elif keyed_from and keyed_from > 1:
-        warnings.append(f"rows 1-{keyed_from - 1} were written before the audit key was configured (covered by the "
-                        f"MAC of row {keyed_from} on)")
+        warnings.append(
+            f"rows 1-{keyed_from - 1} were written before the audit key was configured (covered by the "
+            f"MAC of row {keyed_from} on)"
+        )
     if not anchors:
         warnings.append("no anchor checked (--anchor FILE): a truncated log that winds its head back passes")
     if problems:
-        return VerifyResult(False, n, None, "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5
-                                                                        else ""),
-                            keyed=keyed, anchors=len(anchors or ()), units=units, submissions=subs)
-    return VerifyResult(True, n, keyed=keyed, anchors=len(anchors or ()), units=units, submissions=subs,
-                        warnings=tuple(warnings))
+        return VerifyResult(
+            False,
+            n,
+            None,
+            "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""),
+            keyed=keyed,
+            anchors=len(anchors or ()),
+            units=units,
+            submissions=subs,
+        )
+    return VerifyResult(
+        True, n, keyed=keyed, anchors=len(anchors or ()), units=units, submissions=subs, warnings=tuple(warnings)
+    )
 
 
 def _row_problem(row: AuditRow, n: int, prev: str, key: bytes | None, keyed_from: int | None) -> str | None:
@@ -346,11 +405,15 @@ def _row_problem(row: AuditRow, n: int, prev: str, key: bytes | None, keyed_from
         return f"row {row.id} content does not match its hash (edited)"
     if row.mac:
         if key is None:
-            return (f"row {row.id} carries a MAC but no audit key is configured here: set CERTLIB_AUDIT_KEY_FILE to "
-                    "verify this log")
+            return (
+                f"row {row.id} carries a MAC but no audit key is configured here: set CERTLIB_AUDIT_KEY_FILE to "
+                "verify this log"
+            )
         if row.mac.split(":", 1)[0] != key_id(key):
-            return (f"row {row.id} was keyed with another audit key (id {row.mac.split(':', 1)[0]}; the configured "
-                    f"key's id is {key_id(key)})")
+            return (
+                f"row {row.id} was keyed with another audit key (id {row.mac.split(':', 1)[0]}; the configured "
+                f"key's id is {key_id(key)})"
+            )
         if not hmac.compare_digest(row.mac, row_mac(key, row.hash)):
             return f"row {row.id} MAC does not match its hash (rewritten without the audit key)"
     elif keyed_from is not None:
@@ -372,8 +435,11 @@ def replay(conn: sa.Connection, log: list[AuditRow]) -> tuple[int, int, list[str
         if row.action == "submit" and row.unit_id is not None and "round" in row.details:
             subs[(row.unit_id, int(row.details["round"]), row.actor)] = (row.at, row.snapshot_sha256)
         if row.action == "snapshot taken" and row.unit_id is not None and "data_generation" in row.details:
-            snaps[(row.unit_id, int(row.details["version"]))] = (row.snapshot_sha256, row.actor,
-                                                                 int(row.details["data_generation"]))
+            snaps[(row.unit_id, int(row.details["version"]))] = (
+                row.snapshot_sha256,
+                row.actor,
+                int(row.details["data_generation"]),
+            )
     problems: list[str] = []
     q = sa.select(schema.snapshots).order_by(schema.snapshots.c.unit_id, schema.snapshots.c.version)
     registry = {(r.unit_id, r.version): (r.sha256, r.taken_by, r.data_generation) for r in conn.execute(q)}
@@ -384,8 +450,9 @@ def replay(conn: sa.Connection, log: list[AuditRow]) -> tuple[int, int, list[str
         elif k not in registry:
             problems.append(f"{what} of the audit log is missing from the snapshot registry (deleted outside certlib)")
         elif registry[k] != snaps[k]:
-            problems.append(f"{what}: the registry says {registry[k]!r}, the audit log {snaps[k]!r} (edited outside "
-                            "certlib)")
+            problems.append(
+                f"{what}: the registry says {registry[k]!r}, the audit log {snaps[k]!r} (edited outside certlib)"
+            )
     table = {r.id: unit_state(r) for r in conn.execute(sa.select(schema.units).order_by(schema.units.c.id))}
     for uid in sorted(set(table) | set(units)):
         if uid not in units:
@@ -395,8 +462,10 @@ def replay(conn: sa.Connection, log: list[AuditRow]) -> tuple[int, int, list[str
         else:
             for k in UNIT_FIELDS:
                 if _norm(table[uid][k]) != _norm(units[uid].get(k)):
-                    problems.append(f"unit {uid}: {k} is {table[uid][k]!r} in the units table but {units[uid].get(k)!r} "
-                                    "by the audit log (edited outside certlib)")
+                    problems.append(
+                        f"unit {uid}: {k} is {table[uid][k]!r} in the units table but {units[uid].get(k)!r} "
+                        "by the audit log (edited outside certlib)"
+                    )
     q = sa.select(schema.submissions).order_by(schema.submissions.c.id)
     have = {(r.unit_id, r.round, r.user_id): (r.at, r.snapshot_sha256) for r in conn.execute(q)}
     for k in sorted(set(have) | set(subs)):
@@ -419,9 +488,12 @@ def baseline(conn: sa.Connection, at: datetime) -> AuditRow | None:
     (what later rows are replayed from). Nothing when the store holds no unit and no submission."""
     units = unit_states(conn, conn.execute(sa.select(schema.units.c.id)).scalars())
     q = sa.select(schema.submissions).order_by(schema.submissions.c.id)
-    subs = [{"unit_id": r.unit_id, "round": r.round, "user_id": r.user_id, "at": r.at,
-             "snapshot_sha256": r.snapshot_sha256} for r in conn.execute(q)]
+    subs = [
+        {"unit_id": r.unit_id, "round": r.round, "user_id": r.user_id, "at": r.at, "snapshot_sha256": r.snapshot_sha256}
+        for r in conn.execute(q)
+    ]
     if not units and not subs:
         return None
-    return append(conn, at=at, actor="system", action="audit baseline",
-                  details={"units": units, "submissions_recorded": subs})
+    return append(
+        conn, at=at, actor="system", action="audit baseline", details={"units": units, "submissions_recorded": subs}
+    )

@@ -52,7 +52,11 @@ def make_engine(path_or_url: str | Path, *, read_only: bool | None = None) -> sa
         return _read_only_sqlite(Path(url.removeprefix("sqlite:///")))
     # A small pool keeps connections (and the WAL) open between transactions; dispose() checkpoints.
     engine = sa.create_engine(
-        url, poolclass=QueuePool, pool_size=8, max_overflow=64, pool_timeout=120,
+        url,
+        poolclass=QueuePool,
+        pool_size=8,
+        max_overflow=64,
+        pool_timeout=120,
         connect_args={"timeout": 60, "check_same_thread": False},
     )
 
@@ -77,8 +81,14 @@ def make_engine(path_or_url: str | Path, *, read_only: bool | None = None) -> sa
 
 
 def _read_only_sqlite(path: Path) -> sa.Engine:
-    engine = sa.create_engine(read_only_url(path), poolclass=QueuePool, pool_size=8, max_overflow=64,
-                              pool_timeout=120, connect_args={"timeout": 60, "check_same_thread": False})
+    engine = sa.create_engine(
+        read_only_url(path),
+        poolclass=QueuePool,
+        pool_size=8,
+        max_overflow=64,
+        pool_timeout=120,
+        connect_args={"timeout": 60, "check_same_thread": False},
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

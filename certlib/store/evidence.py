@@ -19,16 +19,50 @@ from certlib.store import schema as t
 
 
 def _evidence(r: sa.Row) -> Evidence:
-    return Evidence(r.id, r.unit_id, r.round, r.user_id, r.step, bool(r.fatal_seen), bool(r.error_seen), r.warnings,
-                    r.snapshot_sha256, r.source, r.at, r.data_generation)
+    return Evidence(
+        r.id,
+        r.unit_id,
+        r.round,
+        r.user_id,
+        r.step,
+        bool(r.fatal_seen),
+        bool(r.error_seen),
+        r.warnings,
+        r.snapshot_sha256,
+        r.source,
+        r.at,
+        r.data_generation,
+    )
 
 
-def add(conn: sa.Connection, *, unit_id: int, round_: int, user_id: str, step: int, fatal_seen: bool,
-        error_seen: bool, warnings: int, snapshot_sha256: str | None, source: str, now: datetime,
-        data_generation: int) -> Evidence:
-    values = {"unit_id": unit_id, "round": round_, "user_id": user_id, "step": step, "fatal_seen": bool(fatal_seen),
-              "error_seen": bool(error_seen), "warnings": int(warnings), "snapshot_sha256": snapshot_sha256,
-              "source": source, "at": now.isoformat(), "data_generation": data_generation}
+def add(
+    conn: sa.Connection,
+    *,
+    unit_id: int,
+    round_: int,
+    user_id: str,
+    step: int,
+    fatal_seen: bool,
+    error_seen: bool,
+    warnings: int,
+    snapshot_sha256: str | None,
+    source: str,
+    now: datetime,
+    data_generation: int,
+) -> Evidence:
+    values = {
+        "unit_id": unit_id,
+        "round": round_,
+        "user_id": user_id,
+        "step": step,
+        "fatal_seen": bool(fatal_seen),
+        "error_seen": bool(error_seen),
+        "warnings": int(warnings),
+        "snapshot_sha256": snapshot_sha256,
+        "source": source,
+        "at": now.isoformat(),
+        "data_generation": data_generation,
+    }
     new_id = conn.execute(t.evidence.insert().values(**values)).inserted_primary_key[0]
     return get(conn, int(new_id))
 
@@ -46,21 +80,34 @@ def mismatch(ev: Evidence, *, unit_id: int, round_: int, user_id: str, step: int
     got = (ev.unit_id, ev.round, ev.user_id, ev.step)
     if got == want:
         return None
-    return (f"run {ev.id} is {ev.user_id}'s step {ev.step} ({WIZARD_STEPS.get(ev.step, '?')}) on unit {ev.unit_id} "
-            f"round {ev.round}, not {user_id}'s step {step} on unit {unit_id} round {round_}")
+    return (
+        f"run {ev.id} is {ev.user_id}'s step {ev.step} ({WIZARD_STEPS.get(ev.step, '?')}) on unit {ev.unit_id} "
+        f"round {ev.round}, not {user_id}'s step {step} on unit {unit_id} round {round_}"
+    )
 
 
-def register_snapshot(conn: sa.Connection, *, unit_id: int, version: int, sha256: str, taken_by: str,
-                      now: datetime, data_generation: int) -> SnapshotRecord:
-    conn.execute(t.snapshots.insert().values(unit_id=unit_id, version=version, sha256=sha256, taken_by=taken_by,
-                                             taken_at=now.isoformat(), data_generation=data_generation))
+def register_snapshot(
+    conn: sa.Connection, *, unit_id: int, version: int, sha256: str, taken_by: str, now: datetime, data_generation: int
+) -> SnapshotRecord:
+    conn.execute(
+        t.snapshots.insert().values(
+            unit_id=unit_id,
+            version=version,
+            sha256=sha256,
+            taken_by=taken_by,
+            taken_at=now.isoformat(),
+            data_generation=data_generation,
+        )
+    )
     return SnapshotRecord(unit_id, version, sha256, taken_by, now.isoformat(), data_generation)
 
 
 def snapshots_of(conn: sa.Connection, unit_id: int) -> list[SnapshotRecord]:
     q = sa.select(t.snapshots).where(t.snapshots.c.unit_id == unit_id).order_by(t.snapshots.c.version)
-    return [SnapshotRecord(r.unit_id, r.version, r.sha256, r.taken_by, r.taken_at, r.data_generation)
-            for r in conn.execute(q)]
+    return [
+        SnapshotRecord(r.unit_id, r.version, r.sha256, r.taken_by, r.taken_at, r.data_generation)
+        for r in conn.execute(q)
+    ]
 
 
 def current_shas(conn: sa.Connection, unit: Unit) -> tuple[str, ...]:

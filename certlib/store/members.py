@@ -61,8 +61,13 @@ class MemberFacts:
 
     @staticmethod
     def _audit_details(m: Membership) -> dict[str, Any]:
-        return {"user": m.user_id, "category": m.category_id, "role": m.role, "primary": m.primary,
-                "schools": list(m.schools)}
+        return {
+            "user": m.user_id,
+            "category": m.category_id,
+            "role": m.role,
+            "primary": m.primary,
+            "schools": list(m.schools),
+        }
 
     def add_member(self, actor_id: str, m: Membership, now: datetime) -> Membership:
         """Add ``m`` to its category (the state's **add** right)."""
@@ -71,31 +76,49 @@ class MemberFacts:
             self._validate(conn, m)
             if any(x.category_id == m.category_id for x in rows.memberships_of(conn, user_id=m.user_id)):
                 raise DataError(f"{m.user_id} is already a member of category {m.category_id}: change it instead")
-            conn.execute(t.memberships.insert().values(user_id=m.user_id, category_id=m.category_id,
-                                                       **self._values(m)))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="member added",
-                         details=self._audit_details(m))
+            conn.execute(t.memberships.insert().values(user_id=m.user_id, category_id=m.category_id, **self._values(m)))
+            audit.append(
+                conn, at=now.isoformat(), actor=actor_id, action="member added", details=self._audit_details(m)
+            )
             return m
 
-    def change_member(self, actor_id: str, user_id: str, category_id: str, now: datetime, *,
-                      role: str | None = None, primary: bool | None = None,
-                      schools: tuple[str, ...] | None = None) -> Membership:
+    def change_member(
+        self,
+        actor_id: str,
+        user_id: str,
+        category_id: str,
+        now: datetime,
+        *,
+        role: str | None = None,
+        primary: bool | None = None,
+        schools: tuple[str, ...] | None = None,
+    ) -> Membership:
         """Change a member's role, primary flag or schools (the state's **write** right); audited with
         the membership before and after."""
         with self._write("change member", actor_id) as conn:  # type: ignore[attr-defined]
             self._member_check(conn, "change", actor_id)
             old = self._current(conn, user_id, category_id)
-            new = replace(old, role=role if role is not None else old.role,  # type: ignore[arg-type]
-                          primary=primary if primary is not None else old.primary,
-                          schools=tuple(schools) if schools is not None else old.schools)
+            new = replace(
+                old,
+                role=role if role is not None else old.role,  # type: ignore[arg-type]
+                primary=primary if primary is not None else old.primary,
+                schools=tuple(schools) if schools is not None else old.schools,
+            )
             if new.role != "certifier":
                 new = replace(new, primary=False)
             self._validate(conn, new)
-            conn.execute(t.memberships.update().where(t.memberships.c.user_id == user_id,
-                                                      t.memberships.c.category_id == category_id)
-                         .values(**self._values(new)))
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="member changed",
-                         details={"before": self._audit_details(old), "after": self._audit_details(new)})
+            conn.execute(
+                t.memberships.update()
+                .where(t.memberships.c.user_id == user_id, t.memberships.c.category_id == category_id)
+                .values(**self._values(new))
+            )
+            audit.append(
+                conn,
+                at=now.isoformat(),
+                actor=actor_id,
+                action="member changed",
+                details={"before": self._audit_details(old), "after": self._audit_details(new)},
+            )
             return new
 
     def remove_member(self, actor_id: str, user_id: str, category_id: str, now: datetime) -> Membership:
@@ -103,10 +126,22 @@ class MemberFacts:
         with self._write("remove member", actor_id) as conn:  # type: ignore[attr-defined]
             self._member_check(conn, "remove", actor_id)
             old = self._current(conn, user_id, category_id)
-            conn.execute(t.memberships.delete().where(t.memberships.c.user_id == user_id,
-                                                      t.memberships.c.category_id == category_id))
-            kept = conn.execute(sa.select(sa.func.count()).select_from(t.submissions)
-                                .where(t.submissions.c.user_id == user_id)).scalar() or 0
-            audit.append(conn, at=now.isoformat(), actor=actor_id, action="member removed",
-                         details={**self._audit_details(old), "submissions_kept": kept})
+            conn.execute(
+                t.memberships.delete().where(
+                    t.memberships.c.user_id == user_id, t.memberships.c.category_id == category_id
+                )
+            )
+            kept = (
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(t.submissions).where(t.submissions.c.user_id == user_id)
+                ).scalar()
+                or 0
+            )
+            audit.append(
+                conn,
+                at=now.isoformat(),
+                actor=actor_id,
+                action="member removed",
+                details={**self._audit_details(old), "submissions_kept": kept},
+            )
             return old

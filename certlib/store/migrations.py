@@ -19,8 +19,18 @@ from certlib.store.postgres import install_audit_guard
 from certlib.store.readonly import check_writable
 
 _V1_TABLES = [
-    schema.districts, schema.schools, schema.categories, schema.users, schema.memberships, schema.events,
-    schema.units, schema.submissions, schema.progress, schema.audit, schema.audit_head, schema.alerts,
+    schema.districts,
+    schema.schools,
+    schema.categories,
+    schema.users,
+    schema.memberships,
+    schema.events,
+    schema.units,
+    schema.submissions,
+    schema.progress,
+    schema.audit,
+    schema.audit_head,
+    schema.alerts,
 ]
 
 
@@ -55,8 +65,17 @@ def _v2_evidence(conn: sa.Connection) -> None:
 def _v3_history(conn: sa.Connection) -> None:
     """Run history (every rule's count of every unit run, the findings' record keys), notes,
     exceptions and attestations (issue 18)."""
-    schema.metadata.create_all(conn, tables=[schema.runs, schema.run_rules, schema.run_findings, schema.notes,
-                                             schema.rule_exceptions, schema.attestations])
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.runs,
+            schema.run_rules,
+            schema.run_findings,
+            schema.notes,
+            schema.rule_exceptions,
+            schema.attestations,
+        ],
+    )
 
 
 def _v4_email(conn: sa.Connection) -> None:

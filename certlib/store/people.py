@@ -93,7 +93,11 @@ def add_user(conn: sa.Connection, u: dict[str, Any], where: str = "user") -> Non
             _check_school(conn, school, district, where)
     conn.execute(
         t.users.insert().values(
-            id=uid, name=u.get("name") or uid, level=level, district_number=district, school_code=school,
+            id=uid,
+            name=u.get("name") or uid,
+            level=level,
+            district_number=district,
+            school_code=school,
             rights=",".join(r for r in RIGHTS if r in rights),
         )
     )
@@ -133,7 +137,10 @@ def add_membership(conn: sa.Connection, m: dict[str, Any], where: str = "members
         raise DataError(f"{where}: {uid!r} is already a member of category {cat!r}")
     conn.execute(
         t.memberships.insert().values(
-            user_id=uid, category_id=cat, role=role, is_primary=bool(m.get("primary", False)) and role == "certifier",
+            user_id=uid,
+            category_id=cat,
+            role=role,
+            is_primary=bool(m.get("primary", False)) and role == "certifier",
             schools=json.dumps(schools),
         )
     )

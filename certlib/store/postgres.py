@@ -33,14 +33,13 @@ def normalize_url(url: str) -> str:
     """``postgres://`` and ``postgresql://`` use psycopg 3 (the driver certlib installs)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
 def make_pg_engine(url: str, write_option: str) -> sa.Engine:
     """An engine whose write transactions (``write_option`` set) hold the store's advisory lock."""
-    engine = sa.create_engine(normalize_url(url), pool_size=8, max_overflow=64, pool_timeout=120,
-                              pool_pre_ping=True)
+    engine = sa.create_engine(normalize_url(url), pool_size=8, max_overflow=64, pool_timeout=120, pool_pre_ping=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:

@@ -26,20 +26,33 @@ def membership_from(r: Any) -> Membership:
 
 def event_from(r: Any) -> Event:
     return Event(
-        id=r.id, name=r.name, reporting_year=r.reporting_year, category_id=r.category_id, level=r.level,
-        groups=tuple(json.loads(r.groups or "[]")), start_date=r.start_date,
-        certification_opens=r.certification_opens, end_date=r.end_date, status=EventStatus(r.status),
-        districts=tuple(json.loads(r.districts or "[]")), draft=json.loads(r.draft) if r.draft else None,
+        id=r.id,
+        name=r.name,
+        reporting_year=r.reporting_year,
+        category_id=r.category_id,
+        level=r.level,
+        groups=tuple(json.loads(r.groups or "[]")),
+        start_date=r.start_date,
+        certification_opens=r.certification_opens,
+        end_date=r.end_date,
+        status=EventStatus(r.status),
+        districts=tuple(json.loads(r.districts or "[]")),
+        draft=json.loads(r.draft) if r.draft else None,
         created_by=r.created_by,
     )
 
 
 def unit_from(r: Any) -> Unit:
     return Unit(
-        id=r.id, event_id=r.event_id, district_number=r.district_number, school_code=r.school_code or None,
-        status=UnitStatus(r.status), round=r.round,
+        id=r.id,
+        event_id=r.event_id,
+        district_number=r.district_number,
+        school_code=r.school_code or None,
+        status=UnitStatus(r.status),
+        round=r.round,
         status_before_request=UnitStatus(r.status_before_request) if r.status_before_request else None,
-        requested_by=r.requested_by, data_generation=r.data_generation,
+        requested_by=r.requested_by,
+        data_generation=r.data_generation,
         due_date=_date(getattr(r, "due_date", None)),
     )
 
@@ -52,17 +65,35 @@ def _date(value: Any) -> date | None:
 
 def progress_from(r: Any) -> Progress:
     return Progress(
-        user_id=r.user_id, unit_id=r.unit_id, round=r.round, step=r.step, status=StepStatus(r.status),
-        fatal_seen=bool(r.fatal_seen), error_seen=bool(r.error_seen), warnings=r.warnings,
-        warnings_acknowledged=bool(r.warnings_acknowledged), snapshot_sha256=r.snapshot_sha256,
-        updated_at=r.updated_at, evidence_id=r.evidence_id, data_generation=r.data_generation,
+        user_id=r.user_id,
+        unit_id=r.unit_id,
+        round=r.round,
+        step=r.step,
+        status=StepStatus(r.status),
+        fatal_seen=bool(r.fatal_seen),
+        error_seen=bool(r.error_seen),
+        warnings=r.warnings,
+        warnings_acknowledged=bool(r.warnings_acknowledged),
+        snapshot_sha256=r.snapshot_sha256,
+        updated_at=r.updated_at,
+        evidence_id=r.evidence_id,
+        data_generation=r.data_generation,
     )
 
 
 def alert_from(r: Any) -> Alert:
     return Alert(
-        id=r.id, user_id=r.user_id, process=r.process, text=r.text, posted_at=r.posted_at, due_date=r.due_date,
-        required=bool(r.required), read=bool(r.is_read), kind=r.kind, event_id=r.event_id, unit_id=r.unit_id,
+        id=r.id,
+        user_id=r.user_id,
+        process=r.process,
+        text=r.text,
+        posted_at=r.posted_at,
+        due_date=r.due_date,
+        required=bool(r.required),
+        read=bool(r.is_read),
+        kind=r.kind,
+        event_id=r.event_id,
+        unit_id=r.unit_id,
     )
 
 
@@ -95,7 +126,9 @@ def all_users(conn: sa.Connection) -> dict[str, User]:
     return {r.id: user_from(r) for r in conn.execute(sa.select(t.users).order_by(t.users.c.id))}
 
 
-def memberships_of(conn: sa.Connection, *, user_id: str | None = None, category_id: str | None = None) -> list[Membership]:
+def memberships_of(
+    conn: sa.Connection, *, user_id: str | None = None, category_id: str | None = None
+) -> list[Membership]:
     q = sa.select(t.memberships).order_by(t.memberships.c.id)
     if user_id is not None:
         q = q.where(t.memberships.c.user_id == user_id)
@@ -131,8 +164,9 @@ def closed_by_unit(conn: sa.Connection, units: list[Unit], user_id: str) -> dict
     if not units:
         return {}
     current = {u.id: u.round for u in units}
-    q = sa.select(t.progress).where(t.progress.c.user_id == user_id, t.progress.c.step == CLOSE_STEP,
-                                    t.progress.c.unit_id.in_(list(current)))
+    q = sa.select(t.progress).where(
+        t.progress.c.user_id == user_id, t.progress.c.step == CLOSE_STEP, t.progress.c.unit_id.in_(list(current))
+    )
     out: dict[int, dict[int, Progress]] = {}
     for p in (progress_from(r) for r in conn.execute(q)):
         if current[p.unit_id] == p.round:

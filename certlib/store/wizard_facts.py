@@ -34,8 +34,18 @@ class WizardFacts:
     """Store methods for the wizard's facts (see the module docstring)."""
 
     def record_evidence(
-        self, actor_id: str, unit_id: int, step: int, now: datetime, *, fatal_seen: bool, error_seen: bool,
-        warnings: int, source: str, snapshot_sha256: str | None = None, round_: int | None = None,
+        self,
+        actor_id: str,
+        unit_id: int,
+        step: int,
+        now: datetime,
+        *,
+        fatal_seen: bool,
+        error_seen: bool,
+        warnings: int,
+        source: str,
+        snapshot_sha256: str | None = None,
+        round_: int | None = None,
         data_generation: int | None = None,
     ) -> Evidence:
         """Put a validation run on record for ``actor_id``'s step (1 district, 2 state, 3 snapshot) in the
@@ -48,14 +58,27 @@ class WizardFacts:
         action = "record validation run"
         with self._write(action, actor_id) as conn:  # type: ignore[attr-defined]
             ctx = self._context(conn, actor_id, unit_id, now, lock=True)  # type: ignore[attr-defined]
-            why = (_wizard_refusal(ctx, step) or _frozen_refusal(ctx)
-                   or _evidence_refusal(conn, ctx, step, warnings, snapshot_sha256, round_, data_generation))
+            why = (
+                _wizard_refusal(ctx, step)
+                or _frozen_refusal(ctx)
+                or _evidence_refusal(conn, ctx, step, warnings, snapshot_sha256, round_, data_generation)
+            )
             if why:
                 raise Refused(action, actor_id, ctx.unit.status, why)
-            return evidence.add(conn, unit_id=unit_id, round_=ctx.unit.round, user_id=actor_id, step=step,
-                                fatal_seen=fatal_seen, error_seen=error_seen, warnings=warnings,
-                                snapshot_sha256=snapshot_sha256, source=source, now=now,
-                                data_generation=ctx.unit.data_generation)
+            return evidence.add(
+                conn,
+                unit_id=unit_id,
+                round_=ctx.unit.round,
+                user_id=actor_id,
+                step=step,
+                fatal_seen=fatal_seen,
+                error_seen=error_seen,
+                warnings=warnings,
+                snapshot_sha256=snapshot_sha256,
+                source=source,
+                now=now,
+                data_generation=ctx.unit.data_generation,
+            )
 
     def evidence(self, evidence_id: int) -> Evidence:
         with self._read() as conn:  # type: ignore[attr-defined]
@@ -66,8 +89,16 @@ class WizardFacts:
         with self._read() as conn:  # type: ignore[attr-defined]
             return rows.get_unit(conn, unit_id).data_generation
 
-    def register_snapshot(self, actor_id: str, unit_id: int, version: int, sha256: str, now: datetime,
-                          details: dict[str, Any] | None = None, data_generation: int | None = None) -> SnapshotRecord:
+    def register_snapshot(
+        self,
+        actor_id: str,
+        unit_id: int,
+        version: int,
+        sha256: str,
+        now: datetime,
+        details: dict[str, Any] | None = None,
+        data_generation: int | None = None,
+    ) -> SnapshotRecord:
         """Register a snapshot version the snapshot service has just written, and audit it, in one
         transaction. Only the unit's reviewers and certifiers take snapshots; ``data_generation`` is the
         unit's generation read before the files were copied (default: the current one)."""
@@ -82,11 +113,19 @@ class WizardFacts:
             if why:
                 raise Refused(action, actor_id, ctx.unit.status, why)
             gen = ctx.unit.data_generation if data_generation is None else data_generation
-            record = evidence.register_snapshot(conn, unit_id=unit_id, version=version, sha256=sha256,
-                                                taken_by=actor_id, now=now, data_generation=gen)
-            audit.append(conn, at=now, actor=actor_id, action="snapshot taken", event_id=ctx.event.id,
-                         unit_id=unit_id, details={"version": version, "data_generation": gen, **(details or {})},
-                         snapshot_sha256=sha256)
+            record = evidence.register_snapshot(
+                conn, unit_id=unit_id, version=version, sha256=sha256, taken_by=actor_id, now=now, data_generation=gen
+            )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="snapshot taken",
+                event_id=ctx.event.id,
+                unit_id=unit_id,
+                details={"version": version, "data_generation": gen, **(details or {})},
+                snapshot_sha256=sha256,
+            )
             return record
 
     def snapshot_records(self, unit_id: int) -> list[SnapshotRecord]:
@@ -95,8 +134,15 @@ class WizardFacts:
             return evidence.snapshots_of(conn, unit_id)
 
     def record_progress(
-        self, actor_id: str, unit_id: int, step: int, status: StepStatus | str, now: datetime, *,
-        evidence_id: int | None = None, warnings_acknowledged: bool = False,
+        self,
+        actor_id: str,
+        unit_id: int,
+        step: int,
+        status: StepStatus | str,
+        now: datetime,
+        *,
+        evidence_id: int | None = None,
+        warnings_acknowledged: bool = False,
     ) -> Progress:
         """Write ``actor_id``'s wizard step (1-3) in the unit's current round (the wizard calls this).
 
@@ -120,8 +166,9 @@ class WizardFacts:
                 why = _completion_refusal(ctx, step, ev)
             if why:
                 raise Refused(action, actor_id, ctx.unit.status, why)
-            _write_progress(conn, actor_id, unit_id, ctx.unit.round, step, str(StepStatus(status)), now, ev,
-                            warnings_acknowledged)
+            _write_progress(
+                conn, actor_id, unit_id, ctx.unit.round, step, str(StepStatus(status)), now, ev, warnings_acknowledged
+            )
             if str(status) != StepStatus.COMPLETED.value:  # a step taken up again: the Close no longer holds
                 _reopen(conn, actor_id, unit_id, ctx.unit.round, now)
             return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[step]
@@ -137,10 +184,18 @@ class WizardFacts:
             why = wizard_refusal("close", ctx)
             if why:
                 raise Refused(action, actor_id, ctx.unit.status, why)
-            _write_progress(conn, actor_id, unit_id, ctx.unit.round, CLOSE_STEP, StepStatus.COMPLETED.value, now,
-                            None, False)
-            audit.append(conn, at=now, actor=actor_id, action="wizard closed", event_id=ctx.event.id,
-                         unit_id=unit_id, details={"round": ctx.unit.round, "role": ctx.role.kind if ctx.role else ""})
+            _write_progress(
+                conn, actor_id, unit_id, ctx.unit.round, CLOSE_STEP, StepStatus.COMPLETED.value, now, None, False
+            )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="wizard closed",
+                event_id=ctx.event.id,
+                unit_id=unit_id,
+                details={"round": ctx.unit.round, "role": ctx.role.kind if ctx.role else ""},
+            )
             return rows.progress_of(conn, actor_id, unit_id, ctx.unit.round)[CLOSE_STEP]
 
     def progress(self, user_id: str, unit_id: int, round_: int | None = None) -> dict[int, Progress]:
@@ -171,51 +226,99 @@ class WizardFacts:
             q = sa.select(t.units).where(t.units.c.district_number == ctx.unit.district_number).order_by(t.units.c.id)
             bumped = [rows.unit_from(r) for r in conn.execute(q)]
             for unit in bumped:
-                conn.execute(t.units.update().where(t.units.c.id == unit.id)
-                             .values(data_generation=unit.data_generation + 1))
+                conn.execute(
+                    t.units.update().where(t.units.c.id == unit.id).values(data_generation=unit.data_generation + 1)
+                )
                 users = _reset_state_steps(conn, unit, rows.submitted_in_round(conn, unit), now)
                 if users:
                     reset[unit.id] = users
             gen = ctx.unit.data_generation + 1
-            audit.append(conn, at=now, actor=actor_id, action="resync requested", event_id=ctx.event.id,
-                         unit_id=unit_id, details={**(details or {}), "data_generation": gen,
-                                                   "steps_reset_for": reset.pop(unit_id, []),
-                                                   "other_units_reset": {str(k): v for k, v in reset.items()},
-                                                   "units": audit.unit_states(conn, [u.id for u in bumped])})
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="resync requested",
+                event_id=ctx.event.id,
+                unit_id=unit_id,
+                details={
+                    **(details or {}),
+                    "data_generation": gen,
+                    "steps_reset_for": reset.pop(unit_id, []),
+                    "other_units_reset": {str(k): v for k, v in reset.items()},
+                    "units": audit.unit_states(conn, [u.id for u in bumped]),
+                },
+            )
             return gen
 
 
 def _reset_state_steps(conn: sa.Connection, unit: Any, submitted: frozenset[str], now: datetime) -> list[str]:
     """Steps 2-3 (and a reviewer's Close) of the unit's current round back to NOT STARTED for users who
     have not submitted."""
-    stale = sa.and_(t.progress.c.unit_id == unit.id, t.progress.c.round == unit.round,
-                    t.progress.c.step.in_((*STATE_STEPS, CLOSE_STEP)),
-                    t.progress.c.status != StepStatus.NOT_STARTED.value)
+    stale = sa.and_(
+        t.progress.c.unit_id == unit.id,
+        t.progress.c.round == unit.round,
+        t.progress.c.step.in_((*STATE_STEPS, CLOSE_STEP)),
+        t.progress.c.status != StepStatus.NOT_STARTED.value,
+    )
     if submitted:
         stale = sa.and_(stale, t.progress.c.user_id.not_in(sorted(submitted)))
     users = sorted({r.user_id for r in conn.execute(sa.select(t.progress.c.user_id).where(stale))})
-    conn.execute(t.progress.update().where(stale).values(
-        status=StepStatus.NOT_STARTED.value, evidence_id=None, fatal_seen=False, error_seen=False, warnings=0,
-        warnings_acknowledged=False, snapshot_sha256=None, data_generation=None, updated_at=now.isoformat()))
+    conn.execute(
+        t.progress.update()
+        .where(stale)
+        .values(
+            status=StepStatus.NOT_STARTED.value,
+            evidence_id=None,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=0,
+            warnings_acknowledged=False,
+            snapshot_sha256=None,
+            data_generation=None,
+            updated_at=now.isoformat(),
+        )
+    )
     return users
-
 
 
 def _reopen(conn: sa.Connection, user_id: str, unit_id: int, round_: int, now: datetime) -> None:
     """A reviewer's Close of the round back to NOT STARTED (they are Open again)."""
-    conn.execute(t.progress.update().where(
-        t.progress.c.unit_id == unit_id, t.progress.c.user_id == user_id, t.progress.c.round == round_,
-        t.progress.c.step == CLOSE_STEP, t.progress.c.status != StepStatus.NOT_STARTED.value,
-    ).values(status=StepStatus.NOT_STARTED.value, updated_at=now.isoformat()))
+    conn.execute(
+        t.progress.update()
+        .where(
+            t.progress.c.unit_id == unit_id,
+            t.progress.c.user_id == user_id,
+            t.progress.c.round == round_,
+            t.progress.c.step == CLOSE_STEP,
+            t.progress.c.status != StepStatus.NOT_STARTED.value,
+        )
+        .values(status=StepStatus.NOT_STARTED.value, updated_at=now.isoformat())
+    )
 
 
-def _write_progress(conn: sa.Connection, user_id: str, unit_id: int, round_: int, step: int, status: str,
-                    now: datetime, ev: Evidence | None, acknowledged: bool) -> None:
+def _write_progress(
+    conn: sa.Connection,
+    user_id: str,
+    unit_id: int,
+    round_: int,
+    step: int,
+    status: str,
+    now: datetime,
+    ev: Evidence | None,
+    acknowledged: bool,
+) -> None:
     key = {"unit_id": unit_id, "user_id": user_id, "round": round_, "step": step}
-    values = {"status": status, "fatal_seen": bool(ev and ev.fatal_seen), "error_seen": bool(ev and ev.error_seen),
-              "warnings": ev.warnings if ev else 0, "warnings_acknowledged": acknowledged,
-              "evidence_id": ev.id if ev else None, "snapshot_sha256": ev.snapshot_sha256 if ev else None,
-              "data_generation": ev.data_generation if ev else None, "updated_at": now.isoformat()}
+    values = {
+        "status": status,
+        "fatal_seen": bool(ev and ev.fatal_seen),
+        "error_seen": bool(ev and ev.error_seen),
+        "warnings": ev.warnings if ev else 0,
+        "warnings_acknowledged": acknowledged,
+        "evidence_id": ev.id if ev else None,
+        "snapshot_sha256": ev.snapshot_sha256 if ev else None,
+        "data_generation": ev.data_generation if ev else None,
+        "updated_at": now.isoformat(),
+    }
     where = sa.and_(*(t.progress.c[k] == v for k, v in key.items()))
     if conn.execute(t.progress.update().where(where).values(**values)).rowcount == 0:
         conn.execute(t.progress.insert().values(**key, **values))
@@ -234,8 +337,10 @@ def _wizard_refusal(ctx: UnitContext, step: int, action: str | None = None) -> s
 
 def _frozen_refusal(ctx: UnitContext) -> str | None:
     if ctx.actor.id in ctx.submitted:
-        return (f"{ctx.actor.id} already submitted in round {ctx.unit.round}: the steps that submission rests on "
-                "stay as they were")
+        return (
+            f"{ctx.actor.id} already submitted in round {ctx.unit.round}: the steps that submission rests on "
+            "stay as they were"
+        )
     return None
 
 
@@ -245,15 +350,24 @@ def _status_refusal(status: Any) -> str | None:
     return None
 
 
-def _evidence_refusal(conn: sa.Connection, ctx: UnitContext, step: int, warnings: int, sha: str | None,
-                      round_: int | None, data_generation: int | None) -> str | None:
+def _evidence_refusal(
+    conn: sa.Connection,
+    ctx: UnitContext,
+    step: int,
+    warnings: int,
+    sha: str | None,
+    round_: int | None,
+    data_generation: int | None,
+) -> str | None:
     if warnings < 0:
         return "warnings must be 0 or more"
     if round_ is not None and round_ != ctx.unit.round:
         return f"the run was queued in round {round_}; unit {ctx.unit.id} is in round {ctx.unit.round} now"
     if step in STATE_STEPS and data_generation is not None and data_generation != ctx.unit.data_generation:
-        return (f"the state copy of unit {ctx.unit.id} was resynced while the run read it "
-                f"(generation {data_generation} → {ctx.unit.data_generation}): run it again")
+        return (
+            f"the state copy of unit {ctx.unit.id} was resynced while the run read it "
+            f"(generation {data_generation} → {ctx.unit.data_generation}): run it again"
+        )
     if step != 3:
         return "only step 3 (Snapshot Validation) names a snapshot" if sha is not None else None
     if sha is None:

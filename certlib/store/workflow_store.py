@@ -89,8 +89,10 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             if not db.exists():
                 check_writable("migrate the workflow store")  # a read-only deployment creates nothing
             if db.is_file() and db.stat().st_size == 0:
-                raise StoreError(f"{db} is empty (0 bytes): a workflow store was there and lost its contents; restore "
-                                 "it from a backup (certlib does not start a new, empty store over it)")
+                raise StoreError(
+                    f"{db} is empty (0 bytes): a workflow store was there and lost its contents; restore "
+                    "it from a backup (certlib does not start a new, empty store over it)"
+                )
         self.engine = make_engine(path_or_url)
         try:
             with transaction(self.engine, write=False) as conn:
@@ -203,9 +205,16 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
 
     # ---- events ------------------------------------------------------------------------------
 
-    def _event_decision(self, conn: sa.Connection, action: str, actor_id: str, event: Event | None,
-                        now: datetime, changes: dict[str, Any] | None = None,
-                        new_end_date: date | None = None) -> EventStatus | str:
+    def _event_decision(
+        self,
+        conn: sa.Connection,
+        action: str,
+        actor_id: str,
+        event: Event | None,
+        now: datetime,
+        changes: dict[str, Any] | None = None,
+        new_end_date: date | None = None,
+    ) -> EventStatus | str:
         actor = rows.get_user(conn, actor_id)
         ctx = EventContext(actor, event, now, dict(changes or {}), new_end_date)
         target = decide_event(action, ctx)
@@ -229,11 +238,15 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             known = self.group_names()
             unknown = [g for g in groups if g not in known]
             if unknown:
-                return (f"unknown validation group(s) {', '.join(map(repr, unknown))}: the rule pack declares "
-                        f"{', '.join(sorted(known)) or 'none'}")
+                return (
+                    f"unknown validation group(s) {', '.join(map(repr, unknown))}: the rule pack declares "
+                    f"{', '.join(sorted(known)) or 'none'}"
+                )
         districts = [str(d) for d in fields.get("districts") or ()]
         if districts:
-            have = set(conn.execute(sa.select(t.districts.c.number).where(t.districts.c.number.in_(districts))).scalars())
+            have = set(
+                conn.execute(sa.select(t.districts.c.number).where(t.districts.c.number.in_(districts))).scalars()
+            )
             unknown = [d for d in districts if d not in have]
             if unknown:
                 return f"unknown district(s) {', '.join(map(repr, unknown))}: no such district in the store"
@@ -256,8 +269,15 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
                 )
             ).inserted_primary_key[0]
             event = rows.get_event(conn, event_id)
-            audit.append(conn, at=now, actor=actor_id, action="create event", event_id=event_id,
-                         to_status=event.status, details=event.details())
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="create event",
+                event_id=event_id,
+                to_status=event.status,
+                details=event.details(),
+            )
             return event
 
     def edit_event(self, actor_id: str, event_id: int, now: datetime, **changes: Any) -> Event:
@@ -268,14 +288,28 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             target = self._event_decision(conn, "edit", actor_id, event, now, changes)
             plain = {k: json_value(v) for k, v in changes.items()}
             if event.status == EventStatus.UNPUBLISHED:
-                conn.execute(t.events.update().where(t.events.c.id == event_id).values(
-                    **_event_values(coerce_event_fields(changes))))
+                conn.execute(
+                    t.events.update()
+                    .where(t.events.c.id == event_id)
+                    .values(**_event_values(coerce_event_fields(changes)))
+                )
             else:
                 draft = {**(event.draft or {}), **plain}
-                conn.execute(t.events.update().where(t.events.c.id == event_id).values(
-                    draft=json.dumps(draft, sort_keys=True), status=str(target)))
-            audit.append(conn, at=now, actor=actor_id, action="edit event", event_id=event_id,
-                         from_status=event.status, to_status=target, details={"changes": plain})
+                conn.execute(
+                    t.events.update()
+                    .where(t.events.c.id == event_id)
+                    .values(draft=json.dumps(draft, sort_keys=True), status=str(target))
+                )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="edit event",
+                event_id=event_id,
+                from_status=event.status,
+                to_status=target,
+                details={"changes": plain},
+            )
             return rows.get_event(conn, event_id)
 
     def publish_event(self, actor_id: str, event_id: int, now: datetime) -> Event:
@@ -285,8 +319,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             event = rows.get_event(conn, event_id, lock=True)
             self._event_decision(conn, "publish", actor_id, event, now)
             live = event.with_draft()
-            conn.execute(t.events.update().where(t.events.c.id == event_id).values(
-                **_event_values(coerce_event_fields(live.details())), draft=None, status=EventStatus.PUBLISHED.value))
+            conn.execute(
+                t.events.update()
+                .where(t.events.c.id == event_id)
+                .values(
+                    **_event_values(coerce_event_fields(live.details())), draft=None, status=EventStatus.PUBLISHED.value
+                )
+            )
             live = rows.get_event(conn, event_id)
             created = self._create_units(conn, live)
             users = rows.all_users(conn)
@@ -295,14 +334,26 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             for unit in self._units_of(conn, event_id):
                 recipients |= unit_members(users, ms, live, unit).members
             sent = alerts.post(
-                conn, recipients, kind="published", now=now, due_date=live.end_date, required=True,
+                conn,
+                recipients,
+                kind="published",
+                now=now,
+                due_date=live.end_date,
+                required=True,
                 text=f"{alerts.STATE_NAME} published a Data Certification Event: {live.name}",
-                event_id=event_id, dedupe=f"published:{event_id}",
+                event_id=event_id,
+                dedupe=f"published:{event_id}",
             )
-            audit.append(conn, at=now, actor=actor_id, action="publish event", event_id=event_id,
-                         from_status=event.status, to_status=EventStatus.PUBLISHED,
-                         details={"units_created": len(created), "alerts": sent,
-                                  "units": audit.unit_states(conn, created)})
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="publish event",
+                event_id=event_id,
+                from_status=event.status,
+                to_status=EventStatus.PUBLISHED,
+                details={"units_created": len(created), "alerts": sent, "units": audit.unit_states(conn, created)},
+            )
             return live
 
     def _create_units(self, conn: sa.Connection, event: Event) -> list[int]:
@@ -317,9 +368,19 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
         for district, school in keys:
             if (district, school) in have:
                 continue
-            created.append(int(conn.execute(t.units.insert().values(
-                event_id=event.id, district_number=district, school_code=school, status=UnitStatus.IN_PROGRESS.value,
-                round=1)).inserted_primary_key[0]))
+            created.append(
+                int(
+                    conn.execute(
+                        t.units.insert().values(
+                            event_id=event.id,
+                            district_number=district,
+                            school_code=school,
+                            status=UnitStatus.IN_PROGRESS.value,
+                            round=1,
+                        )
+                    ).inserted_primary_key[0]
+                )
+            )
         return created
 
     def copy_event(self, actor_id: str, event_id: int, now: datetime, **changes: Any) -> Event:
@@ -329,11 +390,23 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             changes = {"name": f"{source.with_draft().name}-COPY", **changes}
             self._event_decision(conn, "copy", actor_id, source, now, changes)
             fields = {**coerce_event_fields(source.with_draft().details()), **coerce_event_fields(changes)}
-            new_id = conn.execute(t.events.insert().values(
-                **_event_values(fields), status=EventStatus.UNPUBLISHED.value, created_by=actor_id,
-                created_at=now.isoformat())).inserted_primary_key[0]
-            audit.append(conn, at=now, actor=actor_id, action="copy event", event_id=new_id,
-                         to_status=EventStatus.UNPUBLISHED, details={"source_event": event_id, "name": fields["name"]})
+            new_id = conn.execute(
+                t.events.insert().values(
+                    **_event_values(fields),
+                    status=EventStatus.UNPUBLISHED.value,
+                    created_by=actor_id,
+                    created_at=now.isoformat(),
+                )
+            ).inserted_primary_key[0]
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="copy event",
+                event_id=new_id,
+                to_status=EventStatus.UNPUBLISHED,
+                details={"source_event": event_id, "name": fields["name"]},
+            )
             return rows.get_event(conn, new_id)
 
     def extend_event(self, actor_id: str, event_id: int, end_date: date | str, now: datetime) -> Event:
@@ -343,11 +416,21 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             event = rows.get_event(conn, event_id, lock=True)
             self._event_decision(conn, "extend", actor_id, event, now, new_end_date=new_end)
             draft = {k: v for k, v in (event.draft or {}).items() if k != "end_date"} or None
-            conn.execute(t.events.update().where(t.events.c.id == event_id).values(
-                end_date=new_end, draft=json.dumps(draft, sort_keys=True) if draft else None))
-            audit.append(conn, at=now, actor=actor_id, action="extend event", event_id=event_id,
-                         from_status=event.status, to_status=event.status,
-                         details={"from": event.with_draft().end_date.isoformat(), "to": new_end.isoformat()})
+            conn.execute(
+                t.events.update()
+                .where(t.events.c.id == event_id)
+                .values(end_date=new_end, draft=json.dumps(draft, sort_keys=True) if draft else None)
+            )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="extend event",
+                event_id=event_id,
+                from_status=event.status,
+                to_status=event.status,
+                details={"from": event.with_draft().end_date.isoformat(), "to": new_end.isoformat()},
+            )
             return rows.get_event(conn, event_id)
 
     def close_event(self, actor_id: str, event_id: int, now: datetime) -> Event:
@@ -355,10 +438,18 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
         with self._write("close event", actor_id) as conn:
             event = rows.get_event(conn, event_id, lock=True)
             self._event_decision(conn, "close", actor_id, event, now)
-            conn.execute(t.events.update().where(t.events.c.id == event_id).values(
-                status=EventStatus.CLOSED.value, draft=None))
-            audit.append(conn, at=now, actor=actor_id, action="close event", event_id=event_id,
-                         from_status=event.status, to_status=EventStatus.CLOSED)
+            conn.execute(
+                t.events.update().where(t.events.c.id == event_id).values(status=EventStatus.CLOSED.value, draft=None)
+            )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="close event",
+                event_id=event_id,
+                from_status=event.status,
+                to_status=EventStatus.CLOSED,
+            )
             return rows.get_event(conn, event_id)
 
     def delete_event(self, actor_id: str, event_id: int, now: datetime) -> None:
@@ -367,8 +458,16 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             event = rows.get_event(conn, event_id, lock=True)
             self._event_decision(conn, "delete", actor_id, event, now)
             conn.execute(t.events.delete().where(t.events.c.id == event_id))
-            audit.append(conn, at=now, actor=actor_id, action="delete event", event_id=event_id,
-                         from_status=event.status, to_status=DELETED, details=event.details())
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action="delete event",
+                event_id=event_id,
+                from_status=event.status,
+                to_status=DELETED,
+                details=event.details(),
+            )
 
     def event(self, event_id: int, actor_id: str | None = None) -> Event:
         """An event as ``actor_id`` sees it (state: with draft; others: the published version)."""
@@ -381,8 +480,12 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
                 return replace(event.with_draft(), status=event.status, draft=event.draft)
             ms = rows.memberships_of(conn, user_id=actor_id)
             if not sees_event(actor, ms, event, self._units_of(conn, event_id)):
-                raise Refused("view event", actor_id, None,
-                              f"outside scope: {actor_id} has no membership covering event {event_id}")
+                raise Refused(
+                    "view event",
+                    actor_id,
+                    None,
+                    f"outside scope: {actor_id} has no membership covering event {event_id}",
+                )
             return replace(event, draft=None)  # districts never see the state's unpublished edits
 
     def events_for(self, actor_id: str, now: datetime) -> list[EventView]:
@@ -397,8 +500,11 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
                 if not sees_event(actor, ms, event, units):
                     continue
                 mine = units if actor.is_state else [u for u in units if unit_role(actor, ms, event, u)]
-                shown = (replace(event.with_draft(), status=event.status, draft=event.draft) if actor.is_state
-                         else replace(event, draft=None))
+                shown = (
+                    replace(event.with_draft(), status=event.status, draft=event.draft)
+                    if actor.is_state
+                    else replace(event, draft=None)
+                )
                 out.append(EventView(shown, dict(Counter(str(u.status) for u in mine))))
             return out
 
@@ -423,18 +529,33 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
         with self._read() as conn:
             return self._units_of(conn, event_id)
 
-    def _context(self, conn: sa.Connection, actor_id: str, unit_id: int, now: datetime,
-                 reason: str | None = None, lock: bool = False) -> UnitContext:
+    def _context(
+        self,
+        conn: sa.Connection,
+        actor_id: str,
+        unit_id: int,
+        now: datetime,
+        reason: str | None = None,
+        lock: bool = False,
+    ) -> UnitContext:
         actor = rows.get_user(conn, actor_id)
         unit = rows.get_unit(conn, unit_id, lock=lock)
         event = rows.get_event(conn, unit.event_id)
         mine = tuple(rows.memberships_of(conn, user_id=actor_id))
-        members = unit_members(rows.all_users(conn), rows.memberships_of(conn, category_id=event.category_id),
-                               event, unit)
+        members = unit_members(
+            rows.all_users(conn), rows.memberships_of(conn, category_id=event.category_id), event, unit
+        )
         return UnitContext(
-            actor=actor, event=event, unit=unit, role=unit_role(actor, mine, event, unit), memberships=mine,
-            primaries=members.primaries, submitted=rows.submitted_in_round(conn, unit),
-            progress=rows.progress_of(conn, actor_id, unit_id, unit.round), now=now, reason=reason,
+            actor=actor,
+            event=event,
+            unit=unit,
+            role=unit_role(actor, mine, event, unit),
+            memberships=mine,
+            primaries=members.primaries,
+            submitted=rows.submitted_in_round(conn, unit),
+            progress=rows.progress_of(conn, actor_id, unit_id, unit.round),
+            now=now,
+            reason=reason,
             snapshots=evidence.current_shas(conn, unit),
         )
 
@@ -445,13 +566,25 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
         else:
             kind, primary = ctx.role.kind, ctx.role.primary
         closing = ctx.progress.get(CLOSE_STEP)
-        facts = UserFacts(kind or "", ctx.unit.status, ctx.unit.requested_by == ctx.actor.id,
-                          ctx.actor.id in ctx.submitted, ctx.now.date() > ctx.unit.due(ctx.event),
-                          closed=closing is not None and closing.status == StepStatus.COMPLETED,
-                          event_live=ctx.event.status in LIVE_EVENT, started=ctx.now.date() >= ctx.event.start_date)
+        facts = UserFacts(
+            kind or "",
+            ctx.unit.status,
+            ctx.unit.requested_by == ctx.actor.id,
+            ctx.actor.id in ctx.submitted,
+            ctx.now.date() > ctx.unit.due(ctx.event),
+            closed=closing is not None and closing.status == StepStatus.COMPLETED,
+            event_live=ctx.event.status in LIVE_EVENT,
+            started=ctx.now.date() >= ctx.event.start_date,
+        )
         return UnitView(
-            unit=ctx.unit, event=ctx.event, role=kind, primary=primary, user_status=derive_user_status(facts),
-            buttons=row_buttons(facts), submitted=ctx.submitted, primaries=ctx.primaries,
+            unit=ctx.unit,
+            event=ctx.event,
+            role=kind,
+            primary=primary,
+            user_status=derive_user_status(facts),
+            buttons=row_buttons(facts),
+            submitted=ctx.submitted,
+            primaries=ctx.primaries,
             allowed=tuple(allowed_actions(ctx)) if with_allowed else (),
         )
 
@@ -461,8 +594,12 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             ctx = self._context(conn, actor_id, unit_id, now)
             view = self._view(ctx, with_allowed=True)
             if view.role is None:
-                raise Refused("view unit", actor_id, ctx.unit.status,
-                              scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit))
+                raise Refused(
+                    "view unit",
+                    actor_id,
+                    ctx.unit.status,
+                    scope_refusal(ctx.actor, ctx.memberships, ctx.event, ctx.unit),
+                )
             return view
 
     def allowed_actions(self, actor_id: str, unit_id: int, now: datetime) -> list[ActionCheck]:
@@ -487,8 +624,11 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
                 q = q.where(t.events.c.id == event_id)
             out: list[UnitView] = []
             for event in (rows.event_from(r) for r in conn.execute(q)):
-                if not actor.is_state and event.status not in (EventStatus.PUBLISHED, EventStatus.UNPUBLISHED_CHANGES,
-                                                                EventStatus.CLOSED):
+                if not actor.is_state and event.status not in (
+                    EventStatus.PUBLISHED,
+                    EventStatus.UNPUBLISHED_CHANGES,
+                    EventStatus.CLOSED,
+                ):
                     continue
                 cat_ms = rows.memberships_of(conn, category_id=event.category_id)
                 units = self._units_of(conn, event.id)
@@ -499,15 +639,33 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
                     if role is None and not (actor.is_state and "read" in actor.rights):
                         continue
                     members = unit_members(users, cat_ms, event, unit)
-                    ctx = UnitContext(actor, event, unit, role, mine, members.primaries, submitted[unit.id],
-                                      closed.get(unit.id, {}), now)
+                    ctx = UnitContext(
+                        actor,
+                        event,
+                        unit,
+                        role,
+                        mine,
+                        members.primaries,
+                        submitted[unit.id],
+                        closed.get(unit.id, {}),
+                        now,
+                    )
                     out.append(self._view(ctx, with_allowed=False))
             return out
 
     # ---- unit transitions ----------------------------------------------------------------------
 
-    def transition(self, action: str, actor_id: str, unit_id: int, now: datetime, reason: str | None = None,
-                   *, title: str | None = None, due_date: date | None = None) -> Unit:
+    def transition(
+        self,
+        action: str,
+        actor_id: str,
+        unit_id: int,
+        now: datetime,
+        reason: str | None = None,
+        *,
+        title: str | None = None,
+        due_date: date | None = None,
+    ) -> Unit:
         """Run one unit action (see :data:`certlib.domain.UNIT_TRANSITIONS`) in one transaction.
 
         A submit also records the certifier's attestation: the deployment's statement
@@ -519,9 +677,13 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             done = conn.execute(
                 t.units.update()
                 .where(t.units.c.id == unit_id, t.units.c.status == old.status.value, t.units.c.round == old.round)
-                .values(status=new.status.value, round=new.round,
-                        status_before_request=new.status_before_request.value if new.status_before_request else None,
-                        requested_by=new.requested_by, due_date=new.due_date)
+                .values(
+                    status=new.status.value,
+                    round=new.round,
+                    status_before_request=new.status_before_request.value if new.status_before_request else None,
+                    requested_by=new.requested_by,
+                    due_date=new.due_date,
+                )
             ).rowcount
             if done != 1:  # only reachable without a write lock (never on SQLite IMMEDIATE / FOR UPDATE)
                 raise Refused(action, actor_id, old.status, "concurrent change: the unit changed meanwhile; retry")
@@ -529,8 +691,11 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             details: dict[str, Any] = {"round": old.round}
             if action == "submit":
                 snapshot = ctx.progress[3].snapshot_sha256
-                conn.execute(t.submissions.insert().values(unit_id=unit_id, round=old.round, user_id=actor_id,
-                                                           at=now.isoformat(), snapshot_sha256=snapshot))
+                conn.execute(
+                    t.submissions.insert().values(
+                        unit_id=unit_id, round=old.round, user_id=actor_id, at=now.isoformat(), snapshot_sha256=snapshot
+                    )
+                )
                 details["primaries_missing"] = sorted(ctx.primaries - ctx.submitted - {actor_id})
                 details["runs"] = {str(step): p.evidence_id for step, p in sorted(ctx.progress.items())}
                 details["attestation"] = _attest(conn, ctx, title, now)
@@ -540,35 +705,81 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
                 details["due_date"] = new.due_date.isoformat() if new.due_date else None
             details["alerts"] = self._transition_alerts(conn, action, ctx, new, now)
             details["units"] = audit.unit_states(conn, [unit_id])
-            audit.append(conn, at=now, actor=actor_id, action=action, event_id=old.event_id,
-                         unit_id=unit_id, from_status=old.status, to_status=new.status,
-                         reason=(reason or None) if action != "submit" else None, details=details,
-                         snapshot_sha256=snapshot)
+            audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action=action,
+                event_id=old.event_id,
+                unit_id=unit_id,
+                from_status=old.status,
+                to_status=new.status,
+                reason=(reason or None) if action != "submit" else None,
+                details=details,
+                snapshot_sha256=snapshot,
+            )
             return new
 
     def _transition_alerts(self, conn: sa.Connection, action: str, ctx: UnitContext, new: Unit, now: datetime) -> int:
-        members = unit_members(rows.all_users(conn), rows.memberships_of(conn, category_id=ctx.event.category_id),
-                               ctx.event, ctx.unit)
+        members = unit_members(
+            rows.all_users(conn), rows.memberships_of(conn, category_id=ctx.event.category_id), ctx.event, ctx.unit
+        )
         name, where = ctx.event.name, alerts.unit_label(ctx.unit)
         common = {"now": now, "event_id": ctx.event.id, "unit_id": ctx.unit.id}
         if action == "submit" and new.status == UnitStatus.SENT:
-            return alerts.post(conn, members.state_approvers, kind="sent", required=True,
-                               text=f"{where} sent its certification to the state for Data Certification Event: {name}", **common)
+            return alerts.post(
+                conn,
+                members.state_approvers,
+                kind="sent",
+                required=True,
+                text=f"{where} sent its certification to the state for Data Certification Event: {name}",
+                **common,
+            )
         if action == "approve":
-            return alerts.post(conn, members.members, kind="approved",
-                               text=f"{alerts.STATE_NAME} approved the certification for Data Certification Event: {name}", **common)
+            return alerts.post(
+                conn,
+                members.members,
+                kind="approved",
+                text=f"{alerts.STATE_NAME} approved the certification for Data Certification Event: {name}",
+                **common,
+            )
         if action == "request_recert_state":
-            return alerts.post(conn, members.members, kind="recert_requested_by_state", required=True, due_date=new.due(ctx.event),
-                               text=f"{alerts.STATE_NAME} requested a recertification for Data Certification Event: {name}: {ctx.reason}", **common)
+            return alerts.post(
+                conn,
+                members.members,
+                kind="recert_requested_by_state",
+                required=True,
+                due_date=new.due(ctx.event),
+                text=f"{alerts.STATE_NAME} requested a recertification for Data Certification Event: {name}: {ctx.reason}",
+                **common,
+            )
         if action == "request_recert_district":
-            return alerts.post(conn, members.state_approvers, kind="recert_requested_by_district", required=True,
-                               text=f"{where} requested a recertification for Data Certification Event: {name}: {ctx.reason}", **common)
+            return alerts.post(
+                conn,
+                members.state_approvers,
+                kind="recert_requested_by_district",
+                required=True,
+                text=f"{where} requested a recertification for Data Certification Event: {name}: {ctx.reason}",
+                **common,
+            )
         if action == "accept_request":
-            return alerts.post(conn, members.members, kind="recert_accepted", required=True, due_date=new.due(ctx.event),
-                               text=f"{alerts.STATE_NAME} accepted the recertification request for Data Certification Event: {name}", **common)
+            return alerts.post(
+                conn,
+                members.members,
+                kind="recert_accepted",
+                required=True,
+                due_date=new.due(ctx.event),
+                text=f"{alerts.STATE_NAME} accepted the recertification request for Data Certification Event: {name}",
+                **common,
+            )
         if action == "deny_request":
-            return alerts.post(conn, members.members, kind="recert_denied",
-                               text=f"{alerts.STATE_NAME} denied the recertification request for Data Certification Event: {name}: {ctx.reason}", **common)
+            return alerts.post(
+                conn,
+                members.members,
+                kind="recert_denied",
+                text=f"{alerts.STATE_NAME} denied the recertification request for Data Certification Event: {name}: {ctx.reason}",
+                **common,
+            )
         return 0
 
     def submit(self, actor_id: str, unit_id: int, now: datetime, title: str | None = None) -> Unit:
@@ -577,8 +788,9 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
     def approve(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None) -> Unit:
         return self.transition("approve", actor_id, unit_id, now, reason)
 
-    def request_recert(self, actor_id: str, unit_id: int, reason: str | None, now: datetime,
-                       due_date: date | None = None) -> Unit:
+    def request_recert(
+        self, actor_id: str, unit_id: int, reason: str | None, now: datetime, due_date: date | None = None
+    ) -> Unit:
         """State approvers send the unit back; district/school certifiers ask the state. ``due_date``:
         the unit's own due date for the new round (state only; default after the due date: see
         :data:`certlib.domain.unit_transitions.LATE_RECERT_DAYS`)."""
@@ -587,8 +799,9 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
     def recert_action_for(self, actor_id: str) -> str:
         return "request_recert_state" if self.user(actor_id).is_state else "request_recert_district"
 
-    def accept_request(self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None,
-                       due_date: date | None = None) -> Unit:
+    def accept_request(
+        self, actor_id: str, unit_id: int, now: datetime, reason: str | None = None, due_date: date | None = None
+    ) -> Unit:
         return self.transition("accept_request", actor_id, unit_id, now, reason, due_date=due_date)
 
     def deny_request(self, actor_id: str, unit_id: int, reason: str | None, now: datetime) -> Unit:
@@ -605,31 +818,60 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
 
     # ---- audit ---------------------------------------------------------------------------------
 
-    def log(self, actor_id: str, action: str, now: datetime, *, event_id: int | None = None,
-            unit_id: int | None = None, details: dict[str, Any] | None = None,
-            snapshot_sha256: str | None = None) -> AuditRow:
+    def log(
+        self,
+        actor_id: str,
+        action: str,
+        now: datetime,
+        *,
+        event_id: int | None = None,
+        unit_id: int | None = None,
+        details: dict[str, Any] | None = None,
+        snapshot_sha256: str | None = None,
+    ) -> AuditRow:
         """Record an accepted action of another service (snapshot taken, resync...) in the audit chain."""
         with self._write(action, actor_id) as conn:
             rows.get_user(conn, actor_id)
-            return audit.append(conn, at=now, actor=actor_id, action=action, event_id=event_id,
-                                unit_id=unit_id, details=details, snapshot_sha256=snapshot_sha256)
+            return audit.append(
+                conn,
+                at=now,
+                actor=actor_id,
+                action=action,
+                event_id=event_id,
+                unit_id=unit_id,
+                details=details,
+                snapshot_sha256=snapshot_sha256,
+            )
 
-    def record_recovery(self, action: str, now: datetime, *, unit_id: int | None = None, event_id: int | None = None,
-                        details: dict[str, Any] | None = None) -> AuditRow:
+    def record_recovery(
+        self,
+        action: str,
+        now: datetime,
+        *,
+        unit_id: int | None = None,
+        event_id: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditRow:
         """Audit what crash recovery found and did (actor ``system``)."""
         with self._write(action, "system") as conn:
-            return audit.append(conn, at=now, actor="system", action=action, event_id=event_id, unit_id=unit_id,
-                                details=details)
+            return audit.append(
+                conn, at=now, actor="system", action=action, event_id=event_id, unit_id=unit_id, details=details
+            )
 
     def dangling_resyncs(self) -> list[int]:
         """Units whose last resync row is "resync requested": the process died before the closing row."""
-        q = (sa.select(t.audit.c.unit_id, t.audit.c.action)
-             .where(t.audit.c.action.in_(RESYNC_ACTIONS)).order_by(t.audit.c.id))
+        q = (
+            sa.select(t.audit.c.unit_id, t.audit.c.action)
+            .where(t.audit.c.action.in_(RESYNC_ACTIONS))
+            .order_by(t.audit.c.id)
+        )
         with self._read() as conn:
             last = {r.unit_id: r.action for r in conn.execute(q)}
         return sorted(u for u, a in last.items() if a == "resync requested" and u is not None)
 
-    def audit_rows(self, event_id: int | None = None, unit_id: int | None = None, limit: int | None = None) -> list[AuditRow]:
+    def audit_rows(
+        self, event_id: int | None = None, unit_id: int | None = None, limit: int | None = None
+    ) -> list[AuditRow]:
         with self._read() as conn:
             return audit.rows(conn, event_id=event_id, unit_id=unit_id, limit=limit)
 
@@ -672,8 +914,9 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             rows.get_user(conn, user_id)
             return alerts.mark_read(conn, user_id, alert_id)
 
-    def post_batch_complete(self, job_id: int, kind: str, title: str, user_id: str | None, unit_id: int,
-                            now: datetime) -> int:
+    def post_batch_complete(
+        self, job_id: int, kind: str, title: str, user_id: str | None, unit_id: int, now: datetime
+    ) -> int:
         """A queued state-validation report or snapshot finished: a *Batch Report Complete* alert to who
         queued it ("<title> Review Report" / "Review Snapshot"); a snapshot the state took for a unit is
         announced to the unit's district members as well (they Review State Snapshot at step 3).
@@ -684,12 +927,21 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
             users = rows.all_users(conn)
             recipients = {user_id} if user_id in users else set()
             if kind == "snapshot" and user_id in users and users[user_id].is_state:
-                recipients |= unit_members(users, rows.memberships_of(conn, category_id=event.category_id),
-                                           event, unit).members
+                recipients |= unit_members(
+                    users, rows.memberships_of(conn, category_id=event.category_id), event, unit
+                ).members
             what = "Review Snapshot" if kind == "snapshot" else "Review Report"
-            return alerts.post(conn, recipients, kind=f"batch_{kind}", text=f"{title} {what}", now=now,
-                               event_id=event.id, unit_id=unit_id, dedupe=f"job:{job_id}",
-                               process=alerts.BATCH_PROCESS)
+            return alerts.post(
+                conn,
+                recipients,
+                kind=f"batch_{kind}",
+                text=f"{title} {what}",
+                now=now,
+                event_id=event.id,
+                unit_id=unit_id,
+                dedupe=f"job:{job_id}",
+                process=alerts.BATCH_PROCESS,
+            )
 
     def sweep_alerts(self, now: datetime, days: int = 7) -> alerts.SweepResult:
         """Post due-soon (within ``days``) and overdue alerts; running it twice posts nothing new."""
@@ -701,10 +953,15 @@ class Store(WizardFacts, HistoryFacts, NotificationFacts, MemberFacts):
 
 def _attest(conn: sa.Connection, ctx: UnitContext, title: str | None, now: datetime) -> dict[str, str]:
     """Record what the certifier attests to with the submission (inside the submit transaction)."""
-    values = {"statement": settings().attestation, "name": ctx.actor.name, "title": (title or "").strip(),
-              "at": now.isoformat()}
-    conn.execute(t.attestations.insert().values(unit_id=ctx.unit.id, round=ctx.unit.round, user_id=ctx.actor.id,
-                                                **values))
+    values = {
+        "statement": settings().attestation,
+        "name": ctx.actor.name,
+        "title": (title or "").strip(),
+        "at": now.isoformat(),
+    }
+    conn.execute(
+        t.attestations.insert().values(unit_id=ctx.unit.id, round=ctx.unit.round, user_id=ctx.actor.id, **values)
+    )
     return values
 
 
@@ -717,16 +974,19 @@ def refuse_lost_store(ws: Path) -> None:
     left = _work_left(Path(ws))
     if left:
         state = "is missing" if not db.exists() else "is empty (0 bytes)"
-        raise StoreError(f"{db} {state} but the workspace holds {left}: its workflow store was lost; restore "
-                         "certlib.db from a backup (certlib does not start a new, empty store over earlier work)")
+        raise StoreError(
+            f"{db} {state} but the workspace holds {left}: its workflow store was lost; restore "
+            "certlib.db from a backup (certlib does not start a new, empty store over earlier work)"
+        )
 
 
 def _work_left(ws: Path) -> str:
     """What earlier work a workspace directory holds (snapshot versions, reports), or ""."""
     found = []
     snaps = ws / "snapshots"
-    if snaps.is_dir() and any(v.name.isdigit() for u in snaps.iterdir() if u.is_dir() and u.name.isdigit()
-                              for v in u.iterdir()):
+    if snaps.is_dir() and any(
+        v.name.isdigit() for u in snaps.iterdir() if u.is_dir() and u.name.isdigit() for v in u.iterdir()
+    ):
         found.append("snapshots")
     reports = ws / "reports"
     if reports.is_dir() and any(reports.iterdir()):
@@ -741,9 +1001,11 @@ def _refuse_over_anchor(location: str) -> None:
         return
     recorded = max((a.rows for a in audit.read_anchors(path)), default=0)
     if recorded:
-        raise StoreError(f"the workflow store {location} is new but the audit anchor {path} records {recorded} rows of "
-                         "a store: it was lost or replaced; restore it from a backup (or point CERTLIB_AUDIT_ANCHOR at a "
-                         "new file for a new store)")
+        raise StoreError(
+            f"the workflow store {location} is new but the audit anchor {path} records {recorded} rows of "
+            "a store: it was lost or replaced; restore it from a backup (or point CERTLIB_AUDIT_ANCHOR at a "
+            "new file for a new store)"
+        )
 
 
 def _event_values(fields: dict[str, Any]) -> dict[str, Any]:

@@ -45,22 +45,40 @@ def test_table_selection_round_trip():
 
 
 def test_views_frame_flattens():
-    v = SimpleNamespace(as_dict=lambda: {"unit_id": 1, "buttons": ["View", "Start Certification"],
-                                         "units": {"In Progress": 2}, "allowed": [1]})
+    v = SimpleNamespace(
+        as_dict=lambda: {
+            "unit_id": 1,
+            "buttons": ["View", "Start Certification"],
+            "units": {"In Progress": 2},
+            "allowed": [1],
+        }
+    )
     f = common.views_frame([v])
     assert f.row(0, named=True) == {"unit_id": 1, "buttons": "View, Start Certification", "units": "In Progress: 2"}
     assert common.views_frame([]).height == 0
 
 
 def test_event_report_and_html():
-    units = common.conform(pl.DataFrame({
-        "event_id": [1, 1], "event": ["Tardiness <b>"] * 2, "due_date": [dt.date(2025, 7, 31)] * 2,
-        "unit_id": [1, 2], "district_number": ["1071", "2002"], "district_name": ["North Star", "Elm"],
-        "unit_status": ["Certification Approved by State", "In Progress"], "event_status": ["Published"] * 2,
-    }), dash.UNIT_SCHEMA)
+    units = common.conform(
+        pl.DataFrame(
+            {
+                "event_id": [1, 1],
+                "event": ["Tardiness <b>"] * 2,
+                "due_date": [dt.date(2025, 7, 31)] * 2,
+                "unit_id": [1, 2],
+                "district_number": ["1071", "2002"],
+                "district_name": ["North Star", "Elm"],
+                "unit_status": ["Certification Approved by State", "In Progress"],
+                "event_status": ["Published"] * 2,
+            }
+        ),
+        dash.UNIT_SCHEMA,
+    )
     rep = dash.event_report(units, dash.empty_users(), dt.date(2025, 8, 2))
     assert rep.select("District", "Certified", "Approved", "Overdue").rows() == [
-        ("Elm", False, False, True), ("North Star", True, True, False)]
+        ("Elm", False, False, True),
+        ("North Star", True, True, False),
+    ]
     html = common.report_html(rep, "Tardiness <b> — event report")
     assert "&lt;b&gt;" in html and "<b>" not in html.replace("<body>", "")
     assert common.to_xlsx_bytes(rep, "event report")[:2] == b"PK"
@@ -75,8 +93,10 @@ def test_members_frame_and_groups():
 
 
 def test_picker_options_and_deployed_mode_has_no_picker():
-    users = [SimpleNamespace(id="sa", name="Sam", level="state", district_number=None, school_code=None),
-             SimpleNamespace(id="c1", name="Cora", level="district", district_number="1071", school_code=None)]
+    users = [
+        SimpleNamespace(id="sa", name="Sam", level="state", district_number=None, school_code=None),
+        SimpleNamespace(id="c1", name="Cora", level="district", district_number="1071", school_code=None),
+    ]
     opts = session.user_options(users, levels=("district",))
     assert list(opts.values()) == ["c1", "sa"] and "Cora · district 1071 (c1)" in opts
     assert session.picker(users, env={"CERTLIB_AUTH_HEADER": "X-Forwarded-User"}) is None

@@ -33,8 +33,13 @@ def _status_frame() -> pl.DataFrame:
         {
             "key": ["0588", "0588", "0601", "0601", "0602"],
             "label": ["North Star 7-8", "North Star 7-8", "North Star High", "North Star High", "Elm"],
-            "status": ["In Progress", "Certification Sent to State", "In Progress",
-                       "Certification Approved by State", "Recertification In Progress"],
+            "status": [
+                "In Progress",
+                "Certification Sent to State",
+                "In Progress",
+                "Certification Approved by State",
+                "Recertification In Progress",
+            ],
             "count": [3, 2, 1, 4, 2],
         }
     )
@@ -55,8 +60,14 @@ def test_status_bars_render_with_selection():
 
 
 def test_status_bars_user_statuses():
-    f = pl.DataFrame({"key": ["1071"] * 2, "label": ["North Star"] * 2,
-                      "status": ["Incomplete - Overdue", "Certification Complete"], "count": [1, 5]})
+    f = pl.DataFrame(
+        {
+            "key": ["1071"] * 2,
+            "label": ["North Star"] * 2,
+            "status": ["Incomplete - Overdue", "Certification Complete"],
+            "count": [1, 5],
+        }
+    )
     svg, _, spec = _render(charts.status_bars(f, title="User status by district"))
     assert "User status by district" in svg
     assert set(spec["encoding"]["color"]["scale"]["domain"]) == {"Incomplete - Overdue", "Certification Complete"}
@@ -68,14 +79,26 @@ def test_status_bars_missing_column_is_named():
 
 
 def test_overdue_charts():
-    ev = pl.DataFrame({"event_id": [1, 2], "event": ["Student Tardiness", "Fall ANB"],
-                       "days_overdue": [12, 3], "overdue_units": [40, 2]})
+    ev = pl.DataFrame(
+        {
+            "event_id": [1, 2],
+            "event": ["Student Tardiness", "Fall ANB"],
+            "days_overdue": [12, 3],
+            "overdue_units": [40, 2],
+        }
+    )
     svg, _, spec = _render(charts.overdue_by_event(ev))
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["x"]["field"] == "days_overdue"
     assert spec["params"][0]["select"]["fields"] == ["event_id"]
     assert "Student Tardiness" in svg
-    units = pl.DataFrame({"key": ["1071", "2001"], "label": ["North Star", "Elm Valley"],
-                          "event": ["Student Tardiness"] * 2, "days_overdue": [12, 12]})
+    units = pl.DataFrame(
+        {
+            "key": ["1071", "2001"],
+            "label": ["North Star", "Elm Valley"],
+            "event": ["Student Tardiness"] * 2,
+            "days_overdue": [12, 12],
+        }
+    )
     svg, _, spec = _render(charts.overdue_by_unit(units))
     assert spec["params"][0]["select"]["fields"] == ["key"]
     assert "Elm Valley" in svg
@@ -83,9 +106,14 @@ def test_overdue_charts():
 
 def test_progress_chart_has_due_rule():
     days = [dt.date(2025, 7, 1) + dt.timedelta(days=i) for i in range(5)]
-    f = pl.DataFrame({"date": days * 2, "series": ["Sent to State"] * 5 + ["Approved"] * 5,
-                      "share": [0.1, 0.2, 0.4, 0.5, 0.7, 0.0, 0.1, 0.1, 0.3, 0.5],
-                      "units": [1, 2, 4, 5, 7, 0, 1, 1, 3, 5]})
+    f = pl.DataFrame(
+        {
+            "date": days * 2,
+            "series": ["Sent to State"] * 5 + ["Approved"] * 5,
+            "share": [0.1, 0.2, 0.4, 0.5, 0.7, 0.0, 0.1, 0.1, 0.3, 0.5],
+            "units": [1, 2, 4, 5, 7, 0, 1, 1, 3, 5],
+        }
+    )
     svg, _, spec = _render(charts.progress_chart(f, due_date=dt.date(2025, 7, 4)))
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert marks == ["line", "rule", "text"]
@@ -96,9 +124,15 @@ def test_progress_chart_has_due_rule():
 
 
 def test_findings_heatmap():
-    f = pl.DataFrame({"key": ["0588", "0588", "0601"], "label": ["North Star 7-8", "North Star 7-8", "High"],
-                      "rule_id": ["EOY-001", "ATT-004", "EOY-001"], "severity": ["fatal", "warning", "fatal"],
-                      "count": [17, 2, 1]})
+    f = pl.DataFrame(
+        {
+            "key": ["0588", "0588", "0601"],
+            "label": ["North Star 7-8", "North Star 7-8", "High"],
+            "rule_id": ["EOY-001", "ATT-004", "EOY-001"],
+            "severity": ["fatal", "warning", "fatal"],
+            "count": [17, 2, 1],
+        }
+    )
     svg, _, spec = _render(charts.findings_heatmap(f))
     assert spec["mark"]["type"] == "rect"
     enc = spec["encoding"]
@@ -112,14 +146,24 @@ def test_findings_heatmap():
 def test_empty_frames_still_render():
     empty = pl.DataFrame(schema={"key": pl.String, "label": pl.String, "status": pl.String, "count": pl.Int64})
     _render(charts.status_bars(empty))
-    _render(charts.findings_heatmap(empty.with_columns(rule_id=pl.lit(None, pl.String),
-                                                       severity=pl.lit(None, pl.String))))
+    _render(
+        charts.findings_heatmap(empty.with_columns(rule_id=pl.lit(None, pl.String), severity=pl.lit(None, pl.String)))
+    )
 
 
 def test_kpi_numbers():
-    f = pl.DataFrame({"event_id": [1, 1, 2, 2], "overdue": [False, True, True, False],
-                      "unit_status": ["Certification Approved by State", "In Progress", "In Progress",
-                                      "Certification Sent to State"]})
+    f = pl.DataFrame(
+        {
+            "event_id": [1, 1, 2, 2],
+            "overdue": [False, True, True, False],
+            "unit_status": [
+                "Certification Approved by State",
+                "In Progress",
+                "In Progress",
+                "Certification Sent to State",
+            ],
+        }
+    )
     k = {x.label: x for x in charts.kpi_numbers(f)}
     assert k["Published events"].value == "2" and k["Units"].value == "4"
     assert k["Certified"].value == "50%" and k["Approved"].value == "25%"

@@ -18,29 +18,58 @@ TODAY = dt.date(2025, 9, 1)
 
 
 def _units() -> pl.DataFrame:
-    return dash.conform(pl.DataFrame({
-        "event_id": [7, 7, 8], "event": ["EOY Attendance", "EOY Attendance", "Fall ANB"], "school_year": [2025] * 3,
-        "category": ["ATT"] * 3, "level": ["school", "school", "district"], "event_status": ["Published"] * 3,
-        "due_date": [dt.date(2025, 8, 1), dt.date(2025, 8, 1), dt.date(2025, 8, 20)], "unit_id": [1, 2, 3],
-        "district_number": ["1071", "1071", "7988"], "district_name": ["North Star", "North Star", "Elm Valley"],
-        "school_code": ["0588", "0601", None], "school_name": ["North Star 7-8", "North Star High", None],
-        "unit_status": ["In Progress", "Certification Sent to State", "In Progress"],
-        "sent_at": [None, dt.datetime(2025, 7, 30, 10), None], "approved_at": [None, None, None],
-    }), dash.UNIT_SCHEMA)
+    return dash.conform(
+        pl.DataFrame(
+            {
+                "event_id": [7, 7, 8],
+                "event": ["EOY Attendance", "EOY Attendance", "Fall ANB"],
+                "school_year": [2025] * 3,
+                "category": ["ATT"] * 3,
+                "level": ["school", "school", "district"],
+                "event_status": ["Published"] * 3,
+                "due_date": [dt.date(2025, 8, 1), dt.date(2025, 8, 1), dt.date(2025, 8, 20)],
+                "unit_id": [1, 2, 3],
+                "district_number": ["1071", "1071", "7988"],
+                "district_name": ["North Star", "North Star", "Elm Valley"],
+                "school_code": ["0588", "0601", None],
+                "school_name": ["North Star 7-8", "North Star High", None],
+                "unit_status": ["In Progress", "Certification Sent to State", "In Progress"],
+                "sent_at": [None, dt.datetime(2025, 7, 30, 10), None],
+                "approved_at": [None, None, None],
+            }
+        ),
+        dash.UNIT_SCHEMA,
+    )
 
 
 def _findings() -> pl.DataFrame:
-    return dash.conform(pl.DataFrame({"unit_id": [1], "district_number": ["1071"], "school_code": ["0588"],
-                                      "school_name": ["North Star 7-8"], "rule_id": ["ATT-001"],
-                                      "severity": ["fatal"], "count": [3]}), dash.FINDING_SCHEMA)
+    return dash.conform(
+        pl.DataFrame(
+            {
+                "unit_id": [1],
+                "district_number": ["1071"],
+                "school_code": ["0588"],
+                "school_name": ["North Star 7-8"],
+                "rule_id": ["ATT-001"],
+                "severity": ["fatal"],
+                "count": [3],
+            }
+        ),
+        dash.FINDING_SCHEMA,
+    )
 
 
 def _all_charts(units: pl.DataFrame, findings: pl.DataFrame, users: pl.DataFrame | None = None):
     users = dash.empty_users() if users is None else users
     prog, due = dash.progress(units)
-    trend = pl.DataFrame({"day": [dt.date(2025, 7, 1), dt.date(2025, 7, 2)][: min(units.height, 2)],
-                          "series": ["1071 North Star"] * min(units.height, 2), "count": [4, 1][: min(units.height, 2)]},
-                         schema={"day": pl.Date, "series": pl.String, "count": pl.Int64})
+    trend = pl.DataFrame(
+        {
+            "day": [dt.date(2025, 7, 1), dt.date(2025, 7, 2)][: min(units.height, 2)],
+            "series": ["1071 North Star"] * min(units.height, 2),
+            "count": [4, 1][: min(units.height, 2)],
+        },
+        schema={"day": pl.Date, "series": pl.String, "count": pl.Int64},
+    )
     return {
         "status_bars": charts.status_bars(dash.unit_status_by_school(units, TODAY, 10)),
         "overdue_by_event": charts.overdue_by_event(dash.overdue_events(units, TODAY)),

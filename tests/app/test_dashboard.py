@@ -18,33 +18,63 @@ DUE = dt.date(2025, 7, 31)
 
 
 def _small():
-    units = common.conform(pl.DataFrame({
-        "event_id": [1, 1, 1, 2],
-        "event": ["Student Tardiness"] * 3 + ["Fall ANB"],
-        "school_year": [2025] * 4,
-        "level": ["school", "school", "school", "district"],
-        "event_status": ["Published"] * 3 + ["Closed"],
-        "due_date": [DUE, DUE, DUE, dt.date(2025, 9, 1)],
-        "unit_id": [10, 11, 12, 20],
-        "district_number": ["1071", "1071", "2002", "1071"],
-        "district_name": ["North Star", "North Star", "Elm Valley", "North Star"],
-        "school_code": ["0588", "0601", "0700", None],
-        "school_name": ["North Star 7-8", "North Star High", "Elm Elementary", None],
-        "unit_status": ["In Progress", "Certification Sent to State", "Certification Approved by State", "In Progress"],
-        "sent_at": [None, dt.datetime(2025, 7, 20, 9), dt.datetime(2025, 7, 18, 9), None],
-        "approved_at": [None, None, dt.datetime(2025, 7, 25, 9), None],
-    }), dash.UNIT_SCHEMA)
-    users = common.conform(pl.DataFrame({
-        "unit_id": [10, 10, 11, 12, 20],
-        "user_id": ["c1", "r1", "c2", "c3", "c1"],
-        "role": ["certifier", "reviewer", "certifier", "certifier", "certifier"],
-        "user_status": ["Incomplete - Overdue", "N/A", "Certification Complete", "Complete", "Certification Incomplete"],
-    }), dash.USER_SCHEMA)
-    findings = common.conform(pl.DataFrame({
-        "unit_id": [10, 10, 11], "district_number": ["1071"] * 3, "school_code": ["0588", "0588", "0601"],
-        "school_name": ["North Star 7-8", "North Star 7-8", "North Star High"],
-        "rule_id": ["EOY-001", "ATT-004", "EOY-001"], "severity": ["fatal", "warning", "fatal"], "count": [5, 2, 1],
-    }), dash.FINDING_SCHEMA)
+    units = common.conform(
+        pl.DataFrame(
+            {
+                "event_id": [1, 1, 1, 2],
+                "event": ["Student Tardiness"] * 3 + ["Fall ANB"],
+                "school_year": [2025] * 4,
+                "level": ["school", "school", "school", "district"],
+                "event_status": ["Published"] * 3 + ["Closed"],
+                "due_date": [DUE, DUE, DUE, dt.date(2025, 9, 1)],
+                "unit_id": [10, 11, 12, 20],
+                "district_number": ["1071", "1071", "2002", "1071"],
+                "district_name": ["North Star", "North Star", "Elm Valley", "North Star"],
+                "school_code": ["0588", "0601", "0700", None],
+                "school_name": ["North Star 7-8", "North Star High", "Elm Elementary", None],
+                "unit_status": [
+                    "In Progress",
+                    "Certification Sent to State",
+                    "Certification Approved by State",
+                    "In Progress",
+                ],
+                "sent_at": [None, dt.datetime(2025, 7, 20, 9), dt.datetime(2025, 7, 18, 9), None],
+                "approved_at": [None, None, dt.datetime(2025, 7, 25, 9), None],
+            }
+        ),
+        dash.UNIT_SCHEMA,
+    )
+    users = common.conform(
+        pl.DataFrame(
+            {
+                "unit_id": [10, 10, 11, 12, 20],
+                "user_id": ["c1", "r1", "c2", "c3", "c1"],
+                "role": ["certifier", "reviewer", "certifier", "certifier", "certifier"],
+                "user_status": [
+                    "Incomplete - Overdue",
+                    "N/A",
+                    "Certification Complete",
+                    "Complete",
+                    "Certification Incomplete",
+                ],
+            }
+        ),
+        dash.USER_SCHEMA,
+    )
+    findings = common.conform(
+        pl.DataFrame(
+            {
+                "unit_id": [10, 10, 11],
+                "district_number": ["1071"] * 3,
+                "school_code": ["0588", "0588", "0601"],
+                "school_name": ["North Star 7-8", "North Star 7-8", "North Star High"],
+                "rule_id": ["EOY-001", "ATT-004", "EOY-001"],
+                "severity": ["fatal", "warning", "fatal"],
+                "count": [5, 2, 1],
+            }
+        ),
+        dash.FINDING_SCHEMA,
+    )
     return units, users, findings
 
 
@@ -75,8 +105,14 @@ def test_chart_frames_small():
     assert sent["units"].to_list() == [1, 2] and abs(sent["share"][-1] - 2 / 3) < 1e-9
     fm = dash.findings_matrix(findings)
     assert fm.filter((pl.col("key") == "0588") & (pl.col("rule_id") == "EOY-001"))["count"].item() == 5
-    for chart in (charts.status_bars(s), charts.status_bars(us), charts.overdue_by_event(oe),
-                  charts.overdue_by_unit(ou), charts.progress_chart(prog, due), charts.findings_heatmap(fm)):
+    for chart in (
+        charts.status_bars(s),
+        charts.status_bars(us),
+        charts.overdue_by_event(oe),
+        charts.overdue_by_unit(ou),
+        charts.progress_chart(prog, due),
+        charts.findings_heatmap(fm),
+    ):
         assert vlc.vegalite_to_svg(json.dumps(chart.to_dict())).startswith("<svg")
 
 
@@ -110,8 +146,12 @@ def test_events_table_filters_and_paging():
 
 def _statewide(n_schools=800, n_events=40, seed=3):
     rng = random.Random(seed)
-    statuses = ["In Progress", "Certification Sent to State", "Certification Approved by State",
-                "Recertification In Progress"]
+    statuses = [
+        "In Progress",
+        "Certification Sent to State",
+        "Certification Approved by State",
+        "Recertification In Progress",
+    ]
     rows, urows, frows = [], [], []
     uid = 0
     for e in range(n_events):
@@ -120,20 +160,49 @@ def _statewide(n_schools=800, n_events=40, seed=3):
             uid += 1
             st = rng.choice(statuses)
             sent = dt.datetime(2025, 5, 1) + dt.timedelta(days=rng.randint(0, 90)) if st != "In Progress" else None
-            rows.append((e, f"Event {e}", due, uid, f"{s // 8:04d}", f"District {s // 8}", f"{s:04d}",
-                         f"School {s}", st, sent))
+            rows.append(
+                (e, f"Event {e}", due, uid, f"{s // 8:04d}", f"District {s // 8}", f"{s:04d}", f"School {s}", st, sent)
+            )
             urows.append((uid, f"u{s}", "certifier", "Certification Complete" if sent else "Certification Incomplete"))
             if rng.random() < 0.2:
-                frows.append((uid, f"{s // 8:04d}", f"{s:04d}", f"School {s}", f"R-{rng.randint(1, 30):03d}",
-                               rng.choice(["fatal", "warning", "info"]), rng.randint(1, 50)))
-    units = pl.DataFrame(rows, schema=["event_id", "event", "due_date", "unit_id", "district_number",
-                                       "district_name", "school_code", "school_name", "unit_status", "sent_at"],
-                         orient="row").with_columns(event_status=pl.lit("Published"), school_year=pl.lit(2025))
+                frows.append(
+                    (
+                        uid,
+                        f"{s // 8:04d}",
+                        f"{s:04d}",
+                        f"School {s}",
+                        f"R-{rng.randint(1, 30):03d}",
+                        rng.choice(["fatal", "warning", "info"]),
+                        rng.randint(1, 50),
+                    )
+                )
+    units = pl.DataFrame(
+        rows,
+        schema=[
+            "event_id",
+            "event",
+            "due_date",
+            "unit_id",
+            "district_number",
+            "district_name",
+            "school_code",
+            "school_name",
+            "unit_status",
+            "sent_at",
+        ],
+        orient="row",
+    ).with_columns(event_status=pl.lit("Published"), school_year=pl.lit(2025))
     users = pl.DataFrame(urows, schema=["unit_id", "user_id", "role", "user_status"], orient="row")
-    findings = pl.DataFrame(frows, schema=["unit_id", "district_number", "school_code", "school_name", "rule_id",
-                                           "severity", "count"], orient="row")
-    return (common.conform(units, dash.UNIT_SCHEMA), common.conform(users, dash.USER_SCHEMA),
-            common.conform(findings, dash.FINDING_SCHEMA))
+    findings = pl.DataFrame(
+        frows,
+        schema=["unit_id", "district_number", "school_code", "school_name", "rule_id", "severity", "count"],
+        orient="row",
+    )
+    return (
+        common.conform(units, dash.UNIT_SCHEMA),
+        common.conform(users, dash.USER_SCHEMA),
+        common.conform(findings, dash.FINDING_SCHEMA),
+    )
 
 
 def test_statewide_size_is_aggregated_and_fast():
@@ -163,7 +232,11 @@ def test_statewide_size_is_aggregated_and_fast():
 
 def test_findings_matrix_names_district_level_rows():
     units, _, _ = _small()
-    f = common.conform(pl.DataFrame({"unit_id": [20], "district_number": ["1071"], "rule_id": ["EOY-002"],
-                                "severity": ["info"], "count": [496]}), dash.FINDING_SCHEMA)
+    f = common.conform(
+        pl.DataFrame(
+            {"unit_id": [20], "district_number": ["1071"], "rule_id": ["EOY-002"], "severity": ["info"], "count": [496]}
+        ),
+        dash.FINDING_SCHEMA,
+    )
     assert dash.findings_matrix(f)["label"].to_list() == ["1071"]
     assert dash.findings_matrix(f, units=units)["label"].to_list() == ["North Star"]

@@ -33,13 +33,27 @@ def test_module_examples() -> None:
     assert doctest.testmod(scope_mod).failed == 0
 
 
-@pytest.mark.parametrize(("user", "everything", "filter_", "covers", "not_covers"), [
-    (STATE, True, {}, [("1071", None), ("9604", "0688")], []),
-    (NORTH, False, {"district_number": "1071"}, [("1071", None), ("1071", "0588")], [("9604", None), ("7988", "4236")]),
-    (SCHOOL, False, {"district_number": "9604", "school_code": "0688"}, [("9604", "0688")],
-     [("9604", None), ("9604", "8816"), ("1071", "0688")]),
-    (NOBODY, False, {}, [], [("1071", None), ("9604", "0688")]),
-])
+@pytest.mark.parametrize(
+    ("user", "everything", "filter_", "covers", "not_covers"),
+    [
+        (STATE, True, {}, [("1071", None), ("9604", "0688")], []),
+        (
+            NORTH,
+            False,
+            {"district_number": "1071"},
+            [("1071", None), ("1071", "0588")],
+            [("9604", None), ("7988", "4236")],
+        ),
+        (
+            SCHOOL,
+            False,
+            {"district_number": "9604", "school_code": "0688"},
+            [("9604", "0688")],
+            [("9604", None), ("9604", "8816"), ("1071", "0688")],
+        ),
+        (NOBODY, False, {}, [], [("1071", None), ("9604", "0688")]),
+    ],
+)
 def test_data_scope_table(user, everything, filter_, covers, not_covers) -> None:
     s = data_scope(user)
     assert s.everything is everything and s.as_filter() == filter_
@@ -47,11 +61,16 @@ def test_data_scope_table(user, everything, filter_, covers, not_covers) -> None
     assert not any(s.covers(d, sc) for d, sc in not_covers)
 
 
-@pytest.mark.parametrize(("user", "app", "allowed"), [
-    (STATE, "state_console", True), (NORTH, "state_console", False), (SCHOOL, "state_console", False),
-    *[(u, a, True) for u in (STATE, NORTH, SCHOOL) for a in ("home", "dashboard", "certify", "rule_lab")],
-    (STATE, "admin", False),
-])
+@pytest.mark.parametrize(
+    ("user", "app", "allowed"),
+    [
+        (STATE, "state_console", True),
+        (NORTH, "state_console", False),
+        (SCHOOL, "state_console", False),
+        *[(u, a, True) for u in (STATE, NORTH, SCHOOL) for a in ("home", "dashboard", "certify", "rule_lab")],
+        (STATE, "admin", False),
+    ],
+)
 def test_app_access_table(user, app, allowed) -> None:
     assert (app_refusal(user, app) == "") is allowed
     assert set(APP_ACCESS) == {"home", "dashboard", "certify", "rule_lab", "state_console"}
@@ -70,15 +89,18 @@ class _Req(dict):
     pass
 
 
-@pytest.mark.parametrize(("headers", "app", "stop", "kind"), [
-    ({}, "dashboard", "Not signed in", "warn"),
-    ({"x-remote-user": "sa"}, "rule_lab", "Not signed in", "warn"),          # only the configured header counts
-    ({"x-forwarded-user": "mallory"}, "dashboard", "Unknown user", "danger"),
-    ({"x-forwarded-user": "`evil`\n# big"}, "certify", "Unknown user", "danger"),
-    ({"x-forwarded-user": "nc"}, "state_console", "Not available to you", "danger"),
-    ({"x-forwarded-user": "nc"}, "dashboard", "", ""),
-    ({"x-forwarded-user": "sa"}, "state_console", "", ""),
-])
+@pytest.mark.parametrize(
+    ("headers", "app", "stop", "kind"),
+    [
+        ({}, "dashboard", "Not signed in", "warn"),
+        ({"x-remote-user": "sa"}, "rule_lab", "Not signed in", "warn"),  # only the configured header counts
+        ({"x-forwarded-user": "mallory"}, "dashboard", "Unknown user", "danger"),
+        ({"x-forwarded-user": "`evil`\n# big"}, "certify", "Unknown user", "danger"),
+        ({"x-forwarded-user": "nc"}, "state_console", "Not available to you", "danger"),
+        ({"x-forwarded-user": "nc"}, "dashboard", "", ""),
+        ({"x-forwarded-user": "sa"}, "state_console", "", ""),
+    ],
+)
 def test_sign_in_per_app(headers, app, stop, kind, monkeypatch) -> None:
     monkeypatch.setattr(session, "current", lambda picked=None: ident.resolve(DEPLOYED, {"headers": headers}, picked))
     me = session.sign_in(None, _Store(), env=None, app=app)
@@ -101,6 +123,7 @@ def test_not_signed_in_is_decided_before_any_workspace() -> None:
 
 
 # ---- the rule lab's frames -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pack():
@@ -128,8 +151,10 @@ def test_scoped_frames_cut_every_table(pack) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(district=st.sampled_from(["1071", "7988", "9604", "0000"]), table=st.sampled_from(
-    ["enrollments", "students", "schools", "attendance_daily", "special_ed"]))
+@given(
+    district=st.sampled_from(["1071", "7988", "9604", "0000"]),
+    table=st.sampled_from(["enrollments", "students", "schools", "attendance_daily", "special_ed"]),
+)
 def test_scoped_rows_are_exactly_the_districts_rows(pack, district, table) -> None:
     user = User("u", "U", "district", district)
     got = scoped_frames(SAMPLE / "state", pack, data_scope(user))[table].collect()
@@ -147,9 +172,12 @@ def test_sources_and_runs_follow_the_scope(pack) -> None:
     from certlib.rules import compile_rule
     from certlib.rules.header import parse_rule_text
 
-    rule = parse_rule_text("-- id: LAB-1\n-- title: t\n-- severity: info\n-- group: Enrollment\n"
-                           "-- description: d\n-- resolution: r\n"
-                           "SELECT s.local_student_id, s.last_name, s.district_number FROM students AS s", None)
+    rule = parse_rule_text(
+        "-- id: LAB-1\n-- title: t\n-- severity: info\n-- group: Enrollment\n"
+        "-- description: d\n-- resolution: r\n"
+        "SELECT s.local_student_id, s.last_name, s.district_number FROM students AS s",
+        None,
+    )
     compiled = compile_rule(rule, pack, target="polars", params={"school_year": 2025, "as_of_date": "2025-06-30"})
     everyone = run_rule(None, STATE, compiled, pack, SAMPLE / "state", max_results=100_000)
     north = run_rule(None, NORTH, compiled, pack, SAMPLE / "state", max_results=100_000)
@@ -159,19 +187,25 @@ def test_sources_and_runs_follow_the_scope(pack) -> None:
 
 # ---- the rule lab's query runs in a worker process that can be stopped (issue 12 item 5) --------
 
+
 def _compiled(pack, sql: str, rule_id: str = "LAB-X"):
     from certlib.rules import compile_rule
     from certlib.rules.header import parse_rule_text
 
-    rule = parse_rule_text(f"-- id: {rule_id}\n-- title: t\n-- severity: info\n-- group: Enrollment\n"
-                           f"-- description: d\n-- resolution: r\n{sql}", None)
+    rule = parse_rule_text(
+        f"-- id: {rule_id}\n-- title: t\n-- severity: info\n-- group: Enrollment\n"
+        f"-- description: d\n-- resolution: r\n{sql}",
+        None,
+    )
     return compile_rule(rule, pack, target="polars", params={"school_year": 2025, "as_of_date": "2025-06-30"})
 
 
 #: a join with no useful key: billions of rows on the sample state
-RUNAWAY = ("SELECT a.enrollment_id, a.attendance_date FROM attendance_daily AS a "
-           "JOIN attendance_daily AS b ON a.district_number = b.district_number "
-           "JOIN attendance_daily AS c ON c.district_number = a.district_number")
+RUNAWAY = (
+    "SELECT a.enrollment_id, a.attendance_date FROM attendance_daily AS a "
+    "JOIN attendance_daily AS b ON a.district_number = b.district_number "
+    "JOIN attendance_daily AS c ON c.district_number = a.district_number"
+)
 
 
 def test_a_lab_query_runs_in_a_worker_process_and_bounds_what_it_shows(pack) -> None:
@@ -186,8 +220,7 @@ def test_a_lab_query_runs_in_a_worker_process_and_bounds_what_it_shows(pack) -> 
     assert f"Showing the first 5 of {run.count:,} rows" in run.note
     assert run_rule(None, STATE, compiled, pack, SAMPLE / "state", max_results=100_000).note == ""
     # past the deployment's row bound the rule is an error naming the bound
-    over = run_rule(None, STATE, compiled, pack, SAMPLE / "state",
-                    bounds=Bounds(seconds=60, memory_mb=None, rows=10))
+    over = run_rule(None, STATE, compiled, pack, SAMPLE / "state", bounds=Bounds(seconds=60, memory_mb=None, rows=10))
     assert over.status == "error" and "CERTLIB_RUN_MAX_ROWS" in (over.error or "")
 
 
@@ -197,8 +230,9 @@ def test_a_runaway_lab_query_is_stopped_by_stop_and_by_the_time_bound(pack) -> N
     from certlib.services.lab import start_rule
 
     compiled = _compiled(pack, RUNAWAY)
-    query = start_rule(None, STATE, compiled, pack, SAMPLE / "state", bounds=Bounds(seconds=None, memory_mb=None,
-                                                                                   rows=None))
+    query = start_rule(
+        None, STATE, compiled, pack, SAMPLE / "state", bounds=Bounds(seconds=None, memory_mb=None, rows=None)
+    )
     assert query.poll().state == "running"
     query.stop()
     stopped = query.wait(60)
@@ -220,8 +254,11 @@ def test_lab_sources_follow_the_workspaces_configured_copies(tmp_path) -> None:
     from types import SimpleNamespace
 
     districts = [SimpleNamespace(number=n) for n in ("9604", "1071", "7988")]
-    ws = SimpleNamespace(state_dir=SAMPLE / "state", district_dir=lambda n: SAMPLE / "districts" / n,
-                         store=SimpleNamespace(districts=lambda: districts))
+    ws = SimpleNamespace(
+        state_dir=SAMPLE / "state",
+        district_dir=lambda n: SAMPLE / "districts" / n,
+        store=SimpleNamespace(districts=lambda: districts),
+    )
     mine = lab_sources(ws, NORTH)
     assert list(mine) == ["The state's copy (district 1071's rows)", "District 1071 — the district's own copy"]
     assert len(lab_sources(ws, STATE)) == 4
@@ -229,13 +266,19 @@ def test_lab_sources_follow_the_workspaces_configured_copies(tmp_path) -> None:
         check_source(ws, NORTH, SAMPLE / "districts" / "7988")
     # a state copy in a database is offered as its URL (the scan pushes the district into the query)
     url = "postgresql://certlib@localhost/state"
-    db = SimpleNamespace(state_dir=url, district_dir=lambda n: tmp_path / "missing" / n,
-                         store=SimpleNamespace(districts=lambda: districts))
+    db = SimpleNamespace(
+        state_dir=url,
+        district_dir=lambda n: tmp_path / "missing" / n,
+        store=SimpleNamespace(districts=lambda: districts),
+    )
     assert list(lab_sources(db, NORTH).values()) == [url]
     assert check_source(db, NORTH, url) == url
     # a workspace with no data at all falls back to the sample state
-    empty = SimpleNamespace(state_dir=tmp_path / "none", district_dir=lambda n: tmp_path / n,
-                            store=SimpleNamespace(districts=lambda: districts))
+    empty = SimpleNamespace(
+        state_dir=tmp_path / "none",
+        district_dir=lambda n: tmp_path / n,
+        store=SimpleNamespace(districts=lambda: districts),
+    )
     assert next(iter(lab_sources(empty, NORTH))).startswith("Sample state")
 
 

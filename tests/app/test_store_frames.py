@@ -20,26 +20,46 @@ NOW = dt.datetime(2025, 7, 1, 9)
 
 def _store(tmp_path) -> Store:
     s = Store.open_workspace(tmp_path / "ws")
-    s.load_people({
-        "districts": [{"number": "1071", "name": "North Star"}, {"number": "2002", "name": "Elm Valley"}],
-        "schools": [{"code": "0588", "district": "1071", "name": "North Star 7-8"},
-                    {"code": "0700", "district": "2002", "name": "Elm Elementary"}],
-        "categories": [{"id": "ATT", "name": "Attendance"}],
-        "users": [{"id": "sa", "name": "Sam State", "level": "state", "rights": ["read", "write", "add", "delete"]},
-                  {"id": "c1", "name": "Cora Cert", "level": "district", "district": "1071"}],
-        "memberships": [{"user": "sa", "category": "ATT", "role": "approver"},
-                        {"user": "c1", "category": "ATT", "role": "certifier", "primary": True}],
-    }, NOW)
+    s.load_people(
+        {
+            "districts": [{"number": "1071", "name": "North Star"}, {"number": "2002", "name": "Elm Valley"}],
+            "schools": [
+                {"code": "0588", "district": "1071", "name": "North Star 7-8"},
+                {"code": "0700", "district": "2002", "name": "Elm Elementary"},
+            ],
+            "categories": [{"id": "ATT", "name": "Attendance"}],
+            "users": [
+                {"id": "sa", "name": "Sam State", "level": "state", "rights": ["read", "write", "add", "delete"]},
+                {"id": "c1", "name": "Cora Cert", "level": "district", "district": "1071"},
+            ],
+            "memberships": [
+                {"user": "sa", "category": "ATT", "role": "approver"},
+                {"user": "c1", "category": "ATT", "role": "certifier", "primary": True},
+            ],
+        },
+        NOW,
+    )
     return s
 
 
 def test_frames_from_workspace_follow_the_workflow(tmp_path):
     ws = Workspace.create(tmp_path / "ws")
     s = _store(tmp_path)
-    e = s.create_event("sa", NOW, name="Fall ANB", reporting_year=2025, category_id="ATT", level="school",
-                       groups=["Enrollment"], start_date="2025-06-15", certification_opens="2025-06-20",
-                       end_date="2025-06-30")
-    assert dash.frames_from_workspace(ws, NOW.date(), "sa").units.height == 0  # unpublished events are not on the dashboard
+    e = s.create_event(
+        "sa",
+        NOW,
+        name="Fall ANB",
+        reporting_year=2025,
+        category_id="ATT",
+        level="school",
+        groups=["Enrollment"],
+        start_date="2025-06-15",
+        certification_opens="2025-06-20",
+        end_date="2025-06-30",
+    )
+    assert (
+        dash.frames_from_workspace(ws, NOW.date(), "sa").units.height == 0
+    )  # unpublished events are not on the dashboard
     s.publish_event("sa", e.id, NOW)
     unit = next(u for u in s.units(e.id) if u.school_code == "0588")
     s.approve("sa", unit.id, NOW + dt.timedelta(hours=1))
@@ -66,15 +86,31 @@ def test_frames_from_workspace_follow_the_workflow(tmp_path):
 
 def test_my_events_and_messages_frames(tmp_path):
     s = _store(tmp_path)
-    e = s.create_event("sa", NOW, name="Student Tardiness", reporting_year=2025, category_id="ATT",
-                       level="district", groups=["Enrollment"], start_date="2025-06-15",
-                       certification_opens="2025-06-20", end_date="2025-07-31")
+    e = s.create_event(
+        "sa",
+        NOW,
+        name="Student Tardiness",
+        reporting_year=2025,
+        category_id="ATT",
+        level="district",
+        groups=["Enrollment"],
+        start_date="2025-06-15",
+        certification_opens="2025-06-20",
+        end_date="2025-07-31",
+    )
     s.publish_event("sa", e.id, NOW)
     mine = cert.my_events_frame(s.units_for("c1", NOW))
     assert mine.select(cert.MY_EVENTS_COLUMNS).row(0) == (
-        "Student Tardiness", "", "Certification Incomplete", "In Progress", dt.date(2025, 7, 31),
-        "View · Start Certification")
-    todo = cert.filter_my_events(mine, common.EventFilters(user_statuses=["Certification Incomplete", "Incomplete - Overdue"]))
+        "Student Tardiness",
+        "",
+        "Certification Incomplete",
+        "In Progress",
+        dt.date(2025, 7, 31),
+        "View · Start Certification",
+    )
+    todo = cert.filter_my_events(
+        mine, common.EventFilters(user_statuses=["Certification Incomplete", "Incomplete - Overdue"])
+    )
     assert todo.height == 1
     inbox = cert.messages_frame(s.messages("c1"))
     assert inbox.height == 1 and inbox["Required"][0] == "Action required" and "Student Tardiness" in inbox["Name"][0]

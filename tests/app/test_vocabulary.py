@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted([*(ROOT / "certlib" / "apps").glob("*.py"), *(ROOT / "notebooks").glob("*.py")])
 # "Open"/"Closed" are also plain English words of labels; the multi-word and upper-case words are not
 WORDS = {str(s) for enum in (UnitStatus, UserStatus, StepStatus, JobStatus, JobKind) for s in enum} | {
-    str(EventStatus.CLOSED), str(EventStatus.PUBLISHED), str(EventStatus.UNPUBLISHED_CHANGES)}
+    str(EventStatus.CLOSED),
+    str(EventStatus.PUBLISHED),
+    str(EventStatus.UNPUBLISHED_CHANGES),
+}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -32,8 +35,11 @@ def _docstrings(tree: ast.AST) -> set[int]:
 def literals(path: Path, root: Path = ROOT) -> list[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     docs = _docstrings(tree)
-    return [f"{path.relative_to(root).as_posix()}:{n.lineno}: {n.value!r}" for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and n.value in WORDS]
+    return [
+        f"{path.relative_to(root).as_posix()}:{n.lineno}: {n.value!r}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and n.value in WORDS
+    ]
 
 
 def test_the_check_sees_a_literal_in_code_not_in_a_docstring(tmp_path) -> None:

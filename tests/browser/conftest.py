@@ -52,8 +52,13 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
 class MarimoServer:
     """One `marimo run` process serving the notebooks folder on a free loopback port."""
 
-    def __init__(self, workspace: Path, env: dict[str, str] | None = None, target: str = "notebooks",
-                 extra_args: tuple[str, ...] = ("--show-tracebacks",)):
+    def __init__(
+        self,
+        workspace: Path,
+        env: dict[str, str] | None = None,
+        target: str = "notebooks",
+        extra_args: tuple[str, ...] = ("--show-tracebacks",),
+    ):
         self.extra_args = extra_args
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -62,8 +67,19 @@ class MarimoServer:
         self.log = workspace.parent / f"marimo-{self.port}.log"
         self._log_fh = open(self.log, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [str(marimo), "run", str(REPO / target), "--host", "127.0.0.1", "--port", str(self.port),
-             "--headless", "--no-token", "--no-skew-protection", *self.extra_args],
+            [
+                str(marimo),
+                "run",
+                str(REPO / target),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--headless",
+                "--no-token",
+                "--no-skew-protection",
+                *self.extra_args,
+            ],
             cwd=REPO,
             env=full_env,
             stdout=self._log_fh,
@@ -158,8 +174,14 @@ def needs(module: str, name: str) -> None:
 def make_demo_workspace(path: Path) -> Path:
     """Create the demo workspace (``certlib demo init``) at ``path``."""
     certlib = Path(sys.executable).with_name("certlib")
-    subprocess.run([str(certlib), "demo", "init", "--workspace", str(path), "--now", DEMO_NOW], check=True,
-                   cwd=REPO, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [str(certlib), "demo", "init", "--workspace", str(path), "--now", DEMO_NOW],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return path
 
 

@@ -71,7 +71,9 @@ def test_dashboard_charts_and_click_filters_table(served, page):
 
 def test_rule_lab_diagnostic_then_fixed_rule_runs(served, page):
     needs("certlib.rules", "compile_rule")
-    open_notebook(page, served, "rule_lab", "Compiles cleanly")  # the template compiled: the editor is mounted and settled
+    open_notebook(
+        page, served, "rule_lab", "Compiles cleanly"
+    )  # the template compiled: the editor is mounted and settled
     editor = page.locator(".cm-content").first
     editor.click()
     page.keyboard.press("Control+a")
@@ -92,8 +94,12 @@ def test_rule_lab_diagnostic_then_fixed_rule_runs(served, page):
 
     editor.click()
     page.keyboard.press("Control+a")
-    page.keyboard.insert_text(broken.replace("e.grade_level = '13'", "e.grade NOT IN ('00','01','02','03','04',"
-                                             "'05','06','07','08','09','10','11','12') OR e.grade IS NOT NULL"))
+    page.keyboard.insert_text(
+        broken.replace(
+            "e.grade_level = '13'",
+            "e.grade NOT IN ('00','01','02','03','04','05','06','07','08','09','10','11','12') OR e.grade IS NOT NULL",
+        )
+    )
     page.locator("h1").first.click()
     page.get_by_text("Compiles cleanly").wait_for(timeout=30_000)
     page.get_by_role("button", name="Run rule").click()

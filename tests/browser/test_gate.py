@@ -91,6 +91,7 @@ def deployed_read_only(demo_workspace, tmp_path_factory):
 
 # ---- the websocket client ------------------------------------------------------------------------
 
+
 async def _session(url: str, app: str, user: str | None, click: str | None = None) -> str:
     """Everything the kernel sends one session of ``app`` until its first run completes (and, when
     ``click`` names a button, until the run that button starts completes), virtual files included."""
@@ -113,8 +114,9 @@ async def _session(url: str, app: str, user: str | None, click: str | None = Non
         with urllib.request.urlopen(url + "/" + f[2:], timeout=30) as resp:
             data = resp.read()
         # table pages are Arrow IPC: read them as a table (string buffers have no separators)
-        text += "\n" + (pl.read_ipc(io.BytesIO(data)).write_csv() if f.endswith(".arrow")
-                        else data.decode("utf-8", "replace"))
+        text += "\n" + (
+            pl.read_ipc(io.BytesIO(data)).write_csv() if f.endswith(".arrow") else data.decode("utf-8", "replace")
+        )
     return text
 
 
@@ -179,8 +181,9 @@ _ALL_TEXT = """() => {
 
 
 def _browser_page(browser, user: str | None):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000},
-                              extra_http_headers={HEADER: user} if user is not None else {})
+    ctx = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, extra_http_headers={HEADER: user} if user is not None else {}
+    )
     return ctx, ctx.new_page()
 
 
@@ -208,10 +211,16 @@ def test_browser_nobody_and_unknown_see_only_the_stop_page(deployed, browser, ma
         ctx.close()
 
 
-@pytest.mark.parametrize(("app", "ready"), [
-    ("home", "Signed in as"), ("dashboard", "Certification Event Details"), ("certify", "Certification Event Details"),
-    ("rule_lab", "Compiles cleanly"), ("state_console", "Not available to you"),
-])
+@pytest.mark.parametrize(
+    ("app", "ready"),
+    [
+        ("home", "Signed in as"),
+        ("dashboard", "Certification Event Details"),
+        ("certify", "Certification Event Details"),
+        ("rule_lab", "Compiles cleanly"),
+        ("state_console", "Not available to you"),
+    ],
+)
 def test_browser_district_user_sees_only_their_district(deployed, browser, markers, app, ready):
     ctx, page = _browser_page(browser, ME)
     try:
@@ -223,7 +232,8 @@ def test_browser_district_user_sees_only_their_district(deployed, browser, marke
             page.keyboard.insert_text(
                 "-- id: LAB-ALL\n-- title: every student\n-- severity: info\n-- group: Enrollment\n"
                 "-- description: d\n-- resolution: r\n"
-                "SELECT s.district_number, s.local_student_id, s.student_state_id, s.last_name FROM students AS s\n")
+                "SELECT s.district_number, s.local_student_id, s.student_state_id, s.last_name FROM students AS s\n"
+            )
             page.locator("h1").first.click()
             page.get_by_text("Compiles cleanly").wait_for(timeout=60_000)
             page.get_by_text(re.compile(r"tables read: students")).first.wait_for(timeout=60_000)
@@ -272,7 +282,8 @@ def test_browser_rule_lab_query_runs_in_a_worker_and_stops(deployed, browser):
             "-- description: d\n-- resolution: r\n"
             "SELECT a.enrollment_id, a.attendance_date FROM attendance_daily AS a\n"
             "JOIN attendance_daily AS b ON a.district_number = b.district_number\n"
-            "JOIN attendance_daily AS c ON c.district_number = a.district_number\n")
+            "JOIN attendance_daily AS c ON c.district_number = a.district_number\n"
+        )
         page.locator("h1").first.click()
         page.get_by_text(re.compile(r"tables read: attendance_daily")).first.wait_for(timeout=60_000)
         wait_idle(page)

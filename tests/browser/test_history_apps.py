@@ -60,7 +60,9 @@ def state_server(workspace):
 
 
 def _unit(ws: Workspace, event: str, district: str) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": event}, NOW) if r["district"] == district)
+    return next(
+        r["unit_id"] for r in ws.events_for("state.admin", {"event_name": event}, NOW) if r["district"] == district
+    )
 
 
 def test_state_approves_an_exception_and_the_next_run_shows_it_excepted(state_server, workspace, page):
@@ -98,8 +100,10 @@ def test_state_bulk_approves_and_sees_the_timeline(state_server, workspace, page
     assert cell_errors(page) == []
     screenshot(page, "state-console-bulk")
     with Workspace.open(workspace) as ws:
-        statuses = {ws.unit(_unit(ws, FALL_ENROLLMENT, d)).district_number: str(ws.unit(_unit(ws, FALL_ENROLLMENT, d)).status)
-                    for d in ("9604", "7988")}
+        statuses = {
+            ws.unit(_unit(ws, FALL_ENROLLMENT, d)).district_number: str(ws.unit(_unit(ws, FALL_ENROLLMENT, d)).status)
+            for d in ("9604", "7988")
+        }
         assert statuses == {"9604": "Certification Approved by State", "7988": "Certification Approved by State"}
         unit = _unit(ws, FALL_ENROLLMENT, "9604")
     _heading(page, "^Units$")
@@ -120,8 +124,9 @@ def certifier_server(workspace):
     server.stop()
 
 
-def test_certifier_asks_the_state_approves_and_the_report_shows_excepted(certifier_server, state_server, workspace,
-                                                                         page, browser):
+def test_certifier_asks_the_state_approves_and_the_report_shows_excepted(
+    certifier_server, state_server, workspace, page, browser
+):
     # the certifier runs step 1 and asks for an exception on the finding still open
     open_notebook(page, certifier_server, "certify", "Certification Event Details")
     page.get_by_role("row").filter(has_text=SECTION_504).get_by_role("checkbox").click()

@@ -20,8 +20,11 @@ def _fingerprint(ws) -> tuple[str, int, list]:
     store = Store.open_workspace(ws, create=False)
     try:
         rows = store.audit_count()
-        units = [(u.id, str(u.status), u.round) for ev in store.events_for(_state_user(store), _now())
-                 for u in store.units(ev.event.id)]
+        units = [
+            (u.id, str(u.status), u.round)
+            for ev in store.events_for(_state_user(store), _now())
+            for u in store.units(ev.event.id)
+        ]
     finally:
         store.close()
     return digest, rows, units
@@ -54,7 +57,9 @@ def test_read_only_refuses_approve_and_store_is_unchanged(read_only_server, page
     assert page.get_by_text("read-only deployment").first.is_visible()
     # the first published event, its first unit, then Approve (enabled: the domain allows it; the
     # deployment refuses it)
-    page.get_by_role("row").filter(has_text="End of Year Attendance Certification").first.get_by_role("checkbox").click()
+    page.get_by_role("row").filter(has_text="End of Year Attendance Certification").first.get_by_role(
+        "checkbox"
+    ).click()
     page.get_by_role("heading", name="Units", exact=True).first.wait_for(timeout=30_000)
     wait_idle(page)
     page.get_by_role("row").filter(has_text="1071").filter(has_text="In Progress").first.get_by_role("checkbox").click()

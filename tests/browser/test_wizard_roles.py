@@ -128,7 +128,8 @@ def test_certifier_sees_the_records_that_differ_and_resyncs(certifier_server, re
     assert page.get_by_text("Download CSV").first.is_visible() and page.get_by_text("Download XLSX").first.is_visible()
     grid.first.get_by_role("checkbox").click()
     page.get_by_text(re.compile(r"finding\(s\) of your latest state report")).first.wait_for(
-        state="attached", timeout=60_000)
+        state="attached", timeout=60_000
+    )
     screenshot(page, "certify-step2-differences")
 
     resync = page.get_by_role("button", name="Resync district data to the state")
@@ -137,7 +138,8 @@ def test_certifier_sees_the_records_that_differ_and_resyncs(certifier_server, re
     page.get_by_text("resync: done").first.wait_for(timeout=90_000)
     wait_idle(page)
     page.get_by_text("The state's copy holds the same records as yours.").first.wait_for(
-        state="attached", timeout=60_000)
+        state="attached", timeout=60_000
+    )
     assert cell_errors(page) == []
 
     with Workspace.open(root) as ws:
@@ -162,8 +164,9 @@ def test_state_accepts_a_late_request_with_the_units_own_due_date(state_server, 
     _heading(page, "Certification events")
     page.get_by_role("row").filter(has_text=anb).first.get_by_role("checkbox").click()
     _heading(page, "^Units$")
-    page.get_by_role("row").filter(has_text="7988").filter(has_text="Recertification Request Sent").first \
-        .get_by_role("checkbox").click()
+    page.get_by_role("row").filter(has_text="7988").filter(has_text="Recertification Request Sent").first.get_by_role(
+        "checkbox"
+    ).click()
     _heading(page, r"^Unit \d+")
     box = page.get_by_label(re.compile("New due date for this unit"))
     box.fill("2025-07-20")
@@ -176,7 +179,10 @@ def test_state_accepts_a_late_request_with_the_units_own_due_date(state_server, 
     with Workspace.open(root) as ws:
         hw = next(v for v in ws.units_for("hw.cert1", NOW) if v.event.name == anb)
         assert (str(hw.unit.status), hw.unit.due_date, hw.as_dict()["due_date"]) == (
-            "Recertification In Progress", dt.date(2025, 7, 20), "2025-07-20")
+            "Recertification In Progress",
+            dt.date(2025, 7, 20),
+            "2025-07-20",
+        )
         assert hw.buttons == ("View", "Start Certification")
         ns = next(v for v in ws.units_for("ns.cert1", NOW) if v.event.name == anb)
         assert ns.as_dict()["due_date"] == "2024-11-15"

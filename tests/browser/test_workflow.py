@@ -107,8 +107,11 @@ def submitted_by(workspace) -> list[str]:
     """Who submitted the 1071 unit of EVENT in its current round (read straight from the store)."""
     store = Store.open_workspace(workspace, create=False)
     try:
-        unit = next(u for u in store.units_for("state.approver", NOW)
-                    if u.event.name == EVENT and u.unit.district_number == "1071")
+        unit = next(
+            u
+            for u in store.units_for("state.approver", NOW)
+            if u.event.name == EVENT and u.unit.district_number == "1071"
+        )
         return [s.user_id for s in store.submissions(unit.unit.id, unit.unit.round)]
     finally:
         store.close()

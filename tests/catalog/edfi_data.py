@@ -22,8 +22,11 @@ COLLECTION = HERE / "collection.json"
 ODS_SCHEMA = HERE / "ods_schema.toml"
 CASES = HERE / "cases"
 
-SEX = {1: ("uri://ed-fi.org/SexDescriptor", "Female"), 2: ("uri://ed-fi.org/SexDescriptor", "Male"),
-       3: ("uri://state.example/SexDescriptor", "F")}
+SEX = {
+    1: ("uri://ed-fi.org/SexDescriptor", "Female"),
+    2: ("uri://ed-fi.org/SexDescriptor", "Male"),
+    3: ("uri://state.example/SexDescriptor", "F"),
+}
 GRADES = {5: "Kindergarten", 6: "First grade", 7: "Second grade"}
 
 
@@ -36,40 +39,76 @@ def ods_frames(seed: int, students: int = 60) -> dict[str, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     n = students
     birth = [date(1999, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 8400, n)]
-    student = pl.DataFrame({
-        "StudentUSI": list(range(1, n + 1)),
-        "StudentUniqueId": [f"60{i:04d}" for i in range(1, n + 1)],
-        "FirstName": _maybe(rng, rng.choice(["Ana", "Bo", " ", "", "Zoë"], n).tolist()),
-        "LastSurname": _maybe(rng, rng.choice(["Diaz", "Li", "O'Hara", ""], n).tolist()),
-        "BirthDate": _maybe(rng, birth),
-        "BirthSexDescriptorId": _maybe(rng, rng.choice(list(SEX) + [9], n).tolist()),
-    }, schema={"StudentUSI": pl.Int64, "StudentUniqueId": pl.String, "FirstName": pl.String,
-               "LastSurname": pl.String, "BirthDate": pl.Date, "BirthSexDescriptorId": pl.Int64})
-    school = pl.DataFrame({"SchoolId": [10, 11, 12, 13], "LocalEducationAgencyId": [255901, 255901, 255902, 255902],
-                           "NameOfInstitution": ["North", "South", "East", "West"]})
+    student = pl.DataFrame(
+        {
+            "StudentUSI": list(range(1, n + 1)),
+            "StudentUniqueId": [f"60{i:04d}" for i in range(1, n + 1)],
+            "FirstName": _maybe(rng, rng.choice(["Ana", "Bo", " ", "", "Zoë"], n).tolist()),
+            "LastSurname": _maybe(rng, rng.choice(["Diaz", "Li", "O'Hara", ""], n).tolist()),
+            "BirthDate": _maybe(rng, birth),
+            "BirthSexDescriptorId": _maybe(rng, rng.choice(list(SEX) + [9], n).tolist()),
+        },
+        schema={
+            "StudentUSI": pl.Int64,
+            "StudentUniqueId": pl.String,
+            "FirstName": pl.String,
+            "LastSurname": pl.String,
+            "BirthDate": pl.Date,
+            "BirthSexDescriptorId": pl.Int64,
+        },
+    )
+    school = pl.DataFrame(
+        {
+            "SchoolId": [10, 11, 12, 13],
+            "LocalEducationAgencyId": [255901, 255901, 255902, 255902],
+            "NameOfInstitution": ["North", "South", "East", "West"],
+        }
+    )
     m = n * 2
     entry = [date(2023, 8, 1) + timedelta(days=int(d)) for d in rng.integers(0, 720, m)]
     exit_ = [e + timedelta(days=int(d)) for e, d in zip(entry, rng.integers(-20, 200, m), strict=True)]
-    ssa = pl.DataFrame({
-        "StudentUSI": rng.integers(1, n + 5, m).tolist(),
-        "SchoolId": rng.choice([10, 11, 12, 13, 99], m).tolist(),
-        "EntryDate": entry,
-        "ExitWithdrawDate": _maybe(rng, exit_, 0.4),
-        "EntryGradeLevelDescriptorId": _maybe(rng, rng.choice(list(GRADES), m).tolist()),
-        "SchoolYear": _maybe(rng, rng.choice([2024, 2025], m).tolist()),
-        "PrimarySchool": _maybe(rng, (rng.random(m) < 0.7).tolist()),
-    }, schema={"StudentUSI": pl.Int64, "SchoolId": pl.Int64, "EntryDate": pl.Date, "ExitWithdrawDate": pl.Date,
-               "EntryGradeLevelDescriptorId": pl.Int64, "SchoolYear": pl.Int64, "PrimarySchool": pl.Boolean})
-    descriptor = pl.DataFrame({
-        "DescriptorId": list(SEX) + list(GRADES),
-        "Namespace": [ns for ns, _ in SEX.values()] + ["uri://ed-fi.org/GradeLevelDescriptor"] * len(GRADES),
-        "CodeValue": [c for _, c in SEX.values()] + list(GRADES.values()),
-        "ShortDescription": [None] * (len(SEX) + len(GRADES)),
-    }, schema={"DescriptorId": pl.Int64, "Namespace": pl.String, "CodeValue": pl.String,
-               "ShortDescription": pl.String})
+    ssa = pl.DataFrame(
+        {
+            "StudentUSI": rng.integers(1, n + 5, m).tolist(),
+            "SchoolId": rng.choice([10, 11, 12, 13, 99], m).tolist(),
+            "EntryDate": entry,
+            "ExitWithdrawDate": _maybe(rng, exit_, 0.4),
+            "EntryGradeLevelDescriptorId": _maybe(rng, rng.choice(list(GRADES), m).tolist()),
+            "SchoolYear": _maybe(rng, rng.choice([2024, 2025], m).tolist()),
+            "PrimarySchool": _maybe(rng, (rng.random(m) < 0.7).tolist()),
+        },
+        schema={
+            "StudentUSI": pl.Int64,
+            "SchoolId": pl.Int64,
+            "EntryDate": pl.Date,
+            "ExitWithdrawDate": pl.Date,
+            "EntryGradeLevelDescriptorId": pl.Int64,
+            "SchoolYear": pl.Int64,
+            "PrimarySchool": pl.Boolean,
+        },
+    )
+    descriptor = pl.DataFrame(
+        {
+            "DescriptorId": list(SEX) + list(GRADES),
+            "Namespace": [ns for ns, _ in SEX.values()] + ["uri://ed-fi.org/GradeLevelDescriptor"] * len(GRADES),
+            "CodeValue": [c for _, c in SEX.values()] + list(GRADES.values()),
+            "ShortDescription": [None] * (len(SEX) + len(GRADES)),
+        },
+        schema={
+            "DescriptorId": pl.Int64,
+            "Namespace": pl.String,
+            "CodeValue": pl.String,
+            "ShortDescription": pl.String,
+        },
+    )
     grade = pl.DataFrame({"GradeLevelDescriptorId": list(GRADES)})
-    return {"edfi.Student": student, "edfi.School": school, "edfi.StudentSchoolAssociation": ssa,
-            "edfi.Descriptor": descriptor, "edfi.GradeLevelDescriptor": grade}
+    return {
+        "edfi.Student": student,
+        "edfi.School": school,
+        "edfi.StudentSchoolAssociation": ssa,
+        "edfi.Descriptor": descriptor,
+        "edfi.GradeLevelDescriptor": grade,
+    }
 
 
 def write_data_dir(frames: dict[str, pl.DataFrame], root: Path) -> Path:

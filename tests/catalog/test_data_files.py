@@ -13,7 +13,7 @@ from certlib.engine.tables import scan_tables
 from certlib.errors import DataError
 from certlib.rules import load_pack
 
-PACK_TOML = '''
+PACK_TOML = """
 name = "ods"
 dialect = "tsql"
 default_schema = "edfi"
@@ -27,7 +27,7 @@ school_key = "SchoolId"
 columns = { Code = "string" }
 keys = ["Code"]
 file = "flat/codes"
-'''
+"""
 
 
 @pytest.fixture()
@@ -49,11 +49,14 @@ def data(tmp_path: Path) -> Path:
 SSA = "edfi/StudentSchoolAssociation.csv"
 
 
-@pytest.mark.parametrize("flags, expected", [
-    (["1", "0", ""], [True, False, None]),
-    (["Y", "n", "yes"], [True, False, True]),
-    (["true", "FALSE", "t"], [True, False, True]),
-])
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        (["1", "0", ""], [True, False, None]),
+        (["Y", "n", "yes"], [True, False, True]),
+        (["true", "FALSE", "t"], [True, False, True]),
+    ],
+)
 def test_bool_columns_take_bits_yes_no_and_true_false(pack, data, flags, expected):
     rows = "\n".join(f"{i},10,2024-08-20,{f}" for i, f in enumerate(flags))
     (data / SSA).write_text("studentusi,SCHOOLID,EntryDate,PrimarySchool\n" + rows + "\n")
@@ -65,8 +68,9 @@ def test_bool_columns_take_bits_yes_no_and_true_false(pack, data, flags, expecte
 
 
 def test_a_bad_bool_names_file_column_and_first_bad_value(pack, data):
-    (data / SSA).write_text("StudentUSI,SchoolId,EntryDate,PrimarySchool\n1,10,2024-08-20,1\n2,10,2024-08-20,2\n"
-                            "3,10,2024-08-20,maybe\n")
+    (data / SSA).write_text(
+        "StudentUSI,SchoolId,EntryDate,PrimarySchool\n1,10,2024-08-20,1\n2,10,2024-08-20,2\n3,10,2024-08-20,maybe\n"
+    )
     with pytest.raises(DataError) as err:
         scan_tables(data, pack)
     text = str(err.value)
@@ -76,21 +80,31 @@ def test_a_bad_bool_names_file_column_and_first_bad_value(pack, data):
 
 
 def test_a_parquet_bit_column_is_0_or_1(pack, data):
-    frame = pl.DataFrame({"StudentUSI": [1, 2], "SchoolId": [10, 10], "EntryDate": [date(2024, 8, 20)] * 2,
-                          "primaryschool": pl.Series([1, 0], dtype=pl.Int8)})
+    frame = pl.DataFrame(
+        {
+            "StudentUSI": [1, 2],
+            "SchoolId": [10, 10],
+            "EntryDate": [date(2024, 8, 20)] * 2,
+            "primaryschool": pl.Series([1, 0], dtype=pl.Int8),
+        }
+    )
     frame.write_parquet(data / "edfi" / "studentschoolassociation.parquet")
     got = scan_tables(data, pack)["edfi.StudentSchoolAssociation"].collect().sort("StudentUSI")
     assert got["PrimarySchool"].to_list() == [True, False]
     frame.with_columns(pl.Series("primaryschool", [1, 3], dtype=pl.Int8)).write_parquet(
-        data / "edfi" / "studentschoolassociation.parquet")
+        data / "edfi" / "studentschoolassociation.parquet"
+    )
     with pytest.raises(DataError, match=r"column 'PrimarySchool' holds 3 \(row 2\), which is not a valid bool"):
         scan_tables(data, pack)
 
 
 def test_headers_that_differ_only_in_case_are_ambiguous(pack, data):
     (data / SSA).write_text("StudentUSI,schoolid,SchoolID,EntryDate,PrimarySchool\n1,10,11,2024-08-20,1\n")
-    with pytest.raises(DataError, match=r"StudentSchoolAssociation.csv: columns 'schoolid', 'SchoolID' all match "
-                                        r"column 'SchoolId'"):
+    with pytest.raises(
+        DataError,
+        match=r"StudentSchoolAssociation.csv: columns 'schoolid', 'SchoolID' all match "
+        r"column 'SchoolId'",
+    ):
         scan_tables(data, pack)
 
 
@@ -100,8 +114,11 @@ def test_an_exact_header_wins(pack, data):
 
 
 def test_schema_dot_table_file_names_work_too_and_missing_ones_say_where_we_looked(pack, data):
-    with pytest.raises(DataError, match=r"edfi/StudentSchoolAssociation.parquet: missing data file for table "
-                                        r"'edfi.StudentSchoolAssociation'.*edfi.StudentSchoolAssociation\.\*"):
+    with pytest.raises(
+        DataError,
+        match=r"edfi/StudentSchoolAssociation.parquet: missing data file for table "
+        r"'edfi.StudentSchoolAssociation'.*edfi.StudentSchoolAssociation\.\*",
+    ):
         scan_tables(data, pack)
     (data / "EDFI.studentschoolassociation.csv").write_text("StudentUSI,SchoolId,EntryDate,PrimarySchool\n")
     assert scan_tables(data, pack)["edfi.StudentSchoolAssociation"].collect().height == 0
@@ -110,11 +127,14 @@ def test_schema_dot_table_file_names_work_too_and_missing_ones_say_where_we_look
 def test_fixture_cases_name_tables_and_columns_in_any_case(pack, tmp_path: Path):
     from certlib.engine.fixtures import load_case_file
 
-    (pack.root / "R-1.sql").write_text("-- id: R-1\n-- title: t\n-- severity: fatal\n-- group: G\n"
-                                       "-- description: d\n-- resolution: r\nSELECT 1 AS x\n")
+    (pack.root / "R-1.sql").write_text(
+        "-- id: R-1\n-- title: t\n-- severity: fatal\n-- group: G\n-- description: d\n-- resolution: r\nSELECT 1 AS x\n"
+    )
     case = tmp_path / "R-1.toml"
-    case.write_text('[[case]]\nname = "n"\nexpect = []\n[case.tables]\n'
-                    '"EDFI.studentschoolassociation" = [{ studentusi = 1, SCHOOLID = 10, EntryDate = 2024-08-20 }]\n')
+    case.write_text(
+        '[[case]]\nname = "n"\nexpect = []\n[case.tables]\n'
+        '"EDFI.studentschoolassociation" = [{ studentusi = 1, SCHOOLID = 10, EntryDate = 2024-08-20 }]\n'
+    )
     toml = (pack.root / "pack.toml").read_text() + '\n[[groups]]\nname = "G"\n'
     (pack.root / "pack.toml").write_text(toml)
     [loaded] = load_case_file(case, load_pack(pack.root))

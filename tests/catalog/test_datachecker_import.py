@@ -22,12 +22,24 @@ ODS = HERE / "ods_schema.toml"
 def test_each_rule_becomes_a_rule_file_with_its_metadata(tmp_path: Path):
     summary = import_datachecker([COLLECTION], tmp_path / "pack", ODS)
     pack = load_pack(tmp_path / "pack", strict=True)
-    assert sorted(pack.rules) == ["ENR-003", "ENR-003-2", "ENROLLMENT-FOR-ANOTHER-SCHOOL-YEAR", "STU-001",
-                                  "STUDENT-OLDER-THAN-22"]
+    assert sorted(pack.rules) == [
+        "ENR-003",
+        "ENR-003-2",
+        "ENROLLMENT-FOR-ANOTHER-SCHOOL-YEAR",
+        "STU-001",
+        "STUDENT-OLDER-THAN-22",
+    ]
     stu = pack.rules["STU-001"]
     assert (stu.severity, stu.groups, stu.external_id, stu.max_results, stu.dialect) == (
-        "fatal", ("Student",), "STU-001", 100, "tsql")
-    assert stu.error_message == "The student has no birth date." and stu.resolution == "Enter the birth date in the SIS."
+        "fatal",
+        ("Student",),
+        "STU-001",
+        100,
+        "tsql",
+    )
+    assert (
+        stu.error_message == "The student has no birth date." and stu.resolution == "Enter the birth date in the SIS."
+    )
     assert pack.rules["STUDENT-OLDER-THAN-22"].severity == "warning"  # SeverityLevel 1
     assert pack.rules["ENR-003"].severity == "fatal"  # SeverityLevel 2 (major) -> fatal by default
     assert pack.rules["ENROLLMENT-FOR-ANOTHER-SCHOOL-YEAR"].external_id == "ENR 002/a"  # kept, not a file name
@@ -45,8 +57,20 @@ def test_major_may_be_imported_as_a_warning(tmp_path: Path):
 
 
 def test_the_summary_names_why_a_rule_is_refused(tmp_path: Path):
-    result = CliRunner().invoke(cli, ["import", "datachecker", str(COLLECTION), "--out", str(tmp_path / "pack"),
-                                      "--ods-schema", str(ODS), "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "datachecker",
+            str(COLLECTION),
+            "--out",
+            str(tmp_path / "pack"),
+            "--ods-schema",
+            str(ODS),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r for r in json.loads(result.stdout)}
     assert rows["ENR-003-2"]["compiles"] == "no" and "SELECT INTO" in rows["ENR-003-2"]["reason"]
@@ -74,7 +98,16 @@ def test_bad_input_names_the_file(tmp_path: Path):
     assert not (tmp_path / "pack").exists()  # nothing half-written
 
 
-@pytest.mark.parametrize("sql_type, ours", [("nvarchar(32)", "string"), ("bit", "bool"), ("datetime2(7)", "datetime"),
-                                             ("decimal(9,2)", "float"), ("SMALLINT", "int"), ("date", "date")])
+@pytest.mark.parametrize(
+    "sql_type, ours",
+    [
+        ("nvarchar(32)", "string"),
+        ("bit", "bool"),
+        ("datetime2(7)", "datetime"),
+        ("decimal(9,2)", "float"),
+        ("SMALLINT", "int"),
+        ("date", "date"),
+    ],
+)
 def test_sql_types_map_to_column_types(sql_type: str, ours: str):
     assert column_type(sql_type, "t.c") == ours

@@ -51,7 +51,8 @@ def test_the_import_summary_says_what_compiles_and_why_not(imported):
     rows = {r.id: r for r in summary.rules}
     assert summary.line().endswith("16 rules and 5 tables into " + str(pack.root) + ": 11 compile, 5 refused")
     assert [r for r in rows if rows[r].compiles] == compiling(pack) or sorted(
-        r for r in rows if rows[r].compiles) == compiling(pack)
+        r for r in rows if rows[r].compiles
+    ) == compiling(pack)
     for rule_id, words in REFUSED.items():
         assert rows[rule_id].compiles is False
         for word in words:
@@ -72,8 +73,9 @@ def test_every_rule_has_fixture_cases_and_they_pass(imported):
 def test_every_rule_returns_duckdbs_rows_on_seeded_ods_data(imported, seed: int):
     _, pack = imported
     frames = ods_frames(seed)
-    oracle = duckdb_counts(pack, frames, {r: transpile(pack.rules[r], pack, "duckdb", params=PARAMS)
-                                          for r in compiling(pack)})
+    oracle = duckdb_counts(
+        pack, frames, {r: transpile(pack.rules[r], pack, "duckdb", params=PARAMS) for r in compiling(pack)}
+    )
     for rule_id in compiling(pack):
         got = run_polars(compile_rule(pack.rules[rule_id], pack, params=PARAMS).sql, frames)
         assert got == oracle[rule_id], rule_id
@@ -85,8 +87,9 @@ def test_validate_on_an_ods_export_equals_duckdb_and_reports_refusals(imported, 
     frames = ods_frames(4)
     data = write_data_dir(frames, tmp_path / "ods")  # edfi/Student.csv in upper case, bits as 0/1, parquet
     run = validate(pack, data, params=PARAMS)
-    oracle = duckdb_counts(pack, frames, {r: transpile(pack.rules[r], pack, "duckdb", params=PARAMS)
-                                          for r in compiling(pack)})
+    oracle = duckdb_counts(
+        pack, frames, {r: transpile(pack.rules[r], pack, "duckdb", params=PARAMS) for r in compiling(pack)}
+    )
     results = {r.id: r for r in run.rules}
     for rule_id in compiling(pack):
         result = results[rule_id]
@@ -102,8 +105,9 @@ def test_validate_on_an_ods_export_equals_duckdb_and_reports_refusals(imported, 
 def test_import_check_and_validate_from_the_command_line(tmp_path: Path):
     runner = CliRunner()
     pack = tmp_path / "pack"
-    imported = runner.invoke(cli, ["import", "datachecker", str(COLLECTION), "--out", str(pack),
-                                   "--ods-schema", str(ODS_SCHEMA)])
+    imported = runner.invoke(
+        cli, ["import", "datachecker", str(COLLECTION), "--out", str(pack), "--ods-schema", str(ODS_SCHEMA)]
+    )
     assert imported.exit_code == 0, imported.output
     assert "16 rules and 5 tables" in imported.stderr and "11 compile, 5 refused" in imported.stderr
     shutil.copytree(CASES, pack / "cases")
@@ -116,8 +120,9 @@ def test_import_check_and_validate_from_the_command_line(tmp_path: Path):
     assert "22 passed, 5 failed" in tested.output
     data = write_data_dir(ods_frames(5), tmp_path / "ods")
     report = tmp_path / "report.json"
-    done = runner.invoke(cli, ["validate", "--rules", str(pack), "--data", str(data), "--param", "school_year=2025",
-                               "-o", str(report)])
+    done = runner.invoke(
+        cli, ["validate", "--rules", str(pack), "--data", str(data), "--param", "school_year=2025", "-o", str(report)]
+    )
     assert done.exit_code == 0, done.output
     body = json.loads(report.read_text())
     statuses = {r["id"]: r["status"] for r in body["rules"]}
@@ -130,8 +135,9 @@ def test_data_with_a_bad_bit_names_file_column_and_value(imported, tmp_path: Pat
     data = write_data_dir(ods_frames(6), tmp_path / "ods")
     ssa = data / "edfi" / "StudentSchoolAssociation.csv"
     frame = pl.read_csv(ssa, infer_schema=False)
-    frame.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("X")).otherwise(pl.col("primaryschool"))
-                       .alias("primaryschool")).write_csv(ssa)
+    frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("X")).otherwise(pl.col("primaryschool")).alias("primaryschool")
+    ).write_csv(ssa)
     from certlib.errors import DataError
 
     with pytest.raises(DataError, match=r"StudentSchoolAssociation.csv: column 'primaryschool' holds 'X' \(line 5\)"):
@@ -145,15 +151,20 @@ def test_a_district_run_equals_the_run_on_the_districts_own_data(imported, tmp_p
     frames = ods_frames(9)
     district = 255901
     schools = frames["edfi.School"].filter(pl.col("LocalEducationAgencyId") == district)
-    own = {**frames, "edfi.School": schools,
-           "edfi.StudentSchoolAssociation": frames["edfi.StudentSchoolAssociation"].filter(
-               pl.col("SchoolId").is_in(schools["SchoolId"].implode()))}
-    scoped = validate(pack, write_data_dir(frames, tmp_path / "all"), scope={"district": str(district)},
-                      params=PARAMS)
+    own = {
+        **frames,
+        "edfi.School": schools,
+        "edfi.StudentSchoolAssociation": frames["edfi.StudentSchoolAssociation"].filter(
+            pl.col("SchoolId").is_in(schools["SchoolId"].implode())
+        ),
+    }
+    scoped = validate(pack, write_data_dir(frames, tmp_path / "all"), scope={"district": str(district)}, params=PARAMS)
     alone = validate(pack, write_data_dir(own, tmp_path / "own"), params=PARAMS)
     assert [(r.id, r.status, r.count) for r in scoped.rules] == [(r.id, r.status, r.count) for r in alone.rules]
-    assert dict((r.id, r.count) for r in scoped.rules)["ENR-001"] < dict(
-        (r.id, r.count) for r in validate(pack, tmp_path / "all", params=PARAMS).rules)["ENR-001"]
+    assert (
+        dict((r.id, r.count) for r in scoped.rules)["ENR-001"]
+        < dict((r.id, r.count) for r in validate(pack, tmp_path / "all", params=PARAMS).rules)["ENR-001"]
+    )
 
 
 def test_the_key_check_of_a_district_run_sees_only_the_districts_associations(imported, tmp_path: Path):
@@ -163,9 +174,16 @@ def test_the_key_check_of_a_district_run_sees_only_the_districts_associations(im
     twice = pl.concat([ssa, ssa.filter(pl.col("SchoolId") == 12).head(1)])  # a duplicate in district 255902
     nulls = pl.concat([twice, ssa.head(1).with_columns(pl.lit(None, dtype=pl.Int64).alias("SchoolId"))])
     data = write_data_dir({**frames, "edfi.StudentSchoolAssociation": nulls}, tmp_path / "ods")
-    problems = {d: [(r["table"], r["problem"]) for r in next(
-        (x for x in validate(pack, data, scope={"district": d}, params=PARAMS).rules if x.id == "SYS-KEY-001"),
-        None).rows.iter_rows(named=True)] for d in ("255901", "255902")}
+    problems = {
+        d: [
+            (r["table"], r["problem"])
+            for r in next(
+                (x for x in validate(pack, data, scope={"district": d}, params=PARAMS).rules if x.id == "SYS-KEY-001"),
+                None,
+            ).rows.iter_rows(named=True)
+        ]
+        for d in ("255901", "255902")
+    }
     duplicate = ("edfi.StudentSchoolAssociation", "duplicate key (StudentUSI, SchoolId, EntryDate)")
     no_school = ("edfi.StudentSchoolAssociation", "SchoolId is NULL (no school; the row is in no scope)")
     assert duplicate in problems["255902"] and duplicate not in problems["255901"]

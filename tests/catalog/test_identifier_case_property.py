@@ -51,8 +51,19 @@ def recase(sql: str, flips: list[bool]) -> str:
     return "".join(out)
 
 
-RULES = ["STU-001", "STU-002", "STU-003", "STU-004", "STU-005", "ENR-001", "ENR-002", "ENR-003", "ENR-004",
-         "ENR-005", "ENR-006"]
+RULES = [
+    "STU-001",
+    "STU-002",
+    "STU-003",
+    "STU-004",
+    "STU-005",
+    "ENR-001",
+    "ENR-002",
+    "ENR-003",
+    "ENR-004",
+    "ENR-005",
+    "ENR-006",
+]
 
 
 @pytest.mark.parametrize("rule_id", RULES)
@@ -67,5 +78,7 @@ def test_recasing_a_tsql_rule_changes_nothing(pack, frames, rule_id: str, flips:
 
 
 def test_the_recasing_really_recases():
-    assert recase("SELECT [s].[Id] FROM edfi.Student s WHERE s.Name = 'Ab'", [True]) == \
-        "SELECT [S].[ID] FROM EDFI.STUDENT S WHERE S.NAME = 'Ab'"
+    assert (
+        recase("SELECT [s].[Id] FROM edfi.Student s WHERE s.Name = 'Ab'", [True])
+        == "SELECT [S].[ID] FROM EDFI.STUDENT S WHERE S.NAME = 'Ab'"
+    )

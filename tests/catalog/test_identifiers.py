@@ -16,7 +16,7 @@ from certlib.rules import compile_rule, compile_sql, load_pack
 from certlib.rules.header import parse_rule_text
 from tests.rules.differential import run_polars
 
-PACK_TOML = '''
+PACK_TOML = """
 name = "ids"
 dialect = "tsql"
 default_schema = "edfi"
@@ -37,7 +37,7 @@ keys = ["code"]
 
 [[groups]]
 name = "G"
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +49,16 @@ def pack(tmp_path_factory):
 
 def frames() -> dict[str, pl.DataFrame]:
     return {
-        "edfi.Student": pl.DataFrame({"StudentUSI": [1, 2, 3], "StudentUniqueId": ["a", "b", None],
-                                      "BirthDate": [None, date(2010, 1, 1), date(2001, 5, 5)]}),
-        "edfi.StudentSchoolAssociation": pl.DataFrame({"StudentUSI": [1, 1, 2], "SchoolId": [10, 11, 10],
-                                                       "EntryDate": [date(2024, 8, 20)] * 3}),
+        "edfi.Student": pl.DataFrame(
+            {
+                "StudentUSI": [1, 2, 3],
+                "StudentUniqueId": ["a", "b", None],
+                "BirthDate": [None, date(2010, 1, 1), date(2001, 5, 5)],
+            }
+        ),
+        "edfi.StudentSchoolAssociation": pl.DataFrame(
+            {"StudentUSI": [1, 1, 2], "SchoolId": [10, 11, 10], "EntryDate": [date(2024, 8, 20)] * 3}
+        ),
         "lookup": pl.DataFrame({"code": ["x"], "label": ["y"]}),
     }
 
@@ -61,12 +67,18 @@ ACCEPTED = [  # (dialect, sql) - each resolves, runs on polars, and equals DuckD
     ("tsql", "SELECT s.StudentUSI FROM edfi.Student s WHERE s.BirthDate IS NULL"),
     ("tsql", "SELECT S.studentusi FROM EDFI.STUDENT s WHERE s.BIRTHDATE IS NULL"),
     ("tsql", "SELECT [s].[StudentUSI] FROM [edfi].[Student] AS [s] WHERE [s].[birthdate] IS NULL"),
-    ("tsql", "SELECT student2.StudentUSI FROM Student student2 JOIN edfi.StudentSchoolAssociation ssa "
-             "ON STudent2.StudentUSI = SSA.studentUSI WHERE ssa.SchoolId = 10"),
+    (
+        "tsql",
+        "SELECT student2.StudentUSI FROM Student student2 JOIN edfi.StudentSchoolAssociation ssa "
+        "ON STudent2.StudentUSI = SSA.studentUSI WHERE ssa.SchoolId = 10",
+    ),
     ("tsql", "SELECT Student.StudentUSI FROM edfi.Student WHERE edfi.Student.BirthDate IS NULL"),
     ("tsql", "SELECT TOP 10 studentusi, StudentUniqueId FROM student ORDER BY StudentUSI"),
-    ("tsql", "WITH Old AS (SELECT StudentUSI AS Usi FROM edfi.Student WHERE BirthDate < '2005-01-01') "
-             "SELECT o.usi AS StudentUSI FROM old o"),
+    (
+        "tsql",
+        "WITH Old AS (SELECT StudentUSI AS Usi FROM edfi.Student WHERE BirthDate < '2005-01-01') "
+        "SELECT o.usi AS StudentUSI FROM old o",
+    ),
     ("postgres", 'SELECT s.StudentUSI FROM edfi.student s WHERE s."BirthDate" IS NULL'),
     ("postgres", "SELECT studentusi FROM Student WHERE birthdate IS NULL"),
     ("postgres", 'SELECT "StudentUSI" FROM "edfi"."Student" WHERE "BirthDate" IS NULL'),
@@ -111,17 +123,29 @@ def run_duckdb_schemas(sql: str, data: dict[str, pl.DataFrame]):
 
 
 REFUSED = [  # (dialect, sql, code, words in the message or hint)
-    ("postgres", 'SELECT s."studentusi" FROM edfi.Student s', "unknown-column",
-     ["'studentusi'", "edfi.Student", "'StudentUSI'"]),
+    (
+        "postgres",
+        'SELECT s."studentusi" FROM edfi.Student s',
+        "unknown-column",
+        ["'studentusi'", "edfi.Student", "'StudentUSI'"],
+    ),
     ("snowflake", 'SELECT "STUDENTUSI" FROM edfi.Student', "unknown-column", ["'STUDENTUSI'", "'StudentUSI'"]),
-    ("tsql", "SELECT s.StudentUSI, s.BirthDat FROM edfi.Student s", "unknown-column",
-     ["'BirthDat'", "table edfi.Student (as s)", "'BirthDate'"]),
+    (
+        "tsql",
+        "SELECT s.StudentUSI, s.BirthDat FROM edfi.Student s",
+        "unknown-column",
+        ["'BirthDat'", "table edfi.Student (as s)", "'BirthDate'"],
+    ),
     ("tsql", "SELECT s.StudentUSI FROM dbo.Student s", "unknown-table", ["schema 'dbo' is not in the pack", "edfi"]),
     ("tsql", "SELECT s.StudentUSI FROM ods.edfi.Student s", "unknown-table", ["database or catalog"]),
     ("tsql", "SELECT s.StudentUSI FROM edfi.Studnet s", "unknown-table", ["edfi.Student"]),
     ("tsql", "SELECT s.StudentUSI FROM edfi.lookup s", "unknown-table", ["unknown table"]),
-    ("tsql", "SELECT StudentUSI FROM edfi.Student s JOIN edfi.StudentSchoolAssociation a ON 1 = 1",
-     "ambiguous-column", ["ambiguous", "a, s"]),
+    (
+        "tsql",
+        "SELECT StudentUSI FROM edfi.Student s JOIN edfi.StudentSchoolAssociation a ON 1 = 1",
+        "ambiguous-column",
+        ["ambiguous", "a, s"],
+    ),
     ("tsql", "SELECT x.StudentUSI FROM edfi.Student s", "unknown-table", ["'x'"]),
 ]
 
@@ -146,8 +170,11 @@ def test_did_you_mean_suggests_close_names_only(pack):
 
 
 def test_output_keeps_the_names_the_author_wrote(pack):
-    c = compile_sql("SELECT s.studentusi AS StudentUSI, s.StudentUniqueId, DATEDIFF(day, s.BirthDate, "
-                    "s.BirthDate) AS AgeInDays FROM edfi.Student s", pack)
+    c = compile_sql(
+        "SELECT s.studentusi AS StudentUSI, s.StudentUniqueId, DATEDIFF(day, s.BirthDate, "
+        "s.BirthDate) AS AgeInDays FROM edfi.Student s",
+        pack,
+    )
     assert c.output_columns == ("StudentUSI", "StudentUniqueId", "AgeInDays")
     out = pl.SQLContext(frames(), eager=True).execute(c.sql)
     assert out.columns == ["StudentUSI", "StudentUniqueId", "AgeInDays"]
@@ -159,13 +186,21 @@ def test_keys_match_case_insensitively_and_keep_the_output_spelling(pack):
 
 
 def rule(sql: str, keys: str = ""):
-    return parse_rule_text("-- id: R-1\n-- title: t\n-- severity: fatal\n-- group: G\n-- description: d\n"
-                           "-- resolution: r\n" + (f"-- keys: {keys}\n" if keys else "") + sql, Path("R-1.sql"))
+    return parse_rule_text(
+        "-- id: R-1\n-- title: t\n-- severity: fatal\n-- group: G\n-- description: d\n"
+        "-- resolution: r\n" + (f"-- keys: {keys}\n" if keys else "") + sql,
+        Path("R-1.sql"),
+    )
 
 
 def test_a_rule_may_return_a_student_or_school_key_instead_of_its_tables_keys(pack):
-    by_student = compile_rule(rule("SELECT st.StudentUniqueId, ssa.SchoolId FROM edfi.StudentSchoolAssociation ssa "
-                                   "JOIN edfi.Student st ON st.StudentUSI = ssa.StudentUSI"), pack)
+    by_student = compile_rule(
+        rule(
+            "SELECT st.StudentUniqueId, ssa.SchoolId FROM edfi.StudentSchoolAssociation ssa "
+            "JOIN edfi.Student st ON st.StudentUSI = ssa.StudentUSI"
+        ),
+        pack,
+    )
     assert by_student.key_columns == ("StudentUniqueId", "SchoolId")
     with pytest.raises(RuleError) as err:
         compile_rule(rule("SELECT ssa.EntryDate FROM edfi.StudentSchoolAssociation ssa"), pack)
@@ -174,8 +209,10 @@ def test_a_rule_may_return_a_student_or_school_key_instead_of_its_tables_keys(pa
 
 
 def test_declared_keys_match_case_insensitively(pack):
-    c = compile_rule(rule("SELECT SchoolId, COUNT(*) AS n FROM edfi.StudentSchoolAssociation GROUP BY SchoolId",
-                          keys="schoolid"), pack)
+    c = compile_rule(
+        rule("SELECT SchoolId, COUNT(*) AS n FROM edfi.StudentSchoolAssociation GROUP BY SchoolId", keys="schoolid"),
+        pack,
+    )
     assert c.key_columns == ("SchoolId",)
 
 
@@ -184,13 +221,16 @@ def test_a_warehouse_gets_schema_and_table_apart(pack):
     assert "edfi.[Student]" in sql
 
 
-@pytest.mark.parametrize("toml, message", [
-    ('[tables.t]\ncolumns = { Id = "int", ID = "int" }\nkeys = ["Id"]\n', "differ only in case"),
-    ('[tables."a.T"]\ncolumns = { x = "int" }\n[tables."A.t"]\ncolumns = { x = "int" }\n', "differ only in case"),
-    ('default_schema = "edfi"\n[tables.t]\ncolumns = { x = "int" }\n', "default_schema 'edfi' holds no table"),
-    ('[tables.t]\ncolumns = { StudentUSI = "int" }\nkeys = ["studentusi"]\n', "did you mean 'StudentUSI'"),
-    ('[tables."a.b.c"]\ncolumns = { x = "int" }\n', "not a plain name"),
-])
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('[tables.t]\ncolumns = { Id = "int", ID = "int" }\nkeys = ["Id"]\n', "differ only in case"),
+        ('[tables."a.T"]\ncolumns = { x = "int" }\n[tables."A.t"]\ncolumns = { x = "int" }\n', "differ only in case"),
+        ('default_schema = "edfi"\n[tables.t]\ncolumns = { x = "int" }\n', "default_schema 'edfi' holds no table"),
+        ('[tables.t]\ncolumns = { StudentUSI = "int" }\nkeys = ["studentusi"]\n', "did you mean 'StudentUSI'"),
+        ('[tables."a.b.c"]\ncolumns = { x = "int" }\n', "not a plain name"),
+    ],
+)
 def test_pack_names_that_cannot_be_told_apart_are_refused(tmp_path: Path, toml: str, message: str):
     (tmp_path / "pack.toml").write_text('name = "x"\n' + toml)
     with pytest.raises(RuleError) as err:
@@ -199,26 +239,34 @@ def test_pack_names_that_cannot_be_told_apart_are_refused(tmp_path: Path, toml: 
 
 
 def test_schema_key_is_the_same_as_a_qualified_name(tmp_path: Path):
-    (tmp_path / "pack.toml").write_text('name = "x"\ndefault_schema = "edfi"\n[tables.Student]\nschema = "edfi"\n'
-                                        'columns = { StudentUSI = "int" }\nkeys = ["StudentUSI"]\n')
+    (tmp_path / "pack.toml").write_text(
+        'name = "x"\ndefault_schema = "edfi"\n[tables.Student]\nschema = "edfi"\n'
+        'columns = { StudentUSI = "int" }\nkeys = ["StudentUSI"]\n'
+    )
     pack = load_pack(tmp_path)
     assert list(pack.tables) == ["edfi.Student"] and pack.tables["edfi.Student"].bare_name == "Student"
     assert compile_sql("SELECT StudentUSI FROM Student", pack).tables == ("edfi.Student",)
 
 
 def test_tsql_at_parameters_bind_like_colon_parameters(pack):
-    c = compile_sql("SELECT StudentUSI, SchoolId, EntryDate FROM StudentSchoolAssociation "
-                    "WHERE SchoolId <> @SchoolYear AND EntryDate < @as_of_date", pack,
-                    params={"school_year": 2031})
+    c = compile_sql(
+        "SELECT StudentUSI, SchoolId, EntryDate FROM StudentSchoolAssociation "
+        "WHERE SchoolId <> @SchoolYear AND EntryDate < @as_of_date",
+        pack,
+        params={"school_year": 2031},
+    )
     assert "2031" in c.sql and "CAST('2025-06-30' AS DATE)" in c.sql
     with pytest.raises(RuleError, match="unknown parameter @SchoolYr"):
-        compile_sql("SELECT StudentUSI, SchoolId, EntryDate FROM StudentSchoolAssociation WHERE SchoolId = @SchoolYr",
-                    pack)
+        compile_sql(
+            "SELECT StudentUSI, SchoolId, EntryDate FROM StudentSchoolAssociation WHERE SchoolId = @SchoolYr", pack
+        )
 
 
 def test_the_default_schema_is_part_of_what_a_compiled_rule_depends_on(tmp_path: Path):
-    toml = ('name = "x"\n{default}[tables."a.T"]\ncolumns = {{ Id = "int" }}\nkeys = ["Id"]\n'
-            '[tables."b.T"]\ncolumns = {{ Id = "int" }}\nkeys = ["Id"]\n[[groups]]\nname = "G"\n')
+    toml = (
+        'name = "x"\n{default}[tables."a.T"]\ncolumns = {{ Id = "int" }}\nkeys = ["Id"]\n'
+        '[tables."b.T"]\ncolumns = {{ Id = "int" }}\nkeys = ["Id"]\n[[groups]]\nname = "G"\n'
+    )
     for schema in ("a", "b"):
         (tmp_path / schema).mkdir()
         (tmp_path / schema / "pack.toml").write_text(toml.format(default=f'default_schema = "{schema}"\n'))

@@ -30,7 +30,9 @@ class Certlib:
         self.runner = CliRunner()
 
     def run(self, *args: str, now: str = "2025-07-01T09:00"):
-        return self.runner.invoke(cli, ["--workspace", str(self.workspace), *args], env={"CERTLIB_NOW": now, **self.env})
+        return self.runner.invoke(
+            cli, ["--workspace", str(self.workspace), *args], env={"CERTLIB_NOW": now, **self.env}
+        )
 
     def open_workspace(self) -> Workspace:
         with mock.patch.dict(os.environ, self.env):
@@ -78,9 +80,29 @@ def certlib(tmp_path: Path) -> Certlib:
 @pytest.fixture
 def published(certlib: Certlib) -> tuple[int, int]:
     """A published district-level event; returns (event id, unit id of district 1071)."""
-    event = certlib.ok("events", "create", "--as", "state-admin", "--name", "EOY Attendance 2024-25", "--year", "2025",
-                       "--category", "ATT", "--level", "district", "--group", "End of Year Attendance",
-                       "--start", "2025-06-01", "--opens", "2025-06-10", "--end", "2025-07-31", now="2025-06-01T08:00")
+    event = certlib.ok(
+        "events",
+        "create",
+        "--as",
+        "state-admin",
+        "--name",
+        "EOY Attendance 2024-25",
+        "--year",
+        "2025",
+        "--category",
+        "ATT",
+        "--level",
+        "district",
+        "--group",
+        "End of Year Attendance",
+        "--start",
+        "2025-06-01",
+        "--opens",
+        "2025-06-10",
+        "--end",
+        "2025-07-31",
+        now="2025-06-01T08:00",
+    )
     certlib.ok("events", "publish", str(event["id"]), "--as", "state-admin", now="2025-06-01T08:00")
     units = certlib.ok("units", "list", "--as", "cert-1")
     return event["id"], units[0]["unit_id"]

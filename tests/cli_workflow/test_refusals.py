@@ -23,14 +23,62 @@ CASES = [
     ("steps incomplete", ["submit", "{unit}", "--as", "cert-2"], None, "steps 1-3 COMPLETED"),
     ("district user manages events", ["events", "close", "{event}", "--as", "cert-1"], None, "needs a state user"),
     ("delete published", ["events", "delete", "{event}", "--as", "state-admin"], None, "wrong status"),
-    ("bad dates", ["events", "create", "--as", "state-admin", "--name", "X", "--year", "2025", "--category", "ATT",
-                   "--level", "district", "--start", "2025-07-01", "--opens", "2025-06-01", "--end", "2025-07-31"],
-     None, "dates must satisfy"),
-    ("unknown category", ["events", "create", "--as", "state-admin", "--name", "X", "--year", "2025", "--category",
-                          "NOPE", "--level", "district", "--start", "2025-06-01", "--opens", "2025-06-01",
-                          "--end", "2025-07-31"], None, "unknown category 'NOPE'"),
-    ("earlier extension", ["events", "extend", "{event}", "--end", "2025-07-01", "--as", "state-admin"], None,
-     "is not after 2025-07-31"),
+    (
+        "bad dates",
+        [
+            "events",
+            "create",
+            "--as",
+            "state-admin",
+            "--name",
+            "X",
+            "--year",
+            "2025",
+            "--category",
+            "ATT",
+            "--level",
+            "district",
+            "--start",
+            "2025-07-01",
+            "--opens",
+            "2025-06-01",
+            "--end",
+            "2025-07-31",
+        ],
+        None,
+        "dates must satisfy",
+    ),
+    (
+        "unknown category",
+        [
+            "events",
+            "create",
+            "--as",
+            "state-admin",
+            "--name",
+            "X",
+            "--year",
+            "2025",
+            "--category",
+            "NOPE",
+            "--level",
+            "district",
+            "--start",
+            "2025-06-01",
+            "--opens",
+            "2025-06-01",
+            "--end",
+            "2025-07-31",
+        ],
+        None,
+        "unknown category 'NOPE'",
+    ),
+    (
+        "earlier extension",
+        ["events", "extend", "{event}", "--end", "2025-07-01", "--as", "state-admin"],
+        None,
+        "is not after 2025-07-31",
+    ),
     ("someone else's message", ["messages", "read", "1", "--as", "state-admin"], None, "belongs to another user"),
 ]
 
@@ -59,8 +107,11 @@ def test_closed_event_refuses_every_unit_action(certlib, published):
     certlib.ok("approve", str(unit), "--as", "state-admin")
     certlib.ok("events", "close", str(event_id), "--as", "state-admin")
     before = certlib.db_bytes()
-    for args in (["submit", str(unit), "--as", "cert-1"], ["recert", "request", str(unit), "--reason", "x", "--as", "cert-1"],
-                 ["recert", "request", str(unit), "--reason", "x", "--as", "state-admin"]):
+    for args in (
+        ["submit", str(unit), "--as", "cert-1"],
+        ["recert", "request", str(unit), "--reason", "x", "--as", "cert-1"],
+        ["recert", "request", str(unit), "--reason", "x", "--as", "state-admin"],
+    ):
         assert "event not closed" in certlib.refused(*args)
     assert certlib.db_bytes() == before
 
@@ -111,7 +162,10 @@ def test_events_commands_round_trip(certlib, published):
     assert certlib.ok("events", "publish", str(event_id), "--as", "state-admin")["name"] == "EOY v2"
     copy = certlib.ok("events", "copy", str(event_id), "--as", "state-admin")
     assert (copy["name"], copy["status"]) == ("EOY v2-COPY", "Unpublished")
-    assert certlib.ok("events", "extend", str(event_id), "--end", "2025-08-15", "--as", "state-admin")["end_date"] == "2025-08-15"
+    assert (
+        certlib.ok("events", "extend", str(event_id), "--end", "2025-08-15", "--as", "state-admin")["end_date"]
+        == "2025-08-15"
+    )
     assert certlib.ok("events", "delete", str(copy["id"]), "--as", "state-admin")["status"] == "(deleted)"
     assert certlib.ok("events", "close", str(event_id), "--as", "state-admin")["status"] == "Closed"
     sweep = certlib.ok("alerts", "sweep", "--days", "7", now="2025-08-10T06:00")

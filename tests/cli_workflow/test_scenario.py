@@ -32,24 +32,30 @@ def test_full_certification_scenario(certlib, published):
     certlib.certify("cert-1", unit, now="2025-07-10T10:00")
     assert certlib.certify("cert-2", unit, now="2025-07-10T10:00")["status"] == SENT
 
-    out = certlib.ok("recert", "request", str(unit), "--reason", "wrong calendar file", "--as", "cert-1",
-                     now="2025-07-11T10:00")
+    out = certlib.ok(
+        "recert", "request", str(unit), "--reason", "wrong calendar file", "--as", "cert-1", now="2025-07-11T10:00"
+    )
     assert out["status"] == "Recertification Request Sent"
     assert statuses(certlib, "cert-1", unit) == ("Recertification Request Pending", "Recertification Request Sent")
     assert any("wrong calendar file" in m["name"] for m in certlib.ok("messages", "list", "--as", "state-admin"))
 
-    out = certlib.ok("recert", "deny", str(unit), "--reason", "calendar is correct", "--as", "state-admin",
-                     now="2025-07-12T10:00")
+    out = certlib.ok(
+        "recert", "deny", str(unit), "--reason", "calendar is correct", "--as", "state-admin", now="2025-07-12T10:00"
+    )
     assert (out["status"], out["round"]) == (SENT, 2)
 
     audit = certlib.ok("audit", "list", "--unit", str(unit))
     taken = [r for r in audit if r["action"] == "snapshot taken"]
     assert len(taken) == 4  # each certification took a registered snapshot
     assert [(r["action"], r["to_status"]) for r in audit if r["action"] != "snapshot taken"] == [
-        ("submit", "In Progress"), ("submit", SENT), ("approve", APPROVED),
+        ("submit", "In Progress"),
+        ("submit", SENT),
+        ("approve", APPROVED),
         ("request_recert_state", "Recertification In Progress"),
-        ("submit", "Recertification In Progress"), ("submit", SENT),
-        ("request_recert_district", "Recertification Request Sent"), ("deny_request", SENT),
+        ("submit", "Recertification In Progress"),
+        ("submit", SENT),
+        ("request_recert_district", "Recertification Request Sent"),
+        ("deny_request", SENT),
     ]
     assert all(r["snapshot_sha256"] for r in audit if r["action"] == "submit")
     assert {r["snapshot_sha256"] for r in audit if r["action"] == "submit"} <= {r["snapshot_sha256"] for r in taken}

@@ -14,17 +14,21 @@ DEPLOYED = {"CERTLIB_AUTH_HEADER": "X-Forwarded-User"}
 def _deployed(certlib, *args, env=None, now=None):
     """Run like ``certlib.run`` but in a deployed configuration; ``now`` None: no CERTLIB_NOW at all."""
     full = {**DEPLOYED, **(env or {}), "CERTLIB_NOW": now}
-    return certlib.runner.invoke(__import__("certlib.cli", fromlist=["cli"]).cli,
-                                 ["--workspace", str(certlib.workspace), *args], env=full)
+    return certlib.runner.invoke(
+        __import__("certlib.cli", fromlist=["cli"]).cli, ["--workspace", str(certlib.workspace), *args], env=full
+    )
 
 
-@pytest.mark.parametrize(("args", "now", "named"), [
-    (["approve", "{unit}", "--as", "state-admin"], None, "--as is trusted only"),
-    (["alerts", "sweep", "--now", "2025-07-29T09:00"], None, "--now is trusted only"),
-    (["alerts", "sweep"], "2025-07-29T09:00", "CERTLIB_NOW is trusted only"),
-    (["recert", "request", "{unit}", "--as", "cert-1", "--reason", "x"], None, "--as is trusted only"),
-    (["events", "list", "--as", "state-admin"], None, "--as is trusted only"),
-])
+@pytest.mark.parametrize(
+    ("args", "now", "named"),
+    [
+        (["approve", "{unit}", "--as", "state-admin"], None, "--as is trusted only"),
+        (["alerts", "sweep", "--now", "2025-07-29T09:00"], None, "--now is trusted only"),
+        (["alerts", "sweep"], "2025-07-29T09:00", "CERTLIB_NOW is trusted only"),
+        (["recert", "request", "{unit}", "--as", "cert-1", "--reason", "x"], None, "--as is trusted only"),
+        (["events", "list", "--as", "state-admin"], None, "--as is trusted only"),
+    ],
+)
 def test_deployed_cli_refuses_asserted_actor_and_clock_for_non_admins(certlib, published, args, now, named):
     _, unit = published
     before = certlib.db_bytes()

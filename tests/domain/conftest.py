@@ -22,9 +22,16 @@ from certlib.domain.statuses import EventStatus
 
 NOW = datetime(2025, 7, 1, 9, 0)
 EVENT = Event(
-    id=7, name="EOY Attendance", reporting_year=2025, category_id="ATT", level="district",
-    groups=("End of Year Attendance",), start_date=date(2025, 6, 1), certification_opens=date(2025, 6, 10),
-    end_date=date(2025, 7, 31), status=EventStatus.PUBLISHED,
+    id=7,
+    name="EOY Attendance",
+    reporting_year=2025,
+    category_id="ATT",
+    level="district",
+    groups=("End of Year Attendance",),
+    start_date=date(2025, 6, 1),
+    certification_opens=date(2025, 6, 10),
+    end_date=date(2025, 7, 31),
+    status=EventStatus.PUBLISHED,
 )
 UNIT = Unit(id=3, event_id=7, district_number="1071", school_code=None)
 
@@ -56,22 +63,46 @@ SHA = "ab" * 32
 
 def completed_steps(user: str, round_: int = 1, **facts) -> dict[int, Progress]:
     return {
-        s: Progress(user, UNIT.id, round_, s, StepStatus.COMPLETED, snapshot_sha256=SHA if s == 3 else None,
-                    **{"evidence_id": s, "data_generation": 0, **facts})
+        s: Progress(
+            user,
+            UNIT.id,
+            round_,
+            s,
+            StepStatus.COMPLETED,
+            snapshot_sha256=SHA if s == 3 else None,
+            **{"evidence_id": s, "data_generation": 0, **facts},
+        )
         for s in (1, 2, 3)
     }
 
 
-def make_ctx(actor: str, status: UnitStatus = UnitStatus.IN_PROGRESS, *, submitted=(), progress=None,
-             reason: str | None = "because", now: datetime = NOW, event: Event = EVENT, unit: Unit | None = None,
-             snapshots: tuple[str, ...] | None = None, **unit_changes) -> UnitContext:
+def make_ctx(
+    actor: str,
+    status: UnitStatus = UnitStatus.IN_PROGRESS,
+    *,
+    submitted=(),
+    progress=None,
+    reason: str | None = "because",
+    now: datetime = NOW,
+    event: Event = EVENT,
+    unit: Unit | None = None,
+    snapshots: tuple[str, ...] | None = None,
+    **unit_changes,
+) -> UnitContext:
     user = USERS[actor]
     u = replace(unit or UNIT, status=status, **unit_changes)
     mine = tuple(m for m in MEMBERSHIPS if m.user_id == actor)
     return UnitContext(
-        actor=user, event=event, unit=u, role=unit_role(user, mine, event, u), memberships=mine,
-        primaries=PRIMARIES, submitted=frozenset(submitted),
-        progress=completed_steps(actor) if progress is None else progress, now=now, reason=reason,
+        actor=user,
+        event=event,
+        unit=u,
+        role=unit_role(user, mine, event, u),
+        memberships=mine,
+        primaries=PRIMARIES,
+        submitted=frozenset(submitted),
+        progress=completed_steps(actor) if progress is None else progress,
+        now=now,
+        reason=reason,
         snapshots=(SHA,) if snapshots is None else snapshots,
     )
 

@@ -22,11 +22,23 @@ from .conftest import EVENT, NOW, USERS
 
 E = EventStatus
 ADMIN = USERS["sa"]
-DETAILS = dict(name="X", reporting_year=2025, category_id="ATT", level="district", groups=["G"],
-               start_date="2025-06-01", certification_opens="2025-06-10", end_date="2025-07-31")
+DETAILS = dict(
+    name="X",
+    reporting_year=2025,
+    category_id="ATT",
+    level="district",
+    groups=["G"],
+    start_date="2025-06-01",
+    certification_opens="2025-06-10",
+    end_date="2025-07-31",
+)
 
 EXPECTED = {
-    "edit": {E.UNPUBLISHED: E.UNPUBLISHED, E.PUBLISHED: E.UNPUBLISHED_CHANGES, E.UNPUBLISHED_CHANGES: E.UNPUBLISHED_CHANGES},
+    "edit": {
+        E.UNPUBLISHED: E.UNPUBLISHED,
+        E.PUBLISHED: E.UNPUBLISHED_CHANGES,
+        E.UNPUBLISHED_CHANGES: E.UNPUBLISHED_CHANGES,
+    },
     "publish": {E.UNPUBLISHED: E.PUBLISHED, E.UNPUBLISHED_CHANGES: E.PUBLISHED},
     "copy": {s: NEW for s in E},
     "extend": {E.UNPUBLISHED: SAME, E.PUBLISHED: SAME, E.UNPUBLISHED_CHANGES: SAME},
@@ -38,8 +50,13 @@ CASES = [(a, s) for a in EXPECTED for s in E]
 
 @pytest.mark.parametrize(("action", "status"), CASES)
 def test_event_action_from_every_status(action, status):
-    ctx = EventContext(ADMIN, replace(EVENT, status=status), NOW, {"name": "Renamed"} if action in ("edit", "copy") else {},
-                       date(2025, 8, 31) if action == "extend" else None)
+    ctx = EventContext(
+        ADMIN,
+        replace(EVENT, status=status),
+        NOW,
+        {"name": "Renamed"} if action in ("edit", "copy") else {},
+        date(2025, 8, 31) if action == "extend" else None,
+    )
     expected = EXPECTED[action].get(status)
     if expected is None:
         with pytest.raises(Refused, match="wrong status"):
@@ -48,8 +65,15 @@ def test_event_action_from_every_status(action, status):
         assert decide_event(action, ctx) == expected
 
 
-RIGHTS = {"create": "add", "edit": "write", "publish": "add", "copy": "add", "extend": "write", "close": "delete",
-          "delete": "delete"}
+RIGHTS = {
+    "create": "add",
+    "edit": "write",
+    "publish": "add",
+    "copy": "add",
+    "extend": "write",
+    "close": "delete",
+    "delete": "delete",
+}
 
 
 @pytest.mark.parametrize("action", sorted(RIGHTS))
@@ -86,7 +110,8 @@ def test_allowed_event_actions_for_a_published_event():
 
 def test_may_i_create_answers_only_the_right():
     assert [c.as_dict() for c in allowed_event_actions(EventContext(ADMIN, None, NOW))] == [
-        {"action": "create", "allowed": True, "reason": None, "says": ""}]
+        {"action": "create", "allowed": True, "reason": None, "says": ""}
+    ]
     reader = User("rd", "Reader", "state", rights=frozenset({"read"}))
     (check,) = allowed_event_actions(EventContext(reader, None, NOW))
     assert not check.allowed and "missing right: add" in check.reason

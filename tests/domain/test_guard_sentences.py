@@ -90,13 +90,15 @@ def test_scope_wizard_and_event_refusals_have_sentences():
         check_wizard("close", make_ctx("c1"))
     assert err.value.says.startswith("Certifiers finish the wizard by submitting")
     ev = event_transitions.EventContext(make_ctx("c1").actor, EVENT, NOW)
-    assert all(c.says == "Only state users manage certification events."
-               for c in event_transitions.allowed_event_actions(ev))
+    assert all(
+        c.says == "Only state users manage certification events." for c in event_transitions.allowed_event_actions(ev)
+    )
 
 
 def test_apps_show_the_sentence_and_keep_the_technical_detail():
-    out = common.attempt("request recertification", decide, "request_recert_state",
-                         make_ctx("sa", UnitStatus.APPROVED, reason=""))
+    out = common.attempt(
+        "request recertification", decide, "request_recert_state", make_ctx("sa", UnitStatus.APPROVED, reason="")
+    )
     assert out.message == "Request recertification: Enter a reason for the recertification request."
     assert "guard 'reason required' failed" in out.detail and "guard" not in out.message
     ro = common.attempt("approve", lambda: (_ for _ in ()).throw(ReadOnlyError("approve", "sa")))
@@ -105,11 +107,14 @@ def test_apps_show_the_sentence_and_keep_the_technical_detail():
     assert says(plain) == "some reason" and says(Why("tech", "People.")) == "People." and says(None) == ""
 
 
-@pytest.mark.parametrize(("action", "sentence"), [
-    ("request_recert_state", "Enter a reason for the recertification request."),
-    ("request_recert_district", "Enter a reason for the recertification request."),
-    ("deny_request", "Enter a reason for denying the request."),
-])
+@pytest.mark.parametrize(
+    ("action", "sentence"),
+    [
+        ("request_recert_state", "Enter a reason for the recertification request."),
+        ("request_recert_district", "Enter a reason for the recertification request."),
+        ("deny_request", "Enter a reason for denying the request."),
+    ],
+)
 def test_a_control_whose_reason_is_missing_is_refused_with_the_sentence(action, sentence):
     allowed = ActionCheck(action, True)
     refused = unit_transitions.with_input(allowed, "  ")

@@ -30,7 +30,11 @@ TODAY = date(2025, 7, 1)
     [
         # no earlier run: everything listed is new
         (None, RuleFindings("R", 2, ("a", "b")), {"a": "new", "b": "new"}),
-        (RuleFindings("R", 2, ("a", "b")), RuleFindings("R", 2, ("b", "c")), {"a": "fixed", "b": "still there", "c": "new"}),
+        (
+            RuleFindings("R", 2, ("a", "b")),
+            RuleFindings("R", 2, ("b", "c")),
+            {"a": "fixed", "b": "still there", "c": "new"},
+        ),
         # everything fixed: the current run passed
         (RuleFindings("R", 1, ("a",)), RuleFindings("R", 0, ()), {"a": "fixed"}),
         # the current list was cut at max_results: an absent key is not proven fixed
@@ -70,8 +74,17 @@ def test_record_key_renders_key_columns_in_rule_order():
 
 
 def _exc(**kw) -> RuleException:
-    base = dict(id=1, unit_id=UNIT.id, rule_id="R1", severity="warning", record_key="id=1", status="approved",
-                requested_by="c1", requested_at="2025-06-01T09:00:00", request_reason="why")
+    base = dict(
+        id=1,
+        unit_id=UNIT.id,
+        rule_id="R1",
+        severity="warning",
+        record_key="id=1",
+        status="approved",
+        requested_by="c1",
+        requested_at="2025-06-01T09:00:00",
+        request_reason="why",
+    )
     return RuleException(**{**base, **kw})
 
 
@@ -85,13 +98,34 @@ def test_exceptions_match_by_rule_and_record_and_expire_after_their_last_day():
     assert matching([whole, e], "R1", "id=1") is e  # lowest id first
 
 
-def _ctx(actor: str, *, severity: str | None = "fatal", record: str | None = "id=1", reason: str | None = "why",
-         existing: RuleException | None = None, expires: date | None = None, seen: bool = True,
-         event=EVENT) -> ExceptionContext:
+def _ctx(
+    actor: str,
+    *,
+    severity: str | None = "fatal",
+    record: str | None = "id=1",
+    reason: str | None = "why",
+    existing: RuleException | None = None,
+    expires: date | None = None,
+    seen: bool = True,
+    event=EVENT,
+) -> ExceptionContext:
     user = USERS[actor]
     mine = tuple(m for m in MEMBERSHIPS if m.user_id == actor)
-    return ExceptionContext(user, event, UNIT, unit_role(user, mine, event, UNIT), mine, TODAY, "R1", severity,
-                            record, reason, expires, existing, seen)
+    return ExceptionContext(
+        user,
+        event,
+        UNIT,
+        unit_role(user, mine, event, UNIT),
+        mine,
+        TODAY,
+        "R1",
+        severity,
+        record,
+        reason,
+        expires,
+        existing,
+        seen,
+    )
 
 
 PENDING = _exc(status="requested", severity="fatal")
@@ -111,8 +145,11 @@ PENDING = _exc(status="requested", severity="fatal")
         ("request", _ctx("c1", severity=None), "unknown rule 'R1'"),
         ("request", _ctx("c1", seen=False), "no run of unit 3 listed R1 id=1"),
         ("request", _ctx("c1", existing=PENDING), "exception #1 for R1 record id=1 is already requested"),
-        ("request", _ctx("c1", event=EVENT.__class__(**{**EVENT.__dict__, "status": EventStatus.CLOSED})),
-         "event 7 is Closed"),
+        (
+            "request",
+            _ctx("c1", event=EVENT.__class__(**{**EVENT.__dict__, "status": EventStatus.CLOSED})),
+            "event 7 is Closed",
+        ),
         ("approve", _ctx("sa", existing=PENDING), None),
         ("approve", _ctx("sa", existing=PENDING, expires=date(2025, 6, 30)), "expiry date 2025-06-30 is in the past"),
         ("approve", _ctx("sa", existing=PENDING, reason=None), "a reason is required"),

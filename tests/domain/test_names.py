@@ -15,8 +15,9 @@ from certlib.errors import DataError
 
 #: pieces a hostile id is made of: separators, dots, NUL, Windows separators, unicode look-alikes
 HOSTILE_PIECES = st.sampled_from(["..", ".", "/", "\\", "\x00", "~", " ", "%2e%2e", "／", "．．", "\u2024", ":", "\n"])
-HOSTILE = st.lists(st.one_of(HOSTILE_PIECES, st.text(string.ascii_letters + string.digits, max_size=4)),
-                   min_size=1, max_size=8).map("".join)
+HOSTILE = st.lists(
+    st.one_of(HOSTILE_PIECES, st.text(string.ascii_letters + string.digits, max_size=4)), min_size=1, max_size=8
+).map("".join)
 ANY_TEXT = st.one_of(HOSTILE, st.text(max_size=40))
 
 
@@ -49,8 +50,19 @@ def test_the_ids_in_use_are_accepted(uid: str):
     assert check_user_id(uid) == uid
 
 
-@pytest.mark.parametrize(("code", "ok"), [("1071", True), ("0588", True), ("NS-01", True), ("../1", False),
-                                          ("10/71", False), ("", False), (".x", False), ("x" * 33, False)])
+@pytest.mark.parametrize(
+    ("code", "ok"),
+    [
+        ("1071", True),
+        ("0588", True),
+        ("NS-01", True),
+        ("../1", False),
+        ("10/71", False),
+        ("", False),
+        (".x", False),
+        ("x" * 33, False),
+    ],
+)
 def test_district_numbers_and_school_codes(code: str, ok: bool):
     if ok:
         assert check_code(code, "district number", "districts[0]") == code
@@ -73,7 +85,8 @@ def test_report_of_a_user_with_a_path_for_an_id_lands_in_the_reports_directory(t
         path = Path(written["json"])
         assert path.parent == ws.reports_dir and path.is_file(), path
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
-        p.name for p in ws.reports_dir.iterdir())  # nothing anywhere else
+        p.name for p in ws.reports_dir.iterdir()
+    )  # nothing anywhere else
 
 
 def test_loading_people_refuses_a_path_for_an_id(tmp_path: Path):
@@ -87,6 +100,13 @@ def test_loading_people_refuses_a_path_for_an_id(tmp_path: Path):
                 store.load_people({"users": [bad]}, datetime(2025, 7, 1))
         with pytest.raises(DataError, match=r"districts\[0\]: district number"):
             store.load_people({"districts": [{"number": "../1071", "name": "X"}]}, datetime(2025, 7, 1))
-        assert store.load_people({"districts": [{"number": "1071", "name": "North Star"}],
-                                  "users": [{"id": "ns.cert1", "level": "district", "district": "1071"}]},
-                                 datetime(2025, 7, 1))["users"] == 1
+        assert (
+            store.load_people(
+                {
+                    "districts": [{"number": "1071", "name": "North Star"}],
+                    "users": [{"id": "ns.cert1", "level": "district", "district": "1071"}],
+                },
+                datetime(2025, 7, 1),
+            )["users"]
+            == 1
+        )

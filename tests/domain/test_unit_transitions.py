@@ -31,8 +31,12 @@ CASES = [(t.action, status) for t in UNIT_TRANSITIONS for status in UnitStatus]
 @pytest.mark.parametrize(("action", "status"), CASES, ids=[f"{a}-{s}" for a, s in CASES])
 def test_every_action_from_every_status(action, status):
     t = next(t for t in UNIT_TRANSITIONS if t.action == action)
-    ctx = make_ctx(ACTOR_FOR_ROLE[t.actor_role], status, submitted={"c1", "c2"} if action != "submit" else (),
-                   status_before_request=S.SENT if status == S.RECERT_REQUESTED else None)
+    ctx = make_ctx(
+        ACTOR_FOR_ROLE[t.actor_role],
+        status,
+        submitted={"c1", "c2"} if action != "submit" else (),
+        status_before_request=S.SENT if status == S.RECERT_REQUESTED else None,
+    )
     expected = EXPECTED[action].get(status)
     if expected is None:
         with pytest.raises(Refused, match="wrong status: allowed only from") as err:
@@ -58,8 +62,9 @@ def test_rounds_and_request_bookkeeping():
     assert decide("request_recert_state", make_ctx("sa", S.APPROVED)).round == 2
     asked = decide("request_recert_district", make_ctx("c1", S.APPROVED, submitted={"c1", "c2"}))
     assert (asked.status, asked.status_before_request, asked.requested_by) == (S.RECERT_REQUESTED, S.APPROVED, "c1")
-    denied = decide("deny_request", make_ctx("sa", S.RECERT_REQUESTED, status_before_request=S.APPROVED,
-                                            requested_by="c1"))
+    denied = decide(
+        "deny_request", make_ctx("sa", S.RECERT_REQUESTED, status_before_request=S.APPROVED, requested_by="c1")
+    )
     assert (denied.status, denied.round, denied.requested_by) == (S.APPROVED, 1, None)
     accepted = decide("accept_request", make_ctx("sa", S.RECERT_REQUESTED, status_before_request=S.SENT))
     assert (accepted.status, accepted.round, accepted.status_before_request) == (S.RECERT_IN_PROGRESS, 2, None)
@@ -71,36 +76,102 @@ GUARD_CASES = [
     ("submit", dict(actor="c1", now=datetime(2025, 8, 1)), "certification window open", "past the due date"),
     ("submit", dict(actor="c1", submitted={"c1"}), "not yet submitted in this round", "already submitted"),
     ("submit", dict(actor="c1", progress={}), "steps 1-3 COMPLETED", "step 1 District Validation"),
-    ("submit", dict(actor="c1", progress={**completed_steps("c1"), 2: Progress("c1", 3, 1, 2, StepStatus.IN_PROGRESS)}),
-     "steps 1-3 COMPLETED", "step 2 State Validation is IN PROGRESS"),
+    (
+        "submit",
+        dict(actor="c1", progress={**completed_steps("c1"), 2: Progress("c1", 3, 1, 2, StepStatus.IN_PROGRESS)}),
+        "steps 1-3 COMPLETED",
+        "step 2 State Validation is IN PROGRESS",
+    ),
     ("submit", dict(actor="c1", progress=completed_steps("c1", fatal_seen=True)), "no fatal or rule error", "fatal"),
-    ("submit", dict(actor="c1", progress=completed_steps("c1", error_seen=True)), "no fatal or rule error", "rule error"),
-    ("submit", dict(actor="c1", progress=completed_steps("c1", warnings=3)), "warnings acknowledged", "3 unacknowledged"),
-    ("submit", dict(actor="c1", progress={**completed_steps("c1"), 3: Progress("c1", 3, 1, 3, StepStatus.COMPLETED, evidence_id=3, data_generation=0)}),
-     "snapshot pinned", "no snapshot"),
+    (
+        "submit",
+        dict(actor="c1", progress=completed_steps("c1", error_seen=True)),
+        "no fatal or rule error",
+        "rule error",
+    ),
+    (
+        "submit",
+        dict(actor="c1", progress=completed_steps("c1", warnings=3)),
+        "warnings acknowledged",
+        "3 unacknowledged",
+    ),
+    (
+        "submit",
+        dict(
+            actor="c1",
+            progress={
+                **completed_steps("c1"),
+                3: Progress("c1", 3, 1, 3, StepStatus.COMPLETED, evidence_id=3, data_generation=0),
+            },
+        ),
+        "snapshot pinned",
+        "no snapshot",
+    ),
     ("submit", dict(actor="c1", snapshots=("cd" * 32,)), "snapshot pinned", "not a registered snapshot"),
     ("submit", dict(actor="c1", snapshots=(SHA, "cd" * 32)), "snapshot pinned", "a newer snapshot of unit"),
-    ("submit", dict(actor="c1", progress=completed_steps("c1", evidence_id=None)), "steps backed by runs on record",
-     "step 1 District Validation has no validation run"),
-    ("submit", dict(actor="c1", data_generation=1), "steps backed by runs on record",
-     "step 2 State Validation read the state copy before its last resync"),
-    ("submit", dict(actor="c1", progress={**completed_steps("c1"), 2: Progress("c1", 3, 1, 2, StepStatus.COMPLETED,
-                                                                                evidence_id=2, data_generation=1)}),
-     "steps backed by runs on record", "step 2 State Validation read the state copy before its last resync"),
-    ("submit", dict(actor="c1", progress={**completed_steps("c1"), 3: Progress("c1", 3, 1, 3, StepStatus.COMPLETED,
-                                                                                evidence_id=3, snapshot_sha256=SHA)}),
-     "steps backed by runs on record", "step 3 Snapshot Validation read the state copy before its last resync"),
+    (
+        "submit",
+        dict(actor="c1", progress=completed_steps("c1", evidence_id=None)),
+        "steps backed by runs on record",
+        "step 1 District Validation has no validation run",
+    ),
+    (
+        "submit",
+        dict(actor="c1", data_generation=1),
+        "steps backed by runs on record",
+        "step 2 State Validation read the state copy before its last resync",
+    ),
+    (
+        "submit",
+        dict(
+            actor="c1",
+            progress={
+                **completed_steps("c1"),
+                2: Progress("c1", 3, 1, 2, StepStatus.COMPLETED, evidence_id=2, data_generation=1),
+            },
+        ),
+        "steps backed by runs on record",
+        "step 2 State Validation read the state copy before its last resync",
+    ),
+    (
+        "submit",
+        dict(
+            actor="c1",
+            progress={
+                **completed_steps("c1"),
+                3: Progress("c1", 3, 1, 3, StepStatus.COMPLETED, evidence_id=3, snapshot_sha256=SHA),
+            },
+        ),
+        "steps backed by runs on record",
+        "step 3 Snapshot Validation read the state copy before its last resync",
+    ),
     ("submit", dict(actor="c1", event=replace(EVENT, status=EventStatus.CLOSED)), "event not closed", "Closed"),
-    ("approve", dict(actor="sa", status=S.SENT, event=replace(EVENT, status=EventStatus.CLOSED)), "event not closed", ""),
+    (
+        "approve",
+        dict(actor="sa", status=S.SENT, event=replace(EVENT, status=EventStatus.CLOSED)),
+        "event not closed",
+        "",
+    ),
     ("request_recert_state", dict(actor="sa", status=S.SENT, reason="  "), "reason required", "required"),
-    ("request_recert_district", dict(actor="c1", status=S.APPROVED, submitted={"c1"}), "every certifier certified", "c2"),
-    ("request_recert_district", dict(actor="c1", status=S.APPROVED, submitted={"c1", "c2"}, reason=None),
-     "reason required", ""),
+    (
+        "request_recert_district",
+        dict(actor="c1", status=S.APPROVED, submitted={"c1"}),
+        "every certifier certified",
+        "c2",
+    ),
+    (
+        "request_recert_district",
+        dict(actor="c1", status=S.APPROVED, submitted={"c1", "c2"}, reason=None),
+        "reason required",
+        "",
+    ),
     ("deny_request", dict(actor="sa", status=S.RECERT_REQUESTED, reason=""), "reason required", ""),
 ]
 
 
-@pytest.mark.parametrize(("action", "kw", "guard", "detail"), GUARD_CASES, ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(GUARD_CASES)])
+@pytest.mark.parametrize(
+    ("action", "kw", "guard", "detail"), GUARD_CASES, ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(GUARD_CASES)]
+)
 def test_each_guard_refuses_with_its_name(action, kw, guard, detail):
     kw = dict(kw)
     actor = kw.pop("actor")

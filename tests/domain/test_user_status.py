@@ -51,13 +51,21 @@ def test_user_status_table(role, unit, asked, submitted, overdue, closed, expect
 
 def test_vocabulary_is_exactly_the_articles_words():
     assert [s.value for s in UserStatus] == [
-        "N/A", "Open", "Closed", "Recertification Request Pending", "Certification Complete", "Incomplete - Overdue",
+        "N/A",
+        "Open",
+        "Closed",
+        "Recertification Request Pending",
+        "Certification Complete",
+        "Incomplete - Overdue",
         "Certification Incomplete",
     ]
     assert "Complete" not in {s.value for s in UserStatus}  # the first design's word is gone
     assert [s.value for s in UnitStatus] == [
-        "In Progress", "Certification Sent to State", "Certification Approved by State",
-        "Recertification Request Sent", "Recertification In Progress",
+        "In Progress",
+        "Certification Sent to State",
+        "Certification Approved by State",
+        "Recertification Request Sent",
+        "Recertification In Progress",
     ]
     assert {r.status for r in USER_STATUS_TABLE} == set(UserStatus)
     assert [a.value for a in RowAction] == ["Start Certification", "Review Data"]
@@ -75,9 +83,15 @@ def test_pairs_forbidden_by_design():
 
 
 facts = st.builds(
-    UserFacts, st.sampled_from(["certifier", "reviewer", "state approver", "state reviewer", "state (read)"]),
-    st.sampled_from(list(UnitStatus)), st.booleans(), st.booleans(), st.booleans(), closed=st.booleans(),
-    event_live=st.booleans(), started=st.booleans(),
+    UserFacts,
+    st.sampled_from(["certifier", "reviewer", "state approver", "state reviewer", "state (read)"]),
+    st.sampled_from(list(UnitStatus)),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    closed=st.booleans(),
+    event_live=st.booleans(),
+    started=st.booleans(),
 )
 
 
@@ -111,8 +125,9 @@ ACTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("role", "unit", "submitted", "overdue", "closed", "live", "started", "expected"),
-                         ACTION_CASES)
+@pytest.mark.parametrize(
+    ("role", "unit", "submitted", "overdue", "closed", "live", "started", "expected"), ACTION_CASES
+)
 def test_row_action_table(role, unit, submitted, overdue, closed, live, started, expected):
     f = UserFacts(role, unit, False, submitted, overdue, closed=closed, event_live=live, started=started)
     assert derive_row_action(f) == expected

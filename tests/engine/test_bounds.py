@@ -35,14 +35,30 @@ def _tables(frames) -> dict[str, pl.LazyFrame]:
 
 #: (case, runaway SQL, bounds, the bound the message must name)
 RUNAWAYS = [
-    ("self cross join, row bound", "SELECT x.a, y.b FROM big x CROSS JOIN big y",
-     Bounds(seconds=GENEROUS_S, memory_mb=4096, rows=1_000_000), "row bound of 1,000,000 rows"),
-    ("self cross join, memory bound", "SELECT x.a, y.b FROM big x CROSS JOIN big y",
-     Bounds(seconds=GENEROUS_S, memory_mb=1500, rows=None), "memory bound of 1500 MB"),
-    ("non-equi self join, memory bound", "SELECT x.a, y.b FROM big x JOIN big y ON x.a < y.a",
-     Bounds(seconds=GENEROUS_S, memory_mb=1500, rows=None), "memory bound of 1500 MB"),
-    ("non-equi self join, time bound", "SELECT x.a, y.b FROM big x JOIN big y ON x.a < y.a",
-     Bounds(seconds=3, memory_mb=None, rows=None), "time bound of 3 s"),
+    (
+        "self cross join, row bound",
+        "SELECT x.a, y.b FROM big x CROSS JOIN big y",
+        Bounds(seconds=GENEROUS_S, memory_mb=4096, rows=1_000_000),
+        "row bound of 1,000,000 rows",
+    ),
+    (
+        "self cross join, memory bound",
+        "SELECT x.a, y.b FROM big x CROSS JOIN big y",
+        Bounds(seconds=GENEROUS_S, memory_mb=1500, rows=None),
+        "memory bound of 1500 MB",
+    ),
+    (
+        "non-equi self join, memory bound",
+        "SELECT x.a, y.b FROM big x JOIN big y ON x.a < y.a",
+        Bounds(seconds=GENEROUS_S, memory_mb=1500, rows=None),
+        "memory bound of 1500 MB",
+    ),
+    (
+        "non-equi self join, time bound",
+        "SELECT x.a, y.b FROM big x JOIN big y ON x.a < y.a",
+        Bounds(seconds=3, memory_mb=None, rows=None),
+        "time bound of 3 s",
+    ),
 ]
 
 
@@ -80,7 +96,8 @@ def test_a_result_at_the_row_bound_is_kept_and_one_past_it_is_stopped(frames, ru
 def test_progress_still_reaches_the_caller_from_the_worker(frames, rules):
     seen: list[tuple[int, int, str]] = []
     PolarsEngine(bounds=Bounds(seconds=GENEROUS_S, memory_mb=4096)).run(
-        [rules.present, rules.grade], frames, progress=lambda *m: seen.append(m))
+        [rules.present, rules.grade], frames, progress=lambda *m: seen.append(m)
+    )
     assert seen[-1] == (3, 3, "done") and ("EOY-001" in {label for *_, label in seen})
 
 
@@ -127,13 +144,20 @@ def test_time_bound_names_the_call():
 # ---- configuration ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("env", "want"), [
-    ({}, Bounds(seconds=600, memory_mb=8192, rows=10_000_000)),
-    ({"CERTLIB_RUN_TIMEOUT": "30", "CERTLIB_RUN_MEMORY": "1024", "CERTLIB_RUN_MAX_ROWS": "500"},
-     Bounds(seconds=30, memory_mb=1024, rows=500)),
-    ({"CERTLIB_RUN_TIMEOUT": "0", "CERTLIB_RUN_MEMORY": "off", "CERTLIB_RUN_MAX_ROWS": "none"},
-     Bounds(seconds=None, memory_mb=None, rows=None)),
-])
+@pytest.mark.parametrize(
+    ("env", "want"),
+    [
+        ({}, Bounds(seconds=600, memory_mb=8192, rows=10_000_000)),
+        (
+            {"CERTLIB_RUN_TIMEOUT": "30", "CERTLIB_RUN_MEMORY": "1024", "CERTLIB_RUN_MAX_ROWS": "500"},
+            Bounds(seconds=30, memory_mb=1024, rows=500),
+        ),
+        (
+            {"CERTLIB_RUN_TIMEOUT": "0", "CERTLIB_RUN_MEMORY": "off", "CERTLIB_RUN_MAX_ROWS": "none"},
+            Bounds(seconds=None, memory_mb=None, rows=None),
+        ),
+    ],
+)
 def test_bounds_come_from_settings(env, want):
     assert Bounds.from_settings(Settings.from_env(env)) == want
 

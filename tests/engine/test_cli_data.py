@@ -54,7 +54,9 @@ def test_validate_json_to_stdout_exit_0_with_findings(wired, data_dir, tmp_path)
     doc = json.loads(result.stdout)
     assert [(r["id"], r["count"]) for r in doc["rules"]] == [("EOY-001", 3), ("ENR-005", 1), ("INFO-001", 5)]
     assert doc["blocking"] is True
-    assert result.stderr.strip().startswith("3 rules: 0 passed, 3 failed (fatal 1, warning 1, info 1), 0 errors; blocking")
+    assert result.stderr.strip().startswith(
+        "3 rules: 0 passed, 3 failed (fatal 1, warning 1, info 1), 0 errors; blocking"
+    )
     assert "validating" not in result.stderr  # no progress bar when not on a terminal
 
 
@@ -62,9 +64,21 @@ def test_validate_scope_group_params_and_html_file(wired, data_dir, tmp_path):
     _, compiled_params = wired
     out = tmp_path / "out" / "report.html"
     result = invoke(
-        "validate", "--rules", str(tmp_path / "rules"), "--data", str(data_dir),
-        "--group", "End of Year Attendance", "--scope", "district=1071",
-        "--param", "school_year=2024", "--param", "as_of_date=2024-06-30", "-o", str(out),
+        "validate",
+        "--rules",
+        str(tmp_path / "rules"),
+        "--data",
+        str(data_dir),
+        "--group",
+        "End of Year Attendance",
+        "--scope",
+        "district=1071",
+        "--param",
+        "school_year=2024",
+        "--param",
+        "as_of_date=2024-06-30",
+        "-o",
+        str(out),
     )
     assert result.exit_code == 0, result.output
     html = out.read_text()
@@ -81,8 +95,17 @@ def test_validate_scope_group_params_and_html_file(wired, data_dir, tmp_path):
 
 
 def test_validate_scope_limits_rows(wired, data_dir, tmp_path):
-    result = invoke("validate", "--rules", str(tmp_path / "rules"), "--data", str(data_dir), "--scope", "school=0588",
-                    "--format", "csv")
+    result = invoke(
+        "validate",
+        "--rules",
+        str(tmp_path / "rules"),
+        "--data",
+        str(data_dir),
+        "--scope",
+        "school=0588",
+        "--format",
+        "csv",
+    )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {json.loads(r["values"]).get("enrollment_id") for r in rows} == {1, 5}
 
@@ -111,11 +134,14 @@ def test_validate_unknown_group_exits_1(wired, data_dir, tmp_path):
     assert result.exit_code == 1 and "unknown validation group 'Nope'" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--scope", "county=3"], "use district=<number> or school=<code>"),
-    (["--param", "school_year=soon"], "school_year=soon"),
-    (["--param", "novalue"], "use key=value"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scope", "county=3"], "use district=<number> or school=<code>"),
+        (["--param", "school_year=soon"], "school_year=soon"),
+        (["--param", "novalue"], "use key=value"),
+    ],
+)
 def test_validate_bad_options(wired, data_dir, tmp_path, args, message):
     result = CliRunner().invoke(cli, ["validate", "--rules", str(tmp_path / "rules"), "--data", str(data_dir), *args])
     assert result.exit_code == 2 and message in result.output
@@ -156,7 +182,11 @@ def test_rules_test_prints_closing_line_and_fails_on_failures(wired, tmp_path):
 def test_rules_test_all_green_exits_0(wired, tmp_path):
     cases = tmp_path / "rules" / "cases"
     cases.mkdir(parents=True)
-    (cases / "EOY-001.toml").write_text(CASE_FILE.split("[[case]]\nname = \"wrong")[0])
+    (cases / "EOY-001.toml").write_text(CASE_FILE.split('[[case]]\nname = "wrong')[0])
     result = invoke("rules", "test", "--rules", str(tmp_path / "rules"), "-k", "EOY-001", "-v")
-    assert result.stdout.strip().splitlines() == ["PASS EOY-001::reported", "PASS EOY-001::passes", "2 passed, 0 failed"]
+    assert result.stdout.strip().splitlines() == [
+        "PASS EOY-001::reported",
+        "PASS EOY-001::passes",
+        "2 passed, 0 failed",
+    ]
     assert result.exit_code == 0

@@ -85,8 +85,17 @@ def test_validate_json_counts_match_polars(world):
     district = sorted(p.name for p in (data / "districts").iterdir())[0]
     result = CliRunner().invoke(
         cli,
-        ["validate", "--rules", str(pack), "--data", str(data / "state"), "--scope", f"district={district}",
-         "--format", "json"],
+        [
+            "validate",
+            "--rules",
+            str(pack),
+            "--data",
+            str(data / "state"),
+            "--scope",
+            f"district={district}",
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -110,9 +119,7 @@ def test_validate_json_counts_match_polars(world):
 def test_validate_html_report(world, tmp_path):
     pack, data = world
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(
-        cli, ["validate", "--rules", str(pack), "--data", str(data / "state"), "-o", str(out)]
-    )
+    result = CliRunner().invoke(cli, ["validate", "--rules", str(pack), "--data", str(data / "state"), "-o", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert "Summary" in html and "Back To Summary" in html and 'href="#rule-EOY-001"' in html

@@ -87,14 +87,20 @@ def test_run_case_compares_key_multisets(case_pack, fake_compiler):
     ("text", "message"),
     [
         ('[[case]]\nname = "x"\nexpect = []\n[case.tables]\nnope = []\n', "unknown table 'nope'"),
-        ('[[case]]\nname = "x"\nexpect = []\n[case.tables]\nattendance_summary = [{ enrolment_id = 1 }]\n',
-         "unknown column 'enrolment_id'"),
-        ('[[case]]\nname = "x"\nexpect = []\n[case.tables]\nattendance_summary = [{ enrollment_id = "x1" }]\n',
-         "column 'enrollment_id' holds 'x1', which is not a valid int"),
-        ('[[case]]\nname = "x"\nexpect = []\n[case.tables]\nattendance_summary = [{ enrollment_id = 1.5 }]\n',
-         "holds 1.5, which is not a valid int"),
+        (
+            '[[case]]\nname = "x"\nexpect = []\n[case.tables]\nattendance_summary = [{ enrolment_id = 1 }]\n',
+            "unknown column 'enrolment_id'",
+        ),
+        (
+            '[[case]]\nname = "x"\nexpect = []\n[case.tables]\nattendance_summary = [{ enrollment_id = "x1" }]\n',
+            "column 'enrollment_id' holds 'x1', which is not a valid int",
+        ),
+        (
+            '[[case]]\nname = "x"\nexpect = []\n[case.tables]\nattendance_summary = [{ enrollment_id = 1.5 }]\n',
+            "holds 1.5, which is not a valid int",
+        ),
         ('[[case]]\nname = "x"\n', "'expect' must be a list"),
-        ('[[case]]\nexpect = []\n', "every case needs a name"),
+        ("[[case]]\nexpect = []\n", "every case needs a name"),
         ('[[case]]\nname = "x"\nexpect = []\n[[case]]\nname = "x"\nexpect = []\n', "duplicate case name 'x'"),
         ("[[case]\n", "EOY-001.toml"),
     ],

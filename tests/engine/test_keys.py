@@ -69,37 +69,60 @@ def test_null_district_rows_cannot_hide_fatal_findings(pack, data):
     before = validate(pack, data, groups=["Enrollment"], scope=SCOPE)
     fatal_ids = before.rule("ENR-005").rows["enrollment_id"].to_list()
     assert fatal_ids  # the planted grade-outside-span defects
-    _edit(data, "enrollments", lambda e: e.with_columns(
-        pl.when(pl.col("enrollment_id").is_in(fatal_ids)).then(None).otherwise(pl.col("district_number"))
-        .alias("district_number")))
+    _edit(
+        data,
+        "enrollments",
+        lambda e: e.with_columns(
+            pl.when(pl.col("enrollment_id").is_in(fatal_ids))
+            .then(None)
+            .otherwise(pl.col("district_number"))
+            .alias("district_number")
+        ),
+    )
     after = validate(pack, data, groups=["Enrollment"], scope=SCOPE)
     assert after.rule("ENR-005").count == 0  # the rows left the scope ...
     found = after.rule(KEY_RULE_ID)  # ... and the run says so
     assert after.blocking
     rows = found.rows.filter(pl.col("table") == "enrollments").to_dicts()
-    assert rows == [{"table": "enrollments", "problem": "district_number is NULL (no district; the row is in no scope)",
-                     "key": "", "records": len(fatal_ids)}]
+    assert rows == [
+        {
+            "table": "enrollments",
+            "problem": "district_number is NULL (no district; the row is in no scope)",
+            "key": "",
+            "records": len(fatal_ids),
+        }
+    ]
 
 
 def test_null_school_in_scope_and_null_key_are_findings(pack, data):
-    _edit(data, "enrollments", lambda e: e.with_columns(
-        pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("school_code")).alias("school_code"),
-        pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col("enrollment_id")).alias("enrollment_id")))
+    _edit(
+        data,
+        "enrollments",
+        lambda e: e.with_columns(
+            pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("school_code")).alias("school_code"),
+            pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col("enrollment_id")).alias("enrollment_id"),
+        ),
+    )
     run = validate(pack, data, groups=["Enrollment"], scope=SCOPE)
     problems = run.rule(KEY_RULE_ID).rows.filter(pl.col("table") == "enrollments")["problem"].to_list()
-    assert problems == ["enrollment_id is NULL (key column)",
-                        "school_code is NULL (no school; the row is in no scope)"]
+    assert problems == ["enrollment_id is NULL (key column)", "school_code is NULL (no school; the row is in no scope)"]
 
 
 def test_rows_of_another_district_are_not_this_scopes_findings(pack, data):
     """A NULL school in district 9999 is that district's problem, not 1071's."""
-    _edit(data, "schools", lambda s: pl.concat([s, s.head(1).with_columns(
-        district_number=pl.lit("9999"), school_code=pl.lit(None, pl.String))]))
+    _edit(
+        data,
+        "schools",
+        lambda s: pl.concat(
+            [s, s.head(1).with_columns(district_number=pl.lit("9999"), school_code=pl.lit(None, pl.String))]
+        ),
+    )
     run = validate(pack, data, groups=["End of Year Attendance"], scope=SCOPE)
     assert KEY_RULE_ID not in [r.id for r in run.rules]
     unscoped = validate(pack, data, groups=["End of Year Attendance"])
     assert unscoped.rule(KEY_RULE_ID).rows["problem"].to_list() == [
-        "school_code is NULL (no school; the row is in no scope)"]
+        "school_code is NULL (no school; the row is in no scope)"
+    ]
 
 
 def test_a_duplicates_rule_only_covers_runs_it_is_part_of(pack, data):

@@ -85,9 +85,7 @@ def test_max_results_caps_rows_but_keeps_true_count(frames, rules):
 
 
 def test_rule_max_results_overrides_the_run_default(frames, rule_factory):
-    capped = rule_factory(
-        "CAP-1", "SELECT enrollment_id FROM enrollments", max_results=1
-    )
+    capped = rule_factory("CAP-1", "SELECT enrollment_id FROM enrollments", max_results=1)
     result = PolarsEngine().run([capped], frames, max_results=100).rules[0]
     assert (result.count, result.rows.height, result.truncated, result.max_results) == (5, 1, True, 1)
 

@@ -24,27 +24,52 @@ from certlib.reports.values import json_value
 
 def _run(rows: int = 257) -> RunResult:
     rng = np.random.default_rng(3)
-    frame = pl.DataFrame({
-        "enrollment_id": np.arange(rows, dtype=np.int64),
-        "name": rng.choice(["Núñez", "O'Hara", "<b>&x</b>", 'say "hi"', "", "line\nbreak"], rows),
-        "day": pl.Series(rng.integers(19950, 20250, rows)).cast(pl.Date),
-        "minutes": pl.Series(rng.integers(-5, 60, rows)).set(pl.Series(rng.random(rows) < 0.2), None),
-        "rate": np.where(rng.random(rows) < 0.1, np.nan, np.round(rng.random(rows) * 100, 3)),
-        "flag": pl.Series(rng.random(rows) < 0.5).set(pl.Series(rng.random(rows) < 0.1), None),
-        "at": pl.Series([datetime(2025, 1, 2, 3, 4, 5)] * rows),
-        "big": pl.Series([2**62] * rows, dtype=pl.UInt64),
-        "nothing": pl.Series([None] * rows, dtype=pl.Null),
-    }).with_columns(pl.when(pl.col("enrollment_id") % 7 == 0).then(None).otherwise(pl.col("name")).alias("name"))
+    frame = pl.DataFrame(
+        {
+            "enrollment_id": np.arange(rows, dtype=np.int64),
+            "name": rng.choice(["Núñez", "O'Hara", "<b>&x</b>", 'say "hi"', "", "line\nbreak"], rows),
+            "day": pl.Series(rng.integers(19950, 20250, rows)).cast(pl.Date),
+            "minutes": pl.Series(rng.integers(-5, 60, rows)).set(pl.Series(rng.random(rows) < 0.2), None),
+            "rate": np.where(rng.random(rows) < 0.1, np.nan, np.round(rng.random(rows) * 100, 3)),
+            "flag": pl.Series(rng.random(rows) < 0.5).set(pl.Series(rng.random(rows) < 0.1), None),
+            "at": pl.Series([datetime(2025, 1, 2, 3, 4, 5)] * rows),
+            "big": pl.Series([2**62] * rows, dtype=pl.UInt64),
+            "nothing": pl.Series([None] * rows, dtype=pl.Null),
+        }
+    ).with_columns(pl.when(pl.col("enrollment_id") % 7 == 0).then(None).otherwise(pl.col("name")).alias("name"))
 
     def rule(rule_id: str, f: pl.DataFrame, status: str = "failed", error: str | None = None) -> RuleResult:
-        return RuleResult(id=rule_id, title=f"T {rule_id}", severity="warning", groups=("G",), dataset="D",
-                          status=status, count=f.height + 3, rows=f, truncated=True, elapsed_ms=1.5, error=error,
-                          description="<d>", resolution="r", key_columns=("enrollment_id", "day"), max_results=9)
+        return RuleResult(
+            id=rule_id,
+            title=f"T {rule_id}",
+            severity="warning",
+            groups=("G",),
+            dataset="D",
+            status=status,
+            count=f.height + 3,
+            rows=f,
+            truncated=True,
+            elapsed_ms=1.5,
+            error=error,
+            description="<d>",
+            resolution="r",
+            key_columns=("enrollment_id", "day"),
+            max_results=9,
+        )
 
-    return RunResult(rules=[rule("A-1", frame), rule("B-2", frame.head(0), "passed"),
-                            rule("C-3", pl.DataFrame(), "error", "boom <x>"), rule("D-4", frame.head(3))],
-                     title="Streamed", scope_label="District 1", source_label="test",
-                     generated_at=datetime(2025, 7, 30, 13, 0, 37), params={"as_of_date": date(2025, 6, 30)})
+    return RunResult(
+        rules=[
+            rule("A-1", frame),
+            rule("B-2", frame.head(0), "passed"),
+            rule("C-3", pl.DataFrame(), "error", "boom <x>"),
+            rule("D-4", frame.head(3)),
+        ],
+        title="Streamed",
+        scope_label="District 1",
+        source_label="test",
+        generated_at=datetime(2025, 7, 30, 13, 0, 37),
+        params={"as_of_date": date(2025, 6, 30)},
+    )
 
 
 def _old_row_dicts(frame: pl.DataFrame) -> list[dict]:
@@ -58,8 +83,17 @@ def _old_csv(run: RunResult) -> bytes:
     for r in run.rules:
         for n, row in enumerate(_old_row_dicts(r.rows), start=1):
             key = {k: row.get(k) for k in r.key_columns if k in row}
-            out.writerow([r.id, r.severity, r.title, r.dataset, n, json.dumps(key, ensure_ascii=False),
-                          json.dumps(row, ensure_ascii=False)])
+            out.writerow(
+                [
+                    r.id,
+                    r.severity,
+                    r.title,
+                    r.dataset,
+                    n,
+                    json.dumps(key, ensure_ascii=False),
+                    json.dumps(row, ensure_ascii=False),
+                ]
+            )
     return buf.getvalue().encode("utf-8")
 
 
@@ -78,8 +112,10 @@ def _old_rows_table(r: RuleResult) -> str:
         return ""
     num = [' class="num"' if dtype.is_numeric() else "" for dtype in r.rows.dtypes]
     head = "".join(f"<th{n}>{_e(c)}</th>" for c, n in zip(r.rows.columns, num, strict=True))
-    body = "".join("<tr>" + "".join(f"<td{n}>{_e(cell_text(v))}</td>" for v, n in zip(row, num, strict=True))
-                   + "</tr>" for row in r.rows.iter_rows())
+    body = "".join(
+        "<tr>" + "".join(f"<td{n}>{_e(cell_text(v))}</td>" for v, n in zip(row, num, strict=True)) + "</tr>"
+        for row in r.rows.iter_rows()
+    )
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
@@ -106,8 +142,9 @@ def test_written_file_equals_rendered_bytes(fmt, tmp_path):
         b = openpyxl.load_workbook(io.BytesIO(render(run, fmt)))
         assert a.sheetnames == b.sheetnames
         for name in a.sheetnames:
-            assert [[c.value for c in row] for row in a[name].iter_rows()] == \
-                   [[c.value for c in row] for row in b[name].iter_rows()]
+            assert [[c.value for c in row] for row in a[name].iter_rows()] == [
+                [c.value for c in row] for row in b[name].iter_rows()
+            ]
     else:
         assert path.read_bytes() == render(run, fmt)
 

@@ -28,8 +28,10 @@ def run(sample, rules, rule_factory) -> RunResult:
     boom = rule_factory("BAD-1", "SELECT enrollment_id, CAST(grade || 'x' AS INTEGER) AS g FROM enrollments")
     clean = rule_factory("OK-1", "SELECT enrollment_id FROM enrollments WHERE enrollment_id < 0", severity="warning")
     long_id = rule_factory(
-        "A-VERY-LONG-RULE-IDENTIFIER-THAT-EXCEEDS-31", "SELECT enrollment_id, start_date FROM enrollments",
-        severity="info", title="Dates <b>listing</b>",
+        "A-VERY-LONG-RULE-IDENTIFIER-THAT-EXCEEDS-31",
+        "SELECT enrollment_id, start_date FROM enrollments",
+        severity="info",
+        title="Dates <b>listing</b>",
     )
     result = PolarsEngine().run([rules.present, rules.grade, rules.info, boom, clean, long_id], frames, max_results=2)
     return RunResult(
@@ -126,7 +128,12 @@ def test_xlsx_opens_with_summary_and_one_sheet_per_failing_rule(run):
     assert [v[5] for v in values] == [r.count for r in run.rules]
     eoy = book["EOY-001"]
     assert eoy["E1"].value == "Back To Summary" and eoy["E1"].hyperlink.location == "'Summary'!A1"
-    assert [c.value for c in eoy[5]][:4] == ["enrollment_id", "district_number", "ada_days_enrolled", "ada_days_present"]
+    assert [c.value for c in eoy[5]][:4] == [
+        "enrollment_id",
+        "district_number",
+        "ada_days_enrolled",
+        "ada_days_present",
+    ]
     assert [c.value for c in eoy[6]][:4] == [1, "1071", 170, 171]
 
 
@@ -138,19 +145,49 @@ def test_sheet_names_are_legal_and_unique():
 def test_json_schema_is_stable(run):
     doc = json.loads(render(run, "json"))
     assert set(doc) == {
-        "schema_version", "title", "scope", "source", "generated_at", "engine", "elapsed_ms", "params",
-        "blocking", "counts_by_severity", "summary", "rules",
+        "schema_version",
+        "title",
+        "scope",
+        "source",
+        "generated_at",
+        "engine",
+        "elapsed_ms",
+        "params",
+        "blocking",
+        "counts_by_severity",
+        "summary",
+        "rules",
     }
     assert doc["schema_version"] == 1 and doc["blocking"] is True
     assert doc["generated_at"] == "2025-07-30T13:00:37"
     item = doc["rules"][0]
     assert set(item) == {
-        "id", "title", "severity", "groups", "dataset", "status", "count", "excepted", "shown", "truncated", "max_results",
-        "elapsed_ms", "error", "description", "resolution", "key_columns", "columns", "rows",
+        "id",
+        "title",
+        "severity",
+        "groups",
+        "dataset",
+        "status",
+        "count",
+        "excepted",
+        "shown",
+        "truncated",
+        "max_results",
+        "elapsed_ms",
+        "error",
+        "description",
+        "resolution",
+        "key_columns",
+        "columns",
+        "rows",
     }
     assert (item["id"], item["status"], item["count"], item["truncated"]) == ("EOY-001", "failed", 3, True)
-    assert item["rows"][0] == {"enrollment_id": 1, "district_number": "1071", "ada_days_enrolled": 170.0,
-                               "ada_days_present": 171.0}
+    assert item["rows"][0] == {
+        "enrollment_id": 1,
+        "district_number": "1071",
+        "ada_days_enrolled": 170.0,
+        "ada_days_present": 171.0,
+    }
     dates = next(r for r in doc["rules"] if r["id"].startswith("A-VERY"))
     assert dates["rows"][0]["start_date"] == "2024-08-19"
     bad = next(r for r in doc["rules"] if r["id"] == "BAD-1")

@@ -23,9 +23,9 @@ def district_pack(pack, rules, data_dir):
         keys=("district_number",),
         district_key="district_number",
     )
-    pl.DataFrame({"district_number": ["1071", "2002"], "district_name": ["North Star Public School", "Elm"]}).write_parquet(
-        data_dir / "districts.parquet"
-    )
+    pl.DataFrame(
+        {"district_number": ["1071", "2002"], "district_name": ["North Star Public School", "Elm"]}
+    ).write_parquet(data_dir / "districts.parquet")
     by_id = {r.rule.id: r.rule for r in (rules.present, rules.grade, rules.info)}
     return replace(pack, tables={**pack.tables, "districts": districts}, rules=by_id)
 
@@ -45,8 +45,12 @@ def compiler(monkeypatch, rules):
 
 def test_validate_runs_groups_with_scope_label_and_params(district_pack, data_dir, compiler):
     run = validate(
-        district_pack, data_dir, groups=["Enrollment"], scope={"district": "1071"},
-        params={"school_year": 2024}, now=datetime(2025, 7, 30, 13, 0),
+        district_pack,
+        data_dir,
+        groups=["Enrollment"],
+        scope={"district": "1071"},
+        params={"school_year": 2024},
+        now=datetime(2025, 7, 30, 13, 0),
     )
     assert [r.id for r in run.rules] == ["ENR-005", "INFO-001"]
     assert run.title == "Enrollment"
@@ -86,8 +90,9 @@ def test_a_rule_that_does_not_compile_is_a_rule_error_and_the_rest_run(district_
 
     monkeypatch.setattr(certlib.rules, "compile_rule", compile_rule, raising=False)
     run = validate(district_pack, data_dir)
-    assert [(r.id, r.status) for r in run.rules] == [(r.id, "error" if r.id != "INFO-001" else "failed")
-                                                     for r in district_pack.rules.values()]
+    assert [(r.id, r.status) for r in run.rules] == [
+        (r.id, "error" if r.id != "INFO-001" else "failed") for r in district_pack.rules.values()
+    ]
     assert "syntax error at 1:1" in run.rule("EOY-001").error
     assert "ENR-005.sql:3:7: error: unknown column 'x'" in run.rule("ENR-005").error
     assert run.rule("INFO-001").count == 5 and run.blocking  # a rule error blocks certification

@@ -18,8 +18,9 @@ STATE = "sample_data/state/state"
 def _run(engine: str, monkeypatch, max_results):
     monkeypatch.setattr(pe, "COLLECT_ENGINE", engine)
     compiled = [compile_rule(r, PACK) for r in PACK.rules_in(None)]
-    return PolarsEngine(bounds=Bounds(None, None, None)).run(compiled, scan_tables(STATE, PACK),
-                                                              max_results=max_results)
+    return PolarsEngine(bounds=Bounds(None, None, None)).run(
+        compiled, scan_tables(STATE, PACK), max_results=max_results
+    )
 
 
 @pytest.mark.parametrize("max_results", [None, 3])

@@ -30,7 +30,9 @@ def test_every_declared_table_scanned_lazily_with_declared_types(data_dir, pack)
 
 def test_missing_file_names_the_table(data_dir, pack):
     (data_dir / "attendance_summary.parquet").unlink()
-    with pytest.raises(DataError, match=r"attendance_summary\.parquet: missing data file for table 'attendance_summary'"):
+    with pytest.raises(
+        DataError, match=r"attendance_summary\.parquet: missing data file for table 'attendance_summary'"
+    ):
         scan_tables(data_dir, pack)
 
 
@@ -43,7 +45,9 @@ def test_missing_column_names_file_and_column(data_dir, pack, sample):
 
 def test_missing_column_in_csv_names_file_and_column(data_dir, pack, sample):
     sample.grades.drop("label").write_csv(data_dir / "grade_codes.csv")
-    with pytest.raises(DataError, match=r"grade_codes\.csv: column 'label' declared for table 'grade_codes' is missing"):
+    with pytest.raises(
+        DataError, match=r"grade_codes\.csv: column 'label' declared for table 'grade_codes' is missing"
+    ):
         scan_tables(data_dir, pack)
 
 
@@ -109,12 +113,15 @@ def test_zero_byte_csv_is_an_error_not_an_empty_table(data_dir, pack):
         scan_tables(data_dir, pack)
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    (b"grade,label\n07,seventh\n08\n", r"grade_codes.csv: line 3 has 1 field, the header has 2"),
-    (b"grade,label\n07,seventh,extra\n", r"grade_codes.csv: line 2 has 3 fields, the header has 2"),
-    (b"grade,label\n07,seventh\n08,\xe9l\xe8ve\n", r"grade_codes.csv: line 3 is not UTF-8 text \(byte 0xe9\)"),
-    (b"   \n", r"grade_codes.csv: the file is empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (b"grade,label\n07,seventh\n08\n", r"grade_codes.csv: line 3 has 1 field, the header has 2"),
+        (b"grade,label\n07,seventh,extra\n", r"grade_codes.csv: line 2 has 3 fields, the header has 2"),
+        (b"grade,label\n07,seventh\n08,\xe9l\xe8ve\n", r"grade_codes.csv: line 3 is not UTF-8 text \(byte 0xe9\)"),
+        (b"   \n", r"grade_codes.csv: the file is empty"),
+    ],
+)
 def test_csv_that_is_not_a_table_is_an_error_naming_file_and_line(data_dir, pack, text, says):
     (data_dir / "grade_codes.csv").write_bytes(text)
     with pytest.raises(DataError, match=says):
@@ -139,7 +146,7 @@ def test_school_scope_filters_by_school_code_and_is_pushed_into_the_scan(data_di
     frames = scan_tables(data_dir, pack, scope={"school": "0588"})
     assert sorted(frames["enrollments"].collect()["enrollment_id"].to_list()) == [1, 5]
     plan = frames["enrollments"].explain()
-    scan_part = plan[plan.index("Parquet SCAN"):]
+    scan_part = plan[plan.index("Parquet SCAN") :]
     assert "SELECTION" in scan_part and "0588" in scan_part  # the predicate sits in the scan itself
 
 

@@ -40,11 +40,7 @@ def overlapping_enrollments(t):
 
 
 def attendance_on_non_instructional_day(t):
-    cal = (
-        t["calendar_days"]
-        .filter(~pl.col("instructional"))
-        .select("school_code", attendance_date="calendar_date")
-    )
+    cal = t["calendar_days"].filter(~pl.col("instructional")).select("school_code", attendance_date="calendar_date")
     return _keys(
         t["attendance_daily"].join(cal, on=["school_code", "attendance_date"]),
         ["enrollment_id", "attendance_date"],
@@ -113,16 +109,10 @@ def plan504_without_active_enrollment(t):
 
 
 def sped_setting_invalid_for_age(t):
-    b = (
-        t["students"]
-        .filter(pl.col("student_state_id").is_not_null())
-        .select("student_state_id", "birth_date")
-        .unique()
-    )
+    b = t["students"].filter(pl.col("student_state_id").is_not_null()).select("student_state_id", "birth_date").unique()
     s = t["special_ed"].join(b, on="student_state_id")
     age = (pl.lit(AS_OF.year) - pl.col("birth_date").dt.year()) - (
-        (pl.col("birth_date").dt.month() * 100 + pl.col("birth_date").dt.day())
-        > AS_OF.month * 100 + AS_OF.day
+        (pl.col("birth_date").dt.month() * 100 + pl.col("birth_date").dt.day()) > AS_OF.month * 100 + AS_OF.day
     ).cast(pl.Int32)
     bad = (pl.col("setting_code").str.starts_with("EC") & (age >= 6)) | (
         pl.col("setting_code").str.starts_with("SA") & (age < 5)
@@ -136,8 +126,7 @@ def incident_without_resolution(t):
 
 def tardy_minutes_out_of_range(t):
     a = t["attendance_daily"].filter(
-        (pl.col("attendance_code") == "T")
-        & ((pl.col("minutes_tardy") <= 0) | (pl.col("minutes_tardy") > 120))
+        (pl.col("attendance_code") == "T") & ((pl.col("minutes_tardy") <= 0) | (pl.col("minutes_tardy") > 120))
     )
     return _keys(a, ["enrollment_id", "attendance_date"])
 

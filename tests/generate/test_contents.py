@@ -59,11 +59,7 @@ def test_realistic_rates(state_on):
 
 def test_movers_exit_before_next_start(state_on):
     out, _ = state_on
-    e = (
-        read_districts(out)["enrollments"]
-        .filter(pl.col("service_type") == "P")
-        .sort("student_state_id", "start_date")
-    )
+    e = read_districts(out)["enrollments"].filter(pl.col("service_type") == "P").sort("student_state_id", "start_date")
     prev_end = pl.col("end_date").shift(1).over("student_state_id")
     nxt = e.filter(pl.col("exit_code").shift(1).over("student_state_id") == "E1")
     assert nxt.height > 10

@@ -46,9 +46,7 @@ def test_drift_json_matches_comparison_of_copies(state_on):
                 continue
             diff = both.filter(pl.col(col).ne_missing(pl.col(f"{col}__state")))
             for r in diff.iter_rows(named=True):
-                changed.append(
-                    {"key": _key(r, k), "column": col, "district": r[col], "state": r[f"{col}__state"]}
-                )
+                changed.append({"key": _key(r, k), "column": col, "district": r[col], "state": r[f"{col}__state"]})
         assert sorted(changed, key=lambda c: (c["key"], c["column"])) == drift[t]["changed"], t
         n_changed += len(changed)
         n_missing += missing.height

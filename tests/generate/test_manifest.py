@@ -12,9 +12,7 @@ from .util import each_district, read_districts, read_json, read_state
 
 
 def _planted(manifest, kind, copies):
-    return {
-        tuple(k) for d in manifest["defects"] if d["kind"] == kind and d["copy"] in copies for k in d["keys"]
-    }
+    return {tuple(k) for d in manifest["defects"] if d["kind"] == kind and d["copy"] in copies for k in d["keys"]}
 
 
 def test_manifest_format(state_on):

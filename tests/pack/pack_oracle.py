@@ -105,18 +105,14 @@ def connect_tables(tables: dict[str, list[dict[str, Any]]] | None = None) -> duc
     schema = load_pack_toml()["tables"]
     for name, spec in schema.items():
         cols = spec["columns"]
-        con.execute(
-            f"CREATE TABLE {name} (" + ", ".join(f"{c} {DUCK_TYPES[t]}" for c, t in cols.items()) + ")"
-        )
+        con.execute(f"CREATE TABLE {name} (" + ", ".join(f"{c} {DUCK_TYPES[t]}" for c, t in cols.items()) + ")")
         rows = (tables or {}).get(name, [])
         for row in rows:
             unknown = set(row) - set(cols)
             assert not unknown, f"{name}: unknown columns {unknown}"
             names = list(cols)
             con.execute(
-                f"INSERT INTO {name} VALUES ("
-                + ", ".join(f"CAST(? AS {DUCK_TYPES[cols[c]]})" for c in names)
-                + ")",
+                f"INSERT INTO {name} VALUES (" + ", ".join(f"CAST(? AS {DUCK_TYPES[cols[c]]})" for c in names) + ")",
                 [row.get(c) for c in names],
             )
     return con
@@ -160,9 +156,7 @@ def run_rule(
     return cols, cur.fetchall()
 
 
-def rule_keys(
-    con: duckdb.DuckDBPyConnection, rule: RuleFile, params: dict[str, Any] | None = None
-) -> list[tuple]:
+def rule_keys(con: duckdb.DuckDBPyConnection, rule: RuleFile, params: dict[str, Any] | None = None) -> list[tuple]:
     cols, rows = run_rule(con, rule, params)
     keys = key_columns(rule)
     idx = [cols.index(k) for k in keys]

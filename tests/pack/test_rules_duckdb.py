@@ -77,9 +77,7 @@ def test_pack_size_and_mix() -> None:
     per_group = Counter(g for r in active for g in r.groups)
     assert set(per_group) == groups, "every rule group is a pack group and every group has rules"
     assert all(per_group[g] >= 3 for g in groups), per_group
-    assert any(
-        r.meta["title"] == ["End of Year Attendance Certification"] and r.severity == "info" for r in active
-    )
+    assert any(r.meta["title"] == ["End of Year Attendance Certification"] and r.severity == "info" for r in active)
 
 
 def test_headers_and_file_names() -> None:

@@ -51,12 +51,26 @@ class PgCluster:
             os.chmod(self.dir, 0o755)
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             self._run_as = ["runuser", "-u", owner, "--"]
-        self._cmd([_bin("initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8",
-                   "--no-sync"])
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._cmd([_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options,
-                   "-w", "-t", "60", "start"])
+        self._cmd([_bin("initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync"])
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._cmd(
+            [
+                _bin("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.dir / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
         self.admin_url = self.url("postgres")
 
     def _cmd(self, argv: list[str]) -> None:
@@ -72,15 +86,19 @@ class PgCluster:
         import psycopg
 
         name = "t_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres",
-                             autocommit=True) as con:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres", autocommit=True
+        ) as con:
             con.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return self.url(name)
 
     def stop(self) -> None:
         if self.data.exists():
-            subprocess.run(self._run_as + [_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, cwd=self.dir)
+            subprocess.run(
+                self._run_as + [_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                cwd=self.dir,
+            )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

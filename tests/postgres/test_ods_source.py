@@ -73,14 +73,29 @@ def test_the_scope_is_pushed_into_the_query_and_runs_equal_the_files(pack, ods, 
     files = write_data_dir(frames, tmp_path / "ods")
     for scope in ({"school": "10"}, {"district": "255902"}):
         assert counts(validate(pack, url, scope=scope, params=PARAMS)) == counts(
-            validate(pack, files, scope=scope, params=PARAMS))
+            validate(pack, files, scope=scope, params=PARAMS)
+        )
 
 
 def test_the_command_line_takes_a_database_url(pack, ods, tmp_path: Path):
     url, _ = ods
     report = tmp_path / "r.json"
-    done = CliRunner().invoke(cli, ["validate", "--rules", str(pack.root), "--data", url, "--group", "Student",
-                                    "--param", "school_year=2025", "-o", str(report)])
+    done = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            "--rules",
+            str(pack.root),
+            "--data",
+            url,
+            "--group",
+            "Student",
+            "--param",
+            "school_year=2025",
+            "-o",
+            str(report),
+        ],
+    )
     assert done.exit_code == 0, done.output
     assert '"STU-001"' in report.read_text()
 

@@ -14,8 +14,14 @@ from certlib.services import Workspace
 from certlib.services.runs import run_unit
 
 NOW = datetime(2025, 7, 1, 10)
-PG_TYPES = {"string": "text", "int": "bigint", "float": "double precision", "date": "date",
-            "datetime": "timestamp", "bool": "boolean"}
+PG_TYPES = {
+    "string": "text",
+    "int": "bigint",
+    "float": "double precision",
+    "date": "date",
+    "datetime": "timestamp",
+    "bool": "boolean",
+}
 
 
 def load_pack_tables(url: str, pack, data_dir) -> None:
@@ -33,8 +39,11 @@ def load_pack_tables(url: str, pack, data_dir) -> None:
 
 
 def eoy_unit(ws: Workspace, district: str) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": "End of Year Attendance"}, NOW)
-                if r["district"] == district)
+    return next(
+        r["unit_id"]
+        for r in ws.events_for("state.admin", {"event_name": "End of Year Attendance"}, NOW)
+        if r["district"] == district
+    )
 
 
 def test_the_state_copy_may_be_a_postgresql_database(pg, tmp_path, monkeypatch):

@@ -52,8 +52,9 @@ def random_tables(pack: Pack, seed: int, rows: int = 30) -> dict[str, pl.DataFra
     rng = np.random.default_rng(seed)
     frames = {}
     for t in pack.tables.values():
-        data = {c.name: pl.Series(c.name, _values(rng, c.name, c.type, rows), dtype=POLARS_TYPES[c.type])
-                for c in t.columns}
+        data = {
+            c.name: pl.Series(c.name, _values(rng, c.name, c.type, rows), dtype=POLARS_TYPES[c.type]) for c in t.columns
+        }
         frames[t.name] = pl.DataFrame(data)
     return frames
 

@@ -53,30 +53,57 @@ PARAMS = {"school_year": 2025, "as_of_date": date(2025, 6, 30)}
 # The schema: students, enrollments, attendance (int, float, string, date, bool; NULLs in most columns)
 
 TABLES: dict[str, dict[str, str]] = {
-    "students": {"student_id": "int", "name": "string", "birth_date": "date", "gpa": "float",
-                 "active": "bool", "credits": "int", "big": "int"},
-    "enrollments": {"enrollment_id": "int", "student_id": "int", "school": "string", "grade": "int",
-                    "start_date": "date", "end_date": "date", "fee": "float"},
-    "attendance": {"attendance_id": "int", "enrollment_id": "int", "day": "date", "minutes": "int",
-                   "present": "bool", "code": "string"},
+    "students": {
+        "student_id": "int",
+        "name": "string",
+        "birth_date": "date",
+        "gpa": "float",
+        "active": "bool",
+        "credits": "int",
+        "big": "int",
+    },
+    "enrollments": {
+        "enrollment_id": "int",
+        "student_id": "int",
+        "school": "string",
+        "grade": "int",
+        "start_date": "date",
+        "end_date": "date",
+        "fee": "float",
+    },
+    "attendance": {
+        "attendance_id": "int",
+        "enrollment_id": "int",
+        "day": "date",
+        "minutes": "int",
+        "present": "bool",
+        "code": "string",
+    },
 }
 KEYS = {"students": "student_id", "enrollments": "enrollment_id", "attendance": "attendance_id"}
 #: join paths (child table, child column, parent table, parent column)
-LINKS = [("enrollments", "student_id", "students", "student_id"),
-         ("attendance", "enrollment_id", "enrollments", "enrollment_id")]
+LINKS = [
+    ("enrollments", "student_id", "students", "student_id"),
+    ("attendance", "enrollment_id", "enrollments", "enrollment_id"),
+]
 
 
 def fuzz_pack() -> Pack:
-    tables = {name: TableSchema(name=name, columns=tuple(Column(c, t) for c, t in cols.items()),
-                                keys=(KEYS[name],))
-              for name, cols in TABLES.items()}
-    return Pack(name="fuzz", root=Path("."), dialect="postgres", max_results=100, tables=tables, groups={},
-                rules={})
+    tables = {
+        name: TableSchema(name=name, columns=tuple(Column(c, t) for c, t in cols.items()), keys=(KEYS[name],))
+        for name, cols in TABLES.items()
+    }
+    return Pack(name="fuzz", root=Path("."), dialect="postgres", max_results=100, tables=tables, groups={}, rules={})
 
 
 PACK = fuzz_pack()
-SQL_SCHEMA = {t: {c: {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
-                      "bool": "BOOLEAN"}[ty] for c, ty in cols.items()} for t, cols in TABLES.items()}
+SQL_SCHEMA = {
+    t: {
+        c: {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}[ty]
+        for c, ty in cols.items()
+    }
+    for t, cols in TABLES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -110,11 +137,28 @@ class Knobs:
 # ---------------------------------------------------------------------------------------------------
 # Data
 
-PLAIN_STRINGS = ["a", "b", "ab", "north", "south", "x y", "", "o'hara", "10", "9", "a%b", "a_b", "é", "nörd",
-                 "日本"]
+PLAIN_STRINGS = ["a", "b", "ab", "north", "south", "x y", "", "o'hara", "10", "9", "a%b", "a_b", "é", "nörd", "日本"]
 TSQL_SAFE_STRINGS = ["a", "b", "ab", "north", "south", "x y", "o'hara", "10", "9"]
-SPICY_STRINGS = ["A", "Ab", "NORTH", "north ", "a ", " ", "ß", "STRASSE", "straße", "İstanbul", "ıi", "Ǆ", " 12 ",
-                 "+7", "-", "12.5", "1e3", "ΑΣ"]
+SPICY_STRINGS = [
+    "A",
+    "Ab",
+    "NORTH",
+    "north ",
+    "a ",
+    " ",
+    "ß",
+    "STRASSE",
+    "straße",
+    "İstanbul",
+    "ıi",
+    "Ǆ",
+    " 12 ",
+    "+7",
+    "-",
+    "12.5",
+    "1e3",
+    "ΑΣ",
+]
 
 
 def _profile(dialect: str, knobs: Knobs) -> str:
@@ -236,8 +280,9 @@ class Gen:
         """``quoted``: a date or integer written as text ('2024-08-25', '7'), as authors do."""
         k = self.knobs
         if quoted and k.daily and typ in (DATE, INT) and self.chance(35):
-            v = self.pick(["2024-08-25", "2025-06-30", "2099-12-31", "2000-02-29"] if typ == DATE
-                          else ["0", "1", "7", "12", "-1"])
+            v = self.pick(
+                ["2024-08-25", "2025-06-30", "2099-12-31", "2000-02-29"] if typ == DATE else ["0", "1", "7", "12", "-1"]
+            )
             return E(exp.Literal.string(v), typ)
         if self.chance(4):  # an untyped NULL where only a date fits is refused by DuckDB/PostgreSQL: typed
             return E(exp.cast(exp.Null(), exp.DType.DATE) if typ == DATE else exp.Null(), typ)
@@ -266,7 +311,7 @@ class Gen:
     # -- expressions
     def columns_of(self, scope: Scope, typ: str, outer: bool = False) -> list[E]:
         out = []
-        for s in (scope.outer if outer else scope.sources):
+        for s in scope.outer if outer else scope.sources:
             for c, t in s.columns.items():
                 if t == typ or (typ == FLOAT and t == DEC):
                     out.append(E(exp.column(c, table=s.alias), t, big=(c == "big")))
@@ -288,8 +333,23 @@ class Gen:
 
     def _int_expr(self, scope: Scope, d: int) -> E:
         k = self.knobs
-        choice = self.pick(["arith", "div", "mod", "abs", "length", "extract", "case", "coalesce", "nullif",
-                            "cast_float", "date_diff", "cast_str", "position"])
+        choice = self.pick(
+            [
+                "arith",
+                "div",
+                "mod",
+                "abs",
+                "length",
+                "extract",
+                "case",
+                "coalesce",
+                "nullif",
+                "cast_float",
+                "date_diff",
+                "cast_str",
+                "position",
+            ]
+        )
         if choice == "arith":
             a, b = self.expr(scope, INT, d), self.expr(scope, INT, d)
             op = self.pick([exp.Add, exp.Sub, exp.Mul])
@@ -298,8 +358,11 @@ class Gen:
             return E(op(this=exp.paren(a.node, copy=False), expression=exp.paren(b.node, copy=False)), INT)
         if choice in ("div", "mod"):
             a = self.expr(scope, INT, d)
-            b = self.expr(scope, INT, d) if self.chance(50) and self.knobs.zero_divisor \
+            b = (
+                self.expr(scope, INT, d)
+                if self.chance(50) and self.knobs.zero_divisor
                 else E(exp.Literal.number(self.pick([2, 3, 7])), INT)
+            )
             if not k.overflow and (a.tiny or b.tiny):
                 return a
             cls = exp.Div if choice == "div" else exp.Mod
@@ -314,8 +377,9 @@ class Gen:
             return E(exp.Length(this=self.expr(scope, STR, d).node), INT)
         if choice == "extract":
             part = self.pick(["YEAR", "MONTH", "DAY"] + (["DOW"] if k.daily else []))
-            return E(exp.Extract(this=exp.var(part), expression=self.expr(scope, DATE, d).node), INT,
-                     tiny=part != "YEAR")
+            return E(
+                exp.Extract(this=exp.var(part), expression=self.expr(scope, DATE, d).node), INT, tiny=part != "YEAR"
+            )
         if choice == "case":
             return self._case(scope, INT, d)
         if choice == "coalesce":
@@ -339,8 +403,7 @@ class Gen:
             # a strict CAST of a string raises on 'a' in both engines: compare only digits
             return E(exp.Length(this=s.node), INT)
         if choice == "position":
-            return E(exp.StrPosition(this=self.expr(scope, STR, d).node,
-                                     substr=self.literal(STR).node), INT)
+            return E(exp.StrPosition(this=self.expr(scope, STR, d).node, substr=self.literal(STR).node), INT)
         raise AssertionError(choice)
 
     def _float_expr(self, scope: Scope, d: int) -> E:
@@ -355,8 +418,11 @@ class Gen:
                 a, b = b, a
             if op is exp.Div and (a.has_dec or b.has_dec) and not self.knobs.decimal_cast:
                 return a
-            return E(op(this=exp.paren(a.node, copy=False), expression=exp.paren(b.node, copy=False)), FLOAT,
-                     has_dec=a.has_dec or b.has_dec)
+            return E(
+                op(this=exp.paren(a.node, copy=False), expression=exp.paren(b.node, copy=False)),
+                FLOAT,
+                has_dec=a.has_dec or b.has_dec,
+            )
         if choice == "int":
             a = self.expr(scope, INT, d)
             return E(exp.cast(a.node, exp.DType.DOUBLE), FLOAT, big=a.big)
@@ -373,8 +439,7 @@ class Gen:
 
     def _str_expr(self, scope: Scope, d: int) -> E:
         k = self.knobs
-        choices = ["upper", "lower", "trim", "concat", "replace", "substring", "case", "coalesce", "cast_int",
-                   "left"]
+        choices = ["upper", "lower", "trim", "concat", "replace", "substring", "case", "coalesce", "cast_int", "left"]
         choice = self.pick(choices)
         a = self.expr(scope, STR, d)
         if choice in ("upper", "lower"):
@@ -389,14 +454,19 @@ class Gen:
         if choice == "substring":
             start = self.pick([1, 2, 3] + ([0, -1] if k.substring else []))
             length = self.pick([None, 1, 2, 5])
-            node = exp.Substring(this=a.node, start=exp.Literal.number(start) if start >= 0
-                                 else exp.Neg(this=exp.Literal.number(-start)))
+            node = exp.Substring(
+                this=a.node, start=exp.Literal.number(start) if start >= 0 else exp.Neg(this=exp.Literal.number(-start))
+            )
             if length is not None:
                 node.set("length", exp.Literal.number(length))
             return E(node, STR)
         if choice == "left":
-            return E((exp.Left if self.chance(50) else exp.Right)(this=a.node, expression=exp.Literal.number(
-                self.pick([0, 1, 2, 4]))), STR)
+            return E(
+                (exp.Left if self.chance(50) else exp.Right)(
+                    this=a.node, expression=exp.Literal.number(self.pick([0, 1, 2, 4]))
+                ),
+                STR,
+            )
         if choice == "case":
             return self._case(scope, STR, d)
         if choice == "coalesce":
@@ -449,7 +519,8 @@ class Gen:
             if (a.big or b.big) and typ == FLOAT and not k.overflow:
                 b = self.literal(typ)
             if isinstance(b.node, exp.Literal | exp.Neg | exp.Cast) and not any(
-                    True for _ in b.node.find_all(exp.Column)):
+                True for _ in b.node.find_all(exp.Column)
+            ):
                 b = self.literal(typ, quoted=True)
             op = self.pick([exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE])
             return E(op(this=a.node, expression=b.node), BOOL)
@@ -460,13 +531,18 @@ class Gen:
         if kind == "between":
             typ = self.pick([INT, DATE, FLOAT])
             a = self.expr(scope, typ, d + 1)
-            return E(exp.Between(this=a.node, low=self.literal(typ, quoted=True).node,
-                                 high=self.expr(scope, typ, d + 1).node), BOOL)
+            return E(
+                exp.Between(
+                    this=a.node, low=self.literal(typ, quoted=True).node, high=self.expr(scope, typ, d + 1).node
+                ),
+                BOOL,
+            )
         if kind == "in":
             typ = self.pick([INT, STR, DATE])
             a = self.expr(scope, typ, d + 1)
-            node = exp.In(this=a.node, expressions=[self.literal(typ, quoted=True).node
-                                                    for _ in range(self.pick([1, 2, 3]))])
+            node = exp.In(
+                this=a.node, expressions=[self.literal(typ, quoted=True).node for _ in range(self.pick([1, 2, 3]))]
+            )
             return E(exp.Not(this=node) if self.chance(40) else node, BOOL)
         if kind == "like":
             a = self.expr(scope, STR, d + 1)
@@ -483,8 +559,13 @@ class Gen:
             return E(exp.Not(this=exp.paren(self.pred(scope, d + 1, subqueries).node, copy=False)), BOOL)
         if kind == "andor":
             op = self.pick([exp.And, exp.Or])
-            return E(op(this=exp.paren(self.pred(scope, d + 1, subqueries).node, copy=False),
-                        expression=exp.paren(self.pred(scope, d + 1, subqueries).node, copy=False)), BOOL)
+            return E(
+                op(
+                    this=exp.paren(self.pred(scope, d + 1, subqueries).node, copy=False),
+                    expression=exp.paren(self.pred(scope, d + 1, subqueries).node, copy=False),
+                ),
+                BOOL,
+            )
         if kind == "distinct":
             typ = self.pick([INT, STR, DATE])
             node = exp.NullSafeEQ(this=self.expr(scope, typ, d + 1).node, expression=self.expr(scope, typ, d + 1).node)
@@ -562,8 +643,9 @@ class Gen:
         sel = exp.select().from_(exp.to_table(table).as_(first.alias))
         sources = [first]
         for _ in range(self.pick([0, 0, 1, 1, 2])):
-            links = [(lk, s) for lk in LINKS for s in sources
-                     if TABLES.get(lk[0]) and (self._table_of(s) in (lk[0], lk[2]))]
+            links = [
+                (lk, s) for lk in LINKS for s in sources if TABLES.get(lk[0]) and (self._table_of(s) in (lk[0], lk[2]))
+            ]
             if not links:
                 break
             (child, ccol, parent, pcol), src = self.pick(links)
@@ -574,7 +656,9 @@ class Gen:
             if self.chance(25):
                 on = exp.and_(on, self.pred(Scope(sources + [new]), 2, subqueries=False).node)
             kind = self.pick(["JOIN", "LEFT JOIN"])
-            sel = sel.join(exp.to_table(other).as_(new.alias), on=on, join_type="LEFT" if kind == "LEFT JOIN" else "INNER")
+            sel = sel.join(
+                exp.to_table(other).as_(new.alias), on=on, join_type="LEFT" if kind == "LEFT JOIN" else "INNER"
+            )
             new.key = None if kind == "LEFT JOIN" else new.key
             sources.append(new)
         return sel, sources
@@ -589,8 +673,13 @@ class Gen:
             c = self.column(scope, BOOL)
             if c is not None and self.chance(50):
                 return c
-            return E(exp.Case(ifs=[exp.If(this=self.pred(scope, 1).node, true=exp.Literal.number(1))],
-                              default=exp.Literal.number(0)), INT)
+            return E(
+                exp.Case(
+                    ifs=[exp.If(this=self.pred(scope, 1).node, true=exp.Literal.number(1))],
+                    default=exp.Literal.number(0),
+                ),
+                INT,
+            )
         return self.expr(scope, typ)
 
     def plain(self, sel: exp.Select, sources: list[Source], outer: list[Source] | None = None) -> exp.Select:
@@ -616,8 +705,11 @@ class Gen:
                 # (a bare integer in GROUP BY is a position, not a value)
                 groups.append(g)
         aggs = [self.agg(scope) for _ in range(self.pick([1, 2]))]
-        sel = sel.select(*[g.node.copy().as_(f"g{i}") for i, g in enumerate(groups)],
-                         *[a.as_(f"a{i}") for i, a in enumerate(aggs)], append=False)
+        sel = sel.select(
+            *[g.node.copy().as_(f"g{i}") for i, g in enumerate(groups)],
+            *[a.as_(f"a{i}") for i, a in enumerate(aggs)],
+            append=False,
+        )
         if self.chance(50):
             sel = sel.where(self.pred(scope).node)
         if groups:
@@ -633,8 +725,9 @@ class Gen:
         return (node, typ) if typed else node
 
     def _agg(self, scope: Scope) -> tuple[exp.Expression, str]:
-        kind = self.pick(["COUNT*", "COUNT", "COUNTD", "SUM", "MIN", "MAX", "AVG", "SUMF"]
-                         + (["MEDIAN"] if self.knobs.daily else []))
+        kind = self.pick(
+            ["COUNT*", "COUNT", "COUNTD", "SUM", "MIN", "MAX", "AVG", "SUMF"] + (["MEDIAN"] if self.knobs.daily else [])
+        )
         if kind == "MEDIAN":  # of a column (DuckDB refuses an ORDER BY of a constant)
             a = self.column(scope, self.pick([INT, FLOAT])) or self.column(scope, INT)
             if a is None or a.big:
@@ -690,12 +783,19 @@ class Gen:
             if self.knobs.daily and kind in ("COUNT", "SUM", "MIN") and self.chance(40):
                 order = [exp.Ordered(this=key.copy(), desc=self.chance(30))]  # unique: the frame is determined
                 n, m = self.pick([0, 1, 2]), self.pick([0, 1, 3])
-                frame = exp.WindowSpec(kind="ROWS", start=exp.Literal.number(n) if n else "CURRENT ROW",
-                                       start_side="PRECEDING" if n else None,
-                                       end=exp.Literal.number(m) if m else "CURRENT ROW",
-                                       end_side="FOLLOWING" if m else None)
-            spec = exp.Window(this=func, partition_by=partition or None,
-                              order=exp.Order(expressions=order) if order else None, spec=frame)
+                frame = exp.WindowSpec(
+                    kind="ROWS",
+                    start=exp.Literal.number(n) if n else "CURRENT ROW",
+                    start_side="PRECEDING" if n else None,
+                    end=exp.Literal.number(m) if m else "CURRENT ROW",
+                    end_side="FOLLOWING" if m else None,
+                )
+            spec = exp.Window(
+                this=func,
+                partition_by=partition or None,
+                order=exp.Order(expressions=order) if order else None,
+                spec=frame,
+            )
             items.append(E(spec, INT if kind in ("ROW_NUMBER", "RANK", "DENSE_RANK", "COUNT", "SUM") else "other"))
         sel = sel.select(*[e.node.as_(f"w{i}") for i, e in enumerate(items)], append=False)
         if self.chance(40):
@@ -712,8 +812,10 @@ class Gen:
             cols = {}
             cte_scope = Scope(inner_sources)
             del cte_scope
-            annotated = annotate_types(qualify(sqlglot.parse_one(inner.sql("duckdb"), read="duckdb"),
-                                               schema=SQL_SCHEMA, dialect="duckdb"), schema=SQL_SCHEMA)
+            annotated = annotate_types(
+                qualify(sqlglot.parse_one(inner.sql("duckdb"), read="duckdb"), schema=SQL_SCHEMA, dialect="duckdb"),
+                schema=SQL_SCHEMA,
+            )
             for proj in annotated.selects:
                 cols[proj.alias_or_name] = _sqlglot_type(proj)
             cte_source = Source(self.alias("cte"), cols)
@@ -726,9 +828,12 @@ class Gen:
             names = [p.alias_or_name for p in win.selects]
             w = self.alias("w")
             outer = exp.select(*[exp.column(n, table=w) for n in names]).from_(
-                exp.Subquery(this=win, alias=exp.TableAlias(this=exp.to_identifier(w))))
+                exp.Subquery(this=win, alias=exp.TableAlias(this=exp.to_identifier(w)))
+            )
             col = exp.column(self.pick(numeric), table=w)
-            return outer.where(self.pick([exp.GT, exp.EQ, exp.LTE])(this=col, expression=exp.Literal.number(self.pick([1, 2]))))
+            return outer.where(
+                self.pick([exp.GT, exp.EQ, exp.LTE])(this=col, expression=exp.Literal.number(self.pick([1, 2])))
+            )
         sel, sources = self.from_sources()
         if shape == "window":
             return self.window(exp.select().from_(sel.args["from_"].this.copy()), sources[:1])
@@ -806,11 +911,15 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
     for node in list(tree.find_all(exp.Length)):
         node.set("this", exp.func("RTRIM", node.this))
     for node in list(tree.find_all(exp.Cast)):
-        if node.to.is_type(*exp.DataType.INTEGER_TYPES) and node.this.type is not None \
-                and node.this.type.is_type(*exp.DataType.REAL_TYPES):
+        if (
+            node.to.is_type(*exp.DataType.INTEGER_TYPES)
+            and node.this.type is not None
+            and node.this.type.is_type(*exp.DataType.REAL_TYPES)
+        ):
             node.set("this", exp.func("TRUNC", node.this))
         if node.to.is_type(exp.DType.FLOAT):
             node.set("to", exp.DataType.build("DOUBLE"))  # T-SQL's FLOAT is FLOAT(53), 8 bytes
+
     def fold(n: exp.Expression) -> exp.Expression:
         return exp.func("LOWER", exp.func("RTRIM", n))
 
@@ -818,7 +927,7 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
     # DuckDB's nocase collation does not reach window PARTITION BY / ORDER BY nor trailing blanks
     for window in list(tree.find_all(exp.Window)):
         window.set("partition_by", [fold(p) if is_str(p) else p for p in window.args.get("partition_by") or []])
-        for ordered in (window.args["order"].expressions if window.args.get("order") else []):
+        for ordered in window.args["order"].expressions if window.args.get("order") else []:
             if is_str(ordered.this):
                 ordered.set("this", fold(ordered.this))
     for count in list(tree.find_all(exp.Count)):
@@ -830,8 +939,11 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
         if select.args.get("distinct"):
             keys += [e.unalias() for e in select.selects if is_str(e.unalias())]
         for key in keys:
-            for node in [n for n in select.walk() if n == key and not isinstance(n.parent, exp.Func)
-                         and n.find_ancestor(exp.Select) is select]:
+            for node in [
+                n
+                for n in select.walk()
+                if n == key and not isinstance(n.parent, exp.Func) and n.find_ancestor(exp.Select) is select
+            ]:
                 node.replace(exp.func("RTRIM", node.copy()))
     for node in list(tree.find_all(exp.Extract)):  # DATEPART(weekday, d): 1 = Sunday (DATEFIRST 7)
         if node.this.name.upper() in ("DAYOFWEEK", "DOW", "WEEKDAY", "DW"):
@@ -839,9 +951,13 @@ def tsql_model(tree: exp.Expression) -> exp.Expression:
     for node in list(tree.find_all(exp.TryCast)):  # SQL Server's text -> integer conversion (docs/fuzzing.md)
         if is_str(node.this) and node.to.is_type(*exp.DataType.INTEGER_TYPES):
             t = exp.func("TRIM", node.this.copy(), exp.Literal.string(" "))
-            node.replace(sqlglot.parse_one(
-                f"CASE WHEN {t.sql('duckdb')} IN ('', '+', '-') THEN 0 WHEN regexp_full_match({t.sql('duckdb')}, "
-                f"'[+-]?[0-9]+') THEN TRY_CAST({t.sql('duckdb')} AS {node.to.sql('duckdb')}) END", read="duckdb"))
+            node.replace(
+                sqlglot.parse_one(
+                    f"CASE WHEN {t.sql('duckdb')} IN ('', '+', '-') THEN 0 WHEN regexp_full_match({t.sql('duckdb')}, "
+                    f"'[+-]?[0-9]+') THEN TRY_CAST({t.sql('duckdb')} AS {node.to.sql('duckdb')}) END",
+                    read="duckdb",
+                )
+            )
     for node in list(tree.find_all(exp.Like)):  # trailing blanks of the matched value are ignored too
         node.replace(exp.ILike(this=exp.func("RTRIM", node.this), expression=node.expression))
     return tree
@@ -858,15 +974,21 @@ def _substring_window(tree: exp.Expression) -> exp.Expression:
     characters before the first count; DuckDB counts a negative start from the end of the string."""
     for node in list(tree.find_all(exp.Substring)):
         start, length = node.args.get("start"), node.args.get("length")
-        value = -int(start.this.this) if isinstance(start, exp.Neg) and isinstance(start.this, exp.Literal) else (
-            int(start.this) if isinstance(start, exp.Literal) and start.is_int else None)
+        value = (
+            -int(start.this.this)
+            if isinstance(start, exp.Neg) and isinstance(start.this, exp.Literal)
+            else (int(start.this) if isinstance(start, exp.Literal) and start.is_int else None)
+        )
         if value is None or value >= 1:
             continue
         if length is None:
             node.replace(node.this.copy())
             continue
-        n = exp.func("GREATEST", exp.Add(this=exp.paren(length.copy()), expression=exp.Literal.number(value - 1)),
-                     exp.Literal.number(0))
+        n = exp.func(
+            "GREATEST",
+            exp.Add(this=exp.paren(length.copy()), expression=exp.Literal.number(value - 1)),
+            exp.Literal.number(0),
+        )
         node.replace(exp.Substring(this=node.this.copy(), start=exp.Literal.number(1), length=n))
     return tree
 
@@ -878,8 +1000,9 @@ def oracle_sql(text: str, dialect: str) -> str:
     if dialect == "duckdb":
         return _bind_clock(tree).sql(dialect="duckdb") if any(True for _ in tree.find_all(exp.CurrentDate)) else text
     tree = _bind_clock(tree)
-    typed = annotate_types(qualify(tree, schema=SQL_SCHEMA, dialect=dialect, quote_identifiers=False),
-                           schema=SQL_SCHEMA, dialect=dialect)
+    typed = annotate_types(
+        qualify(tree, schema=SQL_SCHEMA, dialect=dialect, quote_identifiers=False), schema=SQL_SCHEMA, dialect=dialect
+    )
     if dialect == "tsql":
         typed = tsql_model(typed)
     return typed.sql(dialect="duckdb")
@@ -912,8 +1035,10 @@ def _norm(v: Any) -> Any:
 def multiset(rows, fold: bool = False) -> Counter:
     """Rows as a multiset of normalized values; ``fold``: strings compared case-insensitively without
     trailing blanks (SQL Server shows any one spelling of a case-insensitive group: the tsql oracle)."""
+
     def norm(v):
         return v.rstrip(" ").lower() if fold and isinstance(v, str) else _norm(v)
+
     return Counter(tuple(norm(v) for v in r) for r in rows)
 
 
@@ -929,8 +1054,12 @@ class Outcome:
     expected: Counter | None = None
 
     def describe(self) -> str:
-        lines = [f"[{self.dialect}] {self.kind}: {self.reason}", f"  rule ({self.dialect}): {self.text}",
-                 f"  polars: {self.polars_sql}", f"  oracle (duckdb): {self.oracle}"]
+        lines = [
+            f"[{self.dialect}] {self.kind}: {self.reason}",
+            f"  rule ({self.dialect}): {self.text}",
+            f"  polars: {self.polars_sql}",
+            f"  oracle (duckdb): {self.oracle}",
+        ]
         if self.got is not None and self.expected is not None:
             lines.append(f"  certlib only: {dict(self.got - self.expected)}")
             lines.append(f"  oracle only:  {dict(self.expected - self.got)}")
@@ -957,8 +1086,11 @@ def run_one(tree: exp.Expression, dialect: str, seed: int, knobs: Knobs) -> Outc
         text = print_in(tree, dialect)
     except Exception as err:  # sqlglot cannot print the construct in this dialect
         return Outcome(dialect, "unprintable", f"{type(err).__name__}: {str(err)[:80]}")
-    if dialect == "tsql" and not knobs.tsql_collation and any(
-            True for _ in tree.find_all(exp.Upper, exp.Lower, exp.ILike)):
+    if (
+        dialect == "tsql"
+        and not knobs.tsql_collation
+        and any(True for _ in tree.find_all(exp.Upper, exp.Lower, exp.ILike))
+    ):
         # SQL Server compares case-insensitively: UPPER/LOWER/ILIKE make case matter even on lower-case data
         return Outcome(dialect, "skipped", "tsql collation (knob tsql_collation)")
     profile = _profile(dialect, knobs)
@@ -985,8 +1117,9 @@ def run_one(tree: exp.Expression, dialect: str, seed: int, knobs: Knobs) -> Outc
     except (Exception, _Panic) as err:
         if expected is None:
             return Outcome(dialect, "both_raise", oracle_err, text, compiled.sql, oracle)
-        return Outcome(dialect, "runtime", f"{type(err).__name__}: {str(err).splitlines()[0][:200]}", text,
-                       compiled.sql, oracle)
+        return Outcome(
+            dialect, "runtime", f"{type(err).__name__}: {str(err).splitlines()[0][:200]}", text, compiled.sql, oracle
+        )
     if expected is None:
         return Outcome(dialect, "oracle_error", oracle_err, text, compiled.sql, oracle, got, None)
     if got != expected:
@@ -1028,18 +1161,22 @@ class Figures:
     def report(self, examples: bool = False) -> str:
         k = self.kinds
         accepted = k["ok"] + k["mismatch"] + k["runtime"] + k["oracle_error"] + k["both_raise"]
-        out = [f"ASTs: {self.asts}", f"queries (AST x dialect): {self.queries}",
-               f"accepted by the compiler: {accepted}", f"  agree with the oracle: {k['ok']}",
-               f"  mismatches: {k['mismatch']}", f"  run-time errors: {k['runtime']}",
-               f"  oracle raises, certlib answers: {k['oracle_error']}",
-               f"  both raise at run time (the source database would too; not failures): {k['both_raise']}",
-               f"refused at compile time: {k['refused']}",
-               f"not run (not printable in the dialect, or a knob that is off): {sum(self.unprintable.values())}"]
+        out = [
+            f"ASTs: {self.asts}",
+            f"queries (AST x dialect): {self.queries}",
+            f"accepted by the compiler: {accepted}",
+            f"  agree with the oracle: {k['ok']}",
+            f"  mismatches: {k['mismatch']}",
+            f"  run-time errors: {k['runtime']}",
+            f"  oracle raises, certlib answers: {k['oracle_error']}",
+            f"  both raise at run time (the source database would too; not failures): {k['both_raise']}",
+            f"refused at compile time: {k['refused']}",
+            f"not run (not printable in the dialect, or a knob that is off): {sum(self.unprintable.values())}",
+        ]
         out.append("by dialect (ok/refused/failing):")
         for d in DIALECTS:
             bd = self.by_dialect
-            out.append(f"  {d}: {bd[(d, 'ok')]}/{bd[(d, 'refused')]}/"
-                       f"{sum(bd[(d, f)] for f in FAILING)}")
+            out.append(f"  {d}: {bd[(d, 'ok')]}/{bd[(d, 'refused')]}/{sum(bd[(d, f)] for f in FAILING)}")
         out.append("refusals by reason:")
         for r, n in self.refusals.most_common():
             out.append(f"  {n:6d}  {r}")
@@ -1051,8 +1188,9 @@ class Figures:
         return "\n".join(out)
 
 
-def check_ast(tree: exp.Expression, seed: int, knobs: Knobs, figures: Figures | None = None,
-              dialects=DIALECTS) -> list[Outcome]:
+def check_ast(
+    tree: exp.Expression, seed: int, knobs: Knobs, figures: Figures | None = None, dialects=DIALECTS
+) -> list[Outcome]:
     outcomes = [run_one(tree, d, seed, knobs) for d in dialects]
     if figures is not None:
         figures.asts += 1
@@ -1077,8 +1215,14 @@ def queries(knobs: Knobs):
     return build()
 
 
-def run_campaign(n_asts: int, knobs: Knobs, seed: int = 0, stop_on_failure: bool = False,
-                 figures: Figures | None = None, verbose: bool = False) -> Figures:
+def run_campaign(
+    n_asts: int,
+    knobs: Knobs,
+    seed: int = 0,
+    stop_on_failure: bool = False,
+    figures: Figures | None = None,
+    verbose: bool = False,
+) -> Figures:
     """Generate ``n_asts`` queries with hypothesis and check each in every dialect (no shrinking)."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
@@ -1086,8 +1230,14 @@ def run_campaign(n_asts: int, knobs: Knobs, seed: int = 0, stop_on_failure: bool
     figures = figures or Figures()
 
     @hseed(seed)
-    @settings(max_examples=n_asts, database=None, deadline=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), phases=["generate"])
+    @settings(
+        max_examples=n_asts,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=["generate"],
+    )
     @given(queries(knobs))
     def campaign(case):
         tree, data_seed = case
@@ -1103,20 +1253,29 @@ def run_campaign(n_asts: int, knobs: Knobs, seed: int = 0, stop_on_failure: bool
     return figures
 
 
-def shrink_failure(knobs: Knobs, seed: int, max_examples: int, dialects=DIALECTS,
-                   ignore: tuple[str, ...] = ()) -> str | None:
+def shrink_failure(
+    knobs: Knobs, seed: int, max_examples: int, dialects=DIALECTS, ignore: tuple[str, ...] = ()
+) -> str | None:
     """Search (from ``seed``) for a failing query and let hypothesis shrink it; the shrunk failure or None."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
 
     @hseed(seed)
-    @settings(max_examples=max_examples, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck), phases=["generate", "shrink"])
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=["generate", "shrink"],
+    )
     @given(queries(knobs))
     def search(case):
         tree, data_seed = case
-        bad = [o for o in check_ast(tree, data_seed, knobs, dialects=dialects)
-               if o.kind in FAILING and not any(i in o.reason for i in ignore)]
+        bad = [
+            o
+            for o in check_ast(tree, data_seed, knobs, dialects=dialects)
+            if o.kind in FAILING and not any(i in o.reason for i in ignore)
+        ]
         if bad:
             raise AssertionError(f"data seed {data_seed}\n" + "\n".join(o.describe() for o in bad))
 
@@ -1146,8 +1305,10 @@ def main(argv: list[str] | None = None) -> int:
     n_asts = max(1, math.ceil(args.queries / len(DIALECTS)))
     started = time.monotonic()
     figures = run_campaign(n_asts, knobs, seed=args.seed, verbose=args.verbose)
-    print(f"certlib rule-compiler fuzzer: seed {args.seed}, knobs on: "
-          f"{[f.name for f in dataclasses.fields(knobs) if getattr(knobs, f.name)] or 'none'}")
+    print(
+        f"certlib rule-compiler fuzzer: seed {args.seed}, knobs on: "
+        f"{[f.name for f in dataclasses.fields(knobs) if getattr(knobs, f.name)] or 'none'}"
+    )
     print(figures.report(examples=args.examples))
     print(f"elapsed: {time.monotonic() - started:.0f} s")
     failing = len(figures.failures)

@@ -17,8 +17,7 @@ BUDGET = 100  # generated queries (x 4 dialects)
 FIGURES = Figures()
 
 
-@settings(max_examples=BUDGET, derandomize=True, database=None, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=BUDGET, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 @given(queries(Knobs()))
 def test_generated_queries_match_the_oracle_or_are_refused(case):
     tree, data_seed = case
@@ -58,8 +57,11 @@ def test_the_fuzzer_finds_a_wrong_translation(monkeypatch):
 def test_the_tsql_oracle_compares_as_sql_server():
     """Case-insensitive, trailing blanks ignored, LEN without them, FLOAT is 8 bytes, CAST truncates."""
     con = fuzz.duck(0, "plain", False, True)
-    sql = fuzz.oracle_sql("SELECT s.student_id FROM students AS s WHERE 'a ' = 'A' AND LEN('ab  ') = 2 "
-                          "AND CAST(2.7E0 AS INT) = 2 AND 'ab' LIKE 'A%' AND 'x' IN ('X ')", "tsql")
+    sql = fuzz.oracle_sql(
+        "SELECT s.student_id FROM students AS s WHERE 'a ' = 'A' AND LEN('ab  ') = 2 "
+        "AND CAST(2.7E0 AS INT) = 2 AND 'ab' LIKE 'A%' AND 'x' IN ('X ')",
+        "tsql",
+    )
     assert len(con.execute(sql).fetchall()) == fuzz.frames(0, "plain", False)["students"].height
     assert fuzz.oracle_sql("SELECT CAST(s.gpa AS FLOAT) AS f FROM students AS s", "tsql").count("DOUBLE") == 1
     # and the other dialects keep DuckDB's (binary) comparison

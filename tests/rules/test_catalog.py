@@ -18,8 +18,11 @@ from tests.rules.catalog_cases import CASES
 from tests.rules.differential import PARAMS, random_tables, run_duckdb, run_polars
 
 PACK = load_pack()
-CASE_LIST = [(name, i, c[0], c[1], c[2] if len(c) > 2 else None)
-             for name, cases in sorted(CASES.items()) for i, c in enumerate(cases)]
+CASE_LIST = [
+    (name, i, c[0], c[1], c[2] if len(c) > 2 else None)
+    for name, cases in sorted(CASES.items())
+    for i, c in enumerate(cases)
+]
 
 
 def test_every_catalog_entry_is_proven_by_cases_in_every_dialect_it_claims():
@@ -38,8 +41,9 @@ def _frames(kind: str):
 
 
 @pytest.mark.parametrize("frames_kind", ["adversarial", "1", "2"])
-@pytest.mark.parametrize(("name", "i", "dialect", "sql", "oracle"), CASE_LIST,
-                         ids=[f"{n}-{i}-{d}" for n, i, d, _, _ in CASE_LIST])
+@pytest.mark.parametrize(
+    ("name", "i", "dialect", "sql", "oracle"), CASE_LIST, ids=[f"{n}-{i}-{d}" for n, i, d, _, _ in CASE_LIST]
+)
 def test_catalog_case_matches_duckdb(name: str, i: int, dialect: str, sql: str, oracle: str | None, frames_kind: str):
     frames = _frames(frames_kind)
     polars_sql = compile_sql(sql, PACK, dialect=dialect, params=PARAMS).sql
@@ -51,46 +55,118 @@ def test_catalog_case_matches_duckdb(name: str, i: int, dialect: str, sql: str, 
 
 REFUSED = {
     # (dialect, SQL, words in the message, words in the hint)
-    "median_of_dates": ("duckdb", "SELECT school_code, MEDIAN(start_date) AS m FROM enrollments GROUP BY school_code",
-                        "quantile is translated for a number", "GROUP BY"),
-    "percentile_disc": ("postgres", "SELECT school_code, PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY enrollment_id) "
-                        "AS m FROM enrollments GROUP BY school_code", "PERCENTILE_DISC", "PERCENTILE_CONT"),
-    "collate": ("tsql", "SELECT enrollment_id FROM enrollments WHERE exit_code COLLATE Latin1_General_CS_AS = 'e1'",
-                "COLLATE", "case-insensitive"),
-    "getdate": ("tsql", "SELECT enrollment_id FROM enrollments WHERE start_date < GETDATE()", "GETDATE",
-                "as_of_date"),
-    "now": ("postgres", "SELECT enrollment_id FROM enrollments WHERE start_date < NOW()", "CURRENT_TIMESTAMP",
-            "as_of_date"),
+    "median_of_dates": (
+        "duckdb",
+        "SELECT school_code, MEDIAN(start_date) AS m FROM enrollments GROUP BY school_code",
+        "quantile is translated for a number",
+        "GROUP BY",
+    ),
+    "percentile_disc": (
+        "postgres",
+        "SELECT school_code, PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY enrollment_id) "
+        "AS m FROM enrollments GROUP BY school_code",
+        "PERCENTILE_DISC",
+        "PERCENTILE_CONT",
+    ),
+    "collate": (
+        "tsql",
+        "SELECT enrollment_id FROM enrollments WHERE exit_code COLLATE Latin1_General_CS_AS = 'e1'",
+        "COLLATE",
+        "case-insensitive",
+    ),
+    "getdate": ("tsql", "SELECT enrollment_id FROM enrollments WHERE start_date < GETDATE()", "GETDATE", "as_of_date"),
+    "now": (
+        "postgres",
+        "SELECT enrollment_id FROM enrollments WHERE start_date < NOW()",
+        "CURRENT_TIMESTAMP",
+        "as_of_date",
+    ),
     "duckdb_now": ("duckdb", "SELECT enrollment_id FROM enrollments WHERE start_date < now()", "NOW", "as_of_date"),
-    "upper": ("postgres", "SELECT district_number, local_student_id FROM students WHERE UPPER(last_name) = 'STRASSE'",
-              "UPPER", "LOWER(s)"),
-    "ilike": ("postgres", "SELECT district_number, local_student_id FROM students WHERE last_name ILIKE 'i%'",
-              "ILIKE", "~*"),
-    "try_cast": ("duckdb", "SELECT enrollment_id, TRY_CAST(exit_code AS INT) AS x FROM enrollments", "TRY_CAST",
-                 "^[0-9]+$"),
-    "try_convert_date": ("tsql", "SELECT enrollment_id, TRY_CONVERT(DATE, exit_code) AS x FROM enrollments",
-                         "TRY_CAST", "^[0-9]+$"),
-    "reflect": ("spark", "SELECT enrollment_id, reflect('java.lang.System', 'getenv', 'HOME') AS h FROM enrollments",
-                "REFLECT", "Java"),
-    "java_method": ("spark", "SELECT enrollment_id, java_method('java.lang.System', 'getenv', 'HOME') AS h "
-                    "FROM enrollments", "JAVA_METHOD", "Java"),
-    "input_file_name": ("spark", "SELECT enrollment_id, input_file_name() AS f FROM enrollments", "INPUT_FILE_NAME",
-                        "file"),
-    "strftime_month_name": ("duckdb", "SELECT enrollment_id, strftime(start_date, '%B') AS y FROM enrollments",
-                            "formatting is translated", "locale"),
-    "regex_flags": ("duckdb", "SELECT enrollment_id FROM enrollments WHERE regexp_matches(exit_code, 'e', 'gm')",
-                    "flags", "'i'"),
-    "regex_not_literal": ("postgres", "SELECT enrollment_id FROM enrollments WHERE exit_code ~ grade",
-                          "string literal", "literal"),
-    "negated_class_in_set": ("postgres", "SELECT enrollment_id FROM enrollments WHERE exit_code ~ '[\\Da]'",
-                             "cannot be translated", "\\D"),
-    "substring_negative_duckdb": ("duckdb", "SELECT enrollment_id, SUBSTRING(exit_code, -2, 2) AS s FROM enrollments",
-                                  "counts from the end", "start >= 1"),
-    "substring_computed": ("postgres", "SELECT enrollment_id, SUBSTRING(exit_code, enrollment_id, 2) AS s "
-                           "FROM enrollments", "computed start", "literals"),
+    "upper": (
+        "postgres",
+        "SELECT district_number, local_student_id FROM students WHERE UPPER(last_name) = 'STRASSE'",
+        "UPPER",
+        "LOWER(s)",
+    ),
+    "ilike": (
+        "postgres",
+        "SELECT district_number, local_student_id FROM students WHERE last_name ILIKE 'i%'",
+        "ILIKE",
+        "~*",
+    ),
+    "try_cast": (
+        "duckdb",
+        "SELECT enrollment_id, TRY_CAST(exit_code AS INT) AS x FROM enrollments",
+        "TRY_CAST",
+        "^[0-9]+$",
+    ),
+    "try_convert_date": (
+        "tsql",
+        "SELECT enrollment_id, TRY_CONVERT(DATE, exit_code) AS x FROM enrollments",
+        "TRY_CAST",
+        "^[0-9]+$",
+    ),
+    "reflect": (
+        "spark",
+        "SELECT enrollment_id, reflect('java.lang.System', 'getenv', 'HOME') AS h FROM enrollments",
+        "REFLECT",
+        "Java",
+    ),
+    "java_method": (
+        "spark",
+        "SELECT enrollment_id, java_method('java.lang.System', 'getenv', 'HOME') AS h FROM enrollments",
+        "JAVA_METHOD",
+        "Java",
+    ),
+    "input_file_name": (
+        "spark",
+        "SELECT enrollment_id, input_file_name() AS f FROM enrollments",
+        "INPUT_FILE_NAME",
+        "file",
+    ),
+    "strftime_month_name": (
+        "duckdb",
+        "SELECT enrollment_id, strftime(start_date, '%B') AS y FROM enrollments",
+        "formatting is translated",
+        "locale",
+    ),
+    "regex_flags": (
+        "duckdb",
+        "SELECT enrollment_id FROM enrollments WHERE regexp_matches(exit_code, 'e', 'gm')",
+        "flags",
+        "'i'",
+    ),
+    "regex_not_literal": (
+        "postgres",
+        "SELECT enrollment_id FROM enrollments WHERE exit_code ~ grade",
+        "string literal",
+        "literal",
+    ),
+    "negated_class_in_set": (
+        "postgres",
+        "SELECT enrollment_id FROM enrollments WHERE exit_code ~ '[\\Da]'",
+        "cannot be translated",
+        "\\D",
+    ),
+    "substring_negative_duckdb": (
+        "duckdb",
+        "SELECT enrollment_id, SUBSTRING(exit_code, -2, 2) AS s FROM enrollments",
+        "counts from the end",
+        "start >= 1",
+    ),
+    "substring_computed": (
+        "postgres",
+        "SELECT enrollment_id, SUBSTRING(exit_code, enrollment_id, 2) AS s FROM enrollments",
+        "computed start",
+        "literals",
+    ),
     "mysql": ("mysql", "SELECT enrollment_id FROM enrollments", "not supported", "postgres"),
-    "text_cast_fails_at_run_time": ("postgres", "SELECT enrollment_id, CAST(exit_code AS INT) AS x FROM enrollments",
-                                    "fails on data", "CASE WHEN"),
+    "text_cast_fails_at_run_time": (
+        "postgres",
+        "SELECT enrollment_id, CAST(exit_code AS INT) AS x FROM enrollments",
+        "fails on data",
+        "CASE WHEN",
+    ),
 }
 
 
@@ -109,7 +185,9 @@ def test_a_refusal_points_at_the_rule_file_line_and_column(tmp_path: Path):
     rule = parse_rule_text(
         "-- id: T-9\n-- title: t\n-- severity: fatal\n-- group: Enrollment\n-- description: d\n"
         "-- resolution: r\n-- dialect: duckdb\nSELECT school_code,\n       MODE(grade) AS m\n"
-        "FROM enrollments GROUP BY school_code\n", tmp_path / "T-9.sql")
+        "FROM enrollments GROUP BY school_code\n",
+        tmp_path / "T-9.sql",
+    )
     with pytest.raises(RuleError) as err:
         compile_rule(rule, PACK)
     d = next(d for d in err.value.diagnostics if d.code == "not-in-catalog")
@@ -189,6 +267,9 @@ def test_rules_functions_cli_prints_the_catalog():
 def test_docs_list_exactly_the_catalog():
     text = (Path(__file__).resolve().parents[2] / "docs" / "rule-pack.md").read_text()
     section = text.split("<!-- catalog:start -->")[1].split("<!-- catalog:end -->")[0]
-    rows = [line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| ")
-            and not line.startswith("| construct") and not line.startswith("|--")]
+    rows = [
+        line.split("|")[1].strip().strip("`")
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| construct") and not line.startswith("|--")
+    ]
     assert rows == [e.name.replace("|", "/") for e in CATALOG]

@@ -15,7 +15,8 @@ RULE = next(iter(PACK.rules.values()))
 
 def test_the_same_inputs_reuse_the_compiled_rule() -> None:
     assert compile_rule(RULE, PACK, params={"district_number": "1071"}) is compile_rule(
-        RULE, PACK, params={"district_number": "1071"})
+        RULE, PACK, params={"district_number": "1071"}
+    )
 
 
 @pytest.mark.parametrize("change", ["sql", "params", "target", "schema"])
@@ -30,8 +31,10 @@ def test_a_change_to_any_input_compiles_again(change: str) -> None:
         target = "duckdb"
     else:
         table = next(iter(PACK.tables))
-        pack = replace(PACK, tables={k: v for k, v in PACK.tables.items() if k != table}
-                       | {table: replace(PACK.tables[table], keys=())})
+        pack = replace(
+            PACK,
+            tables={k: v for k, v in PACK.tables.items() if k != table} | {table: replace(PACK.tables[table], keys=())},
+        )
     other = compile_rule(rule, pack, target=target, params=params)
     assert other is not base
     if change == "sql":

@@ -133,10 +133,14 @@ def test_default_rules_match_duckdb_on_the_demo_state():
 
 
 REFUSED = {
-    "age_function": ("SELECT district_number, local_student_id FROM students WHERE AGE(birth_date) > INTERVAL '6 years'",
-                     "AGE"),
-    "division_of_unknown_types": ("SELECT t.enrollment_id, t.x / 2 AS y FROM (SELECT enrollment_id, NULL AS x "
-                                  "FROM enrollments) AS t", "division"),
+    "age_function": (
+        "SELECT district_number, local_student_id FROM students WHERE AGE(birth_date) > INTERVAL '6 years'",
+        "AGE",
+    ),
+    "division_of_unknown_types": (
+        "SELECT t.enrollment_id, t.x / 2 AS y FROM (SELECT enrollment_id, NULL AS x FROM enrollments) AS t",
+        "division",
+    ),
 }
 
 
@@ -145,8 +149,9 @@ def test_untranslatable_constructs_are_refused_by_name(name: str):
     sql, word = REFUSED[name]
     with pytest.raises(RuleError) as err:
         compile_sql(sql, PACK)
-    assert any(d.code in ("untranslatable", "not-in-catalog", "dialect") for d in err.value.diagnostics), \
+    assert any(d.code in ("untranslatable", "not-in-catalog", "dialect") for d in err.value.diagnostics), (
         err.value.diagnostics
+    )
     assert word.lower() in str(err.value).lower()
 
 
@@ -198,11 +203,15 @@ MORE_REFUSED = {
     # NUMERIC -> int rounds half away from zero in PostgreSQL; polars truncates
     "cast_decimal_to_int": ("SELECT enrollment_id, CAST(2.5 AS INT) AS x FROM enrollments", "decimal"),
     # EXTRACT(DAY FROM date - date): date - date is whole days, not an interval; planned on empty frames
-    "extract_day_of_day_count": ("SELECT enrollment_id, DATE_PART('day', end_date - start_date) AS d FROM enrollments",
-                                 "polars cannot run"),
+    "extract_day_of_day_count": (
+        "SELECT enrollment_id, DATE_PART('day', end_date - start_date) AS d FROM enrollments",
+        "polars cannot run",
+    ),
     # T-SQL / Spark truncate; a dialect whose rounding (and string comparison) is not modelled is refused
-    "cast_float_unknown_dialect": ("SELECT enrollment_id, CAST(ada_days_present AS INT) AS d FROM attendance_summary",
-                                   "dialect 'mysql' are not supported"),
+    "cast_float_unknown_dialect": (
+        "SELECT enrollment_id, CAST(ada_days_present AS INT) AS d FROM attendance_summary",
+        "dialect 'mysql' are not supported",
+    ),
 }
 
 
@@ -212,15 +221,17 @@ def test_more_untranslatable_constructs_are_refused_by_name(name: str):
     dialect = "mysql" if name == "cast_float_unknown_dialect" else None
     with pytest.raises(RuleError) as err:
         compile_sql(sql, PACK, dialect=dialect)
-    assert any(d.code in ("untranslatable", "not-in-catalog", "dialect") for d in err.value.diagnostics), \
+    assert any(d.code in ("untranslatable", "not-in-catalog", "dialect") for d in err.value.diagnostics), (
         err.value.diagnostics
+    )
     assert word.lower() in str(err.value).lower()
 
 
 def test_tsql_float_cast_truncates_like_polars():
     """T-SQL truncates a float cast to INT, as polars does: kept as is, not rounded."""
-    compiled = compile_sql("SELECT enrollment_id, CAST(ada_days_present AS INT) AS d FROM attendance_summary",
-                           PACK, dialect="tsql")
+    compiled = compile_sql(
+        "SELECT enrollment_id, CAST(ada_days_present AS INT) AS d FROM attendance_summary", PACK, dialect="tsql"
+    )
     assert "ROUND" not in compiled.sql.upper()
     frames = {"attendance_summary": random_tables(PACK, 1)["attendance_summary"]}
     import polars as pl
@@ -232,12 +243,20 @@ def test_tsql_float_cast_truncates_like_polars():
 
 DIALECT_QUERIES = {
     # Snowflake folds unquoted names to upper case; the pack's (and polars') names are lower case
-    "snowflake_upper_case_names": ("snowflake", """SELECT Enrollment_Id, MINUTES_TARDY / 2 AS q FROM ATTENDANCE_DAILY a
-        WHERE a.minutes_tardy > 0"""),
-    "tsql_integer_division_and_datediff": ("tsql", """SELECT enrollment_id, DATEDIFF(day, start_date, end_date) AS d,
-        enrollment_id / 3 AS third FROM enrollments"""),
-    "duckdb_true_division": ("duckdb", "SELECT enrollment_id, minutes_tardy / 4 AS q, minutes_tardy // 4 AS r "
-                                       "FROM attendance_daily"),
+    "snowflake_upper_case_names": (
+        "snowflake",
+        """SELECT Enrollment_Id, MINUTES_TARDY / 2 AS q FROM ATTENDANCE_DAILY a
+        WHERE a.minutes_tardy > 0""",
+    ),
+    "tsql_integer_division_and_datediff": (
+        "tsql",
+        """SELECT enrollment_id, DATEDIFF(day, start_date, end_date) AS d,
+        enrollment_id / 3 AS third FROM enrollments""",
+    ),
+    "duckdb_true_division": (
+        "duckdb",
+        "SELECT enrollment_id, minutes_tardy / 4 AS q, minutes_tardy // 4 AS r FROM attendance_daily",
+    ),
     "spark_datediff": ("spark", "SELECT enrollment_id, DATEDIFF(end_date, start_date) AS d FROM enrollments"),
 }
 
@@ -259,10 +278,15 @@ def test_window_peers_and_null_ordering_match_duckdb():
     import polars as pl
 
     frames = random_tables(PACK, 1)
-    frames["attendance_daily"] = frames["attendance_daily"].head(5).with_columns(
-        pl.Series("school_code", ["0101"] * 5),
-        pl.Series("attendance_date", ["2024-09-03", "2024-09-03", "2024-09-04", None, None]).str.to_date(),
-        pl.Series("minutes_tardy", [10, 20, 30, 40, 50]))
+    frames["attendance_daily"] = (
+        frames["attendance_daily"]
+        .head(5)
+        .with_columns(
+            pl.Series("school_code", ["0101"] * 5),
+            pl.Series("attendance_date", ["2024-09-03", "2024-09-03", "2024-09-04", None, None]).str.to_date(),
+            pl.Series("minutes_tardy", [10, 20, 30, 40, 50]),
+        )
+    )
     sql = """SELECT enrollment_id, minutes_tardy,
         SUM(minutes_tardy) OVER (PARTITION BY school_code ORDER BY attendance_date) AS running,
         COUNT(*) OVER (PARTITION BY school_code ORDER BY attendance_date DESC) AS n_desc,

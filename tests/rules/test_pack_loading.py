@@ -25,8 +25,10 @@ level = "district"
 
 
 def _rule(rule_id: str, sql: str, status: str = "active", severity: str = "fatal") -> str:
-    return (f"-- id: {rule_id}\n-- title: {rule_id} title\n-- severity: {severity}\n-- group: Enrollment\n"
-            f"-- description: d\n-- resolution: r\n-- status: {status}\n-- Note: a comment, not metadata\n{sql}\n")
+    return (
+        f"-- id: {rule_id}\n-- title: {rule_id} title\n-- severity: {severity}\n-- group: Enrollment\n"
+        f"-- description: d\n-- resolution: r\n-- status: {status}\n-- Note: a comment, not metadata\n{sql}\n"
+    )
 
 
 GOOD = "SELECT enrollment_id, district_number, school_code FROM enrollments WHERE grade = '13'"
@@ -62,12 +64,19 @@ def test_rules_check_fails_on_an_active_rule_or_a_rule_file_left_out(tmp_path: P
 
 
 def test_validate_runs_every_rule_it_can_and_reports_the_others_as_rule_errors(tmp_path: Path):
-    root = _pack(tmp_path, {"A.sql": _rule("A-1", BAD), "B.sql": _rule("B-1", GOOD, severity="warning"),
-                            "C.sql": "-- id: C-1\n-- title: no severity\nSELECT 1\n"})
+    root = _pack(
+        tmp_path,
+        {
+            "A.sql": _rule("A-1", BAD),
+            "B.sql": _rule("B-1", GOOD, severity="warning"),
+            "C.sql": "-- id: C-1\n-- title: no severity\nSELECT 1\n",
+        },
+    )
     data = tmp_path / "data"
     data.mkdir()
-    pl.DataFrame({"enrollment_id": [1, 2], "district_number": ["1071", "1071"], "school_code": ["1", "2"],
-                  "grade": ["13", "01"]}).write_csv(data / "enrollments.csv")
+    pl.DataFrame(
+        {"enrollment_id": [1, 2], "district_number": ["1071", "1071"], "school_code": ["1", "2"], "grade": ["13", "01"]}
+    ).write_csv(data / "enrollments.csv")
     result = CliRunner().invoke(cli, ["validate", "--rules", str(root), "--data", str(data), "--group", "Enrollment"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

@@ -30,8 +30,11 @@ def ws(demo_template, tmp_path) -> Workspace:
 
 
 def eoy_unit(ws: Workspace, district: str) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": "End of Year Attendance"}, NOW)
-                if r["district"] == district)
+    return next(
+        r["unit_id"]
+        for r in ws.events_for("state.admin", {"event_name": "End of Year Attendance"}, NOW)
+        if r["district"] == district
+    )
 
 
 def walk_to_review(ws: Workspace, user: str, unit: int):

@@ -51,9 +51,13 @@ ws.resync("hw.cert1", unit, datetime(2025, 7, 1, 10))
 
 def _kill_resync(ws: Workspace, unit: int, where: str) -> None:
     ws.close()
-    done = subprocess.run([sys.executable, "-c", KILLED_RESYNC, str(ws.root), str(unit), where],
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_RESYNC, str(ws.root), str(unit), where],
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == -9, done.stderr[-2000:]
 
 
@@ -95,4 +99,6 @@ def test_a_dead_snapshot_writers_directory_goes_and_a_live_ones_stays(ws: Worksp
     with Workspace.open(ws.root) as again:
         assert sorted(p.name for p in tmp.iterdir()) == [f"{os.getppid()}-live"]
         row = again.store.audit_rows()[-1]
-        assert row.action == "crash leftovers cleaned" and row.details["snapshot_tmp_removed"] == [f"{dead.stdout.strip()}-abc"]
+        assert row.action == "crash leftovers cleaned" and row.details["snapshot_tmp_removed"] == [
+            f"{dead.stdout.strip()}-abc"
+        ]

@@ -21,11 +21,21 @@ from certlib.services.compare import diff_frames
 from .conftest import NOW, eoy_unit
 
 RESULT = {
-    "students": {"key_columns": ["student_id"], "missing_in_state": [[3], [1]], "extra_in_state": [[9]],
-                 "changed": [{"key": [2], "column": "last_name", "district": "=SUM(A1)", "state": "Smith"},
-                             {"key": [2], "column": "grade", "district": "07", "state": None}]},
-    "enrollments": {"key_columns": ["enrollment_id", "school"], "missing_in_state": [], "extra_in_state": [],
-                    "changed": []},
+    "students": {
+        "key_columns": ["student_id"],
+        "missing_in_state": [[3], [1]],
+        "extra_in_state": [[9]],
+        "changed": [
+            {"key": [2], "column": "last_name", "district": "=SUM(A1)", "state": "Smith"},
+            {"key": [2], "column": "grade", "district": "07", "state": None},
+        ],
+    },
+    "enrollments": {
+        "key_columns": ["enrollment_id", "school"],
+        "missing_in_state": [],
+        "extra_in_state": [],
+        "changed": [],
+    },
 }
 
 
@@ -77,11 +87,24 @@ def test_csv_and_xlsx_hold_every_line_and_never_a_formula():
 
 def test_findings_touching_a_record_match_its_key_not_just_its_district():
     line = dif.difference_lines(RESULT, kinds=["extra in state"])[0]
-    report = {"rules": [
-        {"id": "R1", "severity": "fatal", "title": "t", "columns": ["student_id", "x"],
-         "rows": [{"student_id": 9, "x": 1}, {"student_id": 8, "x": 2}]},
-        {"id": "R2", "severity": "info", "title": "t", "columns": ["district_number"], "rows": [{"district_number": "1"}]},
-    ]}
+    report = {
+        "rules": [
+            {
+                "id": "R1",
+                "severity": "fatal",
+                "title": "t",
+                "columns": ["student_id", "x"],
+                "rows": [{"student_id": 9, "x": 1}, {"student_id": 8, "x": 2}],
+            },
+            {
+                "id": "R2",
+                "severity": "info",
+                "title": "t",
+                "columns": ["district_number"],
+                "rows": [{"district_number": "1"}],
+            },
+        ]
+    }
     assert [(f["rule_id"], f["row"]["x"]) for f in dif.findings_touching(report, line)] == [("R1", 1)]
     assert dif.findings_touching(report, line, scope_columns=["student_id"]) == []
 
@@ -99,15 +122,23 @@ def test_lines_agree_with_a_set_oracle(a_keys, b_keys, data):
     a = pl.DataFrame({"id": list(va), "v": list(va.values())}, schema={"id": pl.Int64, "v": pl.String})
     b = pl.DataFrame({"id": list(vb), "v": list(vb.values())}, schema={"id": pl.Int64, "v": pl.String})
     d = diff_frames(a, b, ["id"])
-    result = {"t": {"key_columns": ["id"], "missing_in_state": d.missing_in_b, "extra_in_state": d.extra_in_b,
-                    "changed": [{"key": c["key"], "column": c["column"], "district": c["a"], "state": c["b"]}
-                                for c in d.changed]}}
+    result = {
+        "t": {
+            "key_columns": ["id"],
+            "missing_in_state": d.missing_in_b,
+            "extra_in_state": d.extra_in_b,
+            "changed": [
+                {"key": c["key"], "column": c["column"], "district": c["a"], "state": c["b"]} for c in d.changed
+            ],
+        }
+    }
     lines = dif.difference_lines(result)
     assert {d.key[0] for d in lines if d.kind == dif.MISSING} == set(va) - set(vb)
     assert {d.key[0] for d in lines if d.kind == dif.EXTRA} == set(vb) - set(va)
     diff = {k for k in set(va) & set(vb) if va[k] != vb[k]}
     assert {(d.key[0], d.district, d.state) for d in lines if d.kind == dif.DIFFERENT} == {
-        (k, va[k] or "", vb[k] or "") for k in diff}
+        (k, va[k] or "", vb[k] or "") for k in diff
+    }
 
 
 def test_demo_unit_differences_then_resync(ws: Workspace):

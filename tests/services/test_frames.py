@@ -19,8 +19,11 @@ def test_units_frame_has_every_published_unit_with_its_status(ws: Workspace) -> 
     assert "Fall Enrollment 2025-26" not in events  # the unpublished draft is not charted
     anb = units.filter(pl.col("event") == "Fall ANB Certification 2024-25").sort("district_number")
     # approved by the state, one recertification request pending (the scenario)
-    assert sorted(anb["unit_status"]) == ["Certification Approved by State", "Certification Approved by State",
-                                          "Recertification Request Sent"]
+    assert sorted(anb["unit_status"]) == [
+        "Certification Approved by State",
+        "Certification Approved by State",
+        "Recertification Request Sent",
+    ]
     approved = anb.filter(pl.col("unit_status") == "Certification Approved by State")
     assert approved["approved_at"].null_count() == 0 and approved["sent_at"].null_count() == 0
     assert units["unit_id"].is_unique().all()

@@ -30,22 +30,41 @@ def test_self_reported_steps_are_refused(ws: Workspace) -> None:
 def test_an_invented_snapshot_hash_cannot_be_pinned(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
     with pytest.raises(Refused, match="not a registered snapshot of unit"):
-        ws.store.record_evidence("ns.cert1", unit, 3, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                 snapshot_sha256="a" * 64, source="forged")
+        ws.store.record_evidence(
+            "ns.cert1",
+            unit,
+            3,
+            NOW,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=0,
+            snapshot_sha256="a" * 64,
+            source="forged",
+        )
 
 
 def test_a_snapshot_of_another_unit_cannot_be_pinned(ws: Workspace) -> None:
     mine, other = eoy_unit(ws, "1071"), eoy_unit(ws, "7988")
     theirs = ws.take_snapshot("hw.cert1", other, NOW)
     with pytest.raises(Refused, match=f"not a registered snapshot of unit {mine}"):
-        ws.store.record_evidence("ns.cert1", mine, 3, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                 snapshot_sha256=theirs.sha256, source="borrowed")
+        ws.store.record_evidence(
+            "ns.cert1",
+            mine,
+            3,
+            NOW,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=0,
+            snapshot_sha256=theirs.sha256,
+            source="borrowed",
+        )
 
 
 def test_a_run_with_fatal_findings_cannot_complete_a_step(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
-    ev = ws.store.record_evidence("ns.cert1", unit, 1, NOW, fatal_seen=True, error_seen=False, warnings=0,
-                                  source="district data")
+    ev = ws.store.record_evidence(
+        "ns.cert1", unit, 1, NOW, fatal_seen=True, error_seen=False, warnings=0, source="district data"
+    )
     with pytest.raises(Refused, match="reported fatal findings"):
         ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
     stored = ws.store.record_progress("ns.cert1", unit, 1, "IN PROGRESS", NOW, evidence_id=ev.id)
@@ -54,15 +73,17 @@ def test_a_run_with_fatal_findings_cannot_complete_a_step(ws: Workspace) -> None
 
 def test_another_users_run_cannot_be_cited(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
-    ev = ws.store.record_evidence("ns.cert2", unit, 1, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                  source="district data")
+    ev = ws.store.record_evidence(
+        "ns.cert2", unit, 1, NOW, fatal_seen=False, error_seen=False, warnings=0, source="district data"
+    )
     with pytest.raises(Refused, match=f"run {ev.id} is ns.cert2's step 1"):
         ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
 
 
 def test_the_cli_has_no_way_to_report_a_step(ws: Workspace) -> None:
-    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "progress", "record", "1", "1", "COMPLETED",
-                                      "--as", "ns.cert1"])
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(ws.root), "progress", "record", "1", "1", "COMPLETED", "--as", "ns.cert1"]
+    )
     assert result.exit_code == 2 and "No such command 'record'" in result.output
 
 
@@ -98,8 +119,9 @@ def test_a_newer_snapshot_with_other_data_must_be_reviewed_before_submit(ws: Wor
 
 
 def _clean_run(ws: Workspace, user: str, unit: int, step: int, sha: str | None = None):
-    return ws.store.record_evidence(user, unit, step, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                    source="test", snapshot_sha256=sha)
+    return ws.store.record_evidence(
+        user, unit, step, NOW, fatal_seen=False, error_seen=False, warnings=0, source="test", snapshot_sha256=sha
+    )
 
 
 @pytest.mark.parametrize("other", ["step", "unit", "round"])
@@ -110,8 +132,9 @@ def test_a_run_cannot_be_cited_for_another_step_unit_or_round(ws: Workspace, oth
         with pytest.raises(Refused, match=f"run {ev.id} is ns.cert1's step 1 .* not ns.cert1's step 2"):
             ws.store.record_progress("ns.cert1", unit, 2, "COMPLETED", NOW, evidence_id=ev.id)
     elif other == "unit":
-        other_unit = next(r["unit_id"] for r in ws.events_for("ns.cert1", {}, NOW)
-                          if r["district"] == "1071" and r["unit_id"] != unit)
+        other_unit = next(
+            r["unit_id"] for r in ws.events_for("ns.cert1", {}, NOW) if r["district"] == "1071" and r["unit_id"] != unit
+        )
         ev = _clean_run(ws, "ns.cert1", other_unit, 1)
         with pytest.raises(Refused, match=f"on unit {other_unit} round 1, not ns.cert1's step 1 on unit {unit}"):
             ws.store.record_progress("ns.cert1", unit, 1, "COMPLETED", NOW, evidence_id=ev.id)
@@ -148,8 +171,17 @@ def test_a_resync_after_the_review_makes_steps_2_and_3_stale(ws: Workspace) -> N
     with pytest.raises(Refused, match="read the state copy before its last resync"):
         wiz.open_report(job.id)  # the pre-resync report cannot complete step 2 again
     with pytest.raises(Refused, match="taken before its last resync: take a new one"):
-        ws.store.record_evidence("ns.cert1", unit, 3, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                 source="old snapshot", snapshot_sha256=snap.sha256)
+        ws.store.record_evidence(
+            "ns.cert1",
+            unit,
+            3,
+            NOW,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=0,
+            source="old snapshot",
+            snapshot_sha256=snap.sha256,
+        )
     audit = [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "resync requested"][-1]
     assert audit.details["steps_reset_for"] == ["ns.cert1", "ns.cert2"] and audit.details["data_generation"] == 1
     # walking steps 2-3 again on the resynced copy lets the certifier submit
@@ -168,8 +200,17 @@ def test_a_run_of_data_read_before_a_resync_is_refused(ws: Workspace) -> None:
     generation = ws.store.data_generation(unit)  # a job read this generation, then a resync landed
     ws.resync("ns.cert2", unit, NOW)
     with pytest.raises(Refused, match="was resynced while the run read it"):
-        ws.store.record_evidence("ns.cert1", unit, 2, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                 source="job", data_generation=generation)
+        ws.store.record_evidence(
+            "ns.cert1",
+            unit,
+            2,
+            NOW,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=0,
+            source="job",
+            data_generation=generation,
+        )
 
 
 def test_an_outsider_cannot_register_or_resync(ws: Workspace) -> None:
@@ -193,23 +234,28 @@ def test_the_steps_of_a_submission_are_frozen(ws: Workspace) -> None:
     with pytest.raises(Refused, match="already submitted in round 1"):
         ws.store.record_progress("ns.cert1", unit, 2, "NOT STARTED", NOW)
     with pytest.raises(Refused, match="already submitted in round 1"):
-        ws.store.record_evidence("ns.cert1", unit, 1, NOW, fatal_seen=False, error_seen=False, warnings=0,
-                                 source="after the fact")
+        ws.store.record_evidence(
+            "ns.cert1", unit, 1, NOW, fatal_seen=False, error_seen=False, warnings=0, source="after the fact"
+        )
     with pytest.raises(Refused, match="ns.cert1 already submitted round 1 on the current data"):
         ws.resync("ns.cert2", unit, NOW)  # the data would change under ns.cert1's submission
     ws.resync("ns.cert2", _tardiness_unit(ws), NOW)  # another unit on 1071's data: ns.cert1's steps stay
     assert [s.status for s in wiz.steps()[:3]] == ["COMPLETED"] * 3
     [row] = ws.submission_evidence(unit)
-    assert row["sha256"] == snap.sha256 and all(row[f"step {n} {name}"] for n, name in
-                                                ((1, "District Validation"), (2, "State Validation"),
-                                                 (3, "Snapshot Validation")))
+    assert row["sha256"] == snap.sha256 and all(
+        row[f"step {n} {name}"]
+        for n, name in ((1, "District Validation"), (2, "State Validation"), (3, "Snapshot Validation"))
+    )
     submit = [r for r in ws.store.audit_rows(unit_id=unit) if r.action == "submit"][-1]
     assert set(submit.details["runs"]) == {"1", "2", "3"} and all(submit.details["runs"].values())
 
 
 def _tardiness_unit(ws: Workspace) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": "Student Tardiness"}, NOW)
-                if r["district"] == "1071")
+    return next(
+        r["unit_id"]
+        for r in ws.events_for("state.admin", {"event_name": "Student Tardiness"}, NOW)
+        if r["district"] == "1071"
+    )
 
 
 def test_a_resync_of_another_unit_on_the_same_data_makes_steps_stale(ws: Workspace) -> None:
@@ -262,7 +308,9 @@ def test_a_resync_while_a_state_validation_reads_makes_the_job_fail(ws: Workspac
 def test_the_wizard_offers_only_registered_snapshots(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
     registered = ws.take_snapshot("ns.cert1", unit, NOW)
-    stray = ws.snapshot_store.take(unit, ws.state_dir, ws.unit_scope(ws.unit(unit)), "ns.cert1", NOW)  # never registered
+    stray = ws.snapshot_store.take(
+        unit, ws.state_dir, ws.unit_scope(ws.unit(unit)), "ns.cert1", NOW
+    )  # never registered
     assert stray.version > registered.version
     assert ws.wizard("ns.cert1", unit, NOW).latest_snapshot().version == registered.version
 

@@ -22,7 +22,9 @@ SECTION_504 = "Section 504 Compliance"
 
 
 def unit_of(ws, district: str, name: str = SECTION_504) -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": name}, NOW) if r["district"] == district)
+    return next(
+        r["unit_id"] for r in ws.events_for("state.admin", {"event_name": name}, NOW) if r["district"] == district
+    )
 
 
 def test_every_run_stores_every_rule_count_with_scope_copy_generation_and_clock(ws):
@@ -32,8 +34,13 @@ def test_every_run_stores_every_rule_count_with_scope_copy_generation_and_clock(
     ws.wizard("ns.cert1", unit, NOW).run_district()
     run = ws.store.runs(unit)[-1]
     assert len(ws.store.runs(unit)) == before + 1
-    assert (run.copy, run.user_id, run.step, run.at, run.data_generation) == ("district", "ns.cert1", 1,
-                                                                              NOW.isoformat(), 0)
+    assert (run.copy, run.user_id, run.step, run.at, run.data_generation) == (
+        "district",
+        "ns.cert1",
+        1,
+        NOW.isoformat(),
+        0,
+    )
     assert run.scope == {"district": "1071"}
     rules = {r.id for r in ws.pack.rules_in(list(event.groups))}
     assert {c.rule_id for c in run.rules} == rules  # zeros included
@@ -57,14 +64,21 @@ def test_state_job_and_snapshot_runs_are_state_copy_runs_and_changes_compare_lik
     # the district run is compared with the demo's last district run: the same three findings
     district = ws.history.changes("hw.cert1", unit, NOW, copy="district")
     assert [(c.record_key, c.change) for c in district] == [
-        ("iep_id=200099", "still there"), ("iep_id=200102", "still there"), ("iep_id=200107", "still there")]
+        ("iep_id=200099", "still there"),
+        ("iep_id=200102", "still there"),
+        ("iep_id=200107", "still there"),
+    ]
 
 
 def test_history_rows_count_new_still_fixed_and_refuse_outside_scope(ws):
     unit = unit_of(ws, "1071")
     rows = ws.history.runs("ns.cert1", unit, NOW)
     assert [(r["fatal"], r["new"], r["still there"], r["fixed"]) for r in rows] == [
-        (7, 7, 0, 0), (5, 0, 5, 2), (4, 0, 4, 1), (4, 0, 4, 0)]
+        (7, 7, 0, 0),
+        (5, 0, 5, 2),
+        (4, 0, 4, 1),
+        (4, 0, 4, 0),
+    ]
     one = ws.history.runs("state.admin", unit, NOW, rule="504-001")
     assert [(r["count"], r["fixed"]) for r in one] == [(4, 0), (3, 1), (2, 1), (2, 0)]
     with pytest.raises(Refused, match="outside scope"):
@@ -144,7 +158,11 @@ def test_exception_requests_and_decisions_are_audited_and_alert(ws):
     assert ws.store.audit_count() == n
     ws.exceptions.reject("state.admin", pending[0]["id"], "the IEP team's form is missing", NOW)
     last = ws.store.audit_rows(unit_id=unit)[-1]
-    assert (last.action, last.from_status, last.to_status, last.actor) == ("exception rejected", "requested",
-                                                                          "rejected", "state.admin")
+    assert (last.action, last.from_status, last.to_status, last.actor) == (
+        "exception rejected",
+        "requested",
+        "rejected",
+        "state.admin",
+    )
     assert any("rejected the exception" in m.text for m in ws.messages("li.cert1"))
     assert ws.store.verify_audit().ok

@@ -10,7 +10,9 @@ from .conftest import NOW
 
 
 def _unit(ws, district: str, name: str = "Section 504 Compliance") -> int:
-    return next(r["unit_id"] for r in ws.events_for("state.admin", {"event_name": name}, NOW) if r["district"] == district)
+    return next(
+        r["unit_id"] for r in ws.events_for("state.admin", {"event_name": name}, NOW) if r["district"] == district
+    )
 
 
 def test_findings_rows_and_asking_for_exceptions(ws):

@@ -53,13 +53,21 @@ def test_job_progress_in_percent(ws: Workspace) -> None:
 def test_a_v1_job_table_gains_the_heartbeat_column(tmp_path) -> None:
     store = Store.open_workspace(tmp_path, create=True)
     with store.engine.begin() as conn:  # the job table as version 1 left it
-        conn.execute(sa.text("CREATE TABLE service_jobs (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, "
-                             "title VARCHAR NOT NULL, unit_id INTEGER, user_id VARCHAR, round INTEGER, seq INTEGER, "
-                             "params TEXT NOT NULL, status VARCHAR NOT NULL, queued_at VARCHAR NOT NULL, "
-                             "started_at VARCHAR, finished_at VARCHAR, progress FLOAT NOT NULL, message VARCHAR, "
-                             "error TEXT, result TEXT, pid INTEGER, host VARCHAR, opened_by TEXT NOT NULL)"))
-        conn.execute(sa.text("CREATE TABLE service_schema_version (part VARCHAR PRIMARY KEY, version INTEGER NOT NULL, "
-                             "applied_at VARCHAR NOT NULL)"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE service_jobs (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, "
+                "title VARCHAR NOT NULL, unit_id INTEGER, user_id VARCHAR, round INTEGER, seq INTEGER, "
+                "params TEXT NOT NULL, status VARCHAR NOT NULL, queued_at VARCHAR NOT NULL, "
+                "started_at VARCHAR, finished_at VARCHAR, progress FLOAT NOT NULL, message VARCHAR, "
+                "error TEXT, result TEXT, pid INTEGER, host VARCHAR, opened_by TEXT NOT NULL)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TABLE service_schema_version (part VARCHAR PRIMARY KEY, version INTEGER NOT NULL, "
+                "applied_at VARCHAR NOT NULL)"
+            )
+        )
         conn.execute(sa.text("INSERT INTO service_schema_version VALUES ('jobs', 1, '2025-07-01T00:00:00')"))
     queue = JobQueue(store.engine)
     cols = {c["name"] for c in sa.inspect(store.engine).get_columns("service_jobs")}
@@ -73,8 +81,11 @@ def test_a_v1_job_table_gains_the_heartbeat_column(tmp_path) -> None:
 def _running_elsewhere(ws: Workspace, beat: datetime) -> int:
     job = ws.queue.enqueue("snapshot", "X DC 1.1", NOW, unit_id=None, user_id="ns.cert1")
     with ws.store.engine.begin() as conn:
-        conn.execute(jobs_table.update().where(jobs_table.c.id == job.id).values(
-            status="RUNNING", pid=4242, host="another-host", heartbeat_at=beat.isoformat(timespec="seconds")))
+        conn.execute(
+            jobs_table.update()
+            .where(jobs_table.c.id == job.id)
+            .values(status="RUNNING", pid=4242, host="another-host", heartbeat_at=beat.isoformat(timespec="seconds"))
+        )
     return job.id
 
 

@@ -42,8 +42,10 @@ def test_corrupt_data_file_fails_the_job(ws: Workspace) -> None:
 def test_worker_killed_mid_job_is_failed_on_restart(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
     job = _ready_for_step2(ws, "ns.cert1", unit).queue_state_validation()
-    code = ("import sys, time, datetime as dt; from certlib.services import Workspace; "
-            "w = Workspace.open(sys.argv[1]); w.queue.claim(dt.datetime.now()); print('claimed', flush=True); time.sleep(120)")
+    code = (
+        "import sys, time, datetime as dt; from certlib.services import Workspace; "
+        "w = Workspace.open(sys.argv[1]); w.queue.claim(dt.datetime.now()); print('claimed', flush=True); time.sleep(120)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code, str(ws.root)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "claimed"
@@ -85,12 +87,16 @@ def test_worker_thread_runs_queued_jobs(ws: Workspace) -> None:
     assert done.status == "COMPLETED" and done.progress == 1.0 and done.result["reports"]["html"].endswith(".html")
 
 
-
 def test_certlib_worker_process_runs_the_queue(ws: Workspace) -> None:
     unit = eoy_unit(ws, "1071")
     job = _ready_for_step2(ws, "ns.cert1", unit).queue_state_validation()
     certlib = Path(sys.executable).with_name("certlib")
-    out = subprocess.run([str(certlib), "--workspace", str(ws.root), "worker", "--once"], capture_output=True,
-                         text=True, timeout=120, check=True).stderr  # the worker logs (stderr)
+    out = subprocess.run(
+        [str(certlib), "--workspace", str(ws.root), "worker", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stderr  # the worker logs (stderr)
     assert f"job {job.id} {job.title}: COMPLETED" in out
     assert ws.queue.get(job.id).status == "COMPLETED"

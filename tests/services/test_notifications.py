@@ -58,13 +58,19 @@ def smtp(monkeypatch):
 
 
 def _sent_units(ws, n: int = 2) -> list[int]:
-    return [r["unit_id"] for r in ws.events_for("state.admin", {}, NOW)
-            if r["event_status"] == "Certification Sent to State"][:n]
+    return [
+        r["unit_id"]
+        for r in ws.events_for("state.admin", {}, NOW)
+        if r["event_status"] == "Certification Sent to State"
+    ][:n]
 
 
 def _approved(ws) -> list[int]:
-    return [r["unit_id"] for r in ws.events_for("state.admin", {}, NOW)
-            if r["event_status"] == "Certification Approved by State"]
+    return [
+        r["unit_id"]
+        for r in ws.events_for("state.admin", {}, NOW)
+        if r["event_status"] == "Certification Approved by State"
+    ]
 
 
 def test_alerts_go_out_one_by_one_as_a_digest_or_not_at_all(ws, smtp):
@@ -147,10 +153,15 @@ def test_cli_prefs_send_and_outbox(ws, smtp):
         assert res.exit_code == 0, res.output
         return json.loads(res.stdout)
 
-    assert certlib("notify", "prefs", "--email", "hal@hawthorne.example", "--as", "hw.cert1")["email"] == \
-        "hal@hawthorne.example"
-    unit = next(r["unit_id"] for r in certlib("units", "list", "--as", "hw.cert1")
-                if r["event_status"] == "Certification Sent to State")
+    assert (
+        certlib("notify", "prefs", "--email", "hal@hawthorne.example", "--as", "hw.cert1")["email"]
+        == "hal@hawthorne.example"
+    )
+    unit = next(
+        r["unit_id"]
+        for r in certlib("units", "list", "--as", "hw.cert1")
+        if r["event_status"] == "Certification Sent to State"
+    )
     certlib("approve", str(unit), "--as", "state.admin")
     assert certlib("notify", "send", "--as", "state.admin")["sent"] == 1
     [row] = certlib("notify", "outbox", "--as", "hw.cert1")

@@ -75,13 +75,23 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
 def _run(root: Path, unit: int, read_only_mount: bool) -> dict:
     """The script in a child process; ``read_only_mount``: in its own mount namespace where the workspace
     is a read-only bind mount (root ignores file modes, not a read-only file system)."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO), "HOME": str(root.parent),
-           "CERTLIB_READ_ONLY": "1", "CERTLIB_NOW": NOW.isoformat()}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "HOME": str(root.parent),
+        "CERTLIB_READ_ONLY": "1",
+        "CERTLIB_NOW": NOW.isoformat(),
+    }
     cmd = [sys.executable, "-c", SCRIPT, str(root), str(unit), NOW.isoformat()]
     if read_only_mount:
         r = shlex.quote(str(root))
-        cmd = ["unshare", "-m", "sh", "-c", f"mount --bind {r} {r} && mount -o remount,bind,ro {r} && exec "
-               + " ".join(shlex.quote(c) for c in cmd)]
+        cmd = [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            f"mount --bind {r} {r} && mount -o remount,bind,ro {r} && exec " + " ".join(shlex.quote(c) for c in cmd),
+        ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -92,8 +102,16 @@ def _can_mount_read_only() -> bool:
         return False
     probe = Path(tempfile.mkdtemp())
     try:
-        done = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind {probe} {probe} && "
-                               f"mount -o remount,bind,ro {probe} && ! touch {probe}/x"], capture_output=True)
+        done = subprocess.run(
+            [
+                "unshare",
+                "-m",
+                "sh",
+                "-c",
+                f"mount --bind {probe} {probe} && mount -o remount,bind,ro {probe} && ! touch {probe}/x",
+            ],
+            capture_output=True,
+        )
         return done.returncode == 0
     finally:
         shutil.rmtree(probe)

@@ -27,6 +27,7 @@ def test_school_level_resync_leaves_the_other_school_alone(ws: Workspace) -> Non
     after = pl.read_parquet(ws.state_dir / "enrollments.parquet").filter(pl.col("school_code") == "0688")
     assert after.sort("enrollment_id").equals(before.sort("enrollment_id"))
     school_tables = [n for n, t in ws.pack.tables.items() if t.school_key]
-    assert ({n: ws.compare(other)[n] for n in school_tables if n in other_diff}
-            == {n: other_diff[n] for n in school_tables if n in other_diff})
+    assert {n: ws.compare(other)[n] for n in school_tables if n in other_diff} == {
+        n: other_diff[n] for n in school_tables if n in other_diff
+    }
     assert [a.action for a in ws.store.audit_rows(unit_id=target)][-2:] == ["resync requested", "resync"]

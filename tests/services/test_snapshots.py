@@ -80,7 +80,12 @@ def test_the_state_sees_what_each_submission_rests_on(ws: Workspace) -> None:
     wiz.acknowledge_warnings()
     wiz.submit()
     [row] = ws.submission_evidence(unit)
-    assert (row["certifier"], row["sha256"], row["files_verified"], row["problem"]) == ("ns.cert1", snap.sha256, True, "")
+    assert (row["certifier"], row["sha256"], row["files_verified"], row["problem"]) == (
+        "ns.cert1",
+        snap.sha256,
+        True,
+        "",
+    )
     assert row["snapshot_version"] == snap.version
     assert row["step 2 State Validation"].startswith(f"job {job.id} ")
     assert row["step 3 Snapshot Validation"] == f"snapshot v{snap.version}"

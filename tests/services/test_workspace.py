@@ -14,11 +14,17 @@ def test_demo_has_every_status_and_a_verified_audit_chain(ws: Workspace) -> None
     assert ws.store.verify_audit().ok
     rows = ws.events_for("state.admin", None, NOW)
     statuses = {r["event_status"] for r in rows}
-    assert {"In Progress", "Certification Sent to State", "Certification Approved by State",
-            "Recertification Request Sent"} <= statuses
+    assert {
+        "In Progress",
+        "Certification Sent to State",
+        "Certification Approved by State",
+        "Recertification Request Sent",
+    } <= statuses
     published = {str(v.event.status) for v in ws.store.events_for("state.admin", NOW)}
     assert {"Published", "Closed", "Unpublished"} <= published
-    assert (ws.state_dir / "enrollments.parquet").exists() and (ws.district_dir("1071") / "enrollments.parquet").exists()
+    assert (ws.state_dir / "enrollments.parquet").exists() and (
+        ws.district_dir("1071") / "enrollments.parquet"
+    ).exists()
     overdue = ws.events_for("ns.cert1", {"user_statuses": ["Incomplete - Overdue"]}, NOW)
     assert [r["event_name"] for r in overdue] == ["Fall Enrollment and Program Participation 2024-25"]
 

@@ -39,9 +39,13 @@ def run_spark(spark, sql: str):
 
 
 @pytest.mark.parametrize("seed", SPARK_SEEDS)
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN[n], strict=True)) if n in KNOWN else n for n in sorted(QUERIES)
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN[n], strict=True)) if n in KNOWN else n
+        for n in sorted(QUERIES)
+    ],
+)
 def test_tricky_query_same_on_spark(spark, name: str, seed: int):
     frames = _register(spark, seed, 30)
     polars_sql = compile_sql(QUERIES[name], PACK, params=PARAMS).sql

@@ -25,8 +25,10 @@ def _same(a, b) -> None:
     for x, y in zip(a.rules, b.rules, strict=True):
         assert (x.status, x.count, x.truncated, x.error) == (y.status, y.count, y.truncated, y.error), x.id
         assert x.rows.columns == y.rows.columns, x.id
-        assert x.rows.cast({c: pl.String for c in x.rows.columns}).rows() == \
-            y.rows.cast({c: pl.String for c in y.rows.columns}).rows(), x.id
+        assert (
+            x.rows.cast({c: pl.String for c in x.rows.columns}).rows()
+            == y.rows.cast({c: pl.String for c in y.rows.columns}).rows()
+        ), x.id
 
 
 def test_demo_state_same_run_result_on_spark(spark):
@@ -42,8 +44,9 @@ def test_demo_state_same_run_result_on_spark(spark):
 
 def test_cli_validate_engine_spark(spark, tmp_path, monkeypatch):
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(cli, ["validate", "--data", DATA, "--group", GROUP, "--engine", "spark",
-                                      "-o", str(out)])
+    result = CliRunner().invoke(
+        cli, ["validate", "--data", DATA, "--group", GROUP, "--engine", "spark", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     monkeypatch.setenv("CERTLIB_ENGINE", "spark")
@@ -61,10 +64,14 @@ def _runaway_tables(engine):
     return {"big": engine.to_spark(big)}
 
 
-@pytest.mark.parametrize(("bounds", "named"), [
-    (Bounds(seconds=120, memory_mb=None, rows=None), "time bound of 120 s"),
-    (Bounds(seconds=None, memory_mb=None, rows=1_000_000), "row bound of 1,000,000 rows"),
-], ids=["time", "rows"])
+@pytest.mark.parametrize(
+    ("bounds", "named"),
+    [
+        (Bounds(seconds=120, memory_mb=None, rows=None), "time bound of 120 s"),
+        (Bounds(seconds=None, memory_mb=None, rows=1_000_000), "row bound of 1,000,000 rows"),
+    ],
+    ids=["time", "rows"],
+)
 def test_spark_stops_a_runaway_self_cross_join(spark, bounds, named):
     from certlib.rules.model import CompiledRule, Rule
 
@@ -76,10 +83,14 @@ def test_spark_stops_a_runaway_self_cross_join(spark, bounds, named):
     # waits for them (and would reach its own time bound too)
     engine = SparkEngine(spark, parallel=1, bounds=bounds)
     tables = _runaway_tables(engine)
-    run = engine.run([rule("OK-1", "SELECT a FROM big WHERE a < 3"),
-                      rule("RUN-1", "SELECT x.a, y.b FROM big x CROSS JOIN big y")], tables)
+    run = engine.run(
+        [rule("OK-1", "SELECT a FROM big WHERE a < 3"), rule("RUN-1", "SELECT x.a, y.b FROM big x CROSS JOIN big y")],
+        tables,
+    )
     assert (run.rule("OK-1").status, run.rule("OK-1").count) == ("failed", 3), run.rule("OK-1").error
     stopped = run.rule("RUN-1")
-    assert stopped.status == "error" and "rule RUN-1 was stopped" in stopped.error and named in stopped.error, stopped.error
+    assert stopped.status == "error" and "rule RUN-1 was stopped" in stopped.error and named in stopped.error, (
+        stopped.error
+    )
     after = engine.run([rule("OK-2", "SELECT a FROM big WHERE a < 2")], tables).rule("OK-2")  # the session goes on
     assert (after.status, after.count) == ("failed", 2), after.error

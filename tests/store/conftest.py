@@ -49,9 +49,16 @@ PEOPLE = {
     ],
 }
 
-EVENT = dict(name="EOY Attendance", reporting_year=2025, category_id="ATT", level="district",
-             groups=["End of Year Attendance"], start_date="2025-06-01", certification_opens="2025-06-10",
-             end_date="2025-07-31")
+EVENT = dict(
+    name="EOY Attendance",
+    reporting_year=2025,
+    category_id="ATT",
+    level="district",
+    groups=["End of Year Attendance"],
+    start_date="2025-06-01",
+    certification_opens="2025-06-10",
+    end_date="2025-07-31",
+)
 
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -105,15 +112,26 @@ def register(store: Store, user: str, unit_id: int, now: datetime = OPEN, sha: s
         store.register_snapshot(user, unit_id, len(store.snapshot_records(unit_id)) + 1, sha, now)
 
 
-def complete_steps(store: Store, user: str, unit_id: int, now: datetime = OPEN, warnings: int = 0,
-                   warnings_acknowledged: bool = False) -> None:
+def complete_steps(
+    store: Store, user: str, unit_id: int, now: datetime = OPEN, warnings: int = 0, warnings_acknowledged: bool = False
+) -> None:
     """Put clean runs of steps 1-3 on record for ``user`` and cite them (what the wizard does)."""
     register(store, user, unit_id, now)
     for step in (1, 2, 3):
-        ev = store.record_evidence(user, unit_id, step, now, fatal_seen=False, error_seen=False, warnings=warnings,
-                                   snapshot_sha256=SHA if step == 3 else None, source="test run")
-        store.record_progress(user, unit_id, step, "COMPLETED", now, evidence_id=ev.id,
-                              warnings_acknowledged=warnings_acknowledged)
+        ev = store.record_evidence(
+            user,
+            unit_id,
+            step,
+            now,
+            fatal_seen=False,
+            error_seen=False,
+            warnings=warnings,
+            snapshot_sha256=SHA if step == 3 else None,
+            source="test run",
+        )
+        store.record_progress(
+            user, unit_id, step, "COMPLETED", now, evidence_id=ev.id, warnings_acknowledged=warnings_acknowledged
+        )
 
 
 @pytest.fixture

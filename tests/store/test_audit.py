@@ -53,8 +53,7 @@ def test_append_only_triggers_refuse_update_and_delete(chain):
     if is_postgres(chain):
         import sqlalchemy as sa
 
-        for stmt in ("UPDATE audit SET reason = 'x' WHERE id = 1", "DELETE FROM audit WHERE id = 1",
-                     "TRUNCATE audit"):
+        for stmt in ("UPDATE audit SET reason = 'x' WHERE id = 1", "DELETE FROM audit WHERE id = 1", "TRUNCATE audit"):
             with pytest.raises(sa.exc.DatabaseError, match="append-only"), chain.engine.begin() as conn:
                 conn.exec_driver_sql(stmt)
         return
@@ -98,8 +97,12 @@ def test_truncating_the_last_row_is_detected(chain):
 
 
 def test_swapping_two_rows_is_detected(chain):
-    _tamper(chain, "UPDATE audit SET id = -1 WHERE id = 2", "UPDATE audit SET id = 2 WHERE id = 3",
-            "UPDATE audit SET id = 3 WHERE id = -1")
+    _tamper(
+        chain,
+        "UPDATE audit SET id = -1 WHERE id = 2",
+        "UPDATE audit SET id = 2 WHERE id = 3",
+        "UPDATE audit SET id = 3 WHERE id = -1",
+    )
     result = chain.verify_audit()
     assert not result.ok and result.first_bad_row == 2
 

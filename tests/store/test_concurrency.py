@@ -34,16 +34,28 @@ def _race(calls):
 def test_twenty_plus_threads_one_winner_per_conflict(store):
     certs = [f"p{i:02d}" for i in range(N_CERT)]
     approvers = [f"a{i}" for i in range(N_APPROVERS)]
-    store.load_people({
-        "categories": [{"id": "CONC", "name": "Concurrency"}],
-        "users": [{"id": c, "name": c, "level": "district", "district": "1071"} for c in certs]
-        + [{"id": a, "name": a, "level": "state", "rights": ["read"]} for a in approvers],
-        "memberships": [{"user": c, "category": "CONC", "role": "certifier", "primary": True} for c in certs]
-        + [{"user": a, "category": "CONC", "role": "approver"} for a in approvers],
-    }, SETUP)
-    event = store.create_event("sa", SETUP, name="Race", reporting_year=2025, category_id="CONC", level="district",
-                               groups=["Enrollment"], start_date="2025-06-01", certification_opens="2025-06-10",
-                               end_date="2025-07-31")
+    store.load_people(
+        {
+            "categories": [{"id": "CONC", "name": "Concurrency"}],
+            "users": [{"id": c, "name": c, "level": "district", "district": "1071"} for c in certs]
+            + [{"id": a, "name": a, "level": "state", "rights": ["read"]} for a in approvers],
+            "memberships": [{"user": c, "category": "CONC", "role": "certifier", "primary": True} for c in certs]
+            + [{"user": a, "category": "CONC", "role": "approver"} for a in approvers],
+        },
+        SETUP,
+    )
+    event = store.create_event(
+        "sa",
+        SETUP,
+        name="Race",
+        reporting_year=2025,
+        category_id="CONC",
+        level="district",
+        groups=["Enrollment"],
+        start_date="2025-06-01",
+        certification_opens="2025-06-10",
+        end_date="2025-07-31",
+    )
     store.publish_event("sa", event.id, SETUP)
     unit = next(u.id for u in store.units(event.id) if u.district_number == "1071")
     for c in certs:

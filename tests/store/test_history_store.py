@@ -15,10 +15,22 @@ LATER = datetime(2025, 7, 2, 9)
 
 
 def _run(store, unit, at, keys: dict[str, list[str]], user="c1", copy="district"):
-    counts = [RuleCount("R-FATAL", "fatal", "failed" if keys.get("R-FATAL") else "passed", len(keys.get("R-FATAL", [])),
-                        len(keys.get("R-FATAL", []))),
-              RuleCount("R-WARN", "warning", "failed" if keys.get("R-WARN") else "passed", len(keys.get("R-WARN", [])),
-                        len(keys.get("R-WARN", [])))]
+    counts = [
+        RuleCount(
+            "R-FATAL",
+            "fatal",
+            "failed" if keys.get("R-FATAL") else "passed",
+            len(keys.get("R-FATAL", [])),
+            len(keys.get("R-FATAL", [])),
+        ),
+        RuleCount(
+            "R-WARN",
+            "warning",
+            "failed" if keys.get("R-WARN") else "passed",
+            len(keys.get("R-WARN", [])),
+            len(keys.get("R-WARN", [])),
+        ),
+    ]
     return store.record_run(unit, at, copy=copy, source="test", rules=counts, findings=keys, user_id=user, step=1)
 
 
@@ -65,8 +77,13 @@ def test_exception_request_approval_and_their_refusals_are_audited_or_write_noth
         store.request_exception("c1", unit, "R-FATAL", "id=1", "again", LATER, severity="fatal")
     store.request_exception("c1", unit, "R-WARN", None, "second try", LATER, severity="warning")
     actions = [a.action for a in store.audit_rows(unit_id=unit)][-5:]
-    assert actions == ["exception requested", "exception requested", "exception approved", "exception rejected",
-                       "exception requested"]
+    assert actions == [
+        "exception requested",
+        "exception requested",
+        "exception approved",
+        "exception rejected",
+        "exception requested",
+    ]
     assert store.verify_audit().ok
     before = db_bytes(store)
     with pytest.raises(Refused, match="already approved"):
@@ -81,6 +98,11 @@ def test_submit_records_the_attestation_with_the_submission(store, event_unit, m
     store.submit("c1", unit, OPEN, title="Data Steward")
     [a] = store.attestations(unit)
     assert (a["user_id"], a["statement"], a["name"], a["title"], a["round"]) == (
-        "c1", "We attest the data is right.", "Cert 1", "Data Steward", 1)
+        "c1",
+        "We attest the data is right.",
+        "Cert 1",
+        "Data Steward",
+        1,
+    )
     row = store.audit_rows(unit_id=unit)[-1]
     assert row.action == "submit" and row.details["attestation"]["title"] == "Data Steward"

@@ -20,7 +20,8 @@ def test_new_store_is_migrated_in_wal_with_foreign_keys(tmp_path):
     con = sqlite3.connect(store.location)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall() == [
-        (n, name) for n, name, _ in MIGRATIONS]
+        (n, name) for n, name, _ in MIGRATIONS
+    ]
     assert [n for n, _, _ in MIGRATIONS] == list(range(1, CURRENT_VERSION + 1))
     con.close()
     with store.engine.connect() as conn:
@@ -46,13 +47,24 @@ def test_version_1_store_is_migrated_keeping_its_rows(store, event_unit):
     _, unit = event_unit
     with store.engine.begin() as conn:  # back to the v1 layout, with v1-style self-reported steps
         for step in (1, 2, 3):
-            conn.execute(sa.text(
-                "INSERT INTO progress (unit_id, user_id, round, step, status, fatal_seen, error_seen, warnings, "
-                "warnings_acknowledged, snapshot_sha256) VALUES (:u, 'c1', 1, :s, 'COMPLETED', false, false, 0, "
-                "false, :sha)"), {"u": unit, "s": step, "sha": "cd" * 32 if step == 3 else None})
-        for ddl in ("DROP TABLE evidence", "DROP TABLE snapshots", "ALTER TABLE progress DROP COLUMN evidence_id",
-                    "ALTER TABLE audit DROP COLUMN mac", "ALTER TABLE audit DROP COLUMN recorded_at",
-                    "ALTER TABLE audit DROP COLUMN clock", "ALTER TABLE audit DROP COLUMN via", "DELETE FROM schema_version WHERE version >= 2"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO progress (unit_id, user_id, round, step, status, fatal_seen, error_seen, warnings, "
+                    "warnings_acknowledged, snapshot_sha256) VALUES (:u, 'c1', 1, :s, 'COMPLETED', false, false, 0, "
+                    "false, :sha)"
+                ),
+                {"u": unit, "s": step, "sha": "cd" * 32 if step == 3 else None},
+            )
+        for ddl in (
+            "DROP TABLE evidence",
+            "DROP TABLE snapshots",
+            "ALTER TABLE progress DROP COLUMN evidence_id",
+            "ALTER TABLE audit DROP COLUMN mac",
+            "ALTER TABLE audit DROP COLUMN recorded_at",
+            "ALTER TABLE audit DROP COLUMN clock",
+            "ALTER TABLE audit DROP COLUMN via",
+            "DELETE FROM schema_version WHERE version >= 2",
+        ):
             conn.exec_driver_sql(ddl)
     store.close()
     again = Store(store.location)
@@ -91,8 +103,10 @@ def test_schema_compiles_for_postgresql():
 
     from certlib.store import schema
 
-    ddl = [str(sa.schema.CreateTable(table).compile(dialect=postgresql.dialect()))
-           for table in schema.metadata.sorted_tables]
+    ddl = [
+        str(sa.schema.CreateTable(table).compile(dialect=postgresql.dialect()))
+        for table in schema.metadata.sorted_tables
+    ]
     assert any("CREATE TABLE audit" in d for d in ddl) and len(ddl) == len(schema.metadata.tables)
     locked = sa.select(schema.units).where(schema.units.c.id == 1).with_for_update()
     assert "FOR UPDATE" in str(locked.compile(dialect=postgresql.dialect()))

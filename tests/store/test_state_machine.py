@@ -31,7 +31,8 @@ STATE_ACTIONS = ["approve", "request_recert_state", "accept_request", "deny_requ
 # (action, actor): mostly role-appropriate pairs, plus every action by every actor now and then
 STATE_PAIRS = st.tuples(st.sampled_from(STATE_ACTIONS), st.sampled_from(["sa", "sa", "sa", "sr"]))
 PAIRS = st.one_of(
-    STATE_PAIRS, STATE_PAIRS,
+    STATE_PAIRS,
+    STATE_PAIRS,
     st.tuples(st.just("request_recert_district"), CERTIFIERS),
     st.tuples(st.sampled_from(ACTIONS), st.sampled_from(ACTORS)),
 )
@@ -80,8 +81,16 @@ class WorkflowMachine(RuleBasedStateMachine):
         try:
             for step in (1, 2, 3):
                 ev = self.store.record_evidence(
-                    actor, unit_id, step, self.now, fatal_seen=flaw == "fatal", error_seen=False,
-                    warnings=2 if flaw == "warn" else 0, snapshot_sha256=SHA if step == 3 else None, source="walk")
+                    actor,
+                    unit_id,
+                    step,
+                    self.now,
+                    fatal_seen=flaw == "fatal",
+                    error_seen=False,
+                    warnings=2 if flaw == "warn" else 0,
+                    snapshot_sha256=SHA if step == 3 else None,
+                    source="walk",
+                )
                 self.store.record_progress(actor, unit_id, step, "COMPLETED", self.now, evidence_id=ev.id)
         except Refused:
             pass
@@ -103,8 +112,12 @@ class WorkflowMachine(RuleBasedStateMachine):
     def act_allowed(self, unit: int, data: st.DataObject) -> None:
         """Take one of the actions the store says is allowed right now (drives deep into the machine)."""
         unit_id = self.units[unit]
-        options = [(c.action, actor) for actor in ACTORS
-                   for c in self.store.allowed_actions(actor, unit_id, self.now) if c.allowed]
+        options = [
+            (c.action, actor)
+            for actor in ACTORS
+            for c in self.store.allowed_actions(actor, unit_id, self.now)
+            if c.allowed
+        ]
         if options:
             self.act(data.draw(st.sampled_from(options)), unit, "data changed")
 
@@ -141,7 +154,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         for user in ("c1", "cs", "sc", "south", "r1", "sa"):
             for view in self.store.units_for(user, self.now):
                 assert pair_allowed(view.role or "", view.primary, view.user_status, view.unit.status), (
-                    user, view.role, view.user_status, view.unit.status)
+                    user,
+                    view.role,
+                    view.user_status,
+                    view.unit.status,
+                )
 
     @invariant()
     def sent_iff_all_primaries_submitted(self) -> None:
@@ -157,7 +174,10 @@ class WorkflowMachine(RuleBasedStateMachine):
 
 
 WorkflowMachine.TestCase.settings = settings(
-    max_examples=24, stateful_step_count=30, deadline=None, derandomize=True,
+    max_examples=24,
+    stateful_step_count=30,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestWorkflow = WorkflowMachine.TestCase
@@ -170,7 +190,10 @@ class PostgresWorkflowMachine(WorkflowMachine):
 
 
 PostgresWorkflowMachine.TestCase.settings = settings(
-    max_examples=8, stateful_step_count=30, deadline=None, derandomize=True,
+    max_examples=8,
+    stateful_step_count=30,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestWorkflowPostgres = PostgresWorkflowMachine.TestCase

@@ -94,13 +94,15 @@ def _rewrite_chain(store: Store, edit_row: int, key: bytes | None, strip_macs: b
     rows = _rows(store)
     prev = rows[edit_row - 2]["hash"] if edit_row > 1 else "0" * 64
     statements, params = [], []
-    for r in rows[edit_row - 1:]:
+    for r in rows[edit_row - 1 :]:
         if r["id"] == edit_row:
             r["reason"] = "forged"
         content = {**r, "details": json.loads(r["details"])}
         digest = row_hash(prev, content)
         mac = None if strip_macs else (row_mac(key, digest) if key else r["mac"])
-        statements.append("UPDATE audit SET reason = :reason, prev_hash = :prev, hash = :hash, mac = :mac WHERE id = :id")
+        statements.append(
+            "UPDATE audit SET reason = :reason, prev_hash = :prev, hash = :hash, mac = :mac WHERE id = :id"
+        )
         params.append({"reason": r["reason"], "prev": prev, "hash": digest, "mac": mac, "id": r["id"]})
         prev = digest
     statements.append("UPDATE audit_head SET hash = :hash WHERE id = 1")
@@ -112,8 +114,12 @@ def _truncate_last(store: Store) -> None:
     """Delete the last row and wind the head back to the row before: a shorter, consistent chain."""
     rows = _rows(store)
     last, before = rows[-1], rows[-2]
-    _sql(store, "DELETE FROM audit WHERE id = :id", "UPDATE audit_head SET count = :n, hash = :h WHERE id = 1",
-         params=[{"id": last["id"]}, {"n": before["id"], "h": before["hash"]}])
+    _sql(
+        store,
+        "DELETE FROM audit WHERE id = :id",
+        "UPDATE audit_head SET count = :n, hash = :h WHERE id = 1",
+        params=[{"id": last["id"]}, {"n": before["id"], "h": before["hash"]}],
+    )
 
 
 # ---- the chain itself --------------------------------------------------------------------------------
@@ -215,25 +221,36 @@ def test_a_row_records_the_real_time_beside_a_supplied_clock(keyed):
 # ---- the state the log records -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("statement", "caught"), [
-    ("UPDATE units SET status = 'In Progress'", "status is 'In Progress' in the units table"),
-    ("UPDATE units SET round = 7", "round is 7"),
-    ("UPDATE units SET data_generation = 3", "data_generation is 3"),
-    ("UPDATE units SET requested_by = 'c1'", "requested_by is 'c1'"),
-    ("DELETE FROM submissions WHERE user_id = 'c2'", "missing from the submissions table"),
-    ("UPDATE submissions SET snapshot_sha256 = 'ab' WHERE user_id = 'c1'", "edited outside certlib"),
-    ("UPDATE submissions SET at = '2025-06-30T09:00:00' WHERE user_id = 'c1'", "edited outside certlib"),
-    ("INSERT INTO submissions (unit_id, round, user_id, at, snapshot_sha256) "
-     "SELECT id, round, 'cs', '2025-07-01T09:00:00', NULL FROM units WHERE district_number = '1071'",
-     "not in the audit log"),
-    ("UPDATE snapshots SET sha256 = 'ab'", "the registry says ('ab'"),
-    ("DELETE FROM snapshots", "missing from the snapshot registry"),
-    ("INSERT INTO snapshots (unit_id, version, sha256, taken_by, taken_at, data_generation) "
-     "SELECT unit_id, 9, sha256, taken_by, taken_at, data_generation FROM snapshots", "no audit row took it"),
-    ("INSERT INTO units (event_id, district_number, school_code, status, round, data_generation) "
-     "SELECT event_id, district_number, '0588', 'Certification Approved by State', 1, 0 FROM units "
-     "WHERE district_number = '1071'", "no audit row created it"),
-])
+@pytest.mark.parametrize(
+    ("statement", "caught"),
+    [
+        ("UPDATE units SET status = 'In Progress'", "status is 'In Progress' in the units table"),
+        ("UPDATE units SET round = 7", "round is 7"),
+        ("UPDATE units SET data_generation = 3", "data_generation is 3"),
+        ("UPDATE units SET requested_by = 'c1'", "requested_by is 'c1'"),
+        ("DELETE FROM submissions WHERE user_id = 'c2'", "missing from the submissions table"),
+        ("UPDATE submissions SET snapshot_sha256 = 'ab' WHERE user_id = 'c1'", "edited outside certlib"),
+        ("UPDATE submissions SET at = '2025-06-30T09:00:00' WHERE user_id = 'c1'", "edited outside certlib"),
+        (
+            "INSERT INTO submissions (unit_id, round, user_id, at, snapshot_sha256) "
+            "SELECT id, round, 'cs', '2025-07-01T09:00:00', NULL FROM units WHERE district_number = '1071'",
+            "not in the audit log",
+        ),
+        ("UPDATE snapshots SET sha256 = 'ab'", "the registry says ('ab'"),
+        ("DELETE FROM snapshots", "missing from the snapshot registry"),
+        (
+            "INSERT INTO snapshots (unit_id, version, sha256, taken_by, taken_at, data_generation) "
+            "SELECT unit_id, 9, sha256, taken_by, taken_at, data_generation FROM snapshots",
+            "no audit row took it",
+        ),
+        (
+            "INSERT INTO units (event_id, district_number, school_code, status, round, data_generation) "
+            "SELECT event_id, district_number, '0588', 'Certification Approved by State', 1, 0 FROM units "
+            "WHERE district_number = '1071'",
+            "no audit row created it",
+        ),
+    ],
+)
 def test_direct_edits_of_units_and_submissions_do_not_replay_from_the_log(keyed, statement, caught):
     store, _, anchors = keyed
     _sql(store, statement)

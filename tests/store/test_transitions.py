@@ -62,7 +62,10 @@ def test_school_level_event_has_a_unit_per_school(store):
     event_id = publish(store, level="school", name="School Level Test")
     units = store.units(event_id)
     assert sorted((u.district_number, u.school_code) for u in units) == [
-        ("1071", "0588"), ("1071", "0600"), ("2002", "0700")]
+        ("1071", "0588"),
+        ("1071", "0600"),
+        ("2002", "0700"),
+    ]
     assert [v.unit.school_code for v in store.units_for("sc", OPEN)] == ["0588"]
     assert len(store.units_for("c1", OPEN)) == 2
 
@@ -70,8 +73,16 @@ def test_school_level_event_has_a_unit_per_school(store):
 def test_publish_alerts_every_member_in_scope_once(store):
     event_id = publish(store)
     got = {u: [a.kind for a in store.messages(u)] for u in ("c1", "c2", "cs", "r1", "south", "sc", "sped", "sa")}
-    assert got == {"c1": ["published"], "c2": ["published"], "cs": ["published"], "r1": ["published"],
-                   "south": ["published"], "sc": [], "sped": [], "sa": []}
+    assert got == {
+        "c1": ["published"],
+        "c2": ["published"],
+        "cs": ["published"],
+        "r1": ["published"],
+        "south": ["published"],
+        "sc": [],
+        "sped": [],
+        "sa": [],
+    }
     store.edit_event("sa", event_id, SETUP, name="EOY Attendance v2")
     assert store.event(event_id, "c1").name == "EOY Attendance"  # districts keep the published version
     assert store.event(event_id, "sa").name == "EOY Attendance v2"
@@ -99,35 +110,99 @@ def _refusal_cases():
         ("event right", lambda s, u, e: s.close_event("c1", e, OPEN), Refused, "needs a state user"),
         ("delete published", lambda s, u, e: s.delete_event("sa", e, OPEN), Refused, "wrong status"),
         ("extend earlier", lambda s, u, e: s.extend_event("sa", e, "2025-07-01", OPEN), Refused, "is not after"),
-        ("unknown category", lambda s, u, e: s.edit_event("sa", e, OPEN, name="x", category_id="NOPE"), Refused, "category"),
-        ("progress bad step", lambda s, u, e: s.record_progress("c1", u, 4, "COMPLETED", OPEN), Refused, "unknown step 4"),
-        ("run bad sha", lambda s, u, e: s.record_evidence("c1", u, 3, OPEN, fatal_seen=False, error_seen=False,
-                                                           warnings=0, source="t", snapshot_sha256="xyz"),
-         Refused, "64 lowercase hex"),
-        ("run unregistered sha", lambda s, u, e: s.record_evidence("c1", u, 3, OPEN, fatal_seen=False, error_seen=False,
-                                                                    warnings=0, source="t", snapshot_sha256="ef" * 32),
-         Refused, "not a registered snapshot of unit"),
-        ("run without snapshot", lambda s, u, e: s.record_evidence("c1", u, 3, OPEN, fatal_seen=False, error_seen=False,
-                                                                    warnings=0, source="t"),
-         Refused, "must name the snapshot"),
-        ("run outsider", lambda s, u, e: s.record_evidence("south", u, 1, OPEN, fatal_seen=False, error_seen=False,
-                                                            warnings=0, source="t"), Refused, "outside scope"),
-        ("self-reported step", lambda s, u, e: s.record_progress("c2", u, 1, "COMPLETED", OPEN), Refused,
-         "COMPLETED only by a validation run on record"),
-        ("unknown run", lambda s, u, e: s.record_progress("c2", u, 1, "COMPLETED", OPEN, evidence_id=999), Refused,
-         "no validation run 999 on record"),
-        ("someone else's run", lambda s, u, e: s.record_progress("c2", u, 1, "COMPLETED", OPEN, evidence_id=1), Refused,
-         "run 1 is c1's step 1"),
-        ("register bad sha", lambda s, u, e: s.register_snapshot("c1", u, 9, "nope", OPEN), Refused, "64 lowercase hex"),
-        ("register twice", lambda s, u, e: s.register_snapshot("c1", u, 1, "ef" * 32, OPEN), Refused,
-         "already has a snapshot version 1"),
-        ("progress outsider", lambda s, u, e: s.record_progress("south", u, 1, "COMPLETED", OPEN), Refused, "outside scope"),
-        ("read other's message", lambda s, u, e: s.mark_read("c2", 1),
-         Refused, "belongs to another user"),
-        ("bad people", lambda s, u, e: s.load_people({"users": [{"id": "x", "level": "galaxy"}]}, OPEN), CertlibError,
-         "level must be one of"),
-        ("duplicate district", lambda s, u, e: s.load_people({"districts": [{"number": "1071", "name": "Again"}]}, OPEN),
-         CertlibError, "districts"),
+        (
+            "unknown category",
+            lambda s, u, e: s.edit_event("sa", e, OPEN, name="x", category_id="NOPE"),
+            Refused,
+            "category",
+        ),
+        (
+            "progress bad step",
+            lambda s, u, e: s.record_progress("c1", u, 4, "COMPLETED", OPEN),
+            Refused,
+            "unknown step 4",
+        ),
+        (
+            "run bad sha",
+            lambda s, u, e: s.record_evidence(
+                "c1", u, 3, OPEN, fatal_seen=False, error_seen=False, warnings=0, source="t", snapshot_sha256="xyz"
+            ),
+            Refused,
+            "64 lowercase hex",
+        ),
+        (
+            "run unregistered sha",
+            lambda s, u, e: s.record_evidence(
+                "c1", u, 3, OPEN, fatal_seen=False, error_seen=False, warnings=0, source="t", snapshot_sha256="ef" * 32
+            ),
+            Refused,
+            "not a registered snapshot of unit",
+        ),
+        (
+            "run without snapshot",
+            lambda s, u, e: s.record_evidence(
+                "c1", u, 3, OPEN, fatal_seen=False, error_seen=False, warnings=0, source="t"
+            ),
+            Refused,
+            "must name the snapshot",
+        ),
+        (
+            "run outsider",
+            lambda s, u, e: s.record_evidence(
+                "south", u, 1, OPEN, fatal_seen=False, error_seen=False, warnings=0, source="t"
+            ),
+            Refused,
+            "outside scope",
+        ),
+        (
+            "self-reported step",
+            lambda s, u, e: s.record_progress("c2", u, 1, "COMPLETED", OPEN),
+            Refused,
+            "COMPLETED only by a validation run on record",
+        ),
+        (
+            "unknown run",
+            lambda s, u, e: s.record_progress("c2", u, 1, "COMPLETED", OPEN, evidence_id=999),
+            Refused,
+            "no validation run 999 on record",
+        ),
+        (
+            "someone else's run",
+            lambda s, u, e: s.record_progress("c2", u, 1, "COMPLETED", OPEN, evidence_id=1),
+            Refused,
+            "run 1 is c1's step 1",
+        ),
+        (
+            "register bad sha",
+            lambda s, u, e: s.register_snapshot("c1", u, 9, "nope", OPEN),
+            Refused,
+            "64 lowercase hex",
+        ),
+        (
+            "register twice",
+            lambda s, u, e: s.register_snapshot("c1", u, 1, "ef" * 32, OPEN),
+            Refused,
+            "already has a snapshot version 1",
+        ),
+        (
+            "progress outsider",
+            lambda s, u, e: s.record_progress("south", u, 1, "COMPLETED", OPEN),
+            Refused,
+            "outside scope",
+        ),
+        ("read other's message", lambda s, u, e: s.mark_read("c2", 1), Refused, "belongs to another user"),
+        (
+            "bad people",
+            lambda s, u, e: s.load_people({"users": [{"id": "x", "level": "galaxy"}]}, OPEN),
+            CertlibError,
+            "level must be one of",
+        ),
+        (
+            "duplicate district",
+            lambda s, u, e: s.load_people({"districts": [{"number": "1071", "name": "Again"}]}, OPEN),
+            CertlibError,
+            "districts",
+        ),
     ]
 
 
@@ -151,8 +226,10 @@ def test_missing_reason_is_refused_and_changes_nothing(store, event_unit, reason
     _, unit = event_unit
     store.approve("sa", unit, OPEN)
     before = db_bytes(store)
-    for call in (lambda: store.request_recert("sa", unit, reason, OPEN),
-                 lambda: store.request_recert("c1", unit, reason, OPEN)):
+    for call in (
+        lambda: store.request_recert("sa", unit, reason, OPEN),
+        lambda: store.request_recert("c1", unit, reason, OPEN),
+    ):
         with pytest.raises(Refused) as err:
             call()
         assert "guard 'reason required' failed" in str(err.value) or "every certifier certified" in str(err.value)
@@ -174,8 +251,11 @@ def test_closed_event_freezes_units(store, event_unit):
     complete_steps(store, "c1", unit)
     store.close_event("sa", event_id, OPEN)
     before = db_bytes(store)
-    for call in (lambda: store.submit("c1", unit, OPEN), lambda: store.approve("sa", unit, OPEN),
-                 lambda: store.record_progress("c1", unit, 1, "COMPLETED", OPEN)):
+    for call in (
+        lambda: store.submit("c1", unit, OPEN),
+        lambda: store.approve("sa", unit, OPEN),
+        lambda: store.record_progress("c1", unit, 1, "COMPLETED", OPEN),
+    ):
         with pytest.raises(Refused, match="event not closed"):
             call()
     assert db_bytes(store) == before

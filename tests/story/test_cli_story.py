@@ -71,12 +71,17 @@ def fix_eoy_001(run: Cli) -> None:
     """The Hawthorne clerk corrects enrollment 1000790's ADA days present in the district's own copy."""
     path = run.ws / "data" / "districts" / "7988" / "attendance_summary.parquet"
     df = pl.read_parquet(path)
-    fixed = pl.when(pl.col("enrollment_id") == 1000790).then(pl.col("ada_days_enrolled")).otherwise(pl.col("ada_days_present"))
+    fixed = (
+        pl.when(pl.col("enrollment_id") == 1000790)
+        .then(pl.col("ada_days_enrolled"))
+        .otherwise(pl.col("ada_days_present"))
+    )
     df.with_columns(ada_days_present=fixed).write_parquet(path)
 
 
-def certify(run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Callable[[Cli], None] | None = None,
-            now: str = NOW) -> None:
+def certify(
+    run: Cli, user: str, unit_id: int, *, resync: bool = False, fix: Callable[[Cli], None] | None = None, now: str = NOW
+) -> None:
     """One certifier walks steps 1-4. ``fix``: step 1 first reports a fatal finding that the district
     corrects; ``resync``: the comparison after step 2 shows records missing in the state copy."""
     u = str(unit_id)
@@ -145,9 +150,31 @@ def review(run: Cli, user: str, unit_id: int) -> None:
 
 
 def test_district_level_story(run: Cli) -> None:
-    ev = run("events", "create", "--name", EVENT, "--year", "2025", "--category", "ATT", "--level", "district",
-             "--group", "End of Year Attendance", "--start", "2025-06-20", "--opens", "2025-06-25",
-             "--end", "2025-08-31", "--district", "1071", "--district", "7988", as_="state.admin")
+    ev = run(
+        "events",
+        "create",
+        "--name",
+        EVENT,
+        "--year",
+        "2025",
+        "--category",
+        "ATT",
+        "--level",
+        "district",
+        "--group",
+        "End of Year Attendance",
+        "--start",
+        "2025-06-20",
+        "--opens",
+        "2025-06-25",
+        "--end",
+        "2025-08-31",
+        "--district",
+        "1071",
+        "--district",
+        "7988",
+        as_="state.admin",
+    )
     run("events", "publish", str(ev["id"]), as_="state.admin")
     ns = unit_of(run, "ns.cert1")["unit_id"]
     hw = unit_of(run, "hw.cert1")["unit_id"]
@@ -218,9 +245,29 @@ SCHOOL_EVENT = "Calendar Story 2024-25 (Lincoln schools)"
 def test_school_level_story(run: Cli) -> None:
     """The same story for a school-level event over Lincoln's two schools (district-wide and
     school-scoped primary certifiers)."""
-    ev = run("events", "create", "--name", SCHOOL_EVENT, "--year", "2025", "--category", "ATT", "--level", "school",
-             "--group", "Calendar Certification", "--start", "2025-06-20", "--opens", "2025-06-25",
-             "--end", "2025-08-31", "--district", "9604", as_="state.admin")
+    ev = run(
+        "events",
+        "create",
+        "--name",
+        SCHOOL_EVENT,
+        "--year",
+        "2025",
+        "--category",
+        "ATT",
+        "--level",
+        "school",
+        "--group",
+        "Calendar Certification",
+        "--start",
+        "2025-06-20",
+        "--opens",
+        "2025-06-25",
+        "--end",
+        "2025-08-31",
+        "--district",
+        "9604",
+        as_="state.admin",
+    )
     run("events", "publish", str(ev["id"]), as_="state.admin")
     hs = unit_of(run, "li.hs.cert", SCHOOL_EVENT)["unit_id"]
     k8 = unit_of(run, "li.k8.cert", SCHOOL_EVENT)["unit_id"]
@@ -254,8 +301,15 @@ def test_school_level_story(run: Cli) -> None:
 
 def test_events_list_todo_filter(run: Cli) -> None:
     """The help article's example: Certification Incomplete + Incomplete - Overdue is the to-do list."""
-    rows = run("events", "list", "--user-status", "Certification Incomplete", "--user-status", "Incomplete - Overdue",
-               as_="ns.cert1")
+    rows = run(
+        "events",
+        "list",
+        "--user-status",
+        "Certification Incomplete",
+        "--user-status",
+        "Incomplete - Overdue",
+        as_="ns.cert1",
+    )
     got = {(r["event_name"], r["user_status"]) for r in rows}
     assert ("Fall Enrollment and Program Participation 2024-25", "Incomplete - Overdue") in got
     assert ("End of Year Attendance Certification", "Certification Incomplete") in got
@@ -270,38 +324,79 @@ def test_late_recertification_gets_its_own_due_date(run: Cli) -> None:
     anb = "Fall ANB Certification 2024-25"  # ended 2024-11-15; Hawthorne asked to recertify (demo)
     hw = unit_of(run, "hw.cert1", anb)
     assert (hw["event_status"], hw["due_date"]) == ("Recertification Request Sent", "2024-11-15")
-    assert "2025-06-20 is in the past" in run("recert", "accept", str(hw["unit_id"]), "--due", "2025-06-20",
-                                              as_="state.approver", ok=False)
+    assert "2025-06-20 is in the past" in run(
+        "recert", "accept", str(hw["unit_id"]), "--due", "2025-06-20", as_="state.approver", ok=False
+    )
     out = run("recert", "accept", str(hw["unit_id"]), as_="state.approver")
     assert out["own_due_date"] == "2025-07-15"  # NOW is 2025-07-01: 14 days from today
     hw = unit_of(run, "hw.cert1", anb)
     assert (hw["event_status"], hw["due_date"], hw["user_status"], hw["actions"]) == (
-        "Recertification In Progress", "2025-07-15", "Certification Incomplete", ["View", "Start Certification"])
+        "Recertification In Progress",
+        "2025-07-15",
+        "Certification Incomplete",
+        ["View", "Start Certification"],
+    )
     assert unit_of(run, "ns.cert1", anb)["due_date"] == "2024-11-15"  # nobody else's due date moved
 
     # an event of its own (tests may run apart) ends 2025-08-31; in September the state sends North Star back
     late_event = "Late Story 2024-25"
-    ev = run("events", "create", "--name", late_event, "--year", "2025", "--category", "ATT", "--level", "district",
-             "--group", "End of Year Attendance", "--start", "2025-06-20", "--opens", "2025-06-25",
-             "--end", "2025-08-31", "--district", "1071", "--district", "7988", as_="state.admin")
+    ev = run(
+        "events",
+        "create",
+        "--name",
+        late_event,
+        "--year",
+        "2025",
+        "--category",
+        "ATT",
+        "--level",
+        "district",
+        "--group",
+        "End of Year Attendance",
+        "--start",
+        "2025-06-20",
+        "--opens",
+        "2025-06-25",
+        "--end",
+        "2025-08-31",
+        "--district",
+        "1071",
+        "--district",
+        "7988",
+        as_="state.admin",
+    )
     run("events", "publish", str(ev["id"]), as_="state.admin")
     ns = unit_of(run, "ns.cert1", late_event)
     certify(run, "ns.cert1", ns["unit_id"])
     certify(run, "ns.cert2", ns["unit_id"])
     run("approve", str(ns["unit_id"]), as_="state.approver")
     late = "2025-09-10T10:00:00"
-    out = run("recert", "request", str(ns["unit_id"]), "--reason", "audit findings", "--due", "2025-09-30",
-              as_="state.approver", now=late)
+    out = run(
+        "recert",
+        "request",
+        str(ns["unit_id"]),
+        "--reason",
+        "audit findings",
+        "--due",
+        "2025-09-30",
+        as_="state.approver",
+        now=late,
+    )
     assert out["own_due_date"] == "2025-09-30"
     row = run("events", "list", "--name", late_event, as_="ns.cert1", now=late)[0]
     assert (row["due_date"], row["user_status"], row["actions"]) == (
-        "2025-09-30", "Certification Incomplete", ["View", "Start Certification"])
+        "2025-09-30",
+        "Certification Incomplete",
+        ["View", "Start Certification"],
+    )
     hw_row = run("events", "list", "--name", late_event, as_="hw.cert1", now=late)[0]
     assert hw_row["due_date"] == "2025-08-31"
     certify(run, "ns.cert1", ns["unit_id"], now=late)
     certify(run, "ns.cert2", ns["unit_id"], now=late)
-    assert run("units", "show", str(ns["unit_id"]), as_="state.admin", now=late)["event_status"] == \
-        "Certification Sent to State"
+    assert (
+        run("units", "show", str(ns["unit_id"]), as_="state.admin", now=late)["event_status"]
+        == "Certification Sent to State"
+    )
     audit = run("audit", "list", "--unit", str(ns["unit_id"]), as_="state.admin", now=late)
     asked = [r for r in audit if r["action"] == "request_recert_state"][-1]
     assert asked["details"]["due_date"] == "2025-09-30"
@@ -332,8 +427,9 @@ def test_category_members_are_kept_current(run: Cli) -> None:
     assert (out["category"], out["role"]) == ("SPED", "reviewer")
     out = run("members", "change", "SPED", "ns.reviewer", "--role", "certifier", "--primary", as_="state.admin")
     assert (out["role"], out["primary"]) == ("certifier", True)
-    assert "already a member" in run("members", "add", "SPED", "ns.reviewer", "--role", "reviewer",
-                                     as_="state.admin", ok=False)
+    assert "already a member" in run(
+        "members", "add", "SPED", "ns.reviewer", "--role", "reviewer", as_="state.admin", ok=False
+    )
     sent = [r for r in run("events", "list", "--name", "Student Tardiness", as_="hw.cert1")]
     assert sent and sent[0]["event_status"] == "Certification Sent to State"  # hw.cert1 submitted (demo)
     out = run("members", "remove", "ATT", "hw.cert1", as_="state.admin")

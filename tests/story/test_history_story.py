@@ -39,8 +39,10 @@ def history_of_the_demo_and_a_new_run(run: Cli) -> None:
     one = run("history", str(unit), "--rule", "504-001", as_="state.admin")
     assert [r["count"] for r in one] == [4, 3, 2, 2, 2] and one[-1]["excepted"] == 1
     changes = run("history", str(unit), "--changes", "--rule", "504-001", as_="ns.cert1")
-    assert changes == [{"rule_id": "504-001", "record_key": "plan_id=300004", "change": "still there"},
-                       {"rule_id": "504-001", "record_key": "plan_id=300009", "change": "still there"}]
+    assert changes == [
+        {"rule_id": "504-001", "record_key": "plan_id=300004", "change": "still there"},
+        {"rule_id": "504-001", "record_key": "plan_id=300009", "change": "still there"},
+    ]
     assert "outside scope" in run("history", str(unit), as_="hw.cert1", ok=False)
 
 
@@ -48,23 +50,59 @@ def exceptions_let_a_certification_rest_on_excepted_findings(run: Cli) -> None:
     unit = str(unit_of(run, "li.cert1", SECTION_504)["unit_id"])
     pending = run("exceptions", "list", "--status", "requested", as_="state.admin")
     assert [(e["unit_id"], e["record_key"]) for e in pending] == [(int(unit), "iep_id=200156")]
-    assert "record by record" in run("exceptions", "request", unit, "--rule", "504-001", "--reason", "all fine",
-                                     as_="li.cert1", ok=False)
-    assert "a reason is required" in run("exceptions", "request", unit, "--rule", "504-001", "--record",
-                                         "plan_id=300039", as_="li.cert1", ok=False)
-    assert "no run of unit" in run("exceptions", "request", unit, "--rule", "504-001", "--record", "plan_id=1",
-                                   "--reason", "x", as_="li.cert1", ok=False)
-    e = run("exceptions", "request", unit, "--rule", "504-001", "--record", "plan_id=300039", "--reason",
-            "Plan closed on transfer; exit on file.", as_="li.cert1")
+    assert "record by record" in run(
+        "exceptions", "request", unit, "--rule", "504-001", "--reason", "all fine", as_="li.cert1", ok=False
+    )
+    assert "a reason is required" in run(
+        "exceptions", "request", unit, "--rule", "504-001", "--record", "plan_id=300039", as_="li.cert1", ok=False
+    )
+    assert "no run of unit" in run(
+        "exceptions",
+        "request",
+        unit,
+        "--rule",
+        "504-001",
+        "--record",
+        "plan_id=1",
+        "--reason",
+        "x",
+        as_="li.cert1",
+        ok=False,
+    )
+    e = run(
+        "exceptions",
+        "request",
+        unit,
+        "--rule",
+        "504-001",
+        "--record",
+        "plan_id=300039",
+        "--reason",
+        "Plan closed on transfer; exit on file.",
+        as_="li.cert1",
+    )
     assert e["status"] == "requested"
-    run("notes", "add", unit, "--rule", "504-001", "--record", "plan_id=300039", "--text", "exit form scanned",
-        as_="li.cert1")
+    run(
+        "notes",
+        "add",
+        unit,
+        "--rule",
+        "504-001",
+        "--record",
+        "plan_id=300039",
+        "--text",
+        "exit form scanned",
+        as_="li.cert1",
+    )
     assert [n["text"] for n in run("notes", "list", unit, as_="state.admin")] == ["exit form scanned"]
-    assert "missing right" in run("exceptions", "approve", str(e["id"]), "--reason", "ok", as_="state.reviewer", ok=False)
+    assert "missing right" in run(
+        "exceptions", "approve", str(e["id"]), "--reason", "ok", as_="state.reviewer", ok=False
+    )
     assert "a reason is required" in run("exceptions", "approve", str(e["id"]), as_="state.admin", ok=False)
     for exc_id in (pending[0]["id"], e["id"]):
-        done = run("exceptions", "approve", str(exc_id), "--reason", "documented", "--expires", "2025-08-31",
-                   as_="state.admin")
+        done = run(
+            "exceptions", "approve", str(exc_id), "--reason", "documented", "--expires", "2025-08-31", as_="state.admin"
+        )
         assert done["status"] == "approved" and done["expires_on"] == "2025-08-31"
 
     # the two fatal findings are excepted: the certifier walks the wizard and submits with a title
@@ -82,15 +120,23 @@ def exceptions_let_a_certification_rest_on_excepted_findings(run: Cli) -> None:
 
 
 def bulk_approve_recertify_and_read(run: Cli) -> None:
-    sent = [r["unit_id"] for r in run("units", "list", as_="state.admin")
-            if r["event_status"] == "Certification Sent to State"]
-    requested = [r["unit_id"] for r in run("units", "list", as_="state.admin")
-                 if r["event_status"] == "Recertification Request Sent"]
+    sent = [
+        r["unit_id"]
+        for r in run("units", "list", as_="state.admin")
+        if r["event_status"] == "Certification Sent to State"
+    ]
+    requested = [
+        r["unit_id"]
+        for r in run("units", "list", as_="state.admin")
+        if r["event_status"] == "Recertification Request Sent"
+    ]
     assert len(sent) >= 2 and requested
     out = run("bulk", "approve", *map(str, sent + requested), as_="state.admin")
-    assert [(r["id"], r["result"]) for r in out] == [(u, "accepted") for u in sent] + [(u, "refused") for u in requested]
+    assert [(r["id"], r["result"]) for r in out] == [(u, "accepted") for u in sent] + [
+        (u, "refused") for u in requested
+    ]
     assert "wrong status" in out[-1]["reason"] and out[-1]["status"] == "Recertification Request Sent"
-    assert all(r["status"] == "Certification Approved by State" for r in out[:len(sent)])
+    assert all(r["status"] == "Certification Approved by State" for r in out[: len(sent)])
     out = run("bulk", "recert", *map(str, sent[:1]), as_="state.admin")
     assert out[0]["result"] == "refused" and "reason" in out[0]["reason"]
     out = run("bulk", "recert", str(sent[0]), "--reason", "late corrections", as_="state.admin")
@@ -111,7 +157,9 @@ def timeline_and_certificate(run: Cli, tmp_path) -> None:
     assert {"exception requested", "exception approved", "note", "snapshot taken", "submit", "approve"} <= set(actions)
     submit = next(r for r in rows if r["action"] == "submit")
     assert submit["from"] == "In Progress" and submit["to"] == "Certification Sent to State"
-    assert re.search(r"snapshot v\d+ [0-9a-f]{12}; step 1: run \d+; step 2: run \d+; step 3: run \d+", submit["rests_on"])
+    assert re.search(
+        r"snapshot v\d+ [0-9a-f]{12}; step 1: run \d+; step 2: run \d+; step 3: run \d+", submit["rests_on"]
+    )
     assert "Director of Special Education" in submit["what"]
     assert "outside scope" in run("timeline", unit, as_="ns.cert1", ok=False)
 
@@ -124,8 +172,9 @@ def timeline_and_certificate(run: Cli, tmp_path) -> None:
     assert "Director of Special Education" in html and "I certify that" in html
     assert "Approved by the state</th><td>Stacy Admin" in html
     assert html.count("District Validation</th><td>run ") == 1
-    assert "nothing to certify" in run("certificate", str(unit_of(run, "ns.cert1", SECTION_504)["unit_id"]),
-                                       as_="state.admin", ok=False)
+    assert "nothing to certify" in run(
+        "certificate", str(unit_of(run, "ns.cert1", SECTION_504)["unit_id"]), as_="state.admin", ok=False
+    )
 
 
 def test_issue_18_story(run: Cli, tmp_path) -> None:
