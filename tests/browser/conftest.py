@@ -159,18 +159,6 @@ def screenshot(page, name: str, max_height: int = 9000) -> Path:
     return path
 
 
-def needs(module: str, name: str) -> None:
-    """Skip (naming what is missing) while a part this test drives has not landed yet."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        pytest.skip(f"{module} is not available yet")
-    if not hasattr(mod, name):
-        pytest.skip(f"{module}.{name} is not available yet")
-
-
 def make_demo_workspace(path: Path) -> Path:
     """Create the demo workspace (``certlib demo init``) at ``path``."""
     certlib = Path(sys.executable).with_name("certlib")

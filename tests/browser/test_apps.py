@@ -11,7 +11,7 @@ import re
 import pytest
 
 from certlib.apps.charts import EMPTY_MESSAGES
-from tests.browser.conftest import cell_errors, needs, open_notebook, screenshot, wait_idle
+from tests.browser.conftest import cell_errors, open_notebook, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,6 @@ def test_dashboard_charts_and_click_filters_table(served, page):
 
 
 def test_rule_lab_diagnostic_then_fixed_rule_runs(served, page):
-    needs("certlib.rules", "compile_rule")
     open_notebook(
         page, served, "rule_lab", "Compiles cleanly"
     )  # the template compiled: the editor is mounted and settled
