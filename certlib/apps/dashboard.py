@@ -44,44 +44,10 @@ from certlib.apps.common import (
 from certlib.config import settings
 from certlib.domain.statuses import EventStatus, UnitStatus, UserStatus
 from certlib.services.events import EventColumns, filter_frame
+from certlib.services.frames import FINDINGS, UNITS, USERS
 
-UNIT_SCHEMA: dict[str, pl.DataType] = {
-    "event_id": pl.Int64,
-    "event": pl.String,
-    "school_year": pl.Int64,
-    "category": pl.String,
-    "level": pl.String,
-    "event_status": pl.String,
-    "due_date": pl.Date,
-    "unit_id": pl.Int64,
-    "district_number": pl.String,
-    "district_name": pl.String,
-    "school_code": pl.String,
-    "school_name": pl.String,
-    "unit_status": pl.String,
-    "sent_at": pl.Datetime("us"),
-    "approved_at": pl.Datetime("us"),
-}
-
-
-USER_SCHEMA: dict[str, pl.DataType] = {
-    "unit_id": pl.Int64,
-    "user_id": pl.String,
-    "user_name": pl.String,
-    "role": pl.String,
-    "user_status": pl.String,
-}
-
-
-FINDING_SCHEMA: dict[str, pl.DataType] = {
-    "unit_id": pl.Int64,
-    "district_number": pl.String,
-    "school_code": pl.String,
-    "school_name": pl.String,
-    "rule_id": pl.String,
-    "severity": pl.String,
-    "count": pl.Int64,
-}
+# the frame schemas are the services' (one definition each)
+UNIT_SCHEMA, USER_SCHEMA, FINDING_SCHEMA = UNITS, USERS, FINDINGS
 
 
 def empty_units() -> pl.DataFrame:

@@ -20,6 +20,7 @@ import polars as pl
 
 from certlib.domain.entities import User
 from certlib.domain.scope import DataScope, data_scope
+from certlib.domain.statuses import UnitStatus
 from certlib.errors import Refused
 from certlib.services.jobs import COMPLETED
 
@@ -59,7 +60,7 @@ FINDINGS: dict[str, Any] = {
     "severity": pl.String,
     "count": pl.Int64,
 }
-SENT, APPROVED = "Certification Sent to State", "Certification Approved by State"
+SENT, APPROVED = UnitStatus.SENT.value, UnitStatus.APPROVED.value
 
 
 def _ts(value: str | None) -> datetime | None:
