@@ -794,9 +794,22 @@ def _char_positions(tree: exp.Expression) -> None:
         node.replace(_typed(exp.paren(out), "BIGINT"))
 
 
+def _constant_groups(tree: exp.Expression) -> None:
+    """polars answers ``GROUP BY <constant>`` over no rows with one group of COUNT(*) = 0; SQL has no group then.
+    ``HAVING COUNT(*) > 0`` drops that phantom group and nothing else (a real group has at least one row)."""
+    for select in list(tree.find_all(exp.Select)):
+        group = select.args.get("group")
+        if group is None or not group.expressions or any(e.find(exp.Column) for e in group.expressions):
+            continue
+        nonempty = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
+        having = select.args.get("having")
+        select.set("having", exp.Having(this=exp.and_(having.this, nonempty) if having else nonempty))
+
+
 def polars_pass(tree: exp.Expression, problems: list[Problem]) -> exp.Expression:
     """What polars computes differently from SQL engines (see the module docstring)."""
     _modulo(tree, problems)
+    _constant_groups(tree)
     _char_positions(tree)
     _outer_only_in(tree)
     _quantiles(tree, problems)

@@ -157,6 +157,13 @@ def test_untranslatable_constructs_are_refused_by_name(name: str):
 
 #: found by probing after the first version: each was silently wrong or wrongly refused before
 MORE_TRICKY: dict[str, str] = {
+    # polars gives GROUP BY <constant> over no rows one group with COUNT(*) = 0 (the fuzzer found it)
+    "constant_group_no_rows": """SELECT CAST(NULL AS DATE) AS g, COUNT(*) AS n FROM enrollments
+        WHERE enrollment_id <> enrollment_id GROUP BY CAST(NULL AS DATE)""",
+    "constant_group_rows": """SELECT CAST(NULL AS DATE) AS g, COUNT(*) AS n, MAX(grade) AS top FROM enrollments
+        GROUP BY CAST(NULL AS DATE)""",
+    "constant_group_having": """SELECT 1 AS g, COUNT(*) AS n FROM enrollments WHERE grade > '99'
+        GROUP BY 1 HAVING COUNT(*) >= 0""",
     # polars' CAST truncates; PostgreSQL (and DuckDB) round half to even -> rewritten via ROUND
     "cast_float_to_int": "SELECT enrollment_id, CAST(ada_days_present AS INT) AS days FROM attendance_summary",
     "cast_float_to_int_in_where": """SELECT enrollment_id FROM attendance_summary
