@@ -508,15 +508,7 @@ def _(
 ):
     get_version()
     mo.stop(current_step != 2)
-    _jobs = dash.jobs_frame(wiz, dash.JobKind.STATE_VALIDATION)
-    _jobs_grid = mo.ui.table(
-        _jobs,
-        selection="single",
-        show_download=False,
-        hidden_columns=["job"],
-        label="Report/Snapshot Results — select a report to view it",
-        on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))),
-    )
+    _jobs, _jobs_grid = dash.results_grid(wiz, dash.JobKind.STATE_VALIDATION, lambda job: set_open((unit_id, job)))
     _cmp = compared
     mo.vstack(
         [
@@ -649,15 +641,7 @@ def _(
 ):
     get_version()
     mo.stop(current_step != 3)
-    _snaps = dash.jobs_frame(wiz, dash.JobKind.SNAPSHOT)
-    _grid = mo.ui.table(
-        _snaps,
-        selection="single",
-        show_download=False,
-        hidden_columns=["job"],
-        label="Report/Snapshot Results — select a snapshot to review it",
-        on_change=lambda picked: set_open((unit_id, dash.first_value(picked, "job"))),
-    )
+    _snaps, _grid = dash.results_grid(wiz, dash.JobKind.SNAPSHOT, lambda job: set_open((unit_id, job)))
     mo.vstack(
         [
             mo.md("### 3 Snapshot Validation"),

@@ -209,6 +209,24 @@ def jobs_frame(wiz, kind: JobKind) -> pl.DataFrame:
     )
 
 
+def results_grid(wiz, kind: JobKind, on_pick) -> tuple[pl.DataFrame, object]:
+    """Steps 2 and 3's Report/Snapshot Results: the jobs frame and its single-select grid; picking a row
+    calls ``on_pick(job_id)``."""
+    import marimo as mo
+
+    frame = jobs_frame(wiz, kind)
+    what = "a snapshot to review it" if kind is JobKind.SNAPSHOT else "a report to view it"
+    grid = mo.ui.table(
+        frame,
+        selection="single",
+        show_download=False,
+        hidden_columns=["job"],
+        label=f"Report/Snapshot Results — select {what}",
+        on_change=lambda picked: on_pick(first_value(picked, "job")),
+    )
+    return frame, grid
+
+
 def refresh_jobs(wiz) -> int:
     """Refresh: let queued jobs run (the façade's in-process worker) and report how many ran."""
     return len(wiz.ws.run_pending(wiz.now))
@@ -335,6 +353,7 @@ __all__ = [
     "first_value",
     "has_forward",
     "jobs_frame",
+    "results_grid",
     "messages_frame",
     "my_events_frame",
     "unread_count",
